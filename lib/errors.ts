@@ -1,0 +1,48 @@
+/** Base class of every error Sluice raises on purpose; `code` is stable and machine-readable. */
+export class SluiceError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Input that fails validation at a boundary (HTTP body, file, peer message). */
+export class ValidationError extends SluiceError {
+  readonly issues: readonly { path: string; message: string }[];
+
+  constructor(message: string, issues: readonly { path: string; message: string }[] = [], options?: { cause?: unknown }) {
+    super("validation_failed", message, options);
+    this.issues = issues;
+  }
+}
+
+/** A named thing does not exist. */
+export class NotFoundError extends SluiceError {
+  constructor(what: string, id: string, options?: { cause?: unknown }) {
+    super("not_found", `${what} ${id} does not exist`, options);
+  }
+}
+
+/** The request is well-formed but conflicts with the current state. */
+export class ConflictError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("conflict", message, options);
+  }
+}
+
+/** A signature or key did not verify. */
+export class AuthenticationError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("unauthenticated", message, options);
+  }
+}
+
+/** The caller is known but may not do this. */
+export class ForbiddenError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("forbidden", message, options);
+  }
+}
