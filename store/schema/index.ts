@@ -1,0 +1,5 @@
+export * from "./authorisations.js";
+export * from "./catalogue.js";
+export * from "./chain.js";
+export * from "./jobs.js";
+export * from "./participants.js";

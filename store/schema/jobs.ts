@@ -1,0 +1,62 @@
+import { bigint, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { scenarios } from "./authorisations.js";
+import { participants } from "./participants.js";
+
+export type JobStatus = "running" | "succeeded" | "failed";
+
+/** A query run by an operator inside a scenario. */
+export const jobs = pgTable("jobs", {
+  id: text("id").primaryKey(),
+  scenarioId: text("scenario_id")
+    .notNull()
+    .references(() => scenarios.id),
+  operatorId: text("operator_id")
+    .notNull()
+    .references(() => participants.id),
+  query: jsonb("query").$type<Record<string, unknown>>().notNull(),
+  status: text("status").$type<JobStatus>().notNull().default("running"),
+  result: jsonb("result").$type<Record<string, unknown>>(),
+  error: text("error"),
+  decisionHash: text("decision_hash").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp("finished_at", { withTimezone: true }),
+});
+
+/** Anchored batches of usage records: the Merkle root and the transaction that put it on chain. */
+export const anchorBatches = pgTable("anchor_batches", {
+  id: text("id").primaryKey(),
+  root: text("root").notNull().unique(),
+  recordCount: integer("record_count").notNull(),
+  feeTotalFen: bigint("fee_total_fen", { mode: "number" }).notNull(),
+  periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
+  periodEnd: timestamp("period_end", { withTimezone: true }).notNull(),
+  status: text("status").$type<"sending" | "anchored">().notNull(),
+  txHash: text("tx_hash"),
+  blockNumber: integer("block_number"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  anchoredAt: timestamp("anchored_at", { withTimezone: true }),
+});
+
+/** The outbox of metered use: one signed record per finished job, later anchored in a batch. */
+export const usageRecords = pgTable(
+  "usage_records",
+  {
+    id: text("id").primaryKey(),
+    jobId: text("job_id")
+      .notNull()
+      .unique()
+      .references(() => jobs.id),
+    record: jsonb("record").$type<Record<string, unknown>>().notNull(),
+    recordHash: text("record_hash").notNull(),
+    gatewaySignature: text("gateway_signature").notNull(),
+    feeFen: bigint("fee_fen", { mode: "number" }).notNull(),
+    batchId: text("batch_id").references(() => anchorBatches.id),
+    leafIndex: integer("leaf_index"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("usage_records_batch_idx").on(t.batchId)],
+);
+
+export type Job = typeof jobs.$inferSelect;
+export type UsageRecordRow = typeof usageRecords.$inferSelect;
+export type AnchorBatch = typeof anchorBatches.$inferSelect;
