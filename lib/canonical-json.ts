@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
-import canonicalizeJson from "canonicalize";
+import { createRequire } from "node:module";
+
+// `canonicalize` is CommonJS exporting the function itself; its typings describe an ES default export.
+const canonicalizeJson = createRequire(import.meta.url)("canonicalize") as (input: unknown) => string | undefined;
 
 /** RFC 8785 (JCS) canonical form of a JSON value. Throws on values JSON cannot represent. */
 export function canonicalize(value: unknown): string {

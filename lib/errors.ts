@@ -1,11 +1,14 @@
 /** Base class of every error Sluice raises on purpose; `code` is stable and machine-readable. */
 export class SluiceError extends Error {
   readonly code: string;
+  /** Machine-readable facts a client may act on; safe to show to the caller. */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.details = options?.details;
   }
 }
 

@@ -1,0 +1,102 @@
+import type { ColumnSpec } from "../node/datastore.js";
+import { createSeededRandom, type SyntheticEnterprise, syntheticEnterprises } from "./synthetic.js";
+
+export interface DemoDatasetField {
+  name: string;
+  type: "string" | "integer";
+  level: number;
+}
+
+/** A demo data owner: a department, its node, and one dataset with its classification per field. */
+export interface DemoOwner {
+  key: string;
+  name: string;
+  sector: string;
+  region: string;
+  dataset: { id: string; name: string; keyField: string; fields: DemoDatasetField[] };
+  rows(enterprises: SyntheticEnterprise[]): Record<string, string | number>[];
+}
+
+export const DEMO_REGION = "330100";
+
+export const DEMO_OWNERS: readonly DemoOwner[] = [
+  {
+    key: "tax",
+    name: "杭州市税务局 (Hangzhou Tax Bureau)",
+    sector: "tax",
+    region: DEMO_REGION,
+    dataset: {
+      id: "ds_enterprise_tax",
+      name: "企业纳税信息 (enterprise tax records)",
+      keyField: "uscc",
+      fields: [
+        { name: "uscc", type: "string", level: 1 },
+        { name: "district", type: "string", level: 1 },
+        { name: "industry", type: "string", level: 1 },
+        { name: "employees", type: "integer", level: 2 },
+        { name: "wages_fen", type: "integer", level: 2 },
+        { name: "tax_paid_fen", type: "integer", level: 3 },
+      ],
+    },
+    rows: (enterprises) => {
+      const random = createSeededRandom("tax");
+      return enterprises.map((e) => {
+        const wages = e.employees * e.monthlyWageFen * 12;
+        return {
+          uscc: e.uscc,
+          district: e.district,
+          industry: e.industry,
+          employees: e.employees,
+          wages_fen: wages,
+          tax_paid_fen: Math.floor(wages * (0.04 + random() * 0.08)),
+        };
+      });
+    },
+  },
+  {
+    key: "social",
+    name: "杭州市社会保险基金 (Hangzhou Social Insurance Fund)",
+    sector: "social-insurance",
+    region: DEMO_REGION,
+    dataset: {
+      id: "ds_social_insurance",
+      name: "企业参保缴费信息 (enterprise social insurance contributions)",
+      keyField: "uscc",
+      fields: [
+        { name: "uscc", type: "string", level: 1 },
+        { name: "district", type: "string", level: 1 },
+        { name: "insured_employees", type: "integer", level: 2 },
+        { name: "wages_fen", type: "integer", level: 2 },
+        { name: "contributions_fen", type: "integer", level: 3 },
+      ],
+    },
+    rows: (enterprises) => {
+      const random = createSeededRandom("social");
+      // Not every enterprise insures every employee; some are missing from the fund's records.
+      return enterprises
+        .filter(() => random() < 0.9)
+        .map((e) => {
+          const insured = Math.max(1, Math.floor(e.employees * (0.7 + random() * 0.3)));
+          const wages = insured * e.monthlyWageFen * 12;
+          return {
+            uscc: e.uscc,
+            district: e.district,
+            insured_employees: insured,
+            wages_fen: wages,
+            contributions_fen: Math.floor(wages * 0.3),
+          };
+        });
+    },
+  },
+];
+
+export function columnsOf(owner: DemoOwner): ColumnSpec[] {
+  return owner.dataset.fields.map(({ name, type }) => ({ name, type }));
+}
+
+/** The demo owner's dataset as CSV: the same bytes for the same enterprise count. */
+export function demoCsv(owner: DemoOwner, enterpriseCount = 500): string {
+  const rows = owner.rows(syntheticEnterprises(enterpriseCount));
+  const header = owner.dataset.fields.map((f) => f.name);
+  return [header.join(","), ...rows.map((row) => header.map((h) => String(row[h])).join(","))].join("\n") + "\n";
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { normaliseUscc } from "../../lib/uscc.js";
+import { DEMO_OWNERS, columnsOf, demoCsv } from "./owners.js";
+import { organisationCode, syntheticEnterprises } from "./synthetic.js";
+import { createMemoryDataStore, parseCsvDataset } from "../node/datastore.js";
+
+describe("synthetic public data", () => {
+  it("gives every enterprise a unique code with valid check characters", () => {
+    const enterprises = syntheticEnterprises(300);
+    expect(new Set(enterprises.map((e) => e.uscc)).size).toBe(300);
+    for (const e of enterprises) {
+      expect(normaliseUscc(e.uscc)).toBe(e.uscc);
+      expect(organisationCode(e.uscc.slice(8, 16))).toBe(e.uscc.slice(8, 17));
+    }
+  });
+
+  it("computes GB 11714 organisation check characters as published (X and 0 cases included)", () => {
+    // Organisation codes embedded in the published codes of Huawei (19220382-1) and Tencent (71526726-X).
+    expect(organisationCode("19220382")).toBe("192203821");
+    expect(organisationCode("71526726")).toBe("71526726X");
+  });
+
+  it("is the same for the same seed and differs for another", () => {
+    expect(syntheticEnterprises(5)).toEqual(syntheticEnterprises(5));
+    expect(syntheticEnterprises(5, "other")[0]?.uscc).not.toBe(syntheticEnterprises(5)[0]?.uscc);
+  });
+
+  it("writes each owner's dataset as CSV a node can load and sum", () => {
+    for (const owner of DEMO_OWNERS) {
+      const dataset = parseCsvDataset(owner.dataset.id, demoCsv(owner, 50), columnsOf(owner));
+      expect(dataset.rows.length).toBeGreaterThan(30);
+      const store = createMemoryDataStore([dataset]);
+      const expected = dataset.rows.reduce((t, r) => t + (r.wages_fen as bigint), 0n);
+      expect(store.sum(owner.dataset.id, "wages_fen")).toBe(expected);
+      expect(expected).toBeGreaterThan(0n);
+    }
+  });
+});

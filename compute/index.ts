@@ -1,0 +1,11 @@
+/**
+ * Privacy computing: owner compute nodes and the protocols they run.
+ *
+ * @example
+ * const total = await runSecureSum(signPlan(plan, gatewayPrivateKeyPem));
+ */
+export { DEMO_OWNERS, DEMO_REGION, type DemoOwner, columnsOf, demoCsv } from "./demo/owners.js";
+export { ComputeError } from "./errors.js";
+export { runSecureSum, type SecureSumOptions } from "./mpc/secure-sum.js";
+export { type NodeConfig, nodeConfigSchema } from "./node/config.js";
+export { type QueryPlan, type SignedPlan, signPlan, verifyPlan } from "./protocol.js";

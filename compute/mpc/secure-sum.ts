@@ -1,0 +1,79 @@
+import { ComputeError } from "../errors.js";
+import { partialResultSchema, type SignedPlan, verifyPartial } from "../protocol.js";
+import { addInRing, fromRing } from "./additive.js";
+
+export interface SecureSumOptions {
+  fetch?: typeof fetch;
+  /** How long the whole job may take at each node (ms). */
+  timeoutMs?: number;
+}
+
+async function callNode(
+  signed: SignedPlan,
+  task: SignedPlan["plan"]["tasks"][number],
+  options: SecureSumOptions,
+  cancel: AbortSignal,
+) {
+  const fetchNode = options.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await fetchNode(`${task.url}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(signed),
+      signal: AbortSignal.any([cancel, AbortSignal.timeout(options.timeoutMs ?? 30_000)]),
+    });
+  } catch (cause) {
+    const timedOut = cause instanceof Error && cause.name === "TimeoutError";
+    throw new ComputeError(
+      timedOut ? "node_timeout" : "node_unavailable",
+      timedOut ? `node ${task.nodeId} did not answer in time` : `node ${task.nodeId} could not be reached`,
+      { cause, nodeId: task.nodeId },
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let detail = text.slice(0, 300);
+    try {
+      detail = String((JSON.parse(text) as { detail?: unknown }).detail ?? detail);
+    } catch {}
+    const code = response.status === 504 ? "node_timeout" : "node_rejected";
+    throw new ComputeError(code, `node ${task.nodeId} refused the job (${response.status}): ${detail}`, { nodeId: task.nodeId });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (cause) {
+    throw new ComputeError("node_rejected", `node ${task.nodeId} answered with malformed JSON`, { cause, nodeId: task.nodeId });
+  }
+  const parsed = partialResultSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new ComputeError("node_rejected", `node ${task.nodeId} answered with a malformed partial`, { nodeId: task.nodeId });
+  }
+  const partial = parsed.data;
+  if (partial.jobId !== signed.plan.jobId || partial.nodeId !== task.nodeId || !verifyPartial(partial, task.publicKey)) {
+    throw new ComputeError("node_rejected", `the partial from node ${task.nodeId} does not verify`, { nodeId: task.nodeId });
+  }
+  return BigInt(partial.partial);
+}
+
+/**
+ * Runs a secure sum: every node secret-shares its local sum among all nodes and returns only the
+ * sum of the shares it holds; adding those partials reconstructs the total and nothing else.
+ */
+export async function runSecureSum(signed: SignedPlan, options: SecureSumOptions = {}): Promise<bigint> {
+  // The first node to fail names the cause; the calls still open are cancelled, as their answers are moot.
+  const cancel = new AbortController();
+  let firstFailure: unknown;
+  const calls = signed.plan.tasks.map((task) =>
+    callNode(signed, task, options, cancel.signal).catch((error: unknown) => {
+      firstFailure ??= error;
+      cancel.abort();
+      throw error;
+    }),
+  );
+  const settled = await Promise.allSettled(calls);
+  if (firstFailure !== undefined) throw firstFailure;
+  const partials = settled.map((s) => (s as PromiseFulfilledResult<bigint>).value);
+  return fromRing(addInRing(...partials));
+}

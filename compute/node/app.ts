@@ -1,0 +1,128 @@
+import type { KeyObject } from "node:crypto";
+import { Hono } from "hono";
+import { SluiceError } from "../../lib/errors.js";
+import { problem, problemFromError } from "../../lib/problem.js";
+import { jsonBody } from "../../lib/validate.js";
+import { ComputeError } from "../errors.js";
+import { addInRing, splitIntoShares } from "../mpc/additive.js";
+import {
+  type PartialResult,
+  type QueryPlan,
+  shareMessageSchema,
+  signPartial,
+  signShare,
+  signedPlanSchema,
+  verifyPlan,
+} from "../protocol.js";
+import type { NodeDataStore } from "./datastore.js";
+import { createShareInbox } from "./share-inbox.js";
+
+export interface NodeAppOptions {
+  nodeId: string;
+  ownerId: string;
+  privateKey: KeyObject;
+  publicKey: string;
+  /** The gateway's Ed25519 public key: only plans it signed are computed. */
+  gatewayPublicKey: string;
+  store: NodeDataStore;
+  /** How long to wait for every peer's share (ms). */
+  shareTimeoutMs?: number;
+  /** How long a call to a peer may take (ms). */
+  peerTimeoutMs?: number;
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+/** The owner compute node: answers gateway-signed plans with secret-shared partials; its rows never leave. */
+export function createNodeApp(options: NodeAppOptions): Hono {
+  const fetchPeer = options.fetch ?? fetch;
+  const now = options.now ?? (() => new Date());
+  const shareTimeoutMs = options.shareTimeoutMs ?? 15_000;
+  const peerTimeoutMs = options.peerTimeoutMs ?? 10_000;
+  const inbox = createShareInbox();
+  const running = new Map<string, Promise<PartialResult>>();
+  const finished = new Map<string, PartialResult>();
+
+  async function sendShare(plan: QueryPlan, to: QueryPlan["tasks"][number], share: bigint) {
+    const message = signShare({ jobId: plan.jobId, from: options.nodeId, to: to.nodeId, share: share.toString() }, options.privateKey);
+    let response: Response;
+    try {
+      response = await fetchPeer(`${to.url}/jobs/${encodeURIComponent(plan.jobId)}/shares`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(message),
+        signal: AbortSignal.timeout(peerTimeoutMs),
+      });
+    } catch (cause) {
+      throw new ComputeError("node_unavailable", `peer ${to.nodeId} could not be reached`, { cause, nodeId: to.nodeId });
+    }
+    if (!response.ok) {
+      const detail = await response.text().catch(() => "");
+      throw new ComputeError("node_rejected", `peer ${to.nodeId} refused our share (${response.status}): ${detail.slice(0, 300)}`, {
+        nodeId: to.nodeId,
+      });
+    }
+  }
+
+  async function run(plan: QueryPlan): Promise<PartialResult> {
+    const myIndex = plan.tasks.findIndex((t) => t.nodeId === options.nodeId);
+    const task = plan.tasks[myIndex];
+    if (!task) throw new SluiceError("forbidden", `this plan has no task for node ${options.nodeId}`);
+    if (task.publicKey !== options.publicKey) throw new SluiceError("forbidden", "the plan names another key for this node");
+    const local = options.store.sum(task.datasetId, task.field);
+    const shares = splitIntoShares(local, plan.tasks.length);
+    const peers = plan.tasks.filter((_, i) => i !== myIndex);
+    const collecting = inbox.collect(plan.jobId, new Map(peers.map((p) => [p.nodeId, p.publicKey])), shareTimeoutMs);
+    // The rejection is observed by `await collecting` below; this keeps it from being unhandled meanwhile.
+    collecting.catch(() => {});
+    await Promise.all(plan.tasks.map((peer, i) => (i === myIndex ? undefined : sendShare(plan, peer, shares[i] as bigint))));
+    const received = await collecting;
+    const partial = addInRing(shares[myIndex] as bigint, ...received.values());
+    return signPartial({ jobId: plan.jobId, nodeId: options.nodeId, partial: partial.toString() }, options.privateKey);
+  }
+
+  const app = new Hono();
+
+  app.get("/health", (c) =>
+    c.json({
+      status: "ok",
+      nodeId: options.nodeId,
+      ownerId: options.ownerId,
+      publicKey: options.publicKey,
+      datasets: options.store.datasetIds().map((id) => options.store.describe(id)),
+    }),
+  );
+
+  app.post("/jobs", async (c) => {
+    const signed = await jsonBody(c, signedPlanSchema);
+    if (!verifyPlan(signed, options.gatewayPublicKey)) {
+      throw new SluiceError("unauthenticated", "the plan is not signed by the gateway this node trusts");
+    }
+    const { plan } = signed;
+    if (Date.parse(plan.expiresAt) <= now().getTime()) throw new SluiceError("plan_expired", `the plan expired at ${plan.expiresAt}`);
+    const done = finished.get(plan.jobId);
+    if (done) return c.json(done);
+    let job = running.get(plan.jobId);
+    if (!job) {
+      job = run(plan).finally(() => running.delete(plan.jobId));
+      running.set(plan.jobId, job);
+    }
+    const result = await job;
+    finished.set(plan.jobId, result);
+    if (finished.size > 10_000) finished.delete(finished.keys().next().value as string);
+    return c.json(result);
+  });
+
+  app.post("/jobs/:jobId/shares", async (c) => {
+    const message = await jsonBody(c, shareMessageSchema);
+    if (message.jobId !== c.req.param("jobId") || message.to !== options.nodeId) {
+      throw new SluiceError("validation_failed", "the share is addressed to another job or node");
+    }
+    inbox.deliver(message);
+    return c.body(null, 204);
+  });
+
+  app.notFound((c) => problem(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
+  app.onError((error, c) => problemFromError(c, error));
+  return app;
+}

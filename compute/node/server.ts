@@ -1,0 +1,39 @@
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { serve } from "@hono/node-server";
+import { publicKeyFromPrivatePem } from "../../lib/ed25519.js";
+import { createNodeApp } from "./app.js";
+import { readNodeConfig } from "./config.js";
+import { createMemoryDataStore, loadCsvDataset } from "./datastore.js";
+
+// Entry point of an owner's compute node: `npm run node -- <config.json>` or SLUICE_NODE_CONFIG.
+const configFile = process.argv[2] ?? process.env.SLUICE_NODE_CONFIG;
+if (!configFile) {
+  console.error("usage: npm run node -- <node-config.json>   (or set SLUICE_NODE_CONFIG)");
+  process.exit(2);
+}
+
+const config = readNodeConfig(configFile);
+const privateKeyPem = readFileSync(config.keyFile, "utf8");
+const store = createMemoryDataStore(config.datasets.map((d) => loadCsvDataset(d.id, d.file, d.columns)));
+const app = createNodeApp({
+  nodeId: config.nodeId,
+  ownerId: config.ownerId,
+  privateKey: createPrivateKey(privateKeyPem),
+  publicKey: publicKeyFromPrivatePem(privateKeyPem),
+  gatewayPublicKey: config.gatewayPublicKey,
+  store,
+  shareTimeoutMs: config.shareTimeoutMs,
+});
+
+const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  // One JSON line on stdout tells a supervising process where the node listens.
+  console.log(JSON.stringify({ event: "listening", nodeId: config.nodeId, url: `http://${config.host}:${info.port}` }));
+});
+
+function shutdown() {
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2_000).unref();
+}
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

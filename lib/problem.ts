@@ -1,0 +1,83 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { SluiceError, ValidationError } from "./errors.js";
+
+/** RFC 9457 problem details. `type` is a URI naming the kind of problem. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  requestId?: string;
+  errors?: readonly { path: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_BASE = "https://sluice.dev/problems/";
+
+const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+  validation_failed: 400,
+  malformed_json: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  denied: 403,
+  node_unavailable: 502,
+  node_rejected: 502,
+  node_timeout: 504,
+  unavailable: 503,
+  share_rejected: 401,
+  share_conflict: 409,
+  inbox_full: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: "Bad request",
+  401: "Unauthenticated",
+  403: "Forbidden",
+  404: "Not found",
+  405: "Method not allowed",
+  409: "Conflict",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  422: "Unprocessable content",
+  500: "Internal server error",
+  502: "Bad gateway",
+  503: "Service unavailable",
+  504: "Gateway timeout",
+};
+
+export function statusOf(error: SluiceError): ContentfulStatusCode {
+  return STATUS_BY_CODE[error.code] ?? 422;
+}
+
+/** Answers with `application/problem+json`. */
+export function problem(c: Context, status: ContentfulStatusCode, code: string, detail: string, extra: Record<string, unknown> = {}) {
+  const body: ProblemDetails = {
+    type: `${PROBLEM_BASE}${code.replaceAll("_", "-")}`,
+    title: TITLES[status] ?? "Error",
+    status,
+    detail,
+    instance: c.req.path,
+    ...extra,
+  };
+  return c.body(JSON.stringify(body), status, { "content-type": "application/problem+json" });
+}
+
+/** Maps a thrown error to a problem response; unknown errors become a 500 with no internals. */
+export function problemFromError(c: Context, error: unknown, requestId?: string) {
+  const extra: Record<string, unknown> = requestId ? { requestId } : {};
+  if (error instanceof ValidationError) {
+    return problem(c, 400, error.code, error.message, { ...extra, errors: error.issues });
+  }
+  if (error instanceof SluiceError) {
+    const details = error.details ? { details: error.details } : {};
+    return problem(c, statusOf(error), error.code, error.message, { ...extra, ...details });
+  }
+  return problem(c, 500, "internal", "an unexpected error occurred; the request id identifies it in the log", extra);
+}
