@@ -34,6 +34,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   share_rejected: 401,
   share_conflict: 409,
   inbox_full: 503,
+  quota_exhausted: 409,
 };
 
 const TITLES: Record<number, string> = {

@@ -15,12 +15,13 @@ if (!configFile) {
 
 const config = readNodeConfig(configFile);
 const privateKeyPem = readFileSync(config.keyFile, "utf8");
+const publicKey = publicKeyFromPrivatePem(privateKeyPem);
 const store = createMemoryDataStore(config.datasets.map((d) => loadCsvDataset(d.id, d.file, d.columns)));
 const app = createNodeApp({
   nodeId: config.nodeId,
   ownerId: config.ownerId,
   privateKey: createPrivateKey(privateKeyPem),
-  publicKey: publicKeyFromPrivatePem(privateKeyPem),
+  publicKey,
   gatewayPublicKey: config.gatewayPublicKey,
   store,
   shareTimeoutMs: config.shareTimeoutMs,
@@ -28,7 +29,7 @@ const app = createNodeApp({
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   // One JSON line on stdout tells a supervising process where the node listens.
-  console.log(JSON.stringify({ event: "listening", nodeId: config.nodeId, url: `http://${config.host}:${info.port}` }));
+  console.log(JSON.stringify({ event: "listening", nodeId: config.nodeId, url: `http://${config.host}:${info.port}`, publicKey }));
 });
 
 function shutdown() {

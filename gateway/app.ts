@@ -1,0 +1,50 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { problem } from "../lib/problem.js";
+import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
+import { authenticate } from "./middleware/authenticate.js";
+import { installFallbacks } from "./middleware/errors.js";
+import { createCatalogueRoutes } from "./routes/catalogue.js";
+import { createGrantRoutes } from "./routes/grants.js";
+import { createHealthRoutes } from "./routes/health.js";
+import { createJobRoutes } from "./routes/jobs.js";
+import { createLedgerRoutes } from "./routes/ledger.js";
+import { createParticipantRoutes } from "./routes/participants.js";
+import { createScenarioRoutes } from "./routes/scenarios.js";
+
+const PUBLIC_PATHS = new Set(["/health"]);
+
+/**
+ * The Sluice HTTP API. Pure composition: every dependency is passed in, nothing is opened here.
+ *
+ * @example
+ * const app = createApp({ db, pingDatabase, ledger, gatewayKeys });
+ * const response = await app.request("/health");
+ */
+export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const log = deps.log ?? ((entry) => console.error(JSON.stringify(entry)));
+  const app = new Hono<GatewayEnv>();
+
+  app.use("*", requestId());
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: limits.maxBodyBytes,
+      onError: (c) => problem(c, 413, "payload_too_large", `the body is larger than ${limits.maxBodyBytes} bytes`),
+    }),
+  );
+  const verify = authenticate(deps, limits);
+  app.use("*", async (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : verify(c, next)));
+
+  app.route("/", createHealthRoutes(deps, limits));
+  app.route("/", createParticipantRoutes(deps));
+  app.route("/", createCatalogueRoutes(deps));
+  app.route("/", createGrantRoutes(deps));
+  app.route("/", createScenarioRoutes(deps));
+  app.route("/", createJobRoutes(deps, limits));
+  app.route("/", createLedgerRoutes(deps));
+  installFallbacks(app, log);
+  return app;
+}

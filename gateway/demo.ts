@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { DEMO_OWNERS, DEMO_REGION, columnsOf, demoCsv, type NodeConfig } from "../compute/index.js";
+import { generateEd25519KeyPair } from "../lib/ed25519.js";
+import type { KeyFile } from "../lib/key-file.js";
+import { createClient } from "../sdk/index.js";
+import { type Db, computeNodes, participants } from "../store/index.js";
+import { loadOrCreateKeyFile } from "./keys.js";
+import { type NodeProcess, spawnComputeNode } from "./node-processes.js";
+
+export const DEMO_OPERATOR_ID = "demo_bank";
+export const DEMO_REGULATOR_ID = "demo_regulator";
+
+/** Writes each demo owner's synthetic data, keys and node configuration, and starts its node process. */
+export async function startDemoNodes(dataDir: string, gatewayPublicKey: string, onLog?: (line: string) => void): Promise<NodeProcess[]> {
+  const started: NodeProcess[] = [];
+  try {
+    for (const owner of DEMO_OWNERS) {
+      const dir = path.join(dataDir, "nodes", owner.key);
+      mkdirSync(dir, { recursive: true });
+      const dataFile = path.join(dir, `${owner.dataset.id}.csv`);
+      if (!existsSync(dataFile)) writeFileSync(dataFile, demoCsv(owner));
+      const keyFile = path.join(dir, "node.pem");
+      if (!existsSync(keyFile)) writeFileSync(keyFile, generateEd25519KeyPair().privateKeyPem, { mode: 0o600 });
+      const config: NodeConfig = {
+        nodeId: `node_${owner.key}`,
+        ownerId: `owner_${owner.key}`,
+        host: "127.0.0.1",
+        port: 0,
+        keyFile: "node.pem",
+        gatewayPublicKey,
+        shareTimeoutMs: 15_000,
+        datasets: [{ id: owner.dataset.id, file: path.basename(dataFile), columns: columnsOf(owner) }],
+      };
+      const configFile = path.join(dir, "node.json");
+      writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+      started.push(await spawnComputeNode(configFile, { onLog }));
+    }
+    return started;
+  } catch (error) {
+    await Promise.all(started.map((n) => n.stop()));
+    throw error;
+  }
+}
+
+/**
+ * Seeds the demo on first start through the signed API itself: sector departments, the two owners
+ * with their nodes and datasets, a demo bank with grants and an approved scenario, and a regulator.
+ * On later starts it only points the nodes at their new addresses.
+ */
+export async function seedDemo(options: {
+  db: Db;
+  keysDir: string;
+  authority: KeyFile;
+  nodes: NodeProcess[];
+  fetch: typeof fetch;
+  now: Date;
+}) {
+  const { db, keysDir, nodes } = options;
+  for (const node of nodes) await db.update(computeNodes).set({ url: node.url }).where(eq(computeNodes.id, node.nodeId));
+  const [seeded] = await db.select().from(participants).where(eq(participants.id, DEMO_OPERATOR_ID));
+  if (seeded) return;
+
+  const url = "http://sluice.local";
+  const as = (key: KeyFile) => createClient({ url, key, fetch: options.fetch });
+  const authority = as(options.authority);
+  const key = (id: string) => loadOrCreateKeyFile(keysDir, id);
+  const validFrom = new Date(options.now.getTime() - 60_000).toISOString();
+  const validUntil = new Date(options.now.getTime() + 365 * 86_400_000).toISOString();
+
+  const bank = key(DEMO_OPERATOR_ID);
+  await authority.admitParticipant({ id: bank.id, name: "示范银行 (Demo Bank)", role: "operator", publicKey: bank.publicKey });
+  const regulator = key(DEMO_REGULATOR_ID);
+  await authority.admitParticipant({ id: regulator.id, name: "数据监管处 (Data Regulator)", role: "regulator", publicKey: regulator.publicKey });
+  await authority.grant({
+    operatorId: bank.id,
+    regions: [DEMO_REGION],
+    sectors: DEMO_OWNERS.map((o) => o.sector),
+    computeModes: ["mpc"],
+    maxLevel: 3,
+    validFrom,
+    validUntil,
+  });
+
+  for (const owner of DEMO_OWNERS) {
+    const dept = key(`dept_${owner.key}`);
+    await authority.admitParticipant({ id: dept.id, name: `${owner.sector} sector department`, role: "sector", sector: owner.sector, publicKey: dept.publicKey });
+    await as(dept).grant({ operatorId: bank.id, regions: [DEMO_REGION], sectors: [owner.sector], computeModes: ["mpc"], maxLevel: 3, validFrom, validUntil });
+
+    const ownerKey = key(`owner_${owner.key}`);
+    await authority.admitParticipant({ id: ownerKey.id, name: owner.name, role: "owner", publicKey: ownerKey.publicKey });
+    const node = nodes.find((n) => n.nodeId === `node_${owner.key}`);
+    if (!node) throw new Error(`demo node for ${owner.key} is not running`);
+    await as(ownerKey).registerNode({ id: node.nodeId, url: node.url, publicKey: node.publicKey });
+    await as(ownerKey).registerDataset({
+      id: owner.dataset.id,
+      name: owner.dataset.name,
+      nodeId: node.nodeId,
+      sector: owner.sector,
+      region: owner.region,
+      keyField: owner.dataset.keyField,
+      fields: owner.dataset.fields,
+    });
+  }
+
+  const scenario = await as(bank).proposeScenario({
+    purpose: "Benchmark the total annual wage base that Hangzhou enterprises report to the tax bureau and to social insurance (credit-risk model calibration).",
+    fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"],
+    computeModes: ["mpc"],
+    aggregates: ["sum"],
+    minGroupSize: 10,
+    epsilonPerQuery: 1,
+    epsilonBudget: 10,
+    queryQuota: 1_000,
+    pricePerQueryFen: 500,
+    platformShareBasisPoints: 1_000,
+    validFrom,
+    validUntil,
+  });
+  for (const owner of DEMO_OWNERS) await as(key(`owner_${owner.key}`)).decideScenario(scenario.id, { decision: "approve" });
+}

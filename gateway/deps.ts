@@ -1,0 +1,45 @@
+import type { KeyObject } from "node:crypto";
+import type { LedgerClient } from "../ledger/index.js";
+import type { Db, Participant } from "../store/index.js";
+
+export interface GatewayKeys {
+  privateKey: KeyObject;
+  publicKey: string;
+}
+
+export interface GatewayLimits {
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** How far a signature's `created` may be from the gateway's clock, in seconds. */
+  maxClockSkewSeconds: number;
+  /** How long a compute job may run at the nodes, in ms. */
+  nodeTimeoutMs: number;
+  /** How long a health probe of a node may take, in ms. */
+  healthTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  maxBodyBytes: 1024 * 1024,
+  maxClockSkewSeconds: 300,
+  nodeTimeoutMs: 30_000,
+  healthTimeoutMs: 2_000,
+};
+
+/** Everything the gateway needs, passed in: it reads no environment and opens nothing itself. */
+export interface GatewayDeps {
+  db: Db;
+  pingDatabase: () => Promise<void>;
+  ledger: LedgerClient;
+  gatewayKeys: GatewayKeys;
+  limits?: Partial<GatewayLimits>;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface GatewayEnv {
+  Variables: {
+    participant: Participant;
+    requestId: string;
+  };
+}

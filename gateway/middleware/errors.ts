@@ -1,0 +1,44 @@
+import type { Context, Hono } from "hono";
+import { problem, problemFromError, statusOf } from "../../lib/problem.js";
+import { ConflictError, SluiceError } from "../../lib/errors.js";
+import type { GatewayEnv } from "../deps.js";
+
+function routePattern(path: string): RegExp {
+  const escaped = path
+    .split("/")
+    .map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${escaped}/?$`);
+}
+
+// PostgreSQL's unique_violation, as raised by either driver (drizzle wraps it in `cause`).
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
+
+/** 404 for unknown paths, 405 with Allow for known paths asked with another method, both problem+json. */
+export function installFallbacks(app: Hono<GatewayEnv>, log: (entry: Record<string, unknown>) => void) {
+  app.notFound((c) => {
+    const allowed = [
+      ...new Set(app.routes.filter((r) => r.method !== "ALL" && routePattern(r.path).test(c.req.path)).map((r) => r.method)),
+    ];
+    if (allowed.length > 0) {
+      c.header("allow", allowed.join(", "));
+      return problem(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(", ")}`, {
+        requestId: c.get("requestId"),
+      });
+    }
+    return problem(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`, { requestId: c.get("requestId") });
+  });
+
+  app.onError((thrown, c: Context<GatewayEnv>) => {
+    const requestId = c.get("requestId");
+    const error = isUniqueViolation(thrown) ? new ConflictError("that already exists (a concurrent request created it)", { cause: thrown }) : thrown;
+    const status = error instanceof SluiceError ? statusOf(error) : 500;
+    if (status >= 500) log({ level: "error", requestId, path: c.req.path, error: String(error), stack: (error as Error).stack });
+    return problemFromError(c, error, requestId);
+  });
+}

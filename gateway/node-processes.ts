@@ -1,0 +1,42 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const nodeServer = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "compute", "node", "server.ts");
+
+export interface NodeProcess {
+  nodeId: string;
+  url: string;
+  publicKey: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts an owner compute node as its own process and resolves once it says where it listens. */
+export function spawnComputeNode(configFile: string, options: { onLog?: (line: string) => void } = {}): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", nodeServer, configFile], { stdio: ["ignore", "pipe", "pipe"] });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return new Promise((resolve, reject) => {
+    const errors: string[] = [];
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
+      errors.push(line);
+      options.onLog?.(line);
+    });
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      options.onLog?.(line);
+      try {
+        const event = JSON.parse(line) as { event?: string; nodeId?: string; url?: string; publicKey?: string };
+        if (event.event === "listening" && event.url && event.nodeId && event.publicKey) {
+          resolve({ nodeId: event.nodeId, url: event.url, publicKey: event.publicKey, child, stop });
+        }
+      } catch {}
+    });
+    child.once("exit", (code) => reject(new Error(`compute node ${configFile} exited (${code}): ${errors.slice(-5).join(" | ")}`)));
+  });
+}

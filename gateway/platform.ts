@@ -1,0 +1,122 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { type ServerType, serve } from "@hono/node-server";
+import { eq } from "drizzle-orm";
+import type { JsonRpcProvider } from "ethers";
+import {
+  createAnchorWorker,
+  createChainProvider,
+  createLedgerClient,
+  EMBEDDED_CHAIN_PRIVATE_KEY,
+  type EmbeddedChain,
+  ensureUsageLedger,
+  startEmbeddedChain,
+} from "../ledger/index.js";
+import { type Database, createDb, participants } from "../store/index.js";
+import { createApp } from "./app.js";
+import type { GatewayLimits } from "./deps.js";
+import { seedDemo, startDemoNodes } from "./demo.js";
+import { loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
+import type { NodeProcess } from "./node-processes.js";
+
+export interface PlatformConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** PostgreSQL URL; PGlite in `dataDir/db` when absent. */
+  databaseUrl?: string;
+  /** External EVM chain; an embedded Hardhat chain in `dataDir/chain` when absent. */
+  chainRpcUrl?: string;
+  chainPrivateKey?: string;
+  /** Start the demo owner nodes and seed the demo participants. */
+  demo: boolean;
+  anchorIntervalMs: number;
+  anchorMaxBatch: number;
+  limits?: Partial<GatewayLimits>;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface Platform {
+  url: string;
+  keysDir: string;
+  stop(): Promise<void>;
+}
+
+/** Opens the database and chain, deploys the contracts once, starts the demo nodes, the anchoring worker and the HTTP server. */
+export async function startPlatform(config: PlatformConfig): Promise<Platform> {
+  const log = config.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => log({ level: "error", msg: "stop failed", error: String(error) }));
+  };
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    const keysDir = path.join(config.dataDir, "keys");
+    const gatewayKeys = loadOrCreateGatewayKeys(keysDir);
+
+    const database: Database = await createDb({ url: config.databaseUrl, dataDir: path.join(config.dataDir, "db") });
+    stops.push(() => database.close());
+
+    let provider: JsonRpcProvider;
+    let chainKey: string;
+    if (config.chainRpcUrl) {
+      if (!config.chainPrivateKey) throw new Error("CHAIN_RPC_URL needs SLUICE_CHAIN_PRIVATE_KEY: the account that deploys and anchors");
+      provider = createChainProvider(config.chainRpcUrl);
+      chainKey = config.chainPrivateKey;
+      stops.push(async () => provider.destroy());
+    } else {
+      const chain: EmbeddedChain = await startEmbeddedChain({ dataDir: path.join(config.dataDir, "chain") });
+      stops.push(() => chain.stop());
+      provider = chain.provider;
+      chainKey = config.chainPrivateKey ?? EMBEDDED_CHAIN_PRIVATE_KEY;
+    }
+    const usageLedgerAddress = await ensureUsageLedger(database.db, provider, chainKey);
+    const ledger = createLedgerClient({ provider, privateKey: chainKey, usageLedgerAddress });
+
+    const authority = loadOrCreateKeyFile(keysDir, "authority");
+    const [existing] = await database.db.select().from(participants).where(eq(participants.role, "authority"));
+    if (!existing) {
+      await database.db.insert(participants).values({ id: authority.id, name: "数据授权运营主管部门 (Data Authority)", role: "authority", publicKey: authority.publicKey });
+    }
+
+    const app = createApp({ db: database.db, pingDatabase: database.ping, ledger, gatewayKeys, limits: config.limits, log });
+
+    let nodes: NodeProcess[] = [];
+    if (config.demo) {
+      nodes = await startDemoNodes(config.dataDir, gatewayKeys.publicKey);
+      stops.push(async () => void (await Promise.all(nodes.map((n) => n.stop()))));
+      const inProcess: typeof fetch = async (input, init) => app.request(new Request(input, init));
+      await seedDemo({ db: database.db, keysDir, authority, nodes, fetch: inProcess, now: new Date() });
+    }
+
+    const worker = createAnchorWorker({
+      db: database.db,
+      ledger,
+      intervalMs: config.anchorIntervalMs,
+      maxBatchSize: config.anchorMaxBatch,
+      onError: (error) => log({ level: "warn", msg: "anchoring failed; will retry", error: String(error) }),
+    });
+    worker.start();
+    stops.push(() => worker.stop());
+
+    const server: ServerType = await new Promise((resolve) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    });
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    log({
+      level: "info",
+      msg: "sluice is running",
+      url: `http://${config.host}:${port}`,
+      database: database.driver,
+      chain: config.chainRpcUrl ?? "embedded hardhat",
+      usageLedger: usageLedgerAddress,
+      nodes: nodes.map((n) => ({ id: n.nodeId, url: n.url })),
+    });
+    return { url: `http://${config.host}:${port}`, keysDir, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

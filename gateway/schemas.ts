@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { PARTICIPANT_ROLES } from "../store/index.js";
+
+export const idSchema = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, "ids are lower-case letters, digits and _, 2–64 long, starting with a letter");
+export const publicKeySchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an Ed25519 public key is 32 bytes of base64url (43 characters)");
+export const regionSchema = z.string().regex(/^\d{6}$/, "a region is a 6-digit administrative division code (GB/T 2260)");
+export const sectorSchema = z.string().regex(/^[a-z][a-z-]{1,39}$/, "a sector is a lower-case name such as tax or social-insurance");
+export const levelSchema = z.number().int().min(1).max(4);
+export const computeModeSchema = z.enum(["mpc", "he", "psi"]);
+export const qualifiedFieldSchema = z.string().regex(/^[a-z][a-z0-9_]{1,63}\.[a-z][a-z0-9_]{0,63}$/, "fields are named datasetId.field");
+const instant = z.iso.datetime({ offset: true });
+
+export const admitParticipantSchema = z
+  .object({
+    id: idSchema.optional(),
+    name: z.string().min(1).max(200),
+    role: z.enum(PARTICIPANT_ROLES).exclude(["authority"]),
+    publicKey: publicKeySchema,
+    sector: sectorSchema.optional(),
+  })
+  .strict()
+  .refine((p) => (p.role === "sector") === (p.sector !== undefined), {
+    message: "a sector department names its sector, and only a sector department does",
+    path: ["sector"],
+  });
+
+export const registerNodeSchema = z
+  .object({ id: idSchema.optional(), url: z.url({ protocol: /^https?$/ }), publicKey: publicKeySchema })
+  .strict();
+
+export const registerDatasetSchema = z
+  .object({
+    id: idSchema.optional(),
+    name: z.string().min(1).max(200),
+    nodeId: idSchema,
+    sector: sectorSchema,
+    region: regionSchema,
+    keyField: z.string().min(1).max(64),
+    fields: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+            type: z.enum(["string", "integer", "decimal", "date", "boolean"]),
+            level: levelSchema,
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(500),
+  })
+  .strict()
+  .refine((d) => d.fields.some((f) => f.name === d.keyField), { message: "keyField must be one of the fields", path: ["keyField"] })
+  .refine((d) => new Set(d.fields.map((f) => f.name)).size === d.fields.length, { message: "field names must be unique", path: ["fields"] });
+
+const validity = { validFrom: instant, validUntil: instant };
+const validityOrdered = (v: { validFrom: string; validUntil: string }) => Date.parse(v.validFrom) < Date.parse(v.validUntil);
+
+export const grantSchema = z
+  .object({
+    operatorId: idSchema,
+    regions: z.array(regionSchema).min(1).max(100),
+    sectors: z.array(sectorSchema).min(1).max(50),
+    datasetIds: z.array(idSchema).min(1).max(500).nullable().default(null),
+    computeModes: z.array(computeModeSchema).min(1),
+    maxLevel: levelSchema,
+    ...validity,
+  })
+  .strict()
+  .refine(validityOrdered, { message: "validFrom must be before validUntil", path: ["validUntil"] });
+
+export const proposeScenarioSchema = z
+  .object({
+    purpose: z.string().min(10).max(2_000),
+    fields: z.array(qualifiedFieldSchema).min(1).max(200),
+    computeModes: z.array(computeModeSchema).min(1),
+    aggregates: z.array(z.enum(["count", "sum", "mean", "variance", "histogram"])).min(1),
+    minGroupSize: z.number().int().min(1).max(1_000_000),
+    epsilonPerQuery: z.number().positive().max(10),
+    epsilonBudget: z.number().positive().max(1_000),
+    queryQuota: z.number().int().min(1).max(10_000_000),
+    pricePerQueryFen: z.number().int().min(0).max(1e12),
+    platformShareBasisPoints: z.number().int().min(0).max(10_000),
+    ...validity,
+  })
+  .strict()
+  .refine(validityOrdered, { message: "validFrom must be before validUntil", path: ["validUntil"] })
+  .refine((s) => s.epsilonPerQuery <= s.epsilonBudget, { message: "ε per query cannot exceed the ε budget", path: ["epsilonPerQuery"] });
+
+export const scenarioDecisionSchema = z
+  .object({ decision: z.enum(["approve", "reject"]), reason: z.string().min(1).max(2_000).optional() })
+  .strict()
+  .refine((d) => d.decision === "approve" || d.reason !== undefined, { message: "a rejection needs a reason", path: ["reason"] });
+
+export const runJobSchema = z
+  .object({
+    scenarioId: idSchema,
+    aggregate: z.literal("sum"),
+    fields: z.array(qualifiedFieldSchema).min(1).max(16),
+  })
+  .strict();

@@ -1,0 +1,126 @@
+import { createHash, type KeyObject } from "node:crypto";
+import { signBytes, verifyBytes } from "./ed25519.js";
+import { AuthenticationError } from "./errors.js";
+
+/** The components every Sluice request signs (RFC 9421 §2.2 derived components plus RFC 9530 Content-Digest). */
+export const COVERED_COMPONENTS = ["@method", "@path", "@query", "content-digest"] as const;
+export const SIGNATURE_LABEL = "sluice";
+
+/** RFC 9530 §2: `sha-256=:<base64 digest>:` of the exact body bytes. */
+export function contentDigest(body: Uint8Array | string): string {
+  return `sha-256=:${createHash("sha256").update(body).digest("base64")}:`;
+}
+
+interface SignatureParams {
+  created: number;
+  keyid: string;
+  nonce: string;
+  alg: "ed25519";
+}
+
+// RFC 9421 §2.3: the serialised @signature-params inner list with its parameters.
+function serialiseParams(params: SignatureParams): string {
+  const list = COVERED_COMPONENTS.map((c) => `"${c}"`).join(" ");
+  return `(${list});created=${params.created};keyid="${params.keyid}";nonce="${params.nonce}";alg="${params.alg}"`;
+}
+
+function componentValue(component: (typeof COVERED_COMPONENTS)[number], url: URL, method: string, digest: string): string {
+  switch (component) {
+    case "@method":
+      return method.toUpperCase();
+    case "@path":
+      return url.pathname;
+    case "@query":
+      return url.search === "" ? "?" : url.search; // RFC 9421 §2.2.7: an empty query is "?"
+    case "content-digest":
+      return digest;
+  }
+}
+
+// RFC 9421 §2.5: one line per covered component, then the @signature-params line.
+export function signatureBase(method: string, url: URL, digest: string, params: SignatureParams): string {
+  const lines = COVERED_COMPONENTS.map((c) => `"${c}": ${componentValue(c, url, method, digest)}`);
+  lines.push(`"@signature-params": ${serialiseParams(params)}`);
+  return lines.join("\n");
+}
+
+export interface SignRequestInput {
+  method: string;
+  url: string;
+  body?: Uint8Array | string;
+  keyId: string;
+  privateKey: KeyObject | string;
+  created?: number;
+  nonce: string;
+}
+
+/** The headers that sign a request: Content-Digest, Signature-Input and Signature. */
+export function signRequest(input: SignRequestInput): Record<string, string> {
+  const digest = contentDigest(input.body ?? "");
+  const params: SignatureParams = {
+    created: input.created ?? Math.floor(Date.now() / 1000),
+    keyid: input.keyId,
+    nonce: input.nonce,
+    alg: "ed25519",
+  };
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(params.keyid) || !/^[A-Za-z0-9_-]{8,128}$/.test(params.nonce)) {
+    throw new TypeError("key id and nonce must be simple tokens");
+  }
+  const base = signatureBase(input.method, new URL(input.url), digest, params);
+  const signature = Buffer.from(signBytes(input.privateKey, base), "base64url").toString("base64");
+  return {
+    "content-digest": digest,
+    "signature-input": `${SIGNATURE_LABEL}=${serialiseParams(params)}`,
+    signature: `${SIGNATURE_LABEL}=:${signature}:`,
+  };
+}
+
+export interface VerifiedSignature {
+  keyId: string;
+  created: number;
+  nonce: string;
+}
+
+const INPUT_PATTERN = new RegExp(
+  `^${SIGNATURE_LABEL}=\\(${COVERED_COMPONENTS.map((c) => `"${c}"`).join(" ")}\\);created=(\\d{1,12});keyid="([A-Za-z0-9_.:-]{1,128})";nonce="([A-Za-z0-9_-]{8,128})";alg="ed25519"$`,
+);
+
+/** Parses Signature-Input without verifying anything, so the verifier knows which key to look up. */
+export function readSignatureInput(headers: Headers): VerifiedSignature {
+  const input = headers.get("signature-input");
+  if (!input) throw new AuthenticationError("the request is not signed: Signature-Input is missing");
+  const match = INPUT_PATTERN.exec(input);
+  if (!match) {
+    throw new AuthenticationError(`Signature-Input must cover exactly (${COVERED_COMPONENTS.join(" ")}) with created, keyid, nonce and alg="ed25519"`);
+  }
+  return { created: Number(match[1]), keyId: match[2] as string, nonce: match[3] as string };
+}
+
+export interface VerifyRequestInput {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: Uint8Array;
+  publicKey: string;
+  now?: number;
+  maxSkewSeconds?: number;
+}
+
+/** Verifies a request signed by signRequest; throws AuthenticationError naming what failed. */
+export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
+  const params = readSignatureInput(input.headers);
+  const now = input.now ?? Math.floor(Date.now() / 1000);
+  const skew = input.maxSkewSeconds ?? 300;
+  if (Math.abs(now - params.created) > skew) {
+    throw new AuthenticationError(`the signature was created ${now - params.created} s from now; at most ${skew} s is accepted`);
+  }
+  const digest = input.headers.get("content-digest");
+  if (digest !== contentDigest(input.body)) throw new AuthenticationError("Content-Digest does not match the body");
+  const signature = /^sluice=:([A-Za-z0-9+/]+={0,2}):$/.exec(input.headers.get("signature") ?? "")?.[1];
+  if (!signature) throw new AuthenticationError("Signature is missing or not a sluice=:…: byte sequence");
+  const base = signatureBase(input.method, new URL(input.url), digest, { ...params, keyid: params.keyId, alg: "ed25519" });
+  if (!verifyBytes(input.publicKey, base, Buffer.from(signature, "base64").toString("base64url"))) {
+    throw new AuthenticationError("the signature does not verify with the key of " + params.keyId);
+  }
+  return params;
+}

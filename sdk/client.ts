@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import { signRequest } from "../lib/http-signature.js";
+import { type KeyFile, readKeyFile } from "../lib/key-file.js";
+
+/** An RFC 9457 problem returned by the gateway. */
+export class SluiceApiError extends Error {
+  readonly status: number;
+  readonly problem: { type?: string; title?: string; detail?: string; [key: string]: unknown };
+
+  constructor(status: number, problem: SluiceApiError["problem"]) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+    this.name = "SluiceApiError";
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export interface ClientOptions {
+  url: string;
+  /** A key file written by `sluice keygen`, or the key itself. */
+  keyFile?: string;
+  key?: KeyFile;
+  fetch?: typeof fetch;
+}
+
+/**
+ * A typed client of the Sluice gateway that signs every request (RFC 9421, Ed25519).
+ *
+ * @example
+ * const sluice = createClient({ url: "http://127.0.0.1:8787", keyFile: "bank.key.json" });
+ * const job = await sluice.runJob({ scenarioId, aggregate: "sum", fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"] });
+ */
+export function createClient(options: ClientOptions) {
+  const key = options.key ?? (options.keyFile ? readKeyFile(options.keyFile) : undefined);
+  const fetchApi = options.fetch ?? fetch;
+  const base = options.url.replace(/\/$/, "");
+
+  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = `${base}${path}`;
+    const text = body === undefined ? "" : JSON.stringify(body);
+    const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+    if (key) {
+      Object.assign(
+        headers,
+        signRequest({ method, url, body: text, keyId: key.id, privateKey: key.privateKeyPem, nonce: randomBytes(16).toString("base64url") }),
+      );
+    }
+    const response = await fetchApi(url, { method, headers, body: body === undefined ? undefined : text });
+    const raw = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = raw ? JSON.parse(raw) : null;
+    } catch {
+      throw new SluiceApiError(response.status, { detail: `the gateway answered with non-JSON: ${raw.slice(0, 200)}` });
+    }
+    if (!response.ok && response.status !== 503) throw new SluiceApiError(response.status, (parsed ?? {}) as SluiceApiError["problem"]);
+    return parsed as T;
+  }
+
+  type Json = Record<string, unknown>;
+  return {
+    request,
+    keyId: key?.id,
+    health: () => request<Json & { status: string; down: string[] }>("GET", "/health"),
+    admitParticipant: (input: { id?: string; name: string; role: string; publicKey: string; sector?: string }) =>
+      request<Json & { id: string }>("POST", "/participants", input),
+    registerNode: (input: { id?: string; url: string; publicKey: string }) => request<Json & { id: string }>("POST", "/nodes", input),
+    registerDataset: (input: Json) => request<Json & { id: string; contentHash: string }>("POST", "/datasets", input),
+    grant: (input: Json) => request<Json & { id: string; tier: string }>("POST", "/grants", input),
+    proposeScenario: (input: Json) => request<Json & { id: string; status: string }>("POST", "/scenarios", input),
+    listScenarios: () => request<{ scenarios: (Json & { id: string; status: string; purpose: string })[] }>("GET", "/scenarios"),
+    getScenario: (id: string) => request<Json & { id: string; status: string }>("GET", `/scenarios/${encodeURIComponent(id)}`),
+    decideScenario: (id: string, input: { decision: "approve" | "reject"; reason?: string }) =>
+      request<Json & { id: string; status: string }>("POST", `/scenarios/${encodeURIComponent(id)}/decisions`, input),
+    runJob: (input: { scenarioId: string; aggregate: "sum"; fields: string[] }) =>
+      request<{ jobId: string; status: string; result: { value: string }; usageRecordId: string; decisionHash: string }>("POST", "/jobs", input),
+    getJob: (id: string) => request<Json & { id: string; status: string }>("GET", `/jobs/${encodeURIComponent(id)}`),
+    proveRecord: (id: string) =>
+      request<Json & { status: "pending" | "anchored"; verified: boolean; checks: Record<string, boolean | null>; anchor?: Json }>(
+        "GET",
+        `/ledger/records/${encodeURIComponent(id)}/proof`,
+      ),
+  };
+}
+
+export type SluiceClient = ReturnType<typeof createClient>;
