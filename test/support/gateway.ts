@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type ServerType, serve } from "@hono/node-server";
+import { createApp } from "../../gateway/app.js";
+import type { GatewayDeps } from "../../gateway/deps.js";
+import { loadOrCreateGatewayKeys } from "../../gateway/keys.js";
+import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
+import {
+  createLedgerClient,
+  EMBEDDED_CHAIN_PRIVATE_KEY,
+  type EmbeddedChain,
+  ensureUsageLedger,
+  type LedgerClient,
+  startEmbeddedChain,
+} from "../../ledger/index.js";
+import { createClient } from "../../sdk/index.js";
+import { type Database, participants } from "../../store/index.js";
+
+export interface TestGateway {
+  app: ReturnType<typeof createApp>;
+  deps: GatewayDeps;
+  database: Database;
+  ledger: LedgerClient;
+  authority: KeyFile;
+  dataDir: string;
+  /** Serves the app over real HTTP on a free loopback port. */
+  listen(): Promise<string>;
+  /** A signed client that calls the app in process (or over HTTP once listening). */
+  client(key?: KeyFile, url?: string): ReturnType<typeof createClient>;
+  stop(): Promise<void>;
+}
+
+/** A gateway on a fresh database and its own embedded chain, with the authority admitted. */
+export async function startTestGateway(database: Database, overrides: Partial<GatewayDeps> = {}): Promise<TestGateway> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-test-"));
+  let chain: EmbeddedChain | undefined;
+  let server: ServerType | undefined;
+  try {
+    chain = await startEmbeddedChain({ dataDir: path.join(dataDir, "chain") });
+    const address = await ensureUsageLedger(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY);
+    const ledger = createLedgerClient({ provider: chain.provider, privateKey: EMBEDDED_CHAIN_PRIVATE_KEY, usageLedgerAddress: address });
+    const authority = createKeyFile("authority");
+    await database.db.insert(participants).values({ id: authority.id, name: "Authority", role: "authority", publicKey: authority.publicKey });
+    const deps: GatewayDeps = {
+      db: database.db,
+      pingDatabase: database.ping,
+      ledger,
+      gatewayKeys: loadOrCreateGatewayKeys(path.join(dataDir, "keys")),
+      log: () => {},
+      ...overrides,
+    };
+    const app = createApp(deps);
+    const inProcess: typeof fetch = async (input, init) => app.request(new Request(input, init));
+    const stopChain = chain;
+    return {
+      app,
+      deps,
+      database,
+      ledger,
+      authority,
+      dataDir,
+      listen: () =>
+        new Promise((resolve) => {
+          server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve(`http://127.0.0.1:${info.port}`));
+        }),
+      client: (key = authority, url) => createClient({ url: url ?? "http://gateway.test", key, fetch: url ? undefined : inProcess }),
+      stop: async () => {
+        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+        await stopChain.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await chain?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export const YEAR_WINDOW = {
+  validFrom: new Date(Date.now() - 60_000).toISOString(),
+  validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+};
