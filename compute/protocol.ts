@@ -1,7 +1,7 @@
+import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { canonicalize } from "../lib/canonical-json.js";
 import { signBytes, verifyBytes } from "../lib/ed25519.js";
-import type { KeyObject } from "node:crypto";
 
 const id = z.string().min(1).max(128);
 const ed25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an Ed25519 public key is 32 bytes of base64url");

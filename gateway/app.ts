@@ -4,7 +4,7 @@ import { requestId } from "hono/request-id";
 import { problem } from "../lib/problem.js";
 import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
 import { authenticate } from "./middleware/authenticate.js";
-import { installFallbacks } from "./middleware/errors.js";
+import { allowedMethods, installFallbacks } from "./middleware/errors.js";
 import { createCatalogueRoutes } from "./routes/catalogue.js";
 import { createGrantRoutes } from "./routes/grants.js";
 import { createHealthRoutes } from "./routes/health.js";
@@ -36,7 +36,12 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     }),
   );
   const verify = authenticate(deps, limits);
-  app.use("*", async (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : verify(c, next)));
+  // Unknown routes and methods get their 404/405 without a signature; everything else is verified.
+  app.use("*", async (c, next) => {
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method; // Hono answers HEAD with the GET handler
+    if (PUBLIC_PATHS.has(c.req.path) || !allowedMethods(app, c.req.path).includes(method)) return next();
+    return verify(c, next);
+  });
 
   app.route("/", createHealthRoutes(deps, limits));
   app.route("/", createParticipantRoutes(deps));

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { DEMO_OWNERS, DEMO_REGION, columnsOf, demoCsv, type NodeConfig } from "../compute/index.js";
+import { columnsOf, DEMO_OWNERS, DEMO_REGION, demoCsv, type NodeConfig } from "../compute/index.js";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
 import type { KeyFile } from "../lib/key-file.js";
 import { createClient } from "../sdk/index.js";
-import { type Db, computeNodes, participants } from "../store/index.js";
+import { computeNodes, type Db, participants } from "../store/index.js";
 import { loadOrCreateKeyFile } from "./keys.js";
 import { type NodeProcess, spawnComputeNode } from "./node-processes.js";
 
@@ -13,7 +13,11 @@ export const DEMO_OPERATOR_ID = "demo_bank";
 export const DEMO_REGULATOR_ID = "demo_regulator";
 
 /** Writes each demo owner's synthetic data, keys and node configuration, and starts its node process. */
-export async function startDemoNodes(dataDir: string, gatewayPublicKey: string, onLog?: (line: string) => void): Promise<NodeProcess[]> {
+export async function startDemoNodes(
+  dataDir: string,
+  gatewayPublicKey: string,
+  onLog?: (line: string) => void,
+): Promise<NodeProcess[]> {
   const started: NodeProcess[] = [];
   try {
     for (const owner of DEMO_OWNERS) {
@@ -58,7 +62,8 @@ export async function seedDemo(options: {
   now: Date;
 }) {
   const { db, keysDir, nodes } = options;
-  for (const node of nodes) await db.update(computeNodes).set({ url: node.url }).where(eq(computeNodes.id, node.nodeId));
+  for (const node of nodes)
+    await db.update(computeNodes).set({ url: node.url }).where(eq(computeNodes.id, node.nodeId));
   const [seeded] = await db.select().from(participants).where(eq(participants.id, DEMO_OPERATOR_ID));
   if (seeded) return;
 
@@ -70,9 +75,19 @@ export async function seedDemo(options: {
   const validUntil = new Date(options.now.getTime() + 365 * 86_400_000).toISOString();
 
   const bank = key(DEMO_OPERATOR_ID);
-  await authority.admitParticipant({ id: bank.id, name: "示范银行 (Demo Bank)", role: "operator", publicKey: bank.publicKey });
+  await authority.admitParticipant({
+    id: bank.id,
+    name: "示范银行 (Demo Bank)",
+    role: "operator",
+    publicKey: bank.publicKey,
+  });
   const regulator = key(DEMO_REGULATOR_ID);
-  await authority.admitParticipant({ id: regulator.id, name: "数据监管处 (Data Regulator)", role: "regulator", publicKey: regulator.publicKey });
+  await authority.admitParticipant({
+    id: regulator.id,
+    name: "数据监管处 (Data Regulator)",
+    role: "regulator",
+    publicKey: regulator.publicKey,
+  });
   await authority.grant({
     operatorId: bank.id,
     regions: [DEMO_REGION],
@@ -85,11 +100,30 @@ export async function seedDemo(options: {
 
   for (const owner of DEMO_OWNERS) {
     const dept = key(`dept_${owner.key}`);
-    await authority.admitParticipant({ id: dept.id, name: `${owner.sector} sector department`, role: "sector", sector: owner.sector, publicKey: dept.publicKey });
-    await as(dept).grant({ operatorId: bank.id, regions: [DEMO_REGION], sectors: [owner.sector], computeModes: ["mpc"], maxLevel: 3, validFrom, validUntil });
+    await authority.admitParticipant({
+      id: dept.id,
+      name: `${owner.sector} sector department`,
+      role: "sector",
+      sector: owner.sector,
+      publicKey: dept.publicKey,
+    });
+    await as(dept).grant({
+      operatorId: bank.id,
+      regions: [DEMO_REGION],
+      sectors: [owner.sector],
+      computeModes: ["mpc"],
+      maxLevel: 3,
+      validFrom,
+      validUntil,
+    });
 
     const ownerKey = key(`owner_${owner.key}`);
-    await authority.admitParticipant({ id: ownerKey.id, name: owner.name, role: "owner", publicKey: ownerKey.publicKey });
+    await authority.admitParticipant({
+      id: ownerKey.id,
+      name: owner.name,
+      role: "owner",
+      publicKey: ownerKey.publicKey,
+    });
     const node = nodes.find((n) => n.nodeId === `node_${owner.key}`);
     if (!node) throw new Error(`demo node for ${owner.key} is not running`);
     await as(ownerKey).registerNode({ id: node.nodeId, url: node.url, publicKey: node.publicKey });
@@ -105,7 +139,8 @@ export async function seedDemo(options: {
   }
 
   const scenario = await as(bank).proposeScenario({
-    purpose: "Benchmark the total annual wage base that Hangzhou enterprises report to the tax bureau and to social insurance (credit-risk model calibration).",
+    purpose:
+      "Benchmark the total annual wage base that Hangzhou enterprises report to the tax bureau and to social insurance (credit-risk model calibration).",
     fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"],
     computeModes: ["mpc"],
     aggregates: ["sum"],
@@ -118,5 +153,6 @@ export async function seedDemo(options: {
     validFrom,
     validUntil,
   });
-  for (const owner of DEMO_OWNERS) await as(key(`owner_${owner.key}`)).decideScenario(scenario.id, { decision: "approve" });
+  for (const owner of DEMO_OWNERS)
+    await as(key(`owner_${owner.key}`)).decideScenario(scenario.id, { decision: "approve" });
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const nodeServer = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "compute", "node", "server.ts");
@@ -14,8 +14,13 @@ export interface NodeProcess {
 }
 
 /** Starts an owner compute node as its own process and resolves once it says where it listens. */
-export function spawnComputeNode(configFile: string, options: { onLog?: (line: string) => void } = {}): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", nodeServer, configFile], { stdio: ["ignore", "pipe", "pipe"] });
+export function spawnComputeNode(
+  configFile: string,
+  options: { onLog?: (line: string) => void } = {},
+): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", nodeServer, configFile], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -37,6 +42,8 @@ export function spawnComputeNode(configFile: string, options: { onLog?: (line: s
         }
       } catch {}
     });
-    child.once("exit", (code) => reject(new Error(`compute node ${configFile} exited (${code}): ${errors.slice(-5).join(" | ")}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`compute node ${configFile} exited (${code}): ${errors.slice(-5).join(" | ")}`)),
+    );
   });
 }

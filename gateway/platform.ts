@@ -12,10 +12,10 @@ import {
   ensureUsageLedger,
   startEmbeddedChain,
 } from "../ledger/index.js";
-import { type Database, createDb, participants } from "../store/index.js";
+import { createDb, type Database, participants } from "../store/index.js";
 import { createApp } from "./app.js";
-import type { GatewayLimits } from "./deps.js";
 import { seedDemo, startDemoNodes } from "./demo.js";
+import type { GatewayLimits } from "./deps.js";
 import { loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
 import type { NodeProcess } from "./node-processes.js";
 
@@ -47,7 +47,8 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
   const log = config.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error) => log({ level: "error", msg: "stop failed", error: String(error) }));
+    for (const stop of stops.reverse())
+      await stop().catch((error) => log({ level: "error", msg: "stop failed", error: String(error) }));
   };
   try {
     mkdirSync(config.dataDir, { recursive: true });
@@ -60,7 +61,8 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     let provider: JsonRpcProvider;
     let chainKey: string;
     if (config.chainRpcUrl) {
-      if (!config.chainPrivateKey) throw new Error("CHAIN_RPC_URL needs SLUICE_CHAIN_PRIVATE_KEY: the account that deploys and anchors");
+      if (!config.chainPrivateKey)
+        throw new Error("CHAIN_RPC_URL needs SLUICE_CHAIN_PRIVATE_KEY: the account that deploys and anchors");
       provider = createChainProvider(config.chainRpcUrl);
       chainKey = config.chainPrivateKey;
       stops.push(async () => provider.destroy());
@@ -76,10 +78,22 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     const authority = loadOrCreateKeyFile(keysDir, "authority");
     const [existing] = await database.db.select().from(participants).where(eq(participants.role, "authority"));
     if (!existing) {
-      await database.db.insert(participants).values({ id: authority.id, name: "数据授权运营主管部门 (Data Authority)", role: "authority", publicKey: authority.publicKey });
+      await database.db.insert(participants).values({
+        id: authority.id,
+        name: "数据授权运营主管部门 (Data Authority)",
+        role: "authority",
+        publicKey: authority.publicKey,
+      });
     }
 
-    const app = createApp({ db: database.db, pingDatabase: database.ping, ledger, gatewayKeys, limits: config.limits, log });
+    const app = createApp({
+      db: database.db,
+      pingDatabase: database.ping,
+      ledger,
+      gatewayKeys,
+      limits: config.limits,
+      log,
+    });
 
     let nodes: NodeProcess[] = [];
     if (config.demo) {

@@ -1,13 +1,23 @@
 import { z } from "zod";
 import { PARTICIPANT_ROLES } from "../store/index.js";
 
-export const idSchema = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, "ids are lower-case letters, digits and _, 2–64 long, starting with a letter");
-export const publicKeySchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an Ed25519 public key is 32 bytes of base64url (43 characters)");
-export const regionSchema = z.string().regex(/^\d{6}$/, "a region is a 6-digit administrative division code (GB/T 2260)");
-export const sectorSchema = z.string().regex(/^[a-z][a-z-]{1,39}$/, "a sector is a lower-case name such as tax or social-insurance");
+export const idSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{1,63}$/, "ids are lower-case letters, digits and _, 2–64 long, starting with a letter");
+export const publicKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, "an Ed25519 public key is 32 bytes of base64url (43 characters)");
+export const regionSchema = z
+  .string()
+  .regex(/^\d{6}$/, "a region is a 6-digit administrative division code (GB/T 2260)");
+export const sectorSchema = z
+  .string()
+  .regex(/^[a-z][a-z-]{1,39}$/, "a sector is a lower-case name such as tax or social-insurance");
 export const levelSchema = z.number().int().min(1).max(4);
 export const computeModeSchema = z.enum(["mpc", "he", "psi"]);
-export const qualifiedFieldSchema = z.string().regex(/^[a-z][a-z0-9_]{1,63}\.[a-z][a-z0-9_]{0,63}$/, "fields are named datasetId.field");
+export const qualifiedFieldSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{1,63}\.[a-z][a-z0-9_]{0,63}$/, "fields are named datasetId.field");
 const instant = z.iso.datetime({ offset: true });
 
 export const admitParticipantSchema = z
@@ -50,11 +60,18 @@ export const registerDatasetSchema = z
       .max(500),
   })
   .strict()
-  .refine((d) => d.fields.some((f) => f.name === d.keyField), { message: "keyField must be one of the fields", path: ["keyField"] })
-  .refine((d) => new Set(d.fields.map((f) => f.name)).size === d.fields.length, { message: "field names must be unique", path: ["fields"] });
+  .refine((d) => d.fields.some((f) => f.name === d.keyField), {
+    message: "keyField must be one of the fields",
+    path: ["keyField"],
+  })
+  .refine((d) => new Set(d.fields.map((f) => f.name)).size === d.fields.length, {
+    message: "field names must be unique",
+    path: ["fields"],
+  });
 
 const validity = { validFrom: instant, validUntil: instant };
-const validityOrdered = (v: { validFrom: string; validUntil: string }) => Date.parse(v.validFrom) < Date.parse(v.validUntil);
+const validityOrdered = (v: { validFrom: string; validUntil: string }) =>
+  Date.parse(v.validFrom) < Date.parse(v.validUntil);
 
 export const grantSchema = z
   .object({
@@ -85,12 +102,18 @@ export const proposeScenarioSchema = z
   })
   .strict()
   .refine(validityOrdered, { message: "validFrom must be before validUntil", path: ["validUntil"] })
-  .refine((s) => s.epsilonPerQuery <= s.epsilonBudget, { message: "ε per query cannot exceed the ε budget", path: ["epsilonPerQuery"] });
+  .refine((s) => s.epsilonPerQuery <= s.epsilonBudget, {
+    message: "ε per query cannot exceed the ε budget",
+    path: ["epsilonPerQuery"],
+  });
 
 export const scenarioDecisionSchema = z
   .object({ decision: z.enum(["approve", "reject"]), reason: z.string().min(1).max(2_000).optional() })
   .strict()
-  .refine((d) => d.decision === "approve" || d.reason !== undefined, { message: "a rejection needs a reason", path: ["reason"] });
+  .refine((d) => d.decision === "approve" || d.reason !== undefined, {
+    message: "a rejection needs a reason",
+    path: ["reason"],
+  });
 
 export const runJobSchema = z
   .object({

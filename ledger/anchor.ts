@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, lte } from "drizzle-orm";
 import { newId } from "../lib/ids.js";
-import { anchorBatches, type AnchorBatch, type Db, usageRecords } from "../store/index.js";
+import { type AnchorBatch, anchorBatches, type Db, usageRecords } from "../store/index.js";
 import type { LedgerClient } from "./client.js";
 import { LedgerError } from "./errors.js";
 import { buildRecordTree } from "./merkle.js";
@@ -20,7 +20,10 @@ const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 async function send(options: AnchorOptions, batch: AnchorBatch) {
   const onChain = await options.ledger.getBatch(batch.id);
   if (onChain && onChain.root !== batch.root) {
-    throw new LedgerError("anchor_conflict", `batch ${batch.id} is on chain with root ${onChain.root}, not ${batch.root}`);
+    throw new LedgerError(
+      "anchor_conflict",
+      `batch ${batch.id} is on chain with root ${onChain.root}, not ${batch.root}`,
+    );
   }
   // Idempotent: a batch whose transaction went out before a crash is found on chain and not sent again.
   const receipt = onChain
@@ -35,7 +38,12 @@ async function send(options: AnchorOptions, batch: AnchorBatch) {
       });
   await options.db
     .update(anchorBatches)
-    .set({ status: "anchored", txHash: receipt?.txHash ?? null, blockNumber: receipt?.blockNumber ?? null, anchoredAt: new Date() })
+    .set({
+      status: "anchored",
+      txHash: receipt?.txHash ?? null,
+      blockNumber: receipt?.blockNumber ?? null,
+      anchoredAt: new Date(),
+    })
     .where(eq(anchorBatches.id, batch.id));
 }
 
@@ -51,7 +59,12 @@ export async function anchorPending(options: AnchorOptions): Promise<{ batchId: 
   const cutoff = new Date((options.now?.() ?? new Date()).getTime() - (options.minAgeMs ?? 0));
   const batch = await db.transaction(async (tx) => {
     const pending = await tx
-      .select({ id: usageRecords.id, recordHash: usageRecords.recordHash, feeFen: usageRecords.feeFen, createdAt: usageRecords.createdAt })
+      .select({
+        id: usageRecords.id,
+        recordHash: usageRecords.recordHash,
+        feeFen: usageRecords.feeFen,
+        createdAt: usageRecords.createdAt,
+      })
       .from(usageRecords)
       .where(and(isNull(usageRecords.batchId), lte(usageRecords.createdAt, cutoff)))
       .orderBy(asc(usageRecords.createdAt), asc(usageRecords.id))
@@ -83,7 +96,9 @@ export async function anchorPending(options: AnchorOptions): Promise<{ batchId: 
 }
 
 /** Runs anchorPending on an interval until stopped; failures wait for the next tick (the chain may be down). */
-export function createAnchorWorker(options: AnchorOptions & { intervalMs?: number; onError?: (error: unknown) => void }) {
+export function createAnchorWorker(
+  options: AnchorOptions & { intervalMs?: number; onError?: (error: unknown) => void },
+) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {

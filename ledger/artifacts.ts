@@ -18,6 +18,10 @@ export function loadArtifact(name: string): ContractArtifact {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as ContractArtifact;
   } catch (cause) {
-    throw new LedgerError("artifact_missing", `contract ${name} is not compiled (${file}); run npm run build:contracts`, { cause });
+    throw new LedgerError(
+      "artifact_missing",
+      `contract ${name} is not compiled (${file}); run npm run build:contracts`,
+      { cause },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { Contract, ContractFactory, type JsonRpcProvider, NonceManager, Wallet, isHexString } from "ethers";
+import { Contract, ContractFactory, isHexString, type JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { loadArtifact } from "./artifacts.js";
 import { LedgerError } from "./errors.js";
 
@@ -84,7 +84,8 @@ export function createLedgerClient(options: LedgerClientOptions) {
       periodStart: number;
       periodEnd: number;
     }): Promise<AnchorReceipt> {
-      if (!isHexString(batch.root, 32)) throw new LedgerError("invalid_root", `root ${batch.root} is not 32 bytes of hex`);
+      if (!isHexString(batch.root, 32))
+        throw new LedgerError("invalid_root", `root ${batch.root} is not 32 bytes of hex`);
       const tx = await ledger.getFunction("anchorBatch")(
         toBytes32Id(batch.batchId),
         batch.root,

@@ -24,6 +24,8 @@ export async function ensureUsageLedger(db: Db, provider: JsonRpcProvider, priva
     return known.address;
   }
   const deployed = await deployUsageLedger(provider, privateKey);
-  await db.insert(contractDeployments).values({ chainId, name: "UsageLedger", address: deployed.address, txHash: deployed.txHash });
+  await db
+    .insert(contractDeployments)
+    .values({ chainId, name: "UsageLedger", address: deployed.address, txHash: deployed.txHash });
   return deployed.address;
 }

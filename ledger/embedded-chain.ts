@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { JsonRpcProvider, type JsonRpcPayload, type JsonRpcResult } from "ethers";
-import { CHAIN_PROVIDER_OPTIONS } from "./provider.js";
+import { type JsonRpcPayload, JsonRpcProvider, type JsonRpcResult } from "ethers";
 import { LedgerError } from "./errors.js";
 import { type ChainJournal, createChainJournal } from "./journal.js";
+import { CHAIN_PROVIDER_OPTIONS } from "./provider.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -26,7 +26,9 @@ async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -50,7 +52,12 @@ function startHardhatNode(port: number): Promise<ChildProcess> {
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
     child.once("exit", (code) =>
-      reject(new LedgerError("chain_unavailable", `the embedded chain exited (${code}) before starting: ${recent.join("").slice(-800)}`)),
+      reject(
+        new LedgerError(
+          "chain_unavailable",
+          `the embedded chain exited (${code}) before starting: ${recent.join("").slice(-800)}`,
+        ),
+      ),
     );
   });
 }
@@ -84,10 +91,18 @@ class JournalingProvider extends JsonRpcProvider {
       const [result] = await super._send(call);
       this.#lastTimestamp = timestamp;
       if (result && "result" in result) {
-        const receipt = (await super._send({ id: 0, jsonrpc: "2.0", method: "eth_getTransactionReceipt", params: [result.result] }))[0];
-        const mined = receipt && "result" in receipt ? (receipt.result as { blockNumber: string; blockHash: string } | null) : null;
+        const receipt = (
+          await super._send({ id: 0, jsonrpc: "2.0", method: "eth_getTransactionReceipt", params: [result.result] })
+        )[0];
+        const mined =
+          receipt && "result" in receipt ? (receipt.result as { blockNumber: string; blockHash: string } | null) : null;
         if (mined) {
-          this.#journal.append({ kind: "mined", hash: result.result as string, blockNumber: Number(mined.blockNumber), blockHash: mined.blockHash });
+          this.#journal.append({
+            kind: "mined",
+            hash: result.result as string,
+            blockNumber: Number(mined.blockNumber),
+            blockHash: mined.blockHash,
+          });
         }
       }
       if (result) results.push({ ...result, id: call.id } as JsonRpcResult);
@@ -145,7 +160,10 @@ export async function startEmbeddedChain(options: { dataDir: string; chainId?: n
       if (mined) {
         const receipt = (await rpc(rpcUrl, "eth_getTransactionReceipt", [hash])) as { blockHash: string };
         if (receipt.blockHash !== mined.blockHash) {
-          throw new LedgerError("journal_mismatch", `replaying ${hash} gave block ${receipt.blockHash}, the journal says ${mined.blockHash}`);
+          throw new LedgerError(
+            "journal_mismatch",
+            `replaying ${hash} gave block ${receipt.blockHash}, the journal says ${mined.blockHash}`,
+          );
         }
       }
     }

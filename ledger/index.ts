@@ -7,18 +7,18 @@
  * await anchorPending({ db, ledger });
  * const proof = await proveRecord(db, ledger, recordId, gatewayPublicKey);
  */
-export { anchorPending, createAnchorWorker, type AnchorOptions } from "./anchor.js";
+export { type AnchorOptions, anchorPending, createAnchorWorker } from "./anchor.js";
 export { createLedgerClient, deployUsageLedger, type LedgerClient, toBytes32Id } from "./client.js";
 export { ensureUsageLedger } from "./deployments.js";
 export { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
 export { LedgerError } from "./errors.js";
-export { CHAIN_PROVIDER_OPTIONS, createChainProvider } from "./provider.js";
 export { buildRecordTree, verifyRecordProof } from "./merkle.js";
 export { writeUsageRecord } from "./outbox.js";
 export { type InclusionProof, proveRecord } from "./proof.js";
+export { CHAIN_PROVIDER_OPTIONS, createChainProvider } from "./provider.js";
 export {
-  sealUsageRecord,
   type SealedUsageRecord,
+  sealUsageRecord,
   USAGE_RECORD_SCHEMA_VERSION,
   type UsageRecord,
   usageRecordSchema,

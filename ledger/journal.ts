@@ -36,7 +36,8 @@ export function createChainJournal(file: string) {
           entries.push(JSON.parse(line) as JournalEntry);
         } catch (cause) {
           // Only the last line can be torn by a crash mid-write; anything earlier is corruption.
-          if (index < lines.length - 2) throw new LedgerError("journal_corrupt", `chain journal ${file} line ${index + 1} is not JSON`, { cause });
+          if (index < lines.length - 2)
+            throw new LedgerError("journal_corrupt", `chain journal ${file} line ${index + 1} is not JSON`, { cause });
         }
       });
       return entries;

@@ -5,7 +5,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
 import { newId } from "../lib/ids.js";
-import { participants, scenarios, jobs, usageRecords, type Database } from "../store/index.js";
+import { type Database, jobs, participants, scenarios, usageRecords } from "../store/index.js";
 import { testDatabases } from "../test/support/databases.js";
 import { anchorPending } from "./anchor.js";
 import { createLedgerClient } from "./client.js";
@@ -20,7 +20,10 @@ const gatewayKeys = generateEd25519KeyPair();
 async function seedJob(database: Database, feeFen: number) {
   const { db } = database;
   const jobId = newId("job");
-  await db.insert(participants).values({ id: "op", name: "Bank", role: "operator", publicKey: "pk-op" }).onConflictDoNothing();
+  await db
+    .insert(participants)
+    .values({ id: "op", name: "Bank", role: "operator", publicKey: "pk-op" })
+    .onConflictDoNothing();
   await db
     .insert(scenarios)
     .values({
@@ -62,7 +65,14 @@ async function seedJob(database: Database, feeFen: number) {
     gatewayKeys.privateKeyPem,
   );
   await db.transaction(async (tx) => {
-    await tx.insert(jobs).values({ id: jobId, scenarioId: "sc", operatorId: "op", query: {}, status: "succeeded", decisionHash: "d".repeat(64) });
+    await tx.insert(jobs).values({
+      id: jobId,
+      scenarioId: "sc",
+      operatorId: "op",
+      query: {},
+      status: "succeeded",
+      decisionHash: "d".repeat(64),
+    });
     await writeUsageRecord(tx, sealed);
   });
   return sealed;
@@ -87,7 +97,11 @@ describe.each(testDatabases())("anchoring on the embedded chain with $name", ({ 
   it("anchors pending records once, proves each, and detects a tampered record", async () => {
     const address = await ensureUsageLedger(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY);
     expect(await ensureUsageLedger(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY)).toBe(address);
-    const ledger = createLedgerClient({ provider: chain.provider, privateKey: EMBEDDED_CHAIN_PRIVATE_KEY, usageLedgerAddress: address });
+    const ledger = createLedgerClient({
+      provider: chain.provider,
+      privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
+      usageLedgerAddress: address,
+    });
 
     const records = [await seedJob(database, 500), await seedJob(database, 700), await seedJob(database, 1)];
     const batch = await anchorPending({ db: database.db, ledger });
@@ -105,15 +119,26 @@ describe.each(testDatabases())("anchoring on the embedded chain with $name", ({ 
     }
 
     const victim = records[1]!.record.recordId;
-    await database.db.execute(sql`update usage_records set record = jsonb_set(record, '{feeFen}', '1') where id = ${victim}`);
+    await database.db.execute(
+      sql`update usage_records set record = jsonb_set(record, '{feeFen}', '1') where id = ${victim}`,
+    );
     const tampered = await proveRecord(database.db, ledger, victim, gatewayKeys.publicKey);
     expect(tampered.verified).toBe(false);
-    expect(tampered.checks).toMatchObject({ recordHashMatches: false, gatewaySignatureValid: false, proofValid: false, rootOnChain: true });
+    expect(tampered.checks).toMatchObject({
+      recordHashMatches: false,
+      gatewaySignatureValid: false,
+      proofValid: false,
+      rootOnChain: true,
+    });
   });
 
   it("finishes a batch that a crash left between the database and the chain, without anchoring twice", async () => {
     const address = await ensureUsageLedger(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY);
-    const ledger = createLedgerClient({ provider: chain.provider, privateKey: EMBEDDED_CHAIN_PRIVATE_KEY, usageLedgerAddress: address });
+    const ledger = createLedgerClient({
+      provider: chain.provider,
+      privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
+      usageLedgerAddress: address,
+    });
     const sealed = await seedJob(database, 300);
     // A ledger whose sends fail stands in for a crash after the batch row was written.
     const broken = { ...ledger, anchorBatch: async () => Promise.reject(new Error("chain went away")) };
@@ -136,7 +161,11 @@ describe("the embedded chain across a restart", () => {
     try {
       const first = await startEmbeddedChain({ dataDir });
       const address = await ensureUsageLedger(database.db, first.provider, EMBEDDED_CHAIN_PRIVATE_KEY);
-      const ledger = createLedgerClient({ provider: first.provider, privateKey: EMBEDDED_CHAIN_PRIVATE_KEY, usageLedgerAddress: address });
+      const ledger = createLedgerClient({
+        provider: first.provider,
+        privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
+        usageLedgerAddress: address,
+      });
       await seedJob(database, 900);
       const batch = await anchorPending({ db: database.db, ledger });
       const head = await first.provider.getBlock("latest");
@@ -147,7 +176,11 @@ describe("the embedded chain across a restart", () => {
       try {
         expect(second.replayed).toBeGreaterThanOrEqual(3);
         expect(await ensureUsageLedger(database.db, second.provider, EMBEDDED_CHAIN_PRIVATE_KEY)).toBe(address);
-        const again = createLedgerClient({ provider: second.provider, privateKey: EMBEDDED_CHAIN_PRIVATE_KEY, usageLedgerAddress: address });
+        const again = createLedgerClient({
+          provider: second.provider,
+          privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
+          usageLedgerAddress: address,
+        });
         expect((await again.getBatch(batch!.batchId))?.root).toBe(root);
         const sameHead = await second.provider.getBlock(head!.number);
         expect(sameHead?.hash).toBe(head?.hash);

@@ -37,7 +37,12 @@ export interface InclusionProof {
  * Proves a usage record was not altered: its hash recomputed, the gateway's signature checked, its
  * Merkle proof checked against the batch root, and that root read back from the chain.
  */
-export async function proveRecord(db: Db, ledger: LedgerClient, recordId: string, gatewayPublicKey: string): Promise<InclusionProof> {
+export async function proveRecord(
+  db: Db,
+  ledger: LedgerClient,
+  recordId: string,
+  gatewayPublicKey: string,
+): Promise<InclusionProof> {
   const [row] = await db.select().from(usageRecords).where(eq(usageRecords.id, recordId));
   if (!row) throw new NotFoundError("usage record", recordId);
   const recordHashMatches = canonicalHash(row.record) === row.recordHash;

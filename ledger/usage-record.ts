@@ -14,7 +14,9 @@ export const usageRecordSchema = z.object({
   operatorId: z.string(),
   computeMode: z.enum(["mpc", "he", "psi"]),
   aggregate: z.string(),
-  owners: z.array(z.object({ ownerId: z.string(), datasetId: z.string(), contributionUnits: z.number().int().nonnegative() })),
+  owners: z.array(
+    z.object({ ownerId: z.string(), datasetId: z.string(), contributionUnits: z.number().int().nonnegative() }),
+  ),
   epsilonSpent: z.number().nonnegative(),
   feeFen: z.number().int().nonnegative(),
   decisionHash: z.string().regex(/^[0-9a-f]{64}$/),

@@ -13,7 +13,15 @@ describe("RFC 8785 canonical JSON", () => {
   });
 
   it("sorts keys by UTF-16 code units as RFC 8785 §3.2.3 shows", () => {
-    const input = { "€": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh", "1": "One", "😀": "Emoji: Grinning Face", "\u0080": "Control", ö: "Latin Small Letter O With Diaeresis" };
+    const input = {
+      "€": "Euro Sign",
+      "\r": "Carriage Return",
+      "\ufb33": "Hebrew Letter Dalet With Dagesh",
+      "1": "One",
+      "😀": "Emoji: Grinning Face",
+      "\u0080": "Control",
+      ö: "Latin Small Letter O With Diaeresis",
+    };
     const order = ["\r", "1", "\u0080", "ö", "€", "😀", "\ufb33"];
     const text = canonicalize(input);
     const positions = order.map((key) => text.indexOf(JSON.stringify(key)));

@@ -16,7 +16,11 @@ export class SluiceError extends Error {
 export class ValidationError extends SluiceError {
   readonly issues: readonly { path: string; message: string }[];
 
-  constructor(message: string, issues: readonly { path: string; message: string }[] = [], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    issues: readonly { path: string; message: string }[] = [],
+    options?: { cause?: unknown },
+  ) {
     super("validation_failed", message, options);
     this.issues = issues;
   }

@@ -24,7 +24,12 @@ function serialiseParams(params: SignatureParams): string {
   return `(${list});created=${params.created};keyid="${params.keyid}";nonce="${params.nonce}";alg="${params.alg}"`;
 }
 
-function componentValue(component: (typeof COVERED_COMPONENTS)[number], url: URL, method: string, digest: string): string {
+function componentValue(
+  component: (typeof COVERED_COMPONENTS)[number],
+  url: URL,
+  method: string,
+  digest: string,
+): string {
   switch (component) {
     case "@method":
       return method.toUpperCase();
@@ -91,7 +96,9 @@ export function readSignatureInput(headers: Headers): VerifiedSignature {
   if (!input) throw new AuthenticationError("the request is not signed: Signature-Input is missing");
   const match = INPUT_PATTERN.exec(input);
   if (!match) {
-    throw new AuthenticationError(`Signature-Input must cover exactly (${COVERED_COMPONENTS.join(" ")}) with created, keyid, nonce and alg="ed25519"`);
+    throw new AuthenticationError(
+      `Signature-Input must cover exactly (${COVERED_COMPONENTS.join(" ")}) with created, keyid, nonce and alg="ed25519"`,
+    );
   }
   return { created: Number(match[1]), keyId: match[2] as string, nonce: match[3] as string };
 }
@@ -112,15 +119,21 @@ export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
   const now = input.now ?? Math.floor(Date.now() / 1000);
   const skew = input.maxSkewSeconds ?? 300;
   if (Math.abs(now - params.created) > skew) {
-    throw new AuthenticationError(`the signature was created ${now - params.created} s from now; at most ${skew} s is accepted`);
+    throw new AuthenticationError(
+      `the signature was created ${now - params.created} s from now; at most ${skew} s is accepted`,
+    );
   }
   const digest = input.headers.get("content-digest");
   if (digest !== contentDigest(input.body)) throw new AuthenticationError("Content-Digest does not match the body");
   const signature = /^sluice=:([A-Za-z0-9+/]+={0,2}):$/.exec(input.headers.get("signature") ?? "")?.[1];
   if (!signature) throw new AuthenticationError("Signature is missing or not a sluice=:…: byte sequence");
-  const base = signatureBase(input.method, new URL(input.url), digest, { ...params, keyid: params.keyId, alg: "ed25519" });
+  const base = signatureBase(input.method, new URL(input.url), digest, {
+    ...params,
+    keyid: params.keyId,
+    alg: "ed25519",
+  });
   if (!verifyBytes(input.publicKey, base, Buffer.from(signature, "base64").toString("base64url"))) {
-    throw new AuthenticationError("the signature does not verify with the key of " + params.keyId);
+    throw new AuthenticationError(`the signature does not verify with the key of ${params.keyId}`);
   }
   return params;
 }

@@ -17,7 +17,8 @@ export function createKeyFile(id: string): KeyFile {
 
 export function readKeyFile(file: string): KeyFile {
   const key = parseWith(keyFileSchema, JSON.parse(readFileSync(file, "utf8")), `key file ${file}`);
-  if (publicKeyFromPrivatePem(key.privateKeyPem) !== key.publicKey) throw new Error(`key file ${file}: the public key does not match the private key`);
+  if (publicKeyFromPrivatePem(key.privateKeyPem) !== key.publicKey)
+    throw new Error(`key file ${file}: the public key does not match the private key`);
   return key;
 }
 

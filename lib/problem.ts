@@ -58,7 +58,13 @@ export function statusOf(error: SluiceError): ContentfulStatusCode {
 }
 
 /** Answers with `application/problem+json`. */
-export function problem(c: Context, status: ContentfulStatusCode, code: string, detail: string, extra: Record<string, unknown> = {}) {
+export function problem(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+) {
   const body: ProblemDetails = {
     type: `${PROBLEM_BASE}${code.replaceAll("_", "-")}`,
     title: TITLES[status] ?? "Error",

@@ -18,7 +18,10 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/.test(type)) {
-    throw new SluiceError("unsupported_media_type", `the body must be application/json, got ${type || "no content-type"}`);
+    throw new SluiceError(
+      "unsupported_media_type",
+      `the body must be application/json, got ${type || "no content-type"}`,
+    );
   }
   let raw: unknown;
   try {

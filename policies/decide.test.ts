@@ -25,7 +25,13 @@ function state(overrides: Partial<DecisionState> = {}): DecisionState {
     grants: [comprehensive, sectorTax, sectorSi],
     datasets: [
       { id: "ds_tax", ownerId: "tax", sector: "tax", region: "330100", fields: [{ name: "wages_fen", level: 2 }] },
-      { id: "ds_si", ownerId: "si", sector: "social-insurance", region: "330100", fields: [{ name: "wages_fen", level: 3 }] },
+      {
+        id: "ds_si",
+        ownerId: "si",
+        sector: "social-insurance",
+        region: "330100",
+        fields: [{ name: "wages_fen", level: 3 }],
+      },
     ],
     scenario: {
       id: "sc",
@@ -67,7 +73,13 @@ describe("decide", () => {
     const decision = decide(request, state());
     expect(decision).toEqual({
       effect: "allow",
-      obligations: { minGroupSize: 10, epsilon: 0.5, priceFen: 500, ownerIds: ["si", "tax"], datasetIds: ["ds_si", "ds_tax"] },
+      obligations: {
+        minGroupSize: 10,
+        epsilon: 0.5,
+        priceFen: 500,
+        ownerIds: ["si", "tax"],
+        datasetIds: ["ds_si", "ds_tax"],
+      },
       policyVersions: { classification: "1" },
     });
   });
@@ -81,17 +93,71 @@ describe("decide", () => {
 
   const denials: [string, DecisionRequest, DecisionState, string, string][] = [
     ["an unknown operator", request, state({ operator: null }), "participant", "operator-admitted"],
-    ["a revoked operator", request, state({ operator: { id: "op", role: "operator", status: "revoked" } }), "participant", "operator-admitted"],
-    ["a participant that is not an operator", request, state({ operator: { id: "op", role: "owner", status: "active" } }), "participant", "operator-admitted"],
+    [
+      "a revoked operator",
+      request,
+      state({ operator: { id: "op", role: "operator", status: "revoked" } }),
+      "participant",
+      "operator-admitted",
+    ],
+    [
+      "a participant that is not an operator",
+      request,
+      state({ operator: { id: "op", role: "owner", status: "active" } }),
+      "participant",
+      "operator-admitted",
+    ],
     ["a missing scenario", request, state({ scenario: null }), "scenario", "scenario-exists"],
-    ["a field that is not registered", { ...request, fields: ["ds_tax.secret"] }, state(), "scenario", "field-registered"],
-    ["no comprehensive grant", request, state({ grants: [sectorTax, sectorSi] }), "comprehensive", "comprehensive-covers"],
-    ["an expired comprehensive grant", { ...request, at: "2027-02-01T00:00:00.000Z" }, state(), "comprehensive", "comprehensive-covers"],
-    ["a comprehensive grant below the field level", request, state({ grants: [{ ...comprehensive, maxLevel: 2 }, sectorTax, sectorSi] }), "comprehensive", "comprehensive-covers"],
-    ["a comprehensive grant outside the region", request, state({ grants: [{ ...comprehensive, regions: ["110000"] }, sectorTax, sectorSi] }), "comprehensive", "comprehensive-covers"],
-    ["a suspended comprehensive grant", request, state({ grants: [{ ...comprehensive, status: "suspended" }, sectorTax, sectorSi] }), "comprehensive", "comprehensive-covers"],
+    [
+      "a field that is not registered",
+      { ...request, fields: ["ds_tax.secret"] },
+      state(),
+      "scenario",
+      "field-registered",
+    ],
+    [
+      "no comprehensive grant",
+      request,
+      state({ grants: [sectorTax, sectorSi] }),
+      "comprehensive",
+      "comprehensive-covers",
+    ],
+    [
+      "an expired comprehensive grant",
+      { ...request, at: "2027-02-01T00:00:00.000Z" },
+      state(),
+      "comprehensive",
+      "comprehensive-covers",
+    ],
+    [
+      "a comprehensive grant below the field level",
+      request,
+      state({ grants: [{ ...comprehensive, maxLevel: 2 }, sectorTax, sectorSi] }),
+      "comprehensive",
+      "comprehensive-covers",
+    ],
+    [
+      "a comprehensive grant outside the region",
+      request,
+      state({ grants: [{ ...comprehensive, regions: ["110000"] }, sectorTax, sectorSi] }),
+      "comprehensive",
+      "comprehensive-covers",
+    ],
+    [
+      "a suspended comprehensive grant",
+      request,
+      state({ grants: [{ ...comprehensive, status: "suspended" }, sectorTax, sectorSi] }),
+      "comprehensive",
+      "comprehensive-covers",
+    ],
     ["a missing sector grant", request, state({ grants: [comprehensive, sectorTax] }), "sector", "sector-covers"],
-    ["a sector grant for another mode", request, state({ grants: [comprehensive, sectorTax, { ...sectorSi, computeModes: ["psi"] }] }), "sector", "sector-covers"],
+    [
+      "a sector grant for another mode",
+      request,
+      state({ grants: [comprehensive, sectorTax, { ...sectorSi, computeModes: ["psi"] }] }),
+      "sector",
+      "sector-covers",
+    ],
   ];
   it.each(denials)("denies %s", (_name, req, st, tier, rule) => {
     const decision = decide(req, st);
@@ -107,7 +173,17 @@ describe("decide", () => {
   it.each([
     ["a scenario still proposed", { ...sc, status: "proposed" }, "scenario-active"],
     ["a scenario outside its window", { ...sc, validUntil: "2026-03-01T00:00:00.000Z" }, "scenario-active"],
-    ["a scenario one owner has not approved", { ...sc, approvals: [{ ownerId: "tax", decision: "approved" as const }, { ownerId: "si", decision: "pending" as const }] }, "owners-approved"],
+    [
+      "a scenario one owner has not approved",
+      {
+        ...sc,
+        approvals: [
+          { ownerId: "tax", decision: "approved" as const },
+          { ownerId: "si", decision: "pending" as const },
+        ],
+      },
+      "owners-approved",
+    ],
     ["a field outside the scenario", { ...sc, fields: ["ds_tax.wages_fen"] }, "scenario-fields"],
     ["an aggregate outside the scenario", { ...sc, aggregates: ["count"] }, "scenario-query-shape"],
     ["a used-up quota", { ...sc, queriesUsed: 100 }, "scenario-quota"],

@@ -1,5 +1,5 @@
 import { canonicalHash } from "../lib/canonical-json.js";
-import type { Decision, DecisionRequest, DecisionState, DatasetView, GrantView, Tier } from "./types.js";
+import type { DatasetView, Decision, DecisionRequest, DecisionState, GrantView, Tier } from "./types.js";
 
 type Denial = { tier: Tier; rule: string; en: string; zh: string };
 
@@ -158,7 +158,12 @@ export function decide(request: DecisionRequest, state: DecisionState): Decision
     denial = findDenial(request, state);
   } catch (cause) {
     // Fail closed: anything unexpected inside authorisation is a deny.
-    denial = { tier: "participant", rule: "engine-error", en: `authorisation failed: ${String(cause)}`, zh: "授权判断出错" };
+    denial = {
+      tier: "participant",
+      rule: "engine-error",
+      en: `authorisation failed: ${String(cause)}`,
+      zh: "授权判断出错",
+    };
   }
   if (denial) {
     return {

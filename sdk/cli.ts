@@ -7,16 +7,22 @@ import { createClient, SluiceApiError } from "./client.js";
 export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3 } as const;
 
 const HELP: Record<string, string> = {
-  keygen: "sluice keygen --id <participant-id> --out <file>\n  Generate an Ed25519 key file (id, public key, private key). Give the public key to the authority.",
+  keygen:
+    "sluice keygen --id <participant-id> --out <file>\n  Generate an Ed25519 key file (id, public key, private key). Give the public key to the authority.",
   health: "sluice health\n  Show the state of the database, the chain and each compute node.",
-  admit: "sluice admit --id <id> --name <name> --role operator|owner|sector|regulator --public-key <key> [--sector <sector>]\n  (authority) Admit a participant.",
-  grant: "sluice grant --body <file.json>\n  (authority: comprehensive; sector department: sector) Grant an authorisation to an operator.",
-  propose: "sluice propose --body <file.json>\n  (operator) Propose a scenario; every owner of its datasets must approve it.",
+  admit:
+    "sluice admit --id <id> --name <name> --role operator|owner|sector|regulator --public-key <key> [--sector <sector>]\n  (authority) Admit a participant.",
+  grant:
+    "sluice grant --body <file.json>\n  (authority: comprehensive; sector department: sector) Grant an authorisation to an operator.",
+  propose:
+    "sluice propose --body <file.json>\n  (operator) Propose a scenario; every owner of its datasets must approve it.",
   approve: "sluice approve <scenario-id>\n  (owner) Approve a scenario that uses your data.",
   reject: "sluice reject <scenario-id> --reason <text>\n  (owner) Reject a scenario, saying why.",
-  scenarios: "sluice scenarios\n  List the scenarios you proposed (operator), that use your data (owner), or all (authority, regulator).",
+  scenarios:
+    "sluice scenarios\n  List the scenarios you proposed (operator), that use your data (owner), or all (authority, regulator).",
   scenario: "sluice scenario <scenario-id>\n  Show a scenario and each owner's decision.",
-  query: "sluice query --scenario <id> --sum <dataset.field> --sum <dataset.field>\n  (operator) Run a secure sum across owners inside a scenario.",
+  query:
+    "sluice query --scenario <id> --sum <dataset.field> --sum <dataset.field>\n  (operator) Run a secure sum across owners inside a scenario.",
   job: "sluice job <job-id>\n  (operator, regulator) Show a job and its result.",
   verify: "sluice verify <usage-record-id>\n  (regulator, operator) Prove a usage record against the chain.",
 };
@@ -82,19 +88,31 @@ async function main(argv: string[]): Promise<number> {
     const key = createKeyFile(need(values.id, "--id"));
     const out = need(values.out, "--out");
     writeKeyFile(out, key);
-    print(json, { id: key.id, publicKey: key.publicKey, file: out }, () => `Wrote ${out}\nid:         ${key.id}\npublic key: ${key.publicKey}`);
+    print(
+      json,
+      { id: key.id, publicKey: key.publicKey, file: out },
+      () => `Wrote ${out}\nid:         ${key.id}\npublic key: ${key.publicKey}`,
+    );
     return EXIT.ok;
   }
 
   const url = values.url ?? process.env.SLUICE_URL ?? "http://127.0.0.1:8787";
   const keyFile = values.key ?? process.env.SLUICE_KEY_FILE;
-  const client = createClient({ url, keyFile: command === "health" ? keyFile : need(keyFile, "--key or SLUICE_KEY_FILE") });
-  const readBody = () => JSON.parse(readFileSync(need(values.body, "--body <file.json>"), "utf8")) as Record<string, unknown>;
+  const client = createClient({
+    url,
+    keyFile: command === "health" ? keyFile : need(keyFile, "--key or SLUICE_KEY_FILE"),
+  });
+  const readBody = () =>
+    JSON.parse(readFileSync(need(values.body, "--body <file.json>"), "utf8")) as Record<string, unknown>;
 
   switch (command) {
     case "health": {
       const health = await client.health();
-      print(json, health, () => `status: ${health.status}${health.down.length ? `\ndown: ${health.down.join(", ")}` : ""}`);
+      print(
+        json,
+        health,
+        () => `status: ${health.status}${health.down.length ? `\ndown: ${health.down.join(", ")}` : ""}`,
+      );
       return health.status === "ok" ? EXIT.ok : EXIT.unavailable;
     }
     case "admit": {
@@ -129,7 +147,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case "scenarios": {
       const { scenarios } = await client.listScenarios();
-      print(json, scenarios, () => scenarios.map((s) => `${s.id}  ${s.status.padEnd(9)} ${s.purpose.slice(0, 70)}`).join("\n") || "no scenarios");
+      print(
+        json,
+        scenarios,
+        () =>
+          scenarios.map((s) => `${s.id}  ${s.status.padEnd(9)} ${s.purpose.slice(0, 70)}`).join("\n") || "no scenarios",
+      );
       return EXIT.ok;
     }
     case "scenario": {
@@ -140,7 +163,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case "query": {
       const fields = values.sum ?? [];
-      if (fields.length === 0) throw new UsageError(`query needs at least one --sum <dataset.field>\n\n${usage("query")}`);
+      if (fields.length === 0)
+        throw new UsageError(`query needs at least one --sum <dataset.field>\n\n${usage("query")}`);
       if (!json) process.stderr.write("computing across the owners' nodes… ");
       const job = await client.runJob({ scenarioId: need(values.scenario, "--scenario"), aggregate: "sum", fields });
       if (!json) process.stderr.write("done\n");

@@ -42,7 +42,14 @@ export function createClient(options: ClientOptions) {
     if (key) {
       Object.assign(
         headers,
-        signRequest({ method, url, body: text, keyId: key.id, privateKey: key.privateKeyPem, nonce: randomBytes(16).toString("base64url") }),
+        signRequest({
+          method,
+          url,
+          body: text,
+          keyId: key.id,
+          privateKey: key.privateKeyPem,
+          nonce: randomBytes(16).toString("base64url"),
+        }),
       );
     }
     const response = await fetchApi(url, { method, headers, body: body === undefined ? undefined : text });
@@ -53,7 +60,8 @@ export function createClient(options: ClientOptions) {
     } catch {
       throw new SluiceApiError(response.status, { detail: `the gateway answered with non-JSON: ${raw.slice(0, 200)}` });
     }
-    if (!response.ok && response.status !== 503) throw new SluiceApiError(response.status, (parsed ?? {}) as SluiceApiError["problem"]);
+    if (!response.ok && response.status !== 503)
+      throw new SluiceApiError(response.status, (parsed ?? {}) as SluiceApiError["problem"]);
     return parsed as T;
   }
 
@@ -64,22 +72,35 @@ export function createClient(options: ClientOptions) {
     health: () => request<Json & { status: string; down: string[] }>("GET", "/health"),
     admitParticipant: (input: { id?: string; name: string; role: string; publicKey: string; sector?: string }) =>
       request<Json & { id: string }>("POST", "/participants", input),
-    registerNode: (input: { id?: string; url: string; publicKey: string }) => request<Json & { id: string }>("POST", "/nodes", input),
+    registerNode: (input: { id?: string; url: string; publicKey: string }) =>
+      request<Json & { id: string }>("POST", "/nodes", input),
     registerDataset: (input: Json) => request<Json & { id: string; contentHash: string }>("POST", "/datasets", input),
     grant: (input: Json) => request<Json & { id: string; tier: string }>("POST", "/grants", input),
     proposeScenario: (input: Json) => request<Json & { id: string; status: string }>("POST", "/scenarios", input),
-    listScenarios: () => request<{ scenarios: (Json & { id: string; status: string; purpose: string })[] }>("GET", "/scenarios"),
-    getScenario: (id: string) => request<Json & { id: string; status: string }>("GET", `/scenarios/${encodeURIComponent(id)}`),
+    listScenarios: () =>
+      request<{ scenarios: (Json & { id: string; status: string; purpose: string })[] }>("GET", "/scenarios"),
+    getScenario: (id: string) =>
+      request<Json & { id: string; status: string }>("GET", `/scenarios/${encodeURIComponent(id)}`),
     decideScenario: (id: string, input: { decision: "approve" | "reject"; reason?: string }) =>
       request<Json & { id: string; status: string }>("POST", `/scenarios/${encodeURIComponent(id)}/decisions`, input),
     runJob: (input: { scenarioId: string; aggregate: "sum"; fields: string[] }) =>
-      request<{ jobId: string; status: string; result: { value: string }; usageRecordId: string; decisionHash: string }>("POST", "/jobs", input),
+      request<{
+        jobId: string;
+        status: string;
+        result: { value: string };
+        usageRecordId: string;
+        decisionHash: string;
+      }>("POST", "/jobs", input),
     getJob: (id: string) => request<Json & { id: string; status: string }>("GET", `/jobs/${encodeURIComponent(id)}`),
     proveRecord: (id: string) =>
-      request<Json & { status: "pending" | "anchored"; verified: boolean; checks: Record<string, boolean | null>; anchor?: Json }>(
-        "GET",
-        `/ledger/records/${encodeURIComponent(id)}/proof`,
-      ),
+      request<
+        Json & {
+          status: "pending" | "anchored";
+          verified: boolean;
+          checks: Record<string, boolean | null>;
+          anchor?: Json;
+        }
+      >("GET", `/ledger/records/${encodeURIComponent(id)}/proof`),
   };
 }
 

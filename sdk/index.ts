@@ -4,5 +4,6 @@
  * @example
  * const sluice = createClient({ url: "http://127.0.0.1:8787", keyFile: "bank.key.json" });
  */
-export { type ClientOptions, createClient, SluiceApiError, type SluiceClient } from "./client.js";
+
 export { createKeyFile, type KeyFile, keyFileSchema, readKeyFile, writeKeyFile } from "../lib/key-file.js";
+export { type ClientOptions, createClient, SluiceApiError, type SluiceClient } from "./client.js";

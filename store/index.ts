@@ -5,5 +5,5 @@
  * const { db, close } = await createDb({ dataDir: ".sluice/db" });
  * const rows = await db.select().from(participants);
  */
-export { createDb, type CreateDbOptions, type Database, type Db, type DbOrTx, type Tx } from "./db.js";
+export { type CreateDbOptions, createDb, type Database, type Db, type DbOrTx, type Tx } from "./db.js";
 export * from "./schema/index.js";

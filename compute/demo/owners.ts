@@ -98,5 +98,5 @@ export function columnsOf(owner: DemoOwner): ColumnSpec[] {
 export function demoCsv(owner: DemoOwner, enterpriseCount = 500): string {
   const rows = owner.rows(syntheticEnterprises(enterpriseCount));
   const header = owner.dataset.fields.map((f) => f.name);
-  return [header.join(","), ...rows.map((row) => header.map((h) => String(row[h])).join(","))].join("\n") + "\n";
+  return `${[header.join(","), ...rows.map((row) => header.map((h) => String(row[h])).join(","))].join("\n")}\n`;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { normaliseUscc } from "../../lib/uscc.js";
-import { DEMO_OWNERS, columnsOf, demoCsv } from "./owners.js";
-import { organisationCode, syntheticEnterprises } from "./synthetic.js";
 import { createMemoryDataStore, parseCsvDataset } from "../node/datastore.js";
+import { columnsOf, DEMO_OWNERS, demoCsv } from "./owners.js";
+import { organisationCode, syntheticEnterprises } from "./synthetic.js";
 
 describe("synthetic public data", () => {
   it("gives every enterprise a unique code with valid check characters", () => {

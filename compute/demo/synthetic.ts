@@ -26,9 +26,36 @@ export function organisationCode(body8: string): string {
 }
 
 export const HANGZHOU_DISTRICTS = ["330102", "330105", "330106", "330108", "330109", "330110"] as const;
-const INDUSTRIES = ["manufacturing", "wholesale-retail", "software-it", "construction", "logistics", "catering"] as const;
-const NAME_PARTS = ["华信", "恒达", "天成", "之江", "钱塘", "西湖", "运河", "海创", "云栖", "湖畔", "博远", "瑞丰"] as const;
-const NAME_SUFFIXES = ["科技有限公司", "贸易有限公司", "制造有限公司", "建设有限公司", "物流有限公司", "餐饮管理有限公司"] as const;
+const INDUSTRIES = [
+  "manufacturing",
+  "wholesale-retail",
+  "software-it",
+  "construction",
+  "logistics",
+  "catering",
+] as const;
+const NAME_PARTS = [
+  "华信",
+  "恒达",
+  "天成",
+  "之江",
+  "钱塘",
+  "西湖",
+  "运河",
+  "海创",
+  "云栖",
+  "湖畔",
+  "博远",
+  "瑞丰",
+] as const;
+const NAME_SUFFIXES = [
+  "科技有限公司",
+  "贸易有限公司",
+  "制造有限公司",
+  "建设有限公司",
+  "物流有限公司",
+  "餐饮管理有限公司",
+] as const;
 
 export interface SyntheticEnterprise {
   uscc: string;

@@ -55,7 +55,13 @@ function plan(nodes: TestNode[], changes: Partial<QueryPlan> = {}): QueryPlan {
     scenarioId: "sc_1",
     aggregate: "sum",
     decisionHash: "a".repeat(64),
-    tasks: nodes.map((n) => ({ nodeId: n.nodeId, url: n.url, publicKey: n.keys.publicKey, datasetId: `ds_${n.nodeId}`, field: "amount" })),
+    tasks: nodes.map((n) => ({
+      nodeId: n.nodeId,
+      url: n.url,
+      publicKey: n.keys.publicKey,
+      datasetId: `ds_${n.nodeId}`,
+      field: "amount",
+    })),
     issuedAt: new Date().toISOString(),
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
     ...changes,
@@ -97,19 +103,26 @@ describe("secure sum across owner nodes", () => {
   it("refuses a plan altered after signing", async () => {
     const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
     const signed = signPlan(plan(nodes), gateway.privateKeyPem);
-    const altered = { ...signed, plan: { ...signed.plan, tasks: signed.plan.tasks.map((t) => ({ ...t, field: "other" })) } };
+    const altered = {
+      ...signed,
+      plan: { ...signed.plan, tasks: signed.plan.tasks.map((t) => ({ ...t, field: "other" })) },
+    };
     await expect(runSecureSum(altered, { fetch: network(nodes) })).rejects.toThrow(/401/);
   });
 
   it("refuses an expired plan", async () => {
     const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
     const expired = plan(nodes, { expiresAt: new Date(Date.now() - 1_000).toISOString() });
-    await expect(runSecureSum(signPlan(expired, gateway.privateKeyPem), { fetch: network(nodes) })).rejects.toThrow(/expired/);
+    await expect(runSecureSum(signPlan(expired, gateway.privateKeyPem), { fetch: network(nodes) })).rejects.toThrow(
+      /expired/,
+    );
   });
 
   it("fails the whole job when one node cannot be reached", async () => {
     const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
-    const attempt = runSecureSum(signPlan(plan(nodes), gateway.privateKeyPem), { fetch: network(nodes, { down: ["b"] }) });
+    const attempt = runSecureSum(signPlan(plan(nodes), gateway.privateKeyPem), {
+      fetch: network(nodes, { down: ["b"] }),
+    });
     await expect(attempt).rejects.toBeInstanceOf(ComputeError);
   });
 
@@ -117,7 +130,9 @@ describe("secure sum across owner nodes", () => {
     const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
     const p = plan(nodes);
     p.tasks[1] = { ...(p.tasks[1] as QueryPlan["tasks"][number]), datasetId: "ds_missing" };
-    await expect(runSecureSum(signPlan(p, gateway.privateKeyPem), { fetch: network(nodes) })).rejects.toThrow(/ds_missing/);
+    await expect(runSecureSum(signPlan(p, gateway.privateKeyPem), { fetch: network(nodes) })).rejects.toThrow(
+      /ds_missing/,
+    );
   });
 
   it("refuses a share signed by a node that is not in the plan", async () => {

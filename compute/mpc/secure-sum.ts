@@ -38,21 +38,34 @@ async function callNode(
       detail = String((JSON.parse(text) as { detail?: unknown }).detail ?? detail);
     } catch {}
     const code = response.status === 504 ? "node_timeout" : "node_rejected";
-    throw new ComputeError(code, `node ${task.nodeId} refused the job (${response.status}): ${detail}`, { nodeId: task.nodeId });
+    throw new ComputeError(code, `node ${task.nodeId} refused the job (${response.status}): ${detail}`, {
+      nodeId: task.nodeId,
+    });
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (cause) {
-    throw new ComputeError("node_rejected", `node ${task.nodeId} answered with malformed JSON`, { cause, nodeId: task.nodeId });
+    throw new ComputeError("node_rejected", `node ${task.nodeId} answered with malformed JSON`, {
+      cause,
+      nodeId: task.nodeId,
+    });
   }
   const parsed = partialResultSchema.safeParse(body);
   if (!parsed.success) {
-    throw new ComputeError("node_rejected", `node ${task.nodeId} answered with a malformed partial`, { nodeId: task.nodeId });
+    throw new ComputeError("node_rejected", `node ${task.nodeId} answered with a malformed partial`, {
+      nodeId: task.nodeId,
+    });
   }
   const partial = parsed.data;
-  if (partial.jobId !== signed.plan.jobId || partial.nodeId !== task.nodeId || !verifyPartial(partial, task.publicKey)) {
-    throw new ComputeError("node_rejected", `the partial from node ${task.nodeId} does not verify`, { nodeId: task.nodeId });
+  if (
+    partial.jobId !== signed.plan.jobId ||
+    partial.nodeId !== task.nodeId ||
+    !verifyPartial(partial, task.publicKey)
+  ) {
+    throw new ComputeError("node_rejected", `the partial from node ${task.nodeId} does not verify`, {
+      nodeId: task.nodeId,
+    });
   }
   return BigInt(partial.partial);
 }

@@ -9,9 +9,9 @@ import {
   type PartialResult,
   type QueryPlan,
   shareMessageSchema,
+  signedPlanSchema,
   signPartial,
   signShare,
-  signedPlanSchema,
   verifyPlan,
 } from "../protocol.js";
 import type { NodeDataStore } from "./datastore.js";
@@ -44,7 +44,10 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const finished = new Map<string, PartialResult>();
 
   async function sendShare(plan: QueryPlan, to: QueryPlan["tasks"][number], share: bigint) {
-    const message = signShare({ jobId: plan.jobId, from: options.nodeId, to: to.nodeId, share: share.toString() }, options.privateKey);
+    const message = signShare(
+      { jobId: plan.jobId, from: options.nodeId, to: to.nodeId, share: share.toString() },
+      options.privateKey,
+    );
     let response: Response;
     try {
       response = await fetchPeer(`${to.url}/jobs/${encodeURIComponent(plan.jobId)}/shares`, {
@@ -54,13 +57,20 @@ export function createNodeApp(options: NodeAppOptions): Hono {
         signal: AbortSignal.timeout(peerTimeoutMs),
       });
     } catch (cause) {
-      throw new ComputeError("node_unavailable", `peer ${to.nodeId} could not be reached`, { cause, nodeId: to.nodeId });
+      throw new ComputeError("node_unavailable", `peer ${to.nodeId} could not be reached`, {
+        cause,
+        nodeId: to.nodeId,
+      });
     }
     if (!response.ok) {
       const detail = await response.text().catch(() => "");
-      throw new ComputeError("node_rejected", `peer ${to.nodeId} refused our share (${response.status}): ${detail.slice(0, 300)}`, {
-        nodeId: to.nodeId,
-      });
+      throw new ComputeError(
+        "node_rejected",
+        `peer ${to.nodeId} refused our share (${response.status}): ${detail.slice(0, 300)}`,
+        {
+          nodeId: to.nodeId,
+        },
+      );
     }
   }
 
@@ -68,14 +78,17 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     const myIndex = plan.tasks.findIndex((t) => t.nodeId === options.nodeId);
     const task = plan.tasks[myIndex];
     if (!task) throw new SluiceError("forbidden", `this plan has no task for node ${options.nodeId}`);
-    if (task.publicKey !== options.publicKey) throw new SluiceError("forbidden", "the plan names another key for this node");
+    if (task.publicKey !== options.publicKey)
+      throw new SluiceError("forbidden", "the plan names another key for this node");
     const local = options.store.sum(task.datasetId, task.field);
     const shares = splitIntoShares(local, plan.tasks.length);
     const peers = plan.tasks.filter((_, i) => i !== myIndex);
     const collecting = inbox.collect(plan.jobId, new Map(peers.map((p) => [p.nodeId, p.publicKey])), shareTimeoutMs);
     // The rejection is observed by `await collecting` below; this keeps it from being unhandled meanwhile.
     collecting.catch(() => {});
-    await Promise.all(plan.tasks.map((peer, i) => (i === myIndex ? undefined : sendShare(plan, peer, shares[i] as bigint))));
+    await Promise.all(
+      plan.tasks.map((peer, i) => (i === myIndex ? undefined : sendShare(plan, peer, shares[i] as bigint))),
+    );
     const received = await collecting;
     const partial = addInRing(shares[myIndex] as bigint, ...received.values());
     return signPartial({ jobId: plan.jobId, nodeId: options.nodeId, partial: partial.toString() }, options.privateKey);
@@ -99,7 +112,8 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       throw new SluiceError("unauthenticated", "the plan is not signed by the gateway this node trusts");
     }
     const { plan } = signed;
-    if (Date.parse(plan.expiresAt) <= now().getTime()) throw new SluiceError("plan_expired", `the plan expired at ${plan.expiresAt}`);
+    if (Date.parse(plan.expiresAt) <= now().getTime())
+      throw new SluiceError("plan_expired", `the plan expired at ${plan.expiresAt}`);
     const done = finished.get(plan.jobId);
     if (done) return c.json(done);
     let job = running.get(plan.jobId);

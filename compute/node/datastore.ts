@@ -24,19 +24,26 @@ export function parseCsvDataset(id: string, text: string, columns: ColumnSpec[])
   const lines = text.split(/\r?\n/).filter((line) => line.length > 0);
   const header = lines.shift()?.split(",") ?? [];
   for (const column of columns) {
-    if (!header.includes(column.name)) throw new ComputeError("data_invalid", `dataset ${id}: column ${column.name} is missing`);
+    if (!header.includes(column.name))
+      throw new ComputeError("data_invalid", `dataset ${id}: column ${column.name} is missing`);
   }
   const rows = lines.map((line, lineIndex) => {
     const cells = line.split(",");
     if (cells.length !== header.length) {
-      throw new ComputeError("data_invalid", `dataset ${id}: line ${lineIndex + 2} has ${cells.length} cells, expected ${header.length}`);
+      throw new ComputeError(
+        "data_invalid",
+        `dataset ${id}: line ${lineIndex + 2} has ${cells.length} cells, expected ${header.length}`,
+      );
     }
     const row: Record<string, string | bigint> = {};
     for (const column of columns) {
       const cell = cells[header.indexOf(column.name)] ?? "";
       if (column.type === "integer") {
         if (!/^-?\d+$/.test(cell)) {
-          throw new ComputeError("data_invalid", `dataset ${id}: line ${lineIndex + 2}, ${column.name} is not an integer`);
+          throw new ComputeError(
+            "data_invalid",
+            `dataset ${id}: line ${lineIndex + 2}, ${column.name} is not an integer`,
+          );
         }
         row[column.name] = BigInt(cell);
       } else {

@@ -29,7 +29,9 @@ const app = createNodeApp({
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   // One JSON line on stdout tells a supervising process where the node listens.
-  console.log(JSON.stringify({ event: "listening", nodeId: config.nodeId, url: `http://${config.host}:${info.port}`, publicKey }));
+  console.log(
+    JSON.stringify({ event: "listening", nodeId: config.nodeId, url: `http://${config.host}:${info.port}`, publicKey }),
+  );
 });
 
 function shutdown() {

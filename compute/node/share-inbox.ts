@@ -35,7 +35,8 @@ export function createShareInbox(options: ShareInboxOptions = {}) {
   function accept(job: JobShares, message: ShareMessage) {
     const key = job.senders?.get(message.from);
     if (!key) throw new ComputeError("share_rejected", `${message.from} is not a participant of job ${message.jobId}`);
-    if (!verifyShare(message, key)) throw new ComputeError("share_rejected", `the share from ${message.from} has a bad signature`);
+    if (!verifyShare(message, key))
+      throw new ComputeError("share_rejected", `the share from ${message.from} has a bad signature`);
     const value = BigInt(message.share);
     const existing = job.received.get(message.from);
     if (existing !== undefined && existing !== value) {

@@ -6,8 +6,12 @@ import { type Db, datasets, grants, participants, scenarioApprovals, scenarios }
 export async function loadDecisionState(db: Db, operatorId: string, scenarioId: string): Promise<DecisionState> {
   const [operator] = await db.select().from(participants).where(eq(participants.id, operatorId));
   const [scenario] = await db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
-  const approvals = scenario ? await db.select().from(scenarioApprovals).where(eq(scenarioApprovals.scenarioId, scenarioId)) : [];
-  const datasetRows = scenario?.datasetIds.length ? await db.select().from(datasets).where(inArray(datasets.id, scenario.datasetIds)) : [];
+  const approvals = scenario
+    ? await db.select().from(scenarioApprovals).where(eq(scenarioApprovals.scenarioId, scenarioId))
+    : [];
+  const datasetRows = scenario?.datasetIds.length
+    ? await db.select().from(datasets).where(inArray(datasets.id, scenario.datasetIds))
+    : [];
   const grantRows = await db.select().from(grants).where(eq(grants.operatorId, operatorId));
   return {
     operator: operator ? { id: operator.id, role: operator.role, status: operator.status } : null,
@@ -44,11 +48,19 @@ export async function loadDecisionState(db: Db, operatorId: string, scenarioId: 
           validFrom: scenario.validFrom.toISOString(),
           validUntil: scenario.validUntil.toISOString(),
           status: scenario.status,
-          approvals: approvals.map((a) => ({ ownerId: a.ownerId, decision: a.decision })).sort((a, b) => a.ownerId.localeCompare(b.ownerId)),
+          approvals: approvals
+            .map((a) => ({ ownerId: a.ownerId, decision: a.decision }))
+            .sort((a, b) => a.ownerId.localeCompare(b.ownerId)),
         }
       : null,
     datasets: datasetRows
-      .map((d) => ({ id: d.id, ownerId: d.ownerId, sector: d.sector, region: d.region, fields: d.fields.map(({ name, level }) => ({ name, level })) }))
+      .map((d) => ({
+        id: d.id,
+        ownerId: d.ownerId,
+        sector: d.sector,
+        region: d.region,
+        fields: d.fields.map(({ name, level }) => ({ name, level })),
+      }))
       .sort((a, b) => a.id.localeCompare(b.id)),
     rules: defaultClassificationRules,
   };

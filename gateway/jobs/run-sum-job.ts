@@ -1,10 +1,10 @@
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { ComputeError, type QueryPlan, runSecureSum, signPlan } from "../../compute/index.js";
+import { sealUsageRecord, writeUsageRecord } from "../../ledger/index.js";
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { sealUsageRecord, writeUsageRecord } from "../../ledger/index.js";
-import { decide, decisionHash, type DecisionRequest } from "../../policies/index.js";
+import { type DecisionRequest, decide, decisionHash } from "../../policies/index.js";
 import { computeNodes, datasets, jobs, scenarios } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { loadDecisionState } from "./decision-state.js";
@@ -17,7 +17,10 @@ export interface SumJobInput {
 
 async function markFailed(deps: GatewayDeps, jobId: string, error: unknown) {
   const message = error instanceof Error ? error.message : String(error);
-  await deps.db.update(jobs).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(jobs.id, jobId));
+  await deps.db
+    .update(jobs)
+    .set({ status: "failed", error: message, finishedAt: new Date() })
+    .where(eq(jobs.id, jobId));
 }
 
 /**
@@ -39,7 +42,13 @@ export async function runSumJob(deps: GatewayDeps, limits: GatewayLimits, operat
   const hash = decisionHash(request, state, decision);
   if (decision.effect === "deny") {
     throw new SluiceError("denied", decision.reason.en, {
-      details: { tier: decision.tier, rule: decision.rule, reason: decision.reason, decisionHash: hash, policyVersions: decision.policyVersions },
+      details: {
+        tier: decision.tier,
+        rule: decision.rule,
+        reason: decision.reason,
+        decisionHash: hash,
+        policyVersions: decision.policyVersions,
+      },
     });
   }
 
@@ -63,7 +72,14 @@ export async function runSumJob(deps: GatewayDeps, limits: GatewayLimits, operat
   }
 
   const jobId = newId("job");
-  await deps.db.insert(jobs).values({ id: jobId, scenarioId: input.scenarioId, operatorId, query: { ...input }, decisionHash: hash, createdAt: now });
+  await deps.db.insert(jobs).values({
+    id: jobId,
+    scenarioId: input.scenarioId,
+    operatorId,
+    query: { ...input },
+    decisionHash: hash,
+    createdAt: now,
+  });
   const plan: QueryPlan = {
     version: 1,
     jobId,
@@ -77,7 +93,10 @@ export async function runSumJob(deps: GatewayDeps, limits: GatewayLimits, operat
 
   let total: bigint;
   try {
-    total = await runSecureSum(signPlan(plan, deps.gatewayKeys.privateKey), { fetch: deps.fetch, timeoutMs: limits.nodeTimeoutMs });
+    total = await runSecureSum(signPlan(plan, deps.gatewayKeys.privateKey), {
+      fetch: deps.fetch,
+      timeoutMs: limits.nodeTimeoutMs,
+    });
   } catch (error) {
     await markFailed(deps, jobId, error);
     throw error instanceof ComputeError ? error : new ComputeError("node_rejected", String(error), { cause: error });
@@ -95,7 +114,11 @@ export async function runSumJob(deps: GatewayDeps, limits: GatewayLimits, operat
       computeMode: "mpc",
       aggregate: "sum",
       owners: tasks
-        .map((t) => ({ ownerId: rows.find((r) => r.node.id === t.nodeId)?.node.ownerId ?? "", datasetId: t.datasetId, contributionUnits: 1 }))
+        .map((t) => ({
+          ownerId: rows.find((r) => r.node.id === t.nodeId)?.node.ownerId ?? "",
+          datasetId: t.datasetId,
+          contributionUnits: 1,
+        }))
         .sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
       epsilonSpent: 0,
       feeFen: decision.obligations.priceFen,
@@ -115,7 +138,8 @@ export async function runSumJob(deps: GatewayDeps, limits: GatewayLimits, operat
         .set({ queriesUsed: sql`${scenarios.queriesUsed} + 1` })
         .where(and(eq(scenarios.id, input.scenarioId), lt(scenarios.queriesUsed, scenarios.queryQuota)))
         .returning({ id: scenarios.id });
-      if (spent.length === 0) throw new SluiceError("quota_exhausted", `scenario ${input.scenarioId} has no queries left`);
+      if (spent.length === 0)
+        throw new SluiceError("quota_exhausted", `scenario ${input.scenarioId} has no queries left`);
       await tx.update(jobs).set({ status: "succeeded", result, finishedAt }).where(eq(jobs.id, jobId));
       await writeUsageRecord(tx, sealed);
     });

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { AuthenticationError, ForbiddenError } from "../../lib/errors.js";
 import { readSignatureInput, verifyRequest } from "../../lib/http-signature.js";
 import { type Participant, type ParticipantRole, participants } from "../../store/index.js";
-import type { Context } from "hono";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 
 /** Verifies the RFC 9421 signature of every request and puts the signing participant in the context. */

@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
-import { problem, problemFromError, statusOf } from "../../lib/problem.js";
 import { ConflictError, SluiceError } from "../../lib/errors.js";
+import { problem, problemFromError, statusOf } from "../../lib/problem.js";
 import type { GatewayEnv } from "../deps.js";
 
 function routePattern(path: string): RegExp {
@@ -19,26 +19,40 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
+/** The methods the app serves at a path (empty when the path is unknown). */
+export function allowedMethods(app: Hono<GatewayEnv>, path: string): string[] {
+  return [
+    ...new Set(app.routes.filter((r) => r.method !== "ALL" && routePattern(r.path).test(path)).map((r) => r.method)),
+  ];
+}
+
 /** 404 for unknown paths, 405 with Allow for known paths asked with another method, both problem+json. */
 export function installFallbacks(app: Hono<GatewayEnv>, log: (entry: Record<string, unknown>) => void) {
   app.notFound((c) => {
-    const allowed = [
-      ...new Set(app.routes.filter((r) => r.method !== "ALL" && routePattern(r.path).test(c.req.path)).map((r) => r.method)),
-    ];
+    const allowed = allowedMethods(app, c.req.path);
     if (allowed.length > 0) {
       c.header("allow", allowed.join(", "));
-      return problem(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(", ")}`, {
-        requestId: c.get("requestId"),
-      });
+      return problem(
+        c,
+        405,
+        "method_not_allowed",
+        `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(", ")}`,
+        {
+          requestId: c.get("requestId"),
+        },
+      );
     }
     return problem(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`, { requestId: c.get("requestId") });
   });
 
   app.onError((thrown, c: Context<GatewayEnv>) => {
     const requestId = c.get("requestId");
-    const error = isUniqueViolation(thrown) ? new ConflictError("that already exists (a concurrent request created it)", { cause: thrown }) : thrown;
+    const error = isUniqueViolation(thrown)
+      ? new ConflictError("that already exists (a concurrent request created it)", { cause: thrown })
+      : thrown;
     const status = error instanceof SluiceError ? statusOf(error) : 500;
-    if (status >= 500) log({ level: "error", requestId, path: c.req.path, error: String(error), stack: (error as Error).stack });
+    if (status >= 500)
+      log({ level: "error", requestId, path: c.req.path, error: String(error), stack: (error as Error).stack });
     return problemFromError(c, error, requestId);
   });
 }

@@ -20,7 +20,10 @@ export function createCatalogueRoutes(deps: GatewayDeps) {
       if (clash) throw new ConflictError(`compute node ${id} is already registered`);
       const [keyClash] = await deps.db.select().from(computeNodes).where(eq(computeNodes.publicKey, input.publicKey));
       if (keyClash) throw new ConflictError(`this key is already registered for node ${keyClash.id}`);
-      const [row] = await deps.db.insert(computeNodes).values({ id, ownerId: owner.id, url: input.url, publicKey: input.publicKey }).returning();
+      const [row] = await deps.db
+        .insert(computeNodes)
+        .values({ id, ownerId: owner.id, url: input.url, publicKey: input.publicKey })
+        .returning();
       return c.json(row, 201);
     })
     .get("/nodes", async (c) => c.json({ nodes: await deps.db.select().from(computeNodes) }))
@@ -29,7 +32,8 @@ export function createCatalogueRoutes(deps: GatewayDeps) {
       const input = await jsonBody(c, registerDatasetSchema);
       const [node] = await deps.db.select().from(computeNodes).where(eq(computeNodes.id, input.nodeId));
       if (!node) throw new NotFoundError("compute node", input.nodeId);
-      if (node.ownerId !== owner.id) throw new ForbiddenError(`compute node ${node.id} belongs to ${node.ownerId}, not ${owner.id}`);
+      if (node.ownerId !== owner.id)
+        throw new ForbiddenError(`compute node ${node.id} belongs to ${node.ownerId}, not ${owner.id}`);
       const id = input.id ?? newId("ds", 8);
       const [clash] = await deps.db.select({ id: datasets.id }).from(datasets).where(eq(datasets.id, id));
       if (clash) throw new ConflictError(`dataset ${id} is already registered`);
@@ -42,7 +46,10 @@ export function createCatalogueRoutes(deps: GatewayDeps) {
     })
     .get("/datasets", async (c) => c.json({ datasets: await deps.db.select().from(datasets) }))
     .get("/datasets/:id", async (c) => {
-      const [row] = await deps.db.select().from(datasets).where(eq(datasets.id, c.req.param("id")));
+      const [row] = await deps.db
+        .select()
+        .from(datasets)
+        .where(eq(datasets.id, c.req.param("id")));
       if (!row) throw new NotFoundError("dataset", c.req.param("id"));
       return c.json(row);
     });

@@ -50,9 +50,13 @@ export function createGrantRoutes(deps: GatewayDeps) {
           .where(and(eq(grants.operatorId, operator.id), eq(grants.tier, "comprehensive")));
         const excess = excessOverComprehensive(input, comprehensive);
         if (excess.length > 0) {
-          throw new SluiceError("exceeds_upper_tier", `the sector authorisation is wider than the comprehensive one: ${excess.join("; ")}`, {
-            details: { tier: "comprehensive", excess },
-          });
+          throw new SluiceError(
+            "exceeds_upper_tier",
+            `the sector authorisation is wider than the comprehensive one: ${excess.join("; ")}`,
+            {
+              details: { tier: "comprehensive", excess },
+            },
+          );
         }
       }
       const [row] = await deps.db
@@ -75,7 +79,9 @@ export function createGrantRoutes(deps: GatewayDeps) {
     })
     .get("/grants", async (c) => {
       const operatorId = c.req.query("operatorId");
-      const rows = operatorId ? await deps.db.select().from(grants).where(eq(grants.operatorId, operatorId)) : await deps.db.select().from(grants);
+      const rows = operatorId
+        ? await deps.db.select().from(grants).where(eq(grants.operatorId, operatorId))
+        : await deps.db.select().from(grants);
       return c.json({ grants: rows });
     });
 }

@@ -28,8 +28,19 @@ export function createHealthRoutes(deps: GatewayDeps, limits: GatewayLimits) {
       .from(computeNodes)
       .catch(() => []);
     const checks = await Promise.all([
-      check("database", async () => (await deps.pingDatabase(), "ok"), timeoutMs),
-      check("chain", async () => `block ${await deps.ledger.blockNumber()}, UsageLedger at ${deps.ledger.address}`, timeoutMs),
+      check(
+        "database",
+        async () => {
+          await deps.pingDatabase();
+          return "ok";
+        },
+        timeoutMs,
+      ),
+      check(
+        "chain",
+        async () => `block ${await deps.ledger.blockNumber()}, UsageLedger at ${deps.ledger.address}`,
+        timeoutMs,
+      ),
       ...nodes.map((node) =>
         check(
           `node:${node.id}`,

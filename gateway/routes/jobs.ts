@@ -18,10 +18,17 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
     })
     .get("/jobs/:id", async (c) => {
       const caller = requireRole(c, "operator", "regulator");
-      const [job] = await deps.db.select().from(jobs).where(eq(jobs.id, c.req.param("id")));
+      const [job] = await deps.db
+        .select()
+        .from(jobs)
+        .where(eq(jobs.id, c.req.param("id")));
       if (!job) throw new NotFoundError("job", c.req.param("id"));
-      if (caller.role === "operator" && job.operatorId !== caller.id) throw new ForbiddenError(`job ${job.id} belongs to another operator`);
-      const [record] = await deps.db.select({ id: usageRecords.id }).from(usageRecords).where(eq(usageRecords.jobId, job.id));
+      if (caller.role === "operator" && job.operatorId !== caller.id)
+        throw new ForbiddenError(`job ${job.id} belongs to another operator`);
+      const [record] = await deps.db
+        .select({ id: usageRecords.id })
+        .from(usageRecords)
+        .where(eq(usageRecords.jobId, job.id));
       return c.json({ ...job, usageRecordId: record?.id ?? null });
     });
 }

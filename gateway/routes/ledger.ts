@@ -1,7 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
 import { proveRecord } from "../../ledger/index.js";
+import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
 import { usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
 import { requireRole } from "../middleware/authenticate.js";
@@ -16,7 +16,10 @@ export function createLedgerRoutes(deps: GatewayDeps) {
     })
     .get("/ledger/records/:id/proof", async (c) => {
       const caller = requireRole(c, "regulator", "operator");
-      const [row] = await deps.db.select().from(usageRecords).where(eq(usageRecords.id, c.req.param("id")));
+      const [row] = await deps.db
+        .select()
+        .from(usageRecords)
+        .where(eq(usageRecords.id, c.req.param("id")));
       if (!row) throw new NotFoundError("usage record", c.req.param("id"));
       if (caller.role === "operator" && row.record.operatorId !== caller.id) {
         throw new ForbiddenError(`usage record ${row.id} bills another operator`);

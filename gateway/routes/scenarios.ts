@@ -27,10 +27,15 @@ export function createScenarioRoutes(deps: GatewayDeps) {
         const [datasetId, field] = qualified.split(".") as [string, string];
         const dataset = found.find((d) => d.id === datasetId);
         if (!dataset) return [{ path: `fields.${index}`, message: `dataset ${datasetId} is not registered` }];
-        if (!dataset.fields.some((f) => f.name === field)) return [{ path: `fields.${index}`, message: `dataset ${datasetId} has no field ${field}` }];
+        if (!dataset.fields.some((f) => f.name === field))
+          return [{ path: `fields.${index}`, message: `dataset ${datasetId} has no field ${field}` }];
         return [];
       });
-      if (issues.length > 0) throw new ValidationError(`the scenario names unknown data: ${issues.map((i) => i.message).join("; ")}`, issues);
+      if (issues.length > 0)
+        throw new ValidationError(
+          `the scenario names unknown data: ${issues.map((i) => i.message).join("; ")}`,
+          issues,
+        );
       const id = newId("sc", 8);
       const ownerIds = [...new Set(found.map((d) => d.ownerId))].sort();
       await deps.db.transaction(async (tx) => {
@@ -79,11 +84,18 @@ export function createScenarioRoutes(deps: GatewayDeps) {
       const scenario = await scenarioView(deps.db, scenarioId);
       const mine = scenario.approvals.find((a) => a.ownerId === owner.id);
       if (!mine) throw new ForbiddenError(`scenario ${scenarioId} uses no dataset of ${owner.id}`);
-      if (scenario.status !== "proposed") throw new ConflictError(`scenario ${scenarioId} is ${scenario.status}; decisions are taken while it is proposed`);
+      if (scenario.status !== "proposed")
+        throw new ConflictError(
+          `scenario ${scenarioId} is ${scenario.status}; decisions are taken while it is proposed`,
+        );
       await deps.db.transaction(async (tx) => {
         await tx
           .update(scenarioApprovals)
-          .set({ decision: input.decision === "approve" ? "approved" : "rejected", reason: input.reason ?? null, decidedAt: new Date() })
+          .set({
+            decision: input.decision === "approve" ? "approved" : "rejected",
+            reason: input.reason ?? null,
+            decidedAt: new Date(),
+          })
           .where(and(eq(scenarioApprovals.scenarioId, scenarioId), eq(scenarioApprovals.ownerId, owner.id)));
         const approvals = await tx.select().from(scenarioApprovals).where(eq(scenarioApprovals.scenarioId, scenarioId));
         const status = approvals.some((a) => a.decision === "rejected")

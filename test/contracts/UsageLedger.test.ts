@@ -87,6 +87,8 @@ describe("UsageLedger", () => {
 
   it("refuses to return a batch that was never anchored", async () => {
     const { ledger } = await deploy();
-    await expect(ledger.getBatch(batchId)).to.be.revertedWithCustomError(ledger, "UsageLedgerUnknownBatch").withArgs(batchId);
+    await expect(ledger.getBatch(batchId))
+      .to.be.revertedWithCustomError(ledger, "UsageLedgerUnknownBatch")
+      .withArgs(batchId);
   });
 });

@@ -5,15 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_OWNERS, DEMO_REGION } from "../../compute/index.js";
 import { startDemoNodes } from "../../gateway/demo.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
-import { createKeyFile } from "../../lib/key-file.js";
 import { anchorPending } from "../../ledger/index.js";
+import { createKeyFile } from "../../lib/key-file.js";
 import { SluiceApiError } from "../../sdk/index.js";
 import { jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../support/gateway.js";
 
 function plaintextSum(dataDir: string, ownerKey: string, datasetId: string, field: string): bigint {
-  const [header, ...lines] = readFileSync(path.join(dataDir, "nodes", ownerKey, `${datasetId}.csv`), "utf8").trim().split("\n");
+  const [header, ...lines] = readFileSync(path.join(dataDir, "nodes", ownerKey, `${datasetId}.csv`), "utf8")
+    .trim()
+    .split("\n");
   const column = (header as string).split(",").indexOf(field);
   return lines.reduce((total, line) => total + BigInt(line.split(",")[column] as string), 0n);
 }
@@ -24,7 +26,11 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
   let url: string;
   const operator = createKeyFile("bank_e2e");
   const regulator = createKeyFile("regulator_e2e");
-  const owners = DEMO_OWNERS.map((o) => ({ demo: o, key: createKeyFile(`owner_${o.key}`), dept: createKeyFile(`dept_${o.key}`) }));
+  const owners = DEMO_OWNERS.map((o) => ({
+    demo: o,
+    key: createKeyFile(`owner_${o.key}`),
+    dept: createKeyFile(`dept_${o.key}`),
+  }));
   const fields = DEMO_OWNERS.map((o) => `${o.dataset.id}.wages_fen`);
   let scenarioId: string;
 
@@ -42,8 +48,18 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
 
   it("admits the participants and grants the comprehensive and sector authorisations", async () => {
     const authority = gw.client(gw.authority, url);
-    await authority.admitParticipant({ id: operator.id, name: "Bank", role: "operator", publicKey: operator.publicKey });
-    await authority.admitParticipant({ id: regulator.id, name: "Regulator", role: "regulator", publicKey: regulator.publicKey });
+    await authority.admitParticipant({
+      id: operator.id,
+      name: "Bank",
+      role: "operator",
+      publicKey: operator.publicKey,
+    });
+    await authority.admitParticipant({
+      id: regulator.id,
+      name: "Regulator",
+      role: "regulator",
+      publicKey: regulator.publicKey,
+    });
     const comprehensive = await authority.grant({
       operatorId: operator.id,
       regions: [DEMO_REGION],
@@ -55,7 +71,13 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
     expect(comprehensive.tier).toBe("comprehensive");
     for (const { demo, key, dept } of owners) {
       await authority.admitParticipant({ id: key.id, name: demo.name, role: "owner", publicKey: key.publicKey });
-      await authority.admitParticipant({ id: dept.id, name: `${demo.sector} dept`, role: "sector", sector: demo.sector, publicKey: dept.publicKey });
+      await authority.admitParticipant({
+        id: dept.id,
+        name: `${demo.sector} dept`,
+        role: "sector",
+        sector: demo.sector,
+        publicKey: dept.publicKey,
+      });
       const sector = await gw.client(dept, url).grant({
         operatorId: operator.id,
         regions: [DEMO_REGION],
@@ -106,14 +128,19 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
     expect((early as SluiceApiError).problem.details).toMatchObject({ tier: "scenario", rule: "scenario-active" });
 
     const [first, second] = owners;
-    expect((await gw.client(first!.key, url).decideScenario(scenarioId, { decision: "approve" })).status).toBe("proposed");
-    expect((await gw.client(second!.key, url).decideScenario(scenarioId, { decision: "approve" })).status).toBe("active");
+    expect((await gw.client(first!.key, url).decideScenario(scenarioId, { decision: "approve" })).status).toBe(
+      "proposed",
+    );
+    expect((await gw.client(second!.key, url).decideScenario(scenarioId, { decision: "approve" })).status).toBe(
+      "active",
+    );
   });
 
   it("computes the secure sum across both owners, meters it and proves its record on chain", async () => {
     const job = await gw.client(operator, url).runJob({ scenarioId, aggregate: "sum", fields });
     const expected =
-      plaintextSum(gw.dataDir, "tax", "ds_enterprise_tax", "wages_fen") + plaintextSum(gw.dataDir, "social", "ds_social_insurance", "wages_fen");
+      plaintextSum(gw.dataDir, "tax", "ds_enterprise_tax", "wages_fen") +
+      plaintextSum(gw.dataDir, "social", "ds_social_insurance", "wages_fen");
     expect(BigInt(job.result.value)).toBe(expected);
 
     const [jobRow] = await gw.database.db.select().from(jobs).where(eq(jobs.id, job.jobId));
@@ -135,10 +162,16 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
 
   it("fails the job cleanly when an owner's node dies: no result, no record, no quota spent", async () => {
     const before = await gw.database.db.select({ n: count() }).from(usageRecords);
-    const [{ queriesUsed } = { queriesUsed: -1 }] = await gw.database.db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
+    const [{ queriesUsed } = { queriesUsed: -1 }] = await gw.database.db
+      .select()
+      .from(scenarios)
+      .where(eq(scenarios.id, scenarioId));
     await nodes[1]!.stop();
 
-    const failure = await gw.client(operator, url).runJob({ scenarioId, aggregate: "sum", fields }).catch((e: unknown) => e);
+    const failure = await gw
+      .client(operator, url)
+      .runJob({ scenarioId, aggregate: "sum", fields })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SluiceApiError);
     expect((failure as SluiceApiError).status).toBe(502);
     expect((failure as SluiceApiError).problem.type).toMatch(/node-unavailable|node-rejected/);

@@ -5,7 +5,6 @@ import { type ServerType, serve } from "@hono/node-server";
 import { createApp } from "../../gateway/app.js";
 import type { GatewayDeps } from "../../gateway/deps.js";
 import { loadOrCreateGatewayKeys } from "../../gateway/keys.js";
-import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import {
   createLedgerClient,
   EMBEDDED_CHAIN_PRIVATE_KEY,
@@ -14,6 +13,7 @@ import {
   type LedgerClient,
   startEmbeddedChain,
 } from "../../ledger/index.js";
+import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { createClient } from "../../sdk/index.js";
 import { type Database, participants } from "../../store/index.js";
 
@@ -39,9 +39,15 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
   try {
     chain = await startEmbeddedChain({ dataDir: path.join(dataDir, "chain") });
     const address = await ensureUsageLedger(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY);
-    const ledger = createLedgerClient({ provider: chain.provider, privateKey: EMBEDDED_CHAIN_PRIVATE_KEY, usageLedgerAddress: address });
+    const ledger = createLedgerClient({
+      provider: chain.provider,
+      privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
+      usageLedgerAddress: address,
+    });
     const authority = createKeyFile("authority");
-    await database.db.insert(participants).values({ id: authority.id, name: "Authority", role: "authority", publicKey: authority.publicKey });
+    await database.db
+      .insert(participants)
+      .values({ id: authority.id, name: "Authority", role: "authority", publicKey: authority.publicKey });
     const deps: GatewayDeps = {
       db: database.db,
       pingDatabase: database.ping,
@@ -62,9 +68,12 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       dataDir,
       listen: () =>
         new Promise((resolve) => {
-          server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve(`http://127.0.0.1:${info.port}`));
+          server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) =>
+            resolve(`http://127.0.0.1:${info.port}`),
+          );
         }),
-      client: (key = authority, url) => createClient({ url: url ?? "http://gateway.test", key, fetch: url ? undefined : inProcess }),
+      client: (key = authority, url) =>
+        createClient({ url: url ?? "http://gateway.test", key, fetch: url ? undefined : inProcess }),
       stop: async () => {
         await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
         await stopChain.stop();

@@ -1,0 +1,277 @@
+import { randomBytes } from "node:crypto";
+import { count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signRequest } from "../lib/http-signature.js";
+import { createKeyFile, type KeyFile } from "../lib/key-file.js";
+import { computeNodes, grants, participants } from "../store/index.js";
+import { testDatabases } from "../test/support/databases.js";
+import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../test/support/gateway.js";
+
+interface SendOptions {
+  method?: string;
+  path: string;
+  body?: string;
+  key?: KeyFile;
+  keyId?: string;
+  created?: number;
+  contentType?: string;
+  tamper?: (headers: Record<string, string>) => void;
+  signedPath?: string;
+  signedBody?: string;
+}
+
+describe.each(testDatabases())("the gateway on $name", ({ open }) => {
+  let gw: TestGateway;
+  const operator = createKeyFile("bank_one");
+  const owner = createKeyFile("owner_one");
+
+  async function send(options: SendOptions) {
+    const method = options.method ?? "POST";
+    const key = options.key ?? gw.authority;
+    const headers: Record<string, string> = { "content-type": options.contentType ?? "application/json" };
+    Object.assign(
+      headers,
+      signRequest({
+        method,
+        url: `http://gateway.test${options.signedPath ?? options.path}`,
+        body: options.signedBody ?? options.body ?? "",
+        keyId: options.keyId ?? key.id,
+        privateKey: key.privateKeyPem,
+        nonce: randomBytes(12).toString("base64url"),
+        created: options.created,
+      }),
+    );
+    options.tamper?.(headers);
+    const response = await gw.app.request(`http://gateway.test${options.path}`, {
+      method,
+      headers,
+      body: method === "GET" ? undefined : (options.body ?? ""),
+    });
+    return {
+      status: response.status,
+      type: response.headers.get("content-type"),
+      body: (await response.json()) as Record<string, unknown>,
+    };
+  }
+
+  beforeAll(async () => {
+    gw = await startTestGateway(await open());
+    const authority = gw.client();
+    await authority.admitParticipant({
+      id: operator.id,
+      name: "Bank One",
+      role: "operator",
+      publicKey: operator.publicKey,
+    });
+    await authority.admitParticipant({ id: owner.id, name: "Owner One", role: "owner", publicKey: owner.publicKey });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await gw?.database.close();
+  });
+
+  describe("refuses requests that are not properly signed", () => {
+    const admit = () => JSON.stringify({ name: "X", role: "regulator", publicKey: createKeyFile("x").publicKey });
+    it.each<[string, () => SendOptions, RegExp]>([
+      [
+        "a missing signature",
+        () => ({
+          path: "/participants",
+          body: admit(),
+          tamper: (h) => {
+            delete h["signature-input"];
+            delete h.signature;
+          },
+        }),
+        /not signed/,
+      ],
+      ["an unknown key id", () => ({ path: "/participants", body: admit(), keyId: "nobody" }), /no participant nobody/],
+      [
+        "a signature made with the wrong key",
+        () => ({ path: "/participants", body: admit(), keyId: "authority", key: operator }),
+        /does not verify/,
+      ],
+      ["an altered body", () => ({ path: "/participants", body: admit(), signedBody: admit() }), /Content-Digest/],
+      ["an altered path", () => ({ path: "/participants", body: admit(), signedPath: "/grants" }), /does not verify/],
+      [
+        "a signature from long ago",
+        () => ({ path: "/participants", body: admit(), created: Math.floor(Date.now() / 1000) - 3_600 }),
+        /at most 300 s/,
+      ],
+      [
+        "a garbled Signature header",
+        () => ({
+          path: "/participants",
+          body: admit(),
+          tamper: (h) => {
+            h.signature = "sluice=:!!!:";
+          },
+        }),
+        /Signature is missing/,
+      ],
+      [
+        "a Signature-Input covering other components",
+        () => ({
+          path: "/participants",
+          body: admit(),
+          tamper: (h) => {
+            h["signature-input"] = 'sluice=("@method");created=1;keyid="authority";nonce="abcdefgh";alg="ed25519"';
+          },
+        }),
+        /must cover exactly/,
+      ],
+    ])("refuses %s with 401 problem+json", async (_name, options, detail) => {
+      const before = await gw.database.db.select({ n: count() }).from(participants);
+      const response = await send(options());
+      expect(response.status).toBe(401);
+      expect(response.type).toBe("application/problem+json");
+      expect(response.body).toMatchObject({ type: "https://sluice.dev/problems/unauthenticated", status: 401 });
+      expect(String(response.body.detail)).toMatch(detail);
+      expect(await gw.database.db.select({ n: count() }).from(participants)).toEqual(before);
+    });
+
+    it("refuses an unsigned HEAD, which Hono would answer with the GET handler", async () => {
+      const response = await gw.app.request("/participants", { method: "HEAD" });
+      expect(response.status).toBe(401);
+    });
+
+    it("refuses a revoked participant at once", async () => {
+      const revoked = createKeyFile("soon_revoked");
+      await gw
+        .client()
+        .admitParticipant({ id: revoked.id, name: "Soon revoked", role: "regulator", publicKey: revoked.publicKey });
+      expect((await send({ method: "GET", path: "/participants", key: revoked })).status).toBe(200);
+      await gw.database.db.update(participants).set({ status: "revoked" }).where(eq(participants.id, revoked.id));
+      const response = await send({ method: "GET", path: "/participants", key: revoked });
+      expect(response.status).toBe(401);
+      expect(response.body.detail).toMatch(/revoked/);
+    });
+
+    it("refuses a participant acting outside its role with 403", async () => {
+      const response = await send({ path: "/participants", key: operator, body: admit() });
+      expect(response.status).toBe(403);
+      expect(response.body.detail).toMatch(/needs the role authority; bank_one is operator/);
+    });
+  });
+
+  describe("answers bad input with a problem that says what was wrong", () => {
+    it("names every invalid field", async () => {
+      const response = await send({
+        path: "/participants",
+        body: JSON.stringify({ name: "", role: "king", publicKey: "short" }),
+      });
+      expect(response.status).toBe(400);
+      const paths = (response.body.errors as { path: string }[]).map((e) => e.path);
+      expect(paths).toEqual(expect.arrayContaining(["name", "role", "publicKey"]));
+    });
+
+    it("refuses malformed JSON without writing anything", async () => {
+      const before = await gw.database.db.select({ n: count() }).from(participants);
+      const response = await send({ path: "/participants", body: '{"name": "half' });
+      expect([response.status, response.body.type]).toEqual([400, "https://sluice.dev/problems/malformed-json"]);
+      expect(await gw.database.db.select({ n: count() }).from(participants)).toEqual(before);
+    });
+
+    it("refuses a body that is not JSON with 415", async () => {
+      const response = await send({
+        path: "/participants",
+        body: "name=x",
+        contentType: "application/x-www-form-urlencoded",
+      });
+      expect(response.status).toBe(415);
+    });
+
+    it("refuses a body over the size limit with 413", async () => {
+      const response = await send({ path: "/participants", body: JSON.stringify({ name: "x".repeat(1_100_000) }) });
+      expect(response.status).toBe(413);
+      expect(response.type).toBe("application/problem+json");
+    });
+
+    it("answers an unknown route with 404 and a wrong method with 405 and Allow", async () => {
+      const missing = await gw.app.request("/nothing-here");
+      expect([missing.status, missing.headers.get("content-type")]).toEqual([404, "application/problem+json"]);
+      const wrong = await gw.app.request("/health", { method: "DELETE" });
+      expect([wrong.status, wrong.headers.get("allow")]).toEqual([405, "GET"]);
+      const wrongWithParam = await send({ method: "DELETE", path: "/scenarios/sc_1" });
+      expect(wrongWithParam.status).toBe(405);
+    });
+
+    it("refuses a second admission of the same key with 409", async () => {
+      const response = await send({
+        path: "/participants",
+        body: JSON.stringify({ name: "Again", role: "operator", publicKey: operator.publicKey }),
+      });
+      expect(response.status).toBe(409);
+      expect(response.body.detail).toMatch(/already admitted as bank_one/);
+    });
+
+    it("refuses a rejection without a reason", async () => {
+      const response = await send({
+        path: "/scenarios/sc_x/decisions",
+        key: owner,
+        body: JSON.stringify({ decision: "reject" }),
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([{ path: "reason", message: "a rejection needs a reason" }]);
+    });
+  });
+
+  describe("keeps each tier inside the one above", () => {
+    it("refuses a sector grant wider than the comprehensive one, naming the excess", async () => {
+      const dept = createKeyFile("dept_tax_one");
+      await gw
+        .client()
+        .admitParticipant({ id: dept.id, name: "Tax dept", role: "sector", sector: "tax", publicKey: dept.publicKey });
+      const grant = {
+        operatorId: operator.id,
+        regions: ["330100"],
+        sectors: ["tax"],
+        computeModes: ["mpc"],
+        maxLevel: 2,
+        ...YEAR_WINDOW,
+      };
+      const none = await send({ path: "/grants", key: dept, body: JSON.stringify(grant) });
+      expect([none.status, none.body.detail]).toEqual([422, expect.stringMatching(/no active comprehensive/)]);
+
+      await gw.client().grant({ ...grant, sectors: ["tax", "health"] });
+      const wider = await send({
+        path: "/grants",
+        key: dept,
+        body: JSON.stringify({ ...grant, regions: ["330100", "110000"], maxLevel: 3, computeModes: ["mpc", "psi"] }),
+      });
+      expect(wider.status).toBe(422);
+      expect(wider.body.details).toMatchObject({ excess: ["regions 110000", "compute modes psi", "level 3 above 2"] });
+
+      const otherSector = await send({
+        path: "/grants",
+        key: dept,
+        body: JSON.stringify({ ...grant, sectors: ["health"] }),
+      });
+      expect(otherSector.status).toBe(403);
+      const fine = await send({ path: "/grants", key: dept, body: JSON.stringify(grant) });
+      expect(fine.status).toBe(201);
+      expect(await gw.database.db.select({ n: count() }).from(grants)).toEqual([{ n: 2 }]);
+    });
+  });
+
+  describe("health", () => {
+    it("answers 200 when all is up and 503 naming a node that is down", async () => {
+      expect((await gw.app.request("/health")).status).toBe(200);
+      await gw.database.db.insert(computeNodes).values({
+        id: "node_dead",
+        ownerId: owner.id,
+        url: "http://127.0.0.1:9",
+        publicKey: createKeyFile("n").publicKey,
+      });
+      const response = await gw.app.request("/health");
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        status: "unavailable",
+        down: ["node:node_dead"],
+        database: { ok: true },
+        chain: { ok: true },
+      });
+      await gw.database.db.delete(computeNodes).where(eq(computeNodes.id, "node_dead"));
+    });
+  });
+});
