@@ -22,10 +22,17 @@ const platform = await startPlatform({
 });
 
 try {
-  const bank = createClient({ url: platform.url, keyFile: path.join(platform.keysDir, `${DEMO_OPERATOR_ID}.key.json`) });
+  const bank = createClient({
+    url: platform.url,
+    keyFile: path.join(platform.keysDir, `${DEMO_OPERATOR_ID}.key.json`),
+  });
   const [scenario] = (await bank.listScenarios()).scenarios;
   if (!scenario) throw new Error("the demo scenario is missing");
-  const query = { scenarioId: scenario.id, aggregate: "sum" as const, fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"] };
+  const query = {
+    scenarioId: scenario.id,
+    aggregate: "sum" as const,
+    fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"],
+  };
   for (let i = 0; i < 10; i++) await bank.runJob(query);
 
   const latencies: number[] = [];

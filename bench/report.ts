@@ -1,5 +1,11 @@
 /** Prints one benchmark figure as a JSON line: {"bench","metric","value","unit"}. */
-export function report(bench: string, metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+export function report(
+  bench: string,
+  metric: string,
+  value: number,
+  unit: string,
+  extra: Record<string, unknown> = {},
+): void {
   console.log(JSON.stringify({ bench, metric, value: Number(value.toFixed(3)), unit, ...extra }));
 }
 
