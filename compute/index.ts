@@ -4,7 +4,14 @@
  * @example
  * const total = await runSecureSum(signPlan(plan, gatewayPrivateKeyPem));
  */
-export { columnsOf, DEMO_OWNERS, DEMO_REGION, type DemoOwner, demoCsv } from "./demo/owners.js";
+export {
+  columnsOf,
+  DEMO_OWNERS,
+  DEMO_REGION,
+  type DemoOwner,
+  demoCsv,
+  demoDatasetRegistration,
+} from "./demo/owners.js";
 export { ComputeError } from "./errors.js";
 export { runSecureSum, type SecureSumOptions } from "./mpc/secure-sum.js";
 export { type NodeConfig, nodeConfigSchema } from "./node/config.js";

@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { columnsOf, DEMO_OWNERS, DEMO_REGION, demoCsv, type NodeConfig } from "../compute/index.js";
+import {
+  columnsOf,
+  DEMO_OWNERS,
+  DEMO_REGION,
+  demoCsv,
+  demoDatasetRegistration,
+  type NodeConfig,
+} from "../compute/index.js";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
 import type { KeyFile } from "../lib/key-file.js";
 import { createClient } from "../sdk/index.js";
@@ -127,15 +134,7 @@ export async function seedDemo(options: {
     const node = nodes.find((n) => n.nodeId === `node_${owner.key}`);
     if (!node) throw new Error(`demo node for ${owner.key} is not running`);
     await as(ownerKey).registerNode({ id: node.nodeId, url: node.url, publicKey: node.publicKey });
-    await as(ownerKey).registerDataset({
-      id: owner.dataset.id,
-      name: owner.dataset.name,
-      nodeId: node.nodeId,
-      sector: owner.sector,
-      region: owner.region,
-      keyField: owner.dataset.keyField,
-      fields: owner.dataset.fields,
-    });
+    await as(ownerKey).registerDataset(demoDatasetRegistration(owner, node.nodeId));
   }
 
   const scenario = await as(bank).proposeScenario({

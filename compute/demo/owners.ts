@@ -90,6 +90,19 @@ export const DEMO_OWNERS: readonly DemoOwner[] = [
   },
 ];
 
+/** The body an owner posts to register its demo dataset (POST /datasets). */
+export function demoDatasetRegistration(owner: DemoOwner, nodeId: string) {
+  return {
+    id: owner.dataset.id,
+    name: owner.dataset.name,
+    nodeId,
+    sector: owner.sector,
+    region: owner.region,
+    keyField: owner.dataset.keyField,
+    fields: owner.dataset.fields,
+  };
+}
+
 export function columnsOf(owner: DemoOwner): ColumnSpec[] {
   return owner.dataset.fields.map(({ name, type }) => ({ name, type }));
 }

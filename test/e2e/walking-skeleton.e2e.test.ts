@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_OWNERS, DEMO_REGION } from "../../compute/index.js";
+import { DEMO_OWNERS, DEMO_REGION, demoDatasetRegistration } from "../../compute/index.js";
 import { startDemoNodes } from "../../gateway/demo.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
 import { anchorPending } from "../../ledger/index.js";
@@ -89,15 +89,7 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
       expect(sector.tier).toBe("sector");
       const node = nodes.find((n) => n.nodeId === `node_${demo.key}`)!;
       await gw.client(key, url).registerNode({ id: node.nodeId, url: node.url, publicKey: node.publicKey });
-      await gw.client(key, url).registerDataset({
-        id: demo.dataset.id,
-        name: demo.dataset.name,
-        nodeId: node.nodeId,
-        sector: demo.sector,
-        region: demo.region,
-        keyField: demo.dataset.keyField,
-        fields: demo.dataset.fields,
-      });
+      await gw.client(key, url).registerDataset(demoDatasetRegistration(demo, node.nodeId));
     }
     const health = await gw.client(gw.authority, url).health();
     expect(health).toMatchObject({ status: "ok", down: [] });

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DEMO_OPERATOR_ID, DEMO_REGULATOR_ID } from "../../gateway/demo.js";
+import { type Platform, startPlatform } from "../../gateway/platform.js";
+import { createClient } from "../../sdk/index.js";
+import { waitFor } from "../support/wait-for.js";
+
+const fields = ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"];
+
+describe("npm start's platform across a restart", () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-restart-"));
+  const start = () =>
+    startPlatform({
+      dataDir,
+      host: "127.0.0.1",
+      port: 0,
+      demo: true,
+      anchorIntervalMs: 100,
+      anchorMaxBatch: 256,
+      log: () => {},
+    });
+  let running: Platform | undefined;
+
+  afterAll(async () => {
+    await running?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("keeps the database, the chain and the demo, and still proves records made before the restart", async () => {
+    running = await start();
+    const clients = (url: string) => ({
+      bank: createClient({ url, keyFile: path.join(dataDir, "keys", `${DEMO_OPERATOR_ID}.key.json`) }),
+      regulator: createClient({ url, keyFile: path.join(dataDir, "keys", `${DEMO_REGULATOR_ID}.key.json`) }),
+    });
+    const before = clients(running.url);
+    expect(await before.bank.health()).toMatchObject({ status: "ok" });
+    const [scenario] = (await before.bank.listScenarios()).scenarios;
+    const job = await before.bank.runJob({ scenarioId: scenario!.id, aggregate: "sum", fields });
+    const proof = await waitFor(
+      () => before.regulator.proveRecord(job.usageRecordId),
+      (p) => p.status === "anchored",
+    );
+    expect(proof.verified).toBe(true);
+    await running.stop();
+    running = undefined;
+
+    running = await start();
+    const after = clients(running.url);
+    expect(await after.bank.health()).toMatchObject({ status: "ok", down: [] });
+    expect((await after.bank.listScenarios()).scenarios.map((s) => s.id)).toEqual([scenario!.id]);
+    expect((await after.bank.getJob(job.jobId)).status).toBe("succeeded");
+    const again = await after.regulator.proveRecord(job.usageRecordId);
+    expect(again).toMatchObject({ status: "anchored", verified: true, anchor: proof.anchor });
+
+    const next = await after.bank.runJob({ scenarioId: scenario!.id, aggregate: "sum", fields });
+    expect(next.result.value).toBe(job.result.value);
+  });
+});
