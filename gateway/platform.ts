@@ -113,8 +113,11 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     worker.start();
     stops.push(() => worker.stop());
 
-    const server: ServerType = await new Promise((resolve) => {
+    const server: ServerType = await new Promise((resolve, reject) => {
       const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+      s.once("error", (error) =>
+        reject(new Error(`cannot listen on ${config.host}:${config.port}: ${error.message}`, { cause: error })),
+      );
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const address = server.address();

@@ -34,10 +34,10 @@ async function freePort(): Promise<number> {
 }
 
 function startHardhatNode(port: number): Promise<ChildProcess> {
-  const cli = path.join(projectRoot, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
-  const child = spawn(process.execPath, [cli, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const runner = path.join(projectRoot, "ledger", "hardhat-node-child.cjs");
+  const child = spawn(process.execPath, [runner, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: projectRoot,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" },
   });
   const recent: string[] = [];

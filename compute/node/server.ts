@@ -40,3 +40,8 @@ function shutdown() {
 }
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
+// A node started by the platform (or a test) ends with it: its stdin pipe closes when the parent dies.
+if (process.env.SLUICE_EXIT_WITH_PARENT === "1") {
+  process.stdin.on("close", shutdown);
+  process.stdin.resume();
+}
