@@ -30,7 +30,7 @@ try {
   if (!scenario) throw new Error("the demo scenario is missing");
   const query = {
     scenarioId: scenario.id,
-    aggregate: "sum" as const,
+    queryShape: "sum",
     fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"],
   };
   for (let i = 0; i < 10; i++) await bank.runJob(query);

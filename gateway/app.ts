@@ -5,6 +5,7 @@ import { problem } from "../lib/problem.js";
 import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { allowedMethods, installFallbacks } from "./middleware/errors.js";
+import { createAutoApprovalRoutes } from "./routes/auto-approval.js";
 import { createCatalogueRoutes } from "./routes/catalogue.js";
 import { createGrantRoutes } from "./routes/grants.js";
 import { createHealthRoutes } from "./routes/health.js";
@@ -48,6 +49,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", createCatalogueRoutes(deps));
   app.route("/", createGrantRoutes(deps));
   app.route("/", createScenarioRoutes(deps));
+  app.route("/", createAutoApprovalRoutes(deps));
   app.route("/", createJobRoutes(deps, limits));
   app.route("/", createLedgerRoutes(deps));
   installFallbacks(app, log);

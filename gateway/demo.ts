@@ -142,7 +142,7 @@ export async function seedDemo(options: {
       "Benchmark the total annual wage base that Hangzhou enterprises report to the tax bureau and to social insurance (credit-risk model calibration).",
     fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"],
     computeModes: ["mpc"],
-    aggregates: ["sum"],
+    queryShapes: ["sum"],
     minGroupSize: 10,
     epsilonPerQuery: 1,
     epsilonBudget: 10,

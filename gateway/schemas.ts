@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COMPUTE_MODES, QUERY_SHAPES } from "../lib/vocabulary.js";
 import { PARTICIPANT_ROLES } from "../store/index.js";
 
 export const idSchema = z
@@ -14,7 +15,13 @@ export const sectorSchema = z
   .string()
   .regex(/^[a-z][a-z-]{1,39}$/, "a sector is a lower-case name such as tax or social-insurance");
 export const levelSchema = z.number().int().min(1).max(4);
-export const computeModeSchema = z.enum(["mpc", "he", "psi"]);
+export const computeModeSchema = z.enum(COMPUTE_MODES);
+export const queryShapeSchema = z.enum(QUERY_SHAPES);
+export const categorySchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,63}$/, "a category is a lower-case name such as enterprise-tax");
+const epsilonSchema = z.number().min(0).max(1_000).multipleOf(0.000001, "ε has at most six decimals");
+const reasonSchema = z.string().trim().min(1).max(2_000);
 export const qualifiedFieldSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{1,63}\.[a-z][a-z0-9_]{0,63}$/, "fields are named datasetId.field");
@@ -38,36 +45,40 @@ export const registerNodeSchema = z
   .object({ id: idSchema.optional(), url: z.url({ protocol: /^https?$/ }), publicKey: publicKeySchema })
   .strict();
 
-export const registerDatasetSchema = z
-  .object({
-    id: idSchema.optional(),
-    name: z.string().min(1).max(200),
-    nodeId: idSchema,
-    sector: sectorSchema,
-    region: regionSchema,
-    keyField: z.string().min(1).max(64),
-    fields: z
-      .array(
-        z
-          .object({
-            name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
-            type: z.enum(["string", "integer", "decimal", "date", "boolean"]),
-            level: levelSchema,
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(500),
-  })
-  .strict()
-  .refine((d) => d.fields.some((f) => f.name === d.keyField), {
-    message: "keyField must be one of the fields",
-    path: ["keyField"],
-  })
-  .refine((d) => new Set(d.fields.map((f) => f.name)).size === d.fields.length, {
-    message: "field names must be unique",
-    path: ["fields"],
-  });
+const datasetContent = {
+  name: z.string().min(1).max(200),
+  sector: sectorSchema,
+  category: categorySchema,
+  region: regionSchema,
+  keyField: z.string().min(1).max(64),
+  fields: z
+    .array(
+      z
+        .object({
+          name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+          type: z.enum(["string", "integer", "decimal", "date", "boolean"]),
+          level: levelSchema,
+        })
+        .strict(),
+    )
+    .min(1)
+    .max(500),
+};
+const datasetChecks = <T extends { keyField: string; fields: { name: string }[] }>(schema: z.ZodType<T>) =>
+  schema
+    .refine((d) => d.fields.some((f) => f.name === d.keyField), {
+      message: "keyField must be one of the fields",
+      path: ["keyField"],
+    })
+    .refine((d) => new Set(d.fields.map((f) => f.name)).size === d.fields.length, {
+      message: "field names must be unique",
+      path: ["fields"],
+    });
+
+export const registerDatasetSchema = datasetChecks(
+  z.object({ id: idSchema.optional(), nodeId: idSchema, ...datasetContent }).strict(),
+);
+export const updateDatasetSchema = datasetChecks(z.object({ nodeId: idSchema.optional(), ...datasetContent }).strict());
 
 const validity = { validFrom: instant, validUntil: instant };
 const validityOrdered = (v: { validFrom: string; validUntil: string }) =>
@@ -79,7 +90,8 @@ export const grantSchema = z
     regions: z.array(regionSchema).min(1).max(100),
     sectors: z.array(sectorSchema).min(1).max(50),
     datasetIds: z.array(idSchema).min(1).max(500).nullable().default(null),
-    computeModes: z.array(computeModeSchema).min(1),
+    categories: z.array(categorySchema).min(1).max(100).nullable().default(null),
+    computeModes: z.array(computeModeSchema).min(1).optional(),
     maxLevel: levelSchema,
     ...validity,
   })
@@ -91,34 +103,68 @@ export const proposeScenarioSchema = z
     purpose: z.string().min(10).max(2_000),
     fields: z.array(qualifiedFieldSchema).min(1).max(200),
     computeModes: z.array(computeModeSchema).min(1),
-    aggregates: z.array(z.enum(["count", "sum", "mean", "variance", "histogram"])).min(1),
+    queryShapes: z.array(queryShapeSchema).min(1),
     minGroupSize: z.number().int().min(1).max(1_000_000),
-    epsilonPerQuery: z.number().positive().max(10),
-    epsilonBudget: z.number().positive().max(1_000),
+    epsilonPerQuery: epsilonSchema.max(10),
+    epsilonBudget: epsilonSchema,
     queryQuota: z.number().int().min(1).max(10_000_000),
     pricePerQueryFen: z.number().int().min(0).max(1e12),
     platformShareBasisPoints: z.number().int().min(0).max(10_000),
+    ownerShareBasisPoints: z.record(idSchema, z.number().int().min(0).max(10_000)).optional(),
+    requiresResultReview: z.boolean().default(false),
     ...validity,
   })
   .strict()
   .refine(validityOrdered, { message: "validFrom must be before validUntil", path: ["validUntil"] })
+  .refine(
+    (s) =>
+      s.ownerShareBasisPoints === undefined ||
+      Object.values(s.ownerShareBasisPoints).reduce((a, b) => a + b, 0) + s.platformShareBasisPoints === 10_000,
+    {
+      message: "the platform's and the owners' shares must add up to 10000 basis points",
+      path: ["ownerShareBasisPoints"],
+    },
+  )
   .refine((s) => s.epsilonPerQuery <= s.epsilonBudget, {
     message: "ε per query cannot exceed the ε budget",
     path: ["epsilonPerQuery"],
   });
 
 export const scenarioDecisionSchema = z
-  .object({ decision: z.enum(["approve", "reject"]), reason: z.string().min(1).max(2_000).optional() })
+  .object({ decision: z.enum(["approve", "reject"]), reason: reasonSchema.optional() })
   .strict()
   .refine((d) => d.decision === "approve" || d.reason !== undefined, {
     message: "a rejection needs a reason",
     path: ["reason"],
   });
 
+export const statusChangeSchema = z.object({ reason: reasonSchema }).strict();
+
 export const runJobSchema = z
   .object({
     scenarioId: idSchema,
-    aggregate: z.literal("sum"),
+    computeMode: computeModeSchema.default("mpc"),
+    queryShape: queryShapeSchema,
     fields: z.array(qualifiedFieldSchema).min(1).max(16),
+    epsilon: epsilonSchema.max(10).default(0),
+  })
+  .strict();
+
+export const jobReviewSchema = z
+  .object({ decision: z.enum(["release", "withhold"]), reason: reasonSchema.optional() })
+  .strict()
+  .refine((r) => r.decision === "release" || r.reason !== undefined, {
+    message: "withholding a result needs a reason",
+    path: ["reason"],
+  });
+
+export const autoApprovalRuleSchema = z
+  .object({
+    operatorIds: z.array(idSchema).min(1).max(1_000).nullable().default(null),
+    maxLevel: levelSchema,
+    computeModes: z.array(computeModeSchema).min(1),
+    queryShapes: z.array(queryShapeSchema).min(1),
+    minGroupSize: z.number().int().min(1).max(1_000_000),
+    maxEpsilonPerQuery: epsilonSchema.max(10),
   })
   .strict();

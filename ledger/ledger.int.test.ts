@@ -5,7 +5,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
 import { newId } from "../lib/ids.js";
-import { type Database, jobs, participants, scenarios, usageRecords } from "../store/index.js";
+import { type Database, decisions, jobs, participants, scenarios, usageRecords } from "../store/index.js";
 import { testDatabases } from "../test/support/databases.js";
 import { anchorPending } from "./anchor.js";
 import { createLedgerClient } from "./client.js";
@@ -31,12 +31,13 @@ async function seedJob(database: Database, feeFen: number) {
       operatorId: "op",
       purpose: "test",
       datasetIds: [],
+      datasetVersions: {},
       fields: [],
       computeModes: ["mpc"],
-      aggregates: ["sum"],
+      queryShapes: ["sum"],
       minGroupSize: 1,
-      epsilonPerQuery: 0,
-      epsilonBudget: 0,
+      epsilonPerQueryMicro: 0,
+      epsilonBudgetMicro: 0,
       queryQuota: 10,
       pricePerQueryFen: feeFen,
       platformShareBasisPoints: 1000,
@@ -53,7 +54,7 @@ async function seedJob(database: Database, feeFen: number) {
       scenarioId: "sc",
       operatorId: "op",
       computeMode: "mpc",
-      aggregate: "sum",
+      queryShape: "sum",
       owners: [{ ownerId: "tax", datasetId: "ds", contributionUnits: 1 }],
       epsilonSpent: 0,
       feeFen,
@@ -64,12 +65,16 @@ async function seedJob(database: Database, feeFen: number) {
     },
     gatewayKeys.privateKeyPem,
   );
+  await db
+    .insert(decisions)
+    .values({ hash: "d".repeat(64), request: {}, state: {}, decision: {} })
+    .onConflictDoNothing();
   await db.transaction(async (tx) => {
     await tx.insert(jobs).values({
       id: jobId,
       scenarioId: "sc",
       operatorId: "op",
-      query: {},
+      query: { computeMode: "mpc", queryShape: "sum", fields: [], epsilon: 0 },
       status: "succeeded",
       decisionHash: "d".repeat(64),
     });

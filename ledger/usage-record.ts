@@ -2,6 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { canonicalHash, canonicalize } from "../lib/canonical-json.js";
 import { signBytes, verifyBytes } from "../lib/ed25519.js";
+import { COMPUTE_MODES, QUERY_SHAPES } from "../lib/vocabulary.js";
 
 export const USAGE_RECORD_SCHEMA_VERSION = 1;
 
@@ -12,8 +13,8 @@ export const usageRecordSchema = z.object({
   jobId: z.string(),
   scenarioId: z.string(),
   operatorId: z.string(),
-  computeMode: z.enum(["mpc", "he", "psi"]),
-  aggregate: z.string(),
+  computeMode: z.enum(COMPUTE_MODES),
+  queryShape: z.enum(QUERY_SHAPES),
   owners: z.array(
     z.object({ ownerId: z.string(), datasetId: z.string(), contributionUnits: z.number().int().nonnegative() }),
   ),

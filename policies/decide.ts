@@ -1,142 +1,209 @@
 import { canonicalHash } from "../lib/canonical-json.js";
-import type { DatasetView, Decision, DecisionRequest, DecisionState, GrantView, Tier } from "./types.js";
+import { formAllowed, grantCovers, releaseFormOf, ruleObligations, scenarioStatusAt } from "./coverage.js";
+import { levelRule, resultHandling, rulesFingerprint } from "./rules.js";
+import type { Bilingual, DatasetView, Decision, DecisionRequest, DecisionState, Tier } from "./types.js";
+import { MICRO_EPSILON } from "./types.js";
 
-type Denial = { tier: Tier; rule: string; en: string; zh: string };
-
-function isValidAt(window: { validFrom: string; validUntil: string }, at: string): boolean {
-  const t = Date.parse(at);
-  return Date.parse(window.validFrom) <= t && t < Date.parse(window.validUntil);
+interface Denial {
+  tier: Tier;
+  rule: string;
+  reason: Bilingual;
 }
 
-function grantCovers(grant: GrantView, dataset: DatasetView, levels: number[], mode: string, at: string): boolean {
-  return (
-    grant.status === "active" &&
-    isValidAt(grant, at) &&
-    grant.regions.includes(dataset.region) &&
-    grant.sectors.includes(dataset.sector) &&
-    (grant.datasetIds === null || grant.datasetIds.includes(dataset.id)) &&
-    grant.computeModes.includes(mode as GrantView["computeModes"][number]) &&
-    levels.every((level) => level <= grant.maxLevel)
-  );
-}
+const deny = (tier: Tier, rule: string, en: string, zh: string): Denial => ({ tier, rule, reason: { en, zh } });
+const eps = (micro: number) => (micro / MICRO_EPSILON).toString();
 
-function requestedLevels(request: DecisionRequest, datasets: DatasetView[]): Map<string, number[]> | Denial {
-  const byDataset = new Map<string, number[]>();
+const STATUS_ZH: Record<string, string> = {
+  proposed: "待审批",
+  approved: "已批准但未生效",
+  rejected: "已被拒绝",
+  suspended: "已暂停",
+  revoked: "已撤销",
+  expired: "已过期",
+  needs_reapproval: "因数据集变更待重新审批",
+};
+
+function fieldLevels(request: DecisionRequest, datasets: DatasetView[]): Map<DatasetView, number[]> | Denial {
+  const byDataset = new Map<DatasetView, number[]>();
   for (const qualified of request.fields) {
     const dot = qualified.indexOf(".");
-    const datasetId = qualified.slice(0, dot);
-    const fieldName = qualified.slice(dot + 1);
-    const field = datasets.find((d) => d.id === datasetId)?.fields.find((f) => f.name === fieldName);
-    if (dot < 1 || !field) {
-      return {
-        tier: "scenario",
-        rule: "field-registered",
-        en: `field ${qualified} is not a registered field of a dataset in this scenario`,
-        zh: `字段 ${qualified} 不是本场景数据集中已登记的字段`,
-      };
+    const dataset = dot > 0 ? datasets.find((d) => d.id === qualified.slice(0, dot)) : undefined;
+    const field = dataset?.fields.find((f) => f.name === qualified.slice(dot + 1));
+    if (!dataset || !field) {
+      return deny(
+        "scenario",
+        "field-registered",
+        `${qualified} is not a registered field of a dataset in this scenario`,
+        `字段 ${qualified} 不是本场景所用数据集中已登记的字段`,
+      );
     }
-    byDataset.set(datasetId, [...(byDataset.get(datasetId) ?? []), field.level]);
+    const levels = byDataset.get(dataset);
+    if (levels) levels.push(field.level);
+    else byDataset.set(dataset, [field.level]);
   }
   return byDataset;
 }
 
 function findDenial(request: DecisionRequest, state: DecisionState): Denial | null {
   const { operator, scenario, rules } = state;
-  if (!operator || operator.role !== "operator" || operator.status !== "active") {
-    return {
-      tier: "participant",
-      rule: "operator-admitted",
-      en: `${request.operatorId} is not an admitted, active operator`,
-      zh: `${request.operatorId} 不是已准入且有效的运营方`,
-    };
+  if (!operator || operator.role !== "operator" || operator.status !== "active" || operator.id !== request.operatorId) {
+    return deny(
+      "participant",
+      "operator-admitted",
+      `${request.operatorId} is not an admitted, active operator`,
+      `${request.operatorId} 不是已准入且有效的运营方`,
+    );
   }
-  if (!scenario || scenario.operatorId !== request.operatorId) {
-    return {
-      tier: "scenario",
-      rule: "scenario-exists",
-      en: `scenario ${request.scenarioId} does not exist for this operator`,
-      zh: `该运营方没有场景 ${request.scenarioId}`,
-    };
+  if (!scenario || scenario.id !== request.scenarioId || scenario.operatorId !== request.operatorId) {
+    return deny(
+      "scenario",
+      "scenario-exists",
+      `this operator has no scenario ${request.scenarioId}`,
+      `该运营方没有场景 ${request.scenarioId}`,
+    );
   }
-  const levels = requestedLevels(request, state.datasets);
+  if (request.fields.length === 0)
+    return deny("scenario", "fields-named", "the query names no field", "查询未指定任何字段");
+  const levels = fieldLevels(request, state.datasets);
   if (!(levels instanceof Map)) return levels;
 
-  for (const [datasetId, datasetLevels] of levels) {
-    const dataset = state.datasets.find((d) => d.id === datasetId) as DatasetView;
-    const comprehensive = state.grants.filter((g) => g.tier === "comprehensive" && g.operatorId === operator.id);
-    if (!comprehensive.some((g) => grantCovers(g, dataset, datasetLevels, request.computeMode, request.at))) {
-      return {
-        tier: "comprehensive",
-        rule: "comprehensive-covers",
-        en: `no active comprehensive authorisation covers dataset ${datasetId} (region ${dataset.region}, sector ${dataset.sector}, level ${Math.max(...datasetLevels)}, mode ${request.computeMode})`,
-        zh: `没有有效的综合授权覆盖数据集 ${datasetId}（地区 ${dataset.region}，领域 ${dataset.sector}，级别 ${Math.max(...datasetLevels)}，计算方式 ${request.computeMode}）`,
-      };
+  for (const [dataset, datasetLevels] of levels) {
+    const top = Math.max(...datasetLevels);
+    const covered = (tier: "comprehensive" | "sector") =>
+      state.grants.some(
+        (g) =>
+          g.tier === tier &&
+          g.operatorId === operator.id &&
+          grantCovers(g, dataset, top, request.computeMode, request.at),
+      );
+    if (!covered("comprehensive")) {
+      return deny(
+        "comprehensive",
+        "comprehensive-covers",
+        `no active comprehensive authorisation covers dataset ${dataset.id} (region ${dataset.region}, sector ${dataset.sector}, level ${top}) at this time`,
+        `当前没有有效的综合授权覆盖数据集 ${dataset.id}（地区 ${dataset.region}，领域 ${dataset.sector}，级别 ${top}）`,
+      );
     }
-    const sector = state.grants.filter((g) => g.tier === "sector" && g.operatorId === operator.id);
-    if (!sector.some((g) => grantCovers(g, dataset, datasetLevels, request.computeMode, request.at))) {
-      return {
-        tier: "sector",
-        rule: "sector-covers",
-        en: `no active sector authorisation for sector ${dataset.sector} covers dataset ${datasetId} in mode ${request.computeMode}`,
-        zh: `没有有效的 ${dataset.sector} 领域授权以 ${request.computeMode} 方式覆盖数据集 ${datasetId}`,
-      };
+    if (!covered("sector")) {
+      return deny(
+        "sector",
+        "sector-covers",
+        `no active ${dataset.sector} sector authorisation covers dataset ${dataset.id} at level ${top} by ${request.computeMode}`,
+        `当前没有有效的 ${dataset.sector} 领域授权以 ${request.computeMode} 方式覆盖数据集 ${dataset.id}（级别 ${top}）`,
+      );
     }
   }
 
-  if (scenario.status !== "active" || !isValidAt(scenario, request.at)) {
-    return {
-      tier: "scenario",
-      rule: "scenario-active",
-      en: `scenario ${scenario.id} is ${scenario.status === "active" ? "outside its validity window" : scenario.status}, not active`,
-      zh: `场景 ${scenario.id} 当前不可用（${scenario.status === "active" ? "不在有效期内" : scenario.status}）`,
-    };
+  const status = scenarioStatusAt(scenario, request.at);
+  if (status !== "active") {
+    return deny(
+      "scenario",
+      "scenario-active",
+      `scenario ${scenario.id} is ${status.replace("_", " ")}, not active`,
+      `场景 ${scenario.id} ${STATUS_ZH[status] ?? status}，不可使用`,
+    );
   }
   const pending = scenario.approvals.filter((a) => a.decision !== "approved").map((a) => a.ownerId);
-  if (pending.length > 0) {
-    return {
-      tier: "scenario",
-      rule: "owners-approved",
-      en: `scenario ${scenario.id} lacks approval from ${pending.join(", ")}`,
-      zh: `场景 ${scenario.id} 尚未获得以下数据持有方批准：${pending.join("、")}`,
-    };
+  if (pending.length > 0 || scenario.approvals.length === 0) {
+    return deny(
+      "scenario",
+      "owners-approved",
+      `scenario ${scenario.id} lacks approval from ${pending.join(", ") || "its owners"}`,
+      `场景 ${scenario.id} 尚未获得数据持有方批准：${pending.join("、")}`,
+    );
+  }
+  const ownersNeeded = [...levels.keys()]
+    .map((d) => d.ownerId)
+    .filter((o) => !scenario.approvals.some((a) => a.ownerId === o));
+  if (ownersNeeded.length > 0) {
+    return deny(
+      "scenario",
+      "owners-approved",
+      `scenario ${scenario.id} has no approval from ${ownersNeeded.join(", ")}`,
+      `场景 ${scenario.id} 没有 ${ownersNeeded.join("、")} 的批准`,
+    );
   }
   const outside = request.fields.filter((f) => !scenario.fields.includes(f));
   if (outside.length > 0) {
-    return {
-      tier: "scenario",
-      rule: "scenario-fields",
-      en: `fields ${outside.join(", ")} are not approved in scenario ${scenario.id}`,
-      zh: `字段 ${outside.join("、")} 不在场景 ${scenario.id} 批准范围内`,
-    };
+    return deny(
+      "scenario",
+      "scenario-fields",
+      `${outside.join(", ")} ${outside.length > 1 ? "are" : "is"} not approved in scenario ${scenario.id}`,
+      `字段 ${outside.join("、")} 不在场景 ${scenario.id} 的批准范围内`,
+    );
   }
-  if (!scenario.computeModes.includes(request.computeMode) || !scenario.aggregates.includes(request.aggregate)) {
-    return {
-      tier: "scenario",
-      rule: "scenario-query-shape",
-      en: `${request.aggregate} by ${request.computeMode} is not an approved query shape of scenario ${scenario.id}`,
-      zh: `以 ${request.computeMode} 计算 ${request.aggregate} 不是场景 ${scenario.id} 批准的查询形式`,
-    };
+  if (!scenario.computeModes.includes(request.computeMode)) {
+    return deny(
+      "scenario",
+      "scenario-compute-mode",
+      `scenario ${scenario.id} does not allow computing by ${request.computeMode}`,
+      `场景 ${scenario.id} 不允许以 ${request.computeMode} 方式计算`,
+    );
+  }
+  if (!scenario.queryShapes.includes(request.queryShape)) {
+    return deny(
+      "scenario",
+      "scenario-query-shape",
+      `scenario ${scenario.id} does not allow ${request.queryShape} queries`,
+      `场景 ${scenario.id} 不允许 ${request.queryShape} 类查询`,
+    );
   }
   if (scenario.queriesUsed >= scenario.queryQuota) {
-    return {
-      tier: "scenario",
-      rule: "scenario-quota",
-      en: `scenario ${scenario.id} has used its quota of ${scenario.queryQuota} queries`,
-      zh: `场景 ${scenario.id} 已用完 ${scenario.queryQuota} 次查询配额`,
-    };
+    return deny(
+      "scenario",
+      "scenario-quota",
+      `scenario ${scenario.id} has used all ${scenario.queryQuota} of its queries`,
+      `场景 ${scenario.id} 已用完 ${scenario.queryQuota} 次查询配额`,
+    );
+  }
+  if (
+    !Number.isInteger(request.epsilonMicro) ||
+    request.epsilonMicro < 0 ||
+    request.epsilonMicro > scenario.epsilonPerQueryMicro
+  ) {
+    return deny(
+      "scenario",
+      "scenario-epsilon-per-query",
+      `ε ${eps(request.epsilonMicro)} is more than the ${eps(scenario.epsilonPerQueryMicro)} this scenario allows per query`,
+      `隐私预算 ε=${eps(request.epsilonMicro)} 超过本场景单次上限 ${eps(scenario.epsilonPerQueryMicro)}`,
+    );
+  }
+  if (scenario.epsilonSpentMicro + request.epsilonMicro > scenario.epsilonBudgetMicro) {
+    return deny(
+      "scenario",
+      "scenario-epsilon-budget",
+      `scenario ${scenario.id} has ε ${eps(scenario.epsilonBudgetMicro - scenario.epsilonSpentMicro)} left, less than the ${eps(request.epsilonMicro)} asked`,
+      `场景 ${scenario.id} 剩余隐私预算 ${eps(scenario.epsilonBudgetMicro - scenario.epsilonSpentMicro)}，不足本次所需 ${eps(request.epsilonMicro)}`,
+    );
   }
 
+  const form = releaseFormOf(request.computeMode, request.queryShape);
   for (const datasetLevels of levels.values()) {
     for (const level of datasetLevels) {
-      const release = rules.levels.find((l) => l.level === level)?.release ?? "never";
-      const allowed = release === "row-level" || release === "aggregate" || release === "privacy-computing";
-      if (!allowed) {
-        return {
-          tier: "classification",
-          rule: `level-${level}-${release}`,
-          en: `level ${level} data may never be used for authorised operation`,
-          zh: `${level} 级数据不得用于授权运营`,
-        };
+      const rule = levelRule(rules, level);
+      if (!rule || rule.release === "never") {
+        return deny(
+          "classification",
+          `level-${level}-never`,
+          `level ${level} (${rule?.name.en ?? "not in the rules"}) may never be used for authorised operation`,
+          `${level} 级（${rule?.name.zh ?? "规则未定义"}）数据不得用于授权运营`,
+        );
+      }
+      if (!formAllowed(rule, form)) {
+        return deny(
+          "classification",
+          `level-${level}-${rule.release}`,
+          `level ${level} (${rule.name.en}) may leave its owner only as ${rule.release}, not as ${form}`,
+          `${level} 级（${rule.name.zh}）数据只能以 ${rule.release} 形式提供，不能以 ${form} 形式提供`,
+        );
+      }
+      if (rule.requiresDp && request.epsilonMicro === 0) {
+        return deny(
+          "classification",
+          `level-${level}-dp`,
+          `level ${level} (${rule.name.en}) results must carry differential-privacy noise: ask for ε > 0`,
+          `${level} 级（${rule.name.zh}）结果必须加入差分隐私噪声，请设置 ε > 0`,
+        );
       }
     }
   }
@@ -149,42 +216,51 @@ function findDenial(request: DecisionRequest, state: DecisionState): Denial | nu
  *
  * @example
  * const decision = decide(request, state);
- * if (decision.effect === "deny") console.log(decision.tier, decision.reason.en);
+ * if (decision.effect === "deny") console.log(decision.tier, decision.rule, decision.reason.zh);
  */
 export function decide(request: DecisionRequest, state: DecisionState): Decision {
-  const policyVersions = { [state.rules.id]: state.rules.version };
+  let policyVersions: Record<string, string> = {};
   let denial: Denial | null;
   try {
+    policyVersions = { [state.rules.id]: rulesFingerprint(state.rules) };
     denial = findDenial(request, state);
   } catch (cause) {
-    // Fail closed: anything unexpected inside authorisation is a deny.
-    denial = {
-      tier: "participant",
-      rule: "engine-error",
-      en: `authorisation failed: ${String(cause)}`,
-      zh: "授权判断出错",
-    };
+    // Fail closed: anything unexpected inside authorisation denies.
+    denial = deny(
+      "participant",
+      "engine-error",
+      `the authorisation could not be evaluated: ${String(cause)}`,
+      "授权判断出错，已拒绝",
+    );
   }
-  if (denial) {
-    return {
-      effect: "deny",
-      tier: denial.tier,
-      rule: denial.rule,
-      reason: { en: denial.en, zh: denial.zh },
-      policyVersions,
-    };
-  }
+  if (denial) return { effect: "deny", ...denial, policyVersions };
+
   const scenario = state.scenario as NonNullable<DecisionState["scenario"]>;
-  const datasetIds = [...new Set(request.fields.map((f) => f.slice(0, f.indexOf("."))))].sort();
-  const ownerIds = [...new Set(state.datasets.filter((d) => datasetIds.includes(d.id)).map((d) => d.ownerId))].sort();
+  const used = state.datasets.filter((d) => request.fields.some((f) => f.startsWith(`${d.id}.`)));
+  const levels = request.fields.map((f) => {
+    const dot = f.indexOf(".");
+    return (
+      used.find((d) => d.id === f.slice(0, dot))?.fields.find((x) => x.name === f.slice(dot + 1))?.level ??
+      Number.MAX_SAFE_INTEGER
+    );
+  });
+  const byRules = ruleObligations(state.rules, levels);
+  const resultLevel = levelRule(state.rules, byRules.resultLevel);
   return {
     effect: "allow",
     obligations: {
-      minGroupSize: scenario.minGroupSize,
-      epsilon: scenario.epsilonPerQuery,
+      minGroupSize: Math.max(scenario.minGroupSize, byRules.minGroupSize),
+      epsilonMicro: request.epsilonMicro,
+      dpMechanism: request.epsilonMicro > 0 ? "discrete-laplace" : "none",
       priceFen: scenario.pricePerQueryFen,
-      ownerIds,
-      datasetIds,
+      ownerIds: [...new Set(used.map((d) => d.ownerId))].sort(),
+      datasetIds: used.map((d) => d.id).sort(),
+      requiresResultReview: scenario.requiresResultReview,
+      resultClassification: {
+        level: byRules.resultLevel,
+        category: resultLevel?.category ?? "core",
+        handling: resultHandling(state.rules, byRules.resultLevel),
+      },
     },
     policyVersions,
   };

@@ -1,26 +1,73 @@
 import { z } from "zod";
+import { canonicalHash } from "../lib/canonical-json.js";
 import classificationV1 from "./rules/classification-v1.json" with { type: "json" };
 
+/** Release forms from least to most protective; a level allows its own form and every stronger one. */
 export const RELEASE_FORMS = ["row-level", "aggregate", "privacy-computing", "never"] as const;
 export type ReleaseForm = (typeof RELEASE_FORMS)[number];
 
-export const classificationRulesSchema = z.object({
-  $schema: z.string().optional(),
-  id: z.literal("classification"),
-  version: z.string().min(1),
-  standard: z.string(),
-  levels: z
-    .array(
-      z.object({
-        level: z.number().int().min(1),
-        name: z.object({ zh: z.string(), en: z.string() }),
-        release: z.enum(RELEASE_FORMS),
-      }),
-    )
-    .min(1),
-});
+const bilingual = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
+
+/** Mirrors rules/classification.schema.json, the published JSON Schema of the rule documents. */
+export const classificationRulesSchema = z
+  .object({
+    $schema: z.string().optional(),
+    id: z.literal("classification"),
+    version: z.string().regex(/^[0-9]+$/),
+    standard: z.string(),
+    levels: z
+      .array(
+        z
+          .object({
+            level: z.number().int().min(1),
+            category: z.enum(["general", "important", "core"]),
+            grade: z.number().int().min(1).optional(),
+            name: bilingual,
+            release: z.enum(RELEASE_FORMS),
+            minGroupSize: z.number().int().min(0),
+            requiresDp: z.boolean(),
+            resultLevel: z.number().int().min(1),
+          })
+          .strict(),
+      )
+      .min(1),
+    resultHandling: z.array(z.object({ level: z.number().int().min(1), handling: bilingual }).strict()),
+  })
+  .strict();
 
 export type ClassificationRules = z.infer<typeof classificationRulesSchema>;
+export type LevelRule = ClassificationRules["levels"][number];
 
-/** The rule document in force by default; later versions are new files beside it. */
-export const defaultClassificationRules: ClassificationRules = classificationRulesSchema.parse(classificationV1);
+/** Every published version of the rules, by version; a changed document is added here as a new version. */
+export const CLASSIFICATION_RULES: ReadonlyMap<string, ClassificationRules> = new Map(
+  [classificationV1].map((doc) => {
+    const rules = classificationRulesSchema.parse(doc);
+    return [rules.version, rules] as const;
+  }),
+);
+
+/** The rules in force: the highest published version. */
+export const defaultClassificationRules: ClassificationRules = [...CLASSIFICATION_RULES.values()].reduce((a, b) =>
+  Number(b.version) > Number(a.version) ? b : a,
+);
+
+/** `classification@1#<sha256 prefix>`: names the version and pins its content, so an edit without a new version shows. */
+export function rulesFingerprint(rules: ClassificationRules): string {
+  const { $schema: _ignored, ...content } = rules;
+  return `${rules.id}@${rules.version}#${canonicalHash(content).slice(0, 16)}`;
+}
+
+export function levelRule(rules: ClassificationRules, level: number): LevelRule | undefined {
+  return rules.levels.find((l) => l.level === level);
+}
+
+/** How a result of this level may be stored and shown; the nearest stricter rule applies to a level with none of its own. */
+export function resultHandling(rules: ClassificationRules, level: number): { zh: string; en: string } {
+  const candidates = rules.resultHandling.filter((h) => h.level >= level).sort((a, b) => a.level - b.level);
+  return (
+    (candidates[0] ?? rules.resultHandling.at(-1))?.handling ?? {
+      zh: "按最严格规则处理",
+      en: "Handle under the strictest rule.",
+    }
+  );
+}

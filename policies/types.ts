@@ -1,7 +1,22 @@
+import type { ComputeMode, GrantStatus, QueryShape, ScenarioStatus } from "../lib/vocabulary.js";
 import type { ClassificationRules } from "./rules.js";
 
-export type ComputeMode = "mpc" | "he" | "psi";
+export {
+  COMPUTE_MODES,
+  type ComputeMode,
+  GRANT_STATUSES,
+  type GrantStatus,
+  QUERY_SHAPES,
+  type QueryShape,
+  SCENARIO_STATUSES,
+  type ScenarioStatus,
+} from "../lib/vocabulary.js";
+
 export type Tier = "participant" | "comprehensive" | "sector" | "scenario" | "classification";
+export type Bilingual = { en: string; zh: string };
+
+/** ε is counted in millionths, as integers, so budgets add up exactly. */
+export const MICRO_EPSILON = 1_000_000;
 
 export interface FieldView {
   name: string;
@@ -12,7 +27,9 @@ export interface DatasetView {
   id: string;
   ownerId: string;
   sector: string;
+  category: string;
   region: string;
+  version: number;
   fields: FieldView[];
 }
 
@@ -22,12 +39,14 @@ export interface GrantView {
   operatorId: string;
   regions: string[];
   sectors: string[];
+  /** Sector grants may name datasets and/or categories; null means every dataset of the sector. */
   datasetIds: string[] | null;
+  categories: string[] | null;
   computeModes: ComputeMode[];
   maxLevel: number;
   validFrom: string;
   validUntil: string;
-  status: "active" | "suspended" | "revoked";
+  status: GrantStatus;
 }
 
 export interface ScenarioView {
@@ -36,17 +55,18 @@ export interface ScenarioView {
   datasetIds: string[];
   fields: string[];
   computeModes: ComputeMode[];
-  aggregates: string[];
+  queryShapes: QueryShape[];
   minGroupSize: number;
-  epsilonPerQuery: number;
-  epsilonBudget: number;
-  epsilonSpent: number;
+  epsilonPerQueryMicro: number;
+  epsilonBudgetMicro: number;
+  epsilonSpentMicro: number;
   queryQuota: number;
   queriesUsed: number;
   pricePerQueryFen: number;
+  requiresResultReview: boolean;
   validFrom: string;
   validUntil: string;
-  status: string;
+  status: ScenarioStatus;
   approvals: { ownerId: string; decision: "pending" | "approved" | "rejected" }[];
 }
 
@@ -55,8 +75,10 @@ export interface DecisionRequest {
   operatorId: string;
   scenarioId: string;
   computeMode: ComputeMode;
-  aggregate: string;
+  queryShape: QueryShape;
   fields: string[];
+  /** ε asked for this query, in millionths. */
+  epsilonMicro: number;
   at: string;
 }
 
@@ -69,20 +91,30 @@ export interface DecisionState {
   rules: ClassificationRules;
 }
 
+export interface ResultClassification {
+  level: number;
+  category: string;
+  handling: Bilingual;
+}
+
 export interface Obligations {
   minGroupSize: number;
-  epsilon: number;
+  epsilonMicro: number;
+  dpMechanism: "none" | "discrete-laplace";
   priceFen: number;
   ownerIds: string[];
   datasetIds: string[];
+  requiresResultReview: boolean;
+  resultClassification: ResultClassification;
 }
 
 export type Decision =
   | { effect: "allow"; obligations: Obligations; policyVersions: Record<string, string> }
-  | {
-      effect: "deny";
-      tier: Tier;
-      rule: string;
-      reason: { en: string; zh: string };
-      policyVersions: Record<string, string>;
-    };
+  | { effect: "deny"; tier: Tier; rule: string; reason: Bilingual; policyVersions: Record<string, string> };
+
+/** Something a grant or proposal asks beyond the tier above it, in words. */
+export interface Excess {
+  tier: Tier;
+  rule: string;
+  reason: Bilingual;
+}

@@ -166,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
       if (fields.length === 0)
         throw new UsageError(`query needs at least one --sum <dataset.field>\n\n${usage("query")}`);
       if (!json) process.stderr.write("computing across the owners' nodes… ");
-      const job = await client.runJob({ scenarioId: need(values.scenario, "--scenario"), aggregate: "sum", fields });
+      const job = await client.runJob({ scenarioId: need(values.scenario, "--scenario"), queryShape: "sum", fields });
       if (!json) process.stderr.write("done\n");
       print(json, job, () => `sum = ${job.result.value}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`);
       return EXIT.ok;

@@ -28,7 +28,7 @@ export interface ClientOptions {
  *
  * @example
  * const sluice = createClient({ url: "http://127.0.0.1:8787", keyFile: "bank.key.json" });
- * const job = await sluice.runJob({ scenarioId, aggregate: "sum", fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"] });
+ * const job = await sluice.runJob({ scenarioId, queryShape: "sum", fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"] });
  */
 export function createClient(options: ClientOptions) {
   const key = options.key ?? (options.keyFile ? readKeyFile(options.keyFile) : undefined);
@@ -66,6 +66,13 @@ export function createClient(options: ClientOptions) {
   }
 
   type Json = Record<string, unknown>;
+  type JobRequest = {
+    scenarioId: string;
+    queryShape: string;
+    fields: string[];
+    computeMode?: string;
+    epsilon?: number;
+  };
   return {
     request,
     keyId: key?.id,
@@ -83,14 +90,44 @@ export function createClient(options: ClientOptions) {
       request<Json & { id: string; status: string }>("GET", `/scenarios/${encodeURIComponent(id)}`),
     decideScenario: (id: string, input: { decision: "approve" | "reject"; reason?: string }) =>
       request<Json & { id: string; status: string }>("POST", `/scenarios/${encodeURIComponent(id)}/decisions`, input),
-    runJob: (input: { scenarioId: string; aggregate: "sum"; fields: string[] }) =>
+    updateDataset: (id: string, input: Json) =>
+      request<{ dataset: Json & { version: number }; scenariosNeedingReapproval: string[] }>(
+        "PUT",
+        `/datasets/${encodeURIComponent(id)}`,
+        input,
+      ),
+    changeGrant: (id: string, action: "suspend" | "resume" | "revoke", reason: string) =>
+      request<Json & { id: string; status: string }>("POST", `/grants/${encodeURIComponent(id)}/${action}`, { reason }),
+    changeScenario: (id: string, action: "suspend" | "resume" | "revoke", reason: string) =>
+      request<Json & { id: string; status: string }>("POST", `/scenarios/${encodeURIComponent(id)}/${action}`, {
+        reason,
+      }),
+    addAutoApprovalRule: (input: Json) => request<Json & { id: string }>("POST", "/auto-approval-rules", input),
+    explainJob: (input: JobRequest) =>
+      request<{ allowed: boolean; executable: boolean; decision: Json & { effect: string }; decisionHash: string }>(
+        "POST",
+        "/jobs/explain",
+        input,
+      ),
+    runJob: (input: JobRequest) =>
       request<{
         jobId: string;
         status: string;
-        result: { value: string };
+        result: { value: string; classification: Json };
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs", input),
+    reviewJob: (id: string, input: { decision: "release" | "withhold"; reason?: string }) =>
+      request<{ jobId: string; status: string; usageRecordId?: string }>(
+        "POST",
+        `/jobs/${encodeURIComponent(id)}/reviews`,
+        input,
+      ),
+    replayDecision: (recordId: string) =>
+      request<Json & { verified: boolean; hashMatches: boolean; rulesPublished: boolean; decisionReproduced: boolean }>(
+        "GET",
+        `/ledger/records/${encodeURIComponent(recordId)}/replay`,
+      ),
     getJob: (id: string) => request<Json & { id: string; status: string }>("GET", `/jobs/${encodeURIComponent(id)}`),
     proveRecord: (id: string) =>
       request<

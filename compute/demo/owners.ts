@@ -13,7 +13,7 @@ export interface DemoOwner {
   name: string;
   sector: string;
   region: string;
-  dataset: { id: string; name: string; keyField: string; fields: DemoDatasetField[] };
+  dataset: { id: string; name: string; category: string; keyField: string; fields: DemoDatasetField[] };
   rows(enterprises: SyntheticEnterprise[]): Record<string, string | number>[];
 }
 
@@ -28,6 +28,7 @@ export const DEMO_OWNERS: readonly DemoOwner[] = [
     dataset: {
       id: "ds_enterprise_tax",
       name: "企业纳税信息 (enterprise tax records)",
+      category: "enterprise-tax",
       keyField: "uscc",
       fields: [
         { name: "uscc", type: "string", level: 1 },
@@ -61,6 +62,7 @@ export const DEMO_OWNERS: readonly DemoOwner[] = [
     dataset: {
       id: "ds_social_insurance",
       name: "企业参保缴费信息 (enterprise social insurance contributions)",
+      category: "enterprise-social-insurance",
       keyField: "uscc",
       fields: [
         { name: "uscc", type: "string", level: 1 },
@@ -97,6 +99,7 @@ export function demoDatasetRegistration(owner: DemoOwner, nodeId: string) {
     name: owner.dataset.name,
     nodeId,
     sector: owner.sector,
+    category: owner.dataset.category,
     region: owner.region,
     keyField: owner.dataset.keyField,
     fields: owner.dataset.fields,

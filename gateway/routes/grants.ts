@@ -1,45 +1,36 @@
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
+import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jsonBody } from "../../lib/validate.js";
-import { grants, participants } from "../../store/index.js";
+import { COMPUTE_MODES } from "../../lib/vocabulary.js";
+import { sectorGrantExcess } from "../../policies/index.js";
+import { authorisationEvents, grants, participants } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
 import { requireRole } from "../middleware/authenticate.js";
-import { grantSchema } from "../schemas.js";
+import { grantSchema, statusChangeSchema } from "../schemas.js";
+import { recordEvent } from "../services/events.js";
+import { toGrantView } from "../services/views.js";
 
-type GrantInput = ReturnType<typeof grantSchema.parse>;
-
-/** What a sector grant asks beyond every comprehensive grant of the operator, in words; empty when covered. */
-function excessOverComprehensive(input: GrantInput, comprehensive: (typeof grants.$inferSelect)[]): string[] {
-  const active = comprehensive.filter((g) => g.status === "active");
-  if (active.length === 0) return ["the operator holds no active comprehensive authorisation"];
-  const best = active.map((g) => {
-    const excess: string[] = [];
-    const regions = input.regions.filter((r) => !g.regions.includes(r));
-    const sectors = input.sectors.filter((s) => !g.sectors.includes(s));
-    const modes = input.computeModes.filter((m) => !g.computeModes.includes(m));
-    if (regions.length) excess.push(`regions ${regions.join(", ")}`);
-    if (sectors.length) excess.push(`sectors ${sectors.join(", ")}`);
-    if (modes.length) excess.push(`compute modes ${modes.join(", ")}`);
-    if (input.maxLevel > g.maxLevel) excess.push(`level ${input.maxLevel} above ${g.maxLevel}`);
-    if (Date.parse(input.validFrom) < g.validFrom.getTime() || Date.parse(input.validUntil) > g.validUntil.getTime()) {
-      excess.push(`validity beyond ${g.validFrom.toISOString()}–${g.validUntil.toISOString()}`);
-    }
-    return excess;
-  });
-  return best.reduce((a, b) => (b.length < a.length ? b : a));
-}
+const TRANSITIONS = {
+  suspend: { from: ["active"], to: "suspended" },
+  resume: { from: ["suspended"], to: "active" },
+  revoke: { from: ["active", "suspended"], to: "revoked" },
+} as const;
 
 /** Comprehensive grants come from the authority; sector grants from a sector department, inside them. */
 export function createGrantRoutes(deps: GatewayDeps) {
-  return new Hono<GatewayEnv>()
+  const now = () => deps.now?.() ?? new Date();
+  const app = new Hono<GatewayEnv>()
     .post("/grants", async (c) => {
       const grantor = requireRole(c, "authority", "sector");
       const input = await jsonBody(c, grantSchema);
       const [operator] = await deps.db.select().from(participants).where(eq(participants.id, input.operatorId));
       if (!operator || operator.role !== "operator") throw new NotFoundError("operator", input.operatorId);
       const tier = grantor.role === "authority" ? "comprehensive" : "sector";
+      const computeModes = input.computeModes ?? (tier === "comprehensive" ? [...COMPUTE_MODES] : undefined);
+      if (!computeModes)
+        throw new SluiceError("validation_failed", "a sector authorisation names its allowed compute modes");
       if (tier === "sector") {
         if (input.sectors.some((s) => s !== grantor.sector)) {
           throw new ForbiddenError(`${grantor.id} may grant only for its own sector ${grantor.sector}`);
@@ -48,33 +39,41 @@ export function createGrantRoutes(deps: GatewayDeps) {
           .select()
           .from(grants)
           .where(and(eq(grants.operatorId, operator.id), eq(grants.tier, "comprehensive")));
-        const excess = excessOverComprehensive(input, comprehensive);
+        const excess = sectorGrantExcess(
+          { ...input, computeModes },
+          comprehensive.map(toGrantView),
+          now().toISOString(),
+        );
         if (excess.length > 0) {
           throw new SluiceError(
             "exceeds_upper_tier",
-            `the sector authorisation is wider than the comprehensive one: ${excess.join("; ")}`,
-            {
-              details: { tier: "comprehensive", excess },
-            },
+            `the sector authorisation is wider than the comprehensive one: ${excess.map((e) => e.reason.en).join("; ")}`,
+            { details: { tier: "comprehensive", excess: excess.map((e) => e.reason.en), reasons: excess } },
           );
         }
       }
-      const [row] = await deps.db
-        .insert(grants)
-        .values({
-          id: newId("grant", 8),
-          tier,
-          grantorId: grantor.id,
-          operatorId: operator.id,
-          regions: input.regions,
-          sectors: input.sectors,
-          datasetIds: input.datasetIds,
-          computeModes: input.computeModes,
-          maxLevel: input.maxLevel,
-          validFrom: new Date(input.validFrom),
-          validUntil: new Date(input.validUntil),
-        })
-        .returning();
+      const id = newId("grant", 8);
+      const row = await deps.db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(grants)
+          .values({
+            id,
+            tier,
+            grantorId: grantor.id,
+            operatorId: operator.id,
+            regions: input.regions,
+            sectors: input.sectors,
+            datasetIds: input.datasetIds,
+            categories: input.categories,
+            computeModes,
+            maxLevel: input.maxLevel,
+            validFrom: new Date(input.validFrom),
+            validUntil: new Date(input.validUntil),
+          })
+          .returning();
+        await recordEvent(tx, { subjectType: "grant", subjectId: id, actorId: grantor.id, action: "granted" });
+        return created;
+      });
       return c.json(row, 201);
     })
     .get("/grants", async (c) => {
@@ -83,5 +82,49 @@ export function createGrantRoutes(deps: GatewayDeps) {
         ? await deps.db.select().from(grants).where(eq(grants.operatorId, operatorId))
         : await deps.db.select().from(grants);
       return c.json({ grants: rows });
+    })
+    .get("/grants/:id", async (c) => {
+      const [grant] = await deps.db
+        .select()
+        .from(grants)
+        .where(eq(grants.id, c.req.param("id")));
+      if (!grant) throw new NotFoundError("grant", c.req.param("id"));
+      const events = await deps.db
+        .select()
+        .from(authorisationEvents)
+        .where(and(eq(authorisationEvents.subjectType, "grant"), eq(authorisationEvents.subjectId, grant.id)))
+        .orderBy(asc(authorisationEvents.at));
+      return c.json({ ...grant, events });
     });
+
+  for (const action of Object.keys(TRANSITIONS) as (keyof typeof TRANSITIONS)[]) {
+    app.post(`/grants/:id/${action}`, async (c) => {
+      const actor = requireRole(c, "authority", "sector");
+      const { reason } = await jsonBody(c, statusChangeSchema);
+      const id = c.req.param("id");
+      const updated = await deps.db.transaction(async (tx) => {
+        const [grant] = await tx.select().from(grants).where(eq(grants.id, id)).for("update");
+        if (!grant) throw new NotFoundError("grant", id);
+        if (actor.role !== "authority" && grant.grantorId !== actor.id)
+          throw new ForbiddenError(`grant ${id} was made by ${grant.grantorId}`);
+        const transition = TRANSITIONS[action];
+        if (!(transition.from as readonly string[]).includes(grant.status)) {
+          throw new ConflictError(
+            `grant ${id} is ${grant.status}; it cannot be ${action === "resume" ? "resumed" : `${action}ed`}`,
+          );
+        }
+        const [row] = await tx.update(grants).set({ status: transition.to }).where(eq(grants.id, id)).returning();
+        await recordEvent(tx, {
+          subjectType: "grant",
+          subjectId: id,
+          actorId: actor.id,
+          action: transition.to === "active" ? "resumed" : transition.to,
+          reason,
+        });
+        return row;
+      });
+      return c.json(updated);
+    });
+  }
+  return app;
 }

@@ -1,3 +1,27 @@
+CREATE TABLE "authorisation_events" (
+	"id" text PRIMARY KEY NOT NULL,
+	"subject_type" text NOT NULL,
+	"subject_id" text NOT NULL,
+	"actor_id" text NOT NULL,
+	"action" text NOT NULL,
+	"reason" text,
+	"details" jsonb,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "auto_approval_rules" (
+	"id" text PRIMARY KEY NOT NULL,
+	"owner_id" text NOT NULL,
+	"operator_ids" jsonb,
+	"max_level" integer NOT NULL,
+	"compute_modes" jsonb NOT NULL,
+	"query_shapes" jsonb NOT NULL,
+	"min_group_size" integer NOT NULL,
+	"max_epsilon_per_query_micro" bigint NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "grants" (
 	"id" text PRIMARY KEY NOT NULL,
 	"tier" text NOT NULL,
@@ -6,6 +30,7 @@ CREATE TABLE "grants" (
 	"regions" jsonb NOT NULL,
 	"sectors" jsonb NOT NULL,
 	"dataset_ids" jsonb,
+	"categories" jsonb,
 	"compute_modes" jsonb NOT NULL,
 	"max_level" integer NOT NULL,
 	"valid_from" timestamp with time zone NOT NULL,
@@ -19,6 +44,7 @@ CREATE TABLE "scenario_approvals" (
 	"owner_id" text NOT NULL,
 	"decision" text DEFAULT 'pending' NOT NULL,
 	"reason" text,
+	"decided_by" text,
 	"decided_at" timestamp with time zone,
 	CONSTRAINT "scenario_approvals_scenario_id_owner_id_pk" PRIMARY KEY("scenario_id","owner_id")
 );
@@ -28,17 +54,20 @@ CREATE TABLE "scenarios" (
 	"operator_id" text NOT NULL,
 	"purpose" text NOT NULL,
 	"dataset_ids" jsonb NOT NULL,
+	"dataset_versions" jsonb NOT NULL,
 	"fields" jsonb NOT NULL,
 	"compute_modes" jsonb NOT NULL,
-	"aggregates" jsonb NOT NULL,
+	"query_shapes" jsonb NOT NULL,
 	"min_group_size" integer NOT NULL,
-	"epsilon_per_query" double precision NOT NULL,
-	"epsilon_budget" double precision NOT NULL,
-	"epsilon_spent" double precision DEFAULT 0 NOT NULL,
+	"epsilon_per_query_micro" bigint NOT NULL,
+	"epsilon_budget_micro" bigint NOT NULL,
+	"epsilon_spent_micro" bigint DEFAULT 0 NOT NULL,
 	"query_quota" integer NOT NULL,
 	"queries_used" integer DEFAULT 0 NOT NULL,
 	"price_per_query_fen" bigint NOT NULL,
 	"platform_share_bp" integer NOT NULL,
+	"owner_share_bp" jsonb,
+	"requires_result_review" boolean DEFAULT false NOT NULL,
 	"valid_from" timestamp with time zone NOT NULL,
 	"valid_until" timestamp with time zone NOT NULL,
 	"status" text DEFAULT 'proposed' NOT NULL,
@@ -54,18 +83,29 @@ CREATE TABLE "compute_nodes" (
 	CONSTRAINT "compute_nodes_public_key_unique" UNIQUE("public_key")
 );
 --> statement-breakpoint
+CREATE TABLE "dataset_versions" (
+	"dataset_id" text NOT NULL,
+	"version" integer NOT NULL,
+	"content" jsonb NOT NULL,
+	"content_hash" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "dataset_versions_dataset_id_version_pk" PRIMARY KEY("dataset_id","version")
+);
+--> statement-breakpoint
 CREATE TABLE "datasets" (
 	"id" text PRIMARY KEY NOT NULL,
 	"owner_id" text NOT NULL,
 	"node_id" text NOT NULL,
 	"name" text NOT NULL,
 	"sector" text NOT NULL,
+	"category" text NOT NULL,
 	"region" text NOT NULL,
 	"key_field" text NOT NULL,
 	"fields" jsonb NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
 	"content_hash" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "contract_deployments" (
@@ -92,6 +132,23 @@ CREATE TABLE "anchor_batches" (
 	CONSTRAINT "anchor_batches_root_unique" UNIQUE("root")
 );
 --> statement-breakpoint
+CREATE TABLE "decisions" (
+	"hash" text PRIMARY KEY NOT NULL,
+	"request" jsonb NOT NULL,
+	"state" jsonb NOT NULL,
+	"decision" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "job_reviews" (
+	"job_id" text NOT NULL,
+	"owner_id" text NOT NULL,
+	"decision" text DEFAULT 'pending' NOT NULL,
+	"reason" text,
+	"decided_at" timestamp with time zone,
+	CONSTRAINT "job_reviews_job_id_owner_id_pk" PRIMARY KEY("job_id","owner_id")
+);
+--> statement-breakpoint
 CREATE TABLE "jobs" (
 	"id" text PRIMARY KEY NOT NULL,
 	"scenario_id" text NOT NULL,
@@ -101,6 +158,7 @@ CREATE TABLE "jobs" (
 	"result" jsonb,
 	"error" text,
 	"decision_hash" text NOT NULL,
+	"epsilon_micro" bigint DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"finished_at" timestamp with time zone
 );
@@ -130,17 +188,26 @@ CREATE TABLE "participants" (
 	CONSTRAINT "participants_public_key_unique" UNIQUE("public_key")
 );
 --> statement-breakpoint
+ALTER TABLE "auto_approval_rules" ADD CONSTRAINT "auto_approval_rules_owner_id_participants_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "grants" ADD CONSTRAINT "grants_grantor_id_participants_id_fk" FOREIGN KEY ("grantor_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "grants" ADD CONSTRAINT "grants_operator_id_participants_id_fk" FOREIGN KEY ("operator_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "scenario_approvals" ADD CONSTRAINT "scenario_approvals_scenario_id_scenarios_id_fk" FOREIGN KEY ("scenario_id") REFERENCES "public"."scenarios"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "scenario_approvals" ADD CONSTRAINT "scenario_approvals_owner_id_participants_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "scenarios" ADD CONSTRAINT "scenarios_operator_id_participants_id_fk" FOREIGN KEY ("operator_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "compute_nodes" ADD CONSTRAINT "compute_nodes_owner_id_participants_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "dataset_versions" ADD CONSTRAINT "dataset_versions_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "datasets" ADD CONSTRAINT "datasets_owner_id_participants_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "datasets" ADD CONSTRAINT "datasets_node_id_compute_nodes_id_fk" FOREIGN KEY ("node_id") REFERENCES "public"."compute_nodes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "job_reviews" ADD CONSTRAINT "job_reviews_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "job_reviews" ADD CONSTRAINT "job_reviews_owner_id_participants_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "jobs" ADD CONSTRAINT "jobs_scenario_id_scenarios_id_fk" FOREIGN KEY ("scenario_id") REFERENCES "public"."scenarios"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "jobs" ADD CONSTRAINT "jobs_operator_id_participants_id_fk" FOREIGN KEY ("operator_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "jobs" ADD CONSTRAINT "jobs_decision_hash_decisions_hash_fk" FOREIGN KEY ("decision_hash") REFERENCES "public"."decisions"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_batch_id_anchor_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."anchor_batches"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "authorisation_events_subject_idx" ON "authorisation_events" USING btree ("subject_type","subject_id");--> statement-breakpoint
+CREATE INDEX "grants_operator_idx" ON "grants" USING btree ("operator_id");--> statement-breakpoint
+CREATE INDEX "scenario_approvals_owner_idx" ON "scenario_approvals" USING btree ("owner_id");--> statement-breakpoint
+CREATE INDEX "scenarios_operator_idx" ON "scenarios" USING btree ("operator_id");--> statement-breakpoint
 CREATE INDEX "usage_records_batch_idx" ON "usage_records" USING btree ("batch_id");--> statement-breakpoint
 CREATE INDEX "participants_role_idx" ON "participants" USING btree ("role");

@@ -1,4 +1,4 @@
-import { integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { participants } from "./participants.js";
 
 export interface DatasetField {
@@ -18,7 +18,7 @@ export const computeNodes = pgTable("compute_nodes", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** A registered dataset (数据资源登记): schema, sector, region and a classification level per field. */
+/** A registered dataset (数据资源登记), at its current version. */
 export const datasets = pgTable("datasets", {
   id: text("id").primaryKey(),
   ownerId: text("owner_id")
@@ -29,13 +29,30 @@ export const datasets = pgTable("datasets", {
     .references(() => computeNodes.id),
   name: text("name").notNull(),
   sector: text("sector").notNull(),
+  category: text("category").notNull(),
   region: text("region").notNull(),
   keyField: text("key_field").notNull(),
   fields: jsonb("fields").$type<DatasetField[]>().notNull(),
   version: integer("version").notNull().default(1),
   contentHash: text("content_hash").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Every version a dataset's registration has had; a change of schema or levels is a new one. */
+export const datasetVersions = pgTable(
+  "dataset_versions",
+  {
+    datasetId: text("dataset_id")
+      .notNull()
+      .references(() => datasets.id),
+    version: integer("version").notNull(),
+    content: jsonb("content").$type<Record<string, unknown>>().notNull(),
+    contentHash: text("content_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.version] })],
+);
 
 export type ComputeNode = typeof computeNodes.$inferSelect;
 export type Dataset = typeof datasets.$inferSelect;

@@ -1,8 +1,16 @@
-import { bigint, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import type { ComputeMode, JobStatus, QueryShape } from "../../lib/vocabulary.js";
+
+/** What the operator asked a job to compute. */
+export interface JobQuery {
+  computeMode: ComputeMode;
+  queryShape: QueryShape;
+  fields: string[];
+  epsilon: number;
+}
+
 import { scenarios } from "./authorisations.js";
 import { participants } from "./participants.js";
-
-export type JobStatus = "running" | "succeeded" | "failed";
 
 /** A query run by an operator inside a scenario. */
 export const jobs = pgTable("jobs", {
@@ -13,14 +21,43 @@ export const jobs = pgTable("jobs", {
   operatorId: text("operator_id")
     .notNull()
     .references(() => participants.id),
-  query: jsonb("query").$type<Record<string, unknown>>().notNull(),
+  query: jsonb("query").$type<JobQuery>().notNull(),
   status: text("status").$type<JobStatus>().notNull().default("running"),
   result: jsonb("result").$type<Record<string, unknown>>(),
   error: text("error"),
-  decisionHash: text("decision_hash").notNull(),
+  decisionHash: text("decision_hash")
+    .notNull()
+    .references(() => decisions.hash),
+  epsilonMicro: bigint("epsilon_micro", { mode: "number" }).notNull().default(0),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
 });
+
+/** Every decision with the exact inputs it was made from, keyed by its hash, so a regulator can replay it. */
+export const decisions = pgTable("decisions", {
+  hash: text("hash").primaryKey(),
+  request: jsonb("request").$type<Record<string, unknown>>().notNull(),
+  state: jsonb("state").$type<Record<string, unknown>>().notNull(),
+  decision: jsonb("decision").$type<Record<string, unknown>>().notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** An owner's review of a result before release, for scenarios that demand it. */
+export const jobReviews = pgTable(
+  "job_reviews",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => participants.id),
+    decision: text("decision").$type<"pending" | "released" | "withheld">().notNull().default("pending"),
+    reason: text("reason"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.ownerId] })],
+);
 
 /** Anchored batches of usage records: the Merkle root and the transaction that put it on chain. */
 export const anchorBatches = pgTable("anchor_batches", {
@@ -58,5 +95,6 @@ export const usageRecords = pgTable(
 );
 
 export type Job = typeof jobs.$inferSelect;
+export type DecisionRow = typeof decisions.$inferSelect;
 export type UsageRecordRow = typeof usageRecords.$inferSelect;
 export type AnchorBatch = typeof anchorBatches.$inferSelect;

@@ -37,7 +37,7 @@ describe("npm start's platform across a restart", () => {
     const before = clients(running.url);
     expect(await before.bank.health()).toMatchObject({ status: "ok" });
     const [scenario] = (await before.bank.listScenarios()).scenarios;
-    const job = await before.bank.runJob({ scenarioId: scenario!.id, aggregate: "sum", fields });
+    const job = await before.bank.runJob({ scenarioId: scenario!.id, queryShape: "sum", fields });
     const proof = await waitFor(
       () => before.regulator.proveRecord(job.usageRecordId),
       (p) => p.status === "anchored",
@@ -54,7 +54,7 @@ describe("npm start's platform across a restart", () => {
     const again = await after.regulator.proveRecord(job.usageRecordId);
     expect(again).toMatchObject({ status: "anchored", verified: true, anchor: proof.anchor });
 
-    const next = await after.bank.runJob({ scenarioId: scenario!.id, aggregate: "sum", fields });
+    const next = await after.bank.runJob({ scenarioId: scenario!.id, queryShape: "sum", fields });
     expect(next.result.value).toBe(job.result.value);
   });
 });

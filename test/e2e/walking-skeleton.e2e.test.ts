@@ -102,7 +102,7 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
       purpose: "Total wage base reported to tax and social insurance",
       fields,
       computeModes: ["mpc"],
-      aggregates: ["sum"],
+      queryShapes: ["sum"],
       minGroupSize: 10,
       epsilonPerQuery: 1,
       epsilonBudget: 10,
@@ -114,7 +114,7 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
     scenarioId = scenario.id;
     expect(scenario.status).toBe("proposed");
 
-    const early = await bank.runJob({ scenarioId, aggregate: "sum", fields }).catch((e: unknown) => e);
+    const early = await bank.runJob({ scenarioId, queryShape: "sum", fields }).catch((e: unknown) => e);
     expect(early).toBeInstanceOf(SluiceApiError);
     expect((early as SluiceApiError).status).toBe(403);
     expect((early as SluiceApiError).problem.details).toMatchObject({ tier: "scenario", rule: "scenario-active" });
@@ -129,7 +129,7 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
   });
 
   it("computes the secure sum across both owners, meters it and proves its record on chain", async () => {
-    const job = await gw.client(operator, url).runJob({ scenarioId, aggregate: "sum", fields });
+    const job = await gw.client(operator, url).runJob({ scenarioId, queryShape: "sum", fields });
     const expected =
       plaintextSum(gw.dataDir, "tax", "ds_enterprise_tax", "wages_fen") +
       plaintextSum(gw.dataDir, "social", "ds_social_insurance", "wages_fen");
@@ -162,7 +162,7 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
 
     const failure = await gw
       .client(operator, url)
-      .runJob({ scenarioId, aggregate: "sum", fields })
+      .runJob({ scenarioId, queryShape: "sum", fields })
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SluiceApiError);
     expect((failure as SluiceApiError).status).toBe(502);

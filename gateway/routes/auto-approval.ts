@@ -1,0 +1,67 @@
+import { and, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { NotFoundError } from "../../lib/errors.js";
+import { newId } from "../../lib/ids.js";
+import { jsonBody } from "../../lib/validate.js";
+import { autoApprovalRules } from "../../store/index.js";
+import type { GatewayDeps, GatewayEnv } from "../deps.js";
+import { requireRole } from "../middleware/authenticate.js";
+import { autoApprovalRuleSchema } from "../schemas.js";
+import { recordEvent } from "../services/events.js";
+import { toMicro } from "../services/scenarios.js";
+
+/** An owner's standing rules for approving matching scenarios without a clerk. */
+export function createAutoApprovalRoutes(deps: GatewayDeps) {
+  return new Hono<GatewayEnv>()
+    .post("/auto-approval-rules", async (c) => {
+      const owner = requireRole(c, "owner");
+      const { maxEpsilonPerQuery, ...input } = await jsonBody(c, autoApprovalRuleSchema);
+      const id = newId("rule", 8);
+      const row = await deps.db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(autoApprovalRules)
+          .values({ id, ownerId: owner.id, ...input, maxEpsilonPerQueryMicro: toMicro(maxEpsilonPerQuery) })
+          .returning();
+        await recordEvent(tx, {
+          subjectType: "auto_approval_rule",
+          subjectId: id,
+          actorId: owner.id,
+          action: "created",
+          details: { ...input, maxEpsilonPerQuery },
+        });
+        return created;
+      });
+      return c.json(row, 201);
+    })
+    .get("/auto-approval-rules", async (c) => {
+      const owner = requireRole(c, "owner");
+      return c.json({
+        rules: await deps.db.select().from(autoApprovalRules).where(eq(autoApprovalRules.ownerId, owner.id)),
+      });
+    })
+    .delete("/auto-approval-rules/:id", async (c) => {
+      const owner = requireRole(c, "owner");
+      const id = c.req.param("id");
+      await deps.db.transaction(async (tx) => {
+        const off = await tx
+          .update(autoApprovalRules)
+          .set({ active: false })
+          .where(
+            and(
+              eq(autoApprovalRules.id, id),
+              eq(autoApprovalRules.ownerId, owner.id),
+              eq(autoApprovalRules.active, true),
+            ),
+          )
+          .returning();
+        if (off.length === 0) throw new NotFoundError("active auto-approval rule of yours", id);
+        await recordEvent(tx, {
+          subjectType: "auto_approval_rule",
+          subjectId: id,
+          actorId: owner.id,
+          action: "switched-off",
+        });
+      });
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,38 @@
+import { canonicalize } from "../lib/canonical-json.js";
+import { decide, decisionHash } from "./decide.js";
+import { CLASSIFICATION_RULES, rulesFingerprint } from "./rules.js";
+import type { Decision, DecisionRequest, DecisionState } from "./types.js";
+
+export interface StoredDecision {
+  request: DecisionRequest;
+  state: DecisionState;
+  decision: Decision;
+}
+
+export interface ReplayResult {
+  /** The stored inputs and decision hash to the hash in the usage record. */
+  hashMatches: boolean;
+  /** The rules in the stored state are a published version, unaltered. */
+  rulesPublished: boolean;
+  /** Running the engine again on the stored inputs gives the stored decision, byte for byte. */
+  decisionReproduced: boolean;
+  replayed: Decision;
+  verified: boolean;
+}
+
+/** A regulator's replay: re-run the pure engine on the recorded inputs and compare with what was recorded. */
+export function replayDecision(stored: StoredDecision, expectedHash: string): ReplayResult {
+  const hashMatches = decisionHash(stored.request, stored.state, stored.decision) === expectedHash;
+  const published = CLASSIFICATION_RULES.get(stored.state.rules?.version);
+  const rulesPublished =
+    published !== undefined && rulesFingerprint(published) === rulesFingerprint(stored.state.rules);
+  const replayed = decide(stored.request, stored.state);
+  const decisionReproduced = canonicalize(replayed) === canonicalize(stored.decision);
+  return {
+    hashMatches,
+    rulesPublished,
+    decisionReproduced,
+    replayed,
+    verified: hashMatches && rulesPublished && decisionReproduced,
+  };
+}
