@@ -214,5 +214,10 @@ export function scenarioProposalExcess(
 
 function dedupe(list: Excess[]): Excess[] {
   const seen = new Set<string>();
-  return list.filter((e) => !seen.has(e.reason.en) && seen.add(e.reason.en) !== undefined);
+  return list.filter((e) => {
+    const key = `${e.tier}|${e.rule}|${e.reason.en}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
