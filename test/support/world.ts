@@ -1,0 +1,88 @@
+import { DEMO_OWNERS, DEMO_REGION, demoDatasetRegistration } from "../../compute/index.js";
+import { startDemoNodes } from "../../gateway/demo.js";
+import type { NodeProcess } from "../../gateway/node-processes.js";
+import { createKeyFile } from "../../lib/key-file.js";
+import type { Database } from "../../store/index.js";
+import { startTestGateway, type TestGateway, YEAR_WINDOW } from "./gateway.js";
+
+/**
+ * A gateway with both demo owners' compute nodes running as separate processes, an operator holding
+ * comprehensive and sector grants, and a regulator: the starting point of a job test.
+ */
+export async function startWorld(database: Database) {
+  const gw: TestGateway = await startTestGateway(database);
+  const url = await gw.listen();
+  const nodes: NodeProcess[] = await startDemoNodes(gw.dataDir, gw.deps.gatewayKeys.publicKey);
+  const operator = createKeyFile("bank");
+  const regulator = createKeyFile("regulator");
+  const owners = DEMO_OWNERS.map((demo) => ({
+    demo,
+    key: createKeyFile(`owner_${demo.key}`),
+    dept: createKeyFile(`dept_${demo.key}`),
+  }));
+  const client = (key = gw.authority) => gw.client(key, url);
+  const authority = client();
+  await authority.admitParticipant({ id: operator.id, name: "Bank", role: "operator", publicKey: operator.publicKey });
+  await authority.admitParticipant({
+    id: regulator.id,
+    name: "Regulator",
+    role: "regulator",
+    publicKey: regulator.publicKey,
+  });
+  const grant = { operatorId: operator.id, regions: [DEMO_REGION], computeModes: ["mpc"], maxLevel: 3, ...YEAR_WINDOW };
+  await authority.grant({ ...grant, sectors: DEMO_OWNERS.map((o) => o.sector) });
+  for (const { demo, key, dept } of owners) {
+    await authority.admitParticipant({ id: key.id, name: demo.name, role: "owner", publicKey: key.publicKey });
+    await authority.admitParticipant({
+      id: dept.id,
+      name: demo.sector,
+      role: "sector",
+      sector: demo.sector,
+      publicKey: dept.publicKey,
+    });
+    await client(dept).grant({ ...grant, sectors: [demo.sector] });
+    const node = nodes.find((n) => n.nodeId === `node_${demo.key}`) as NodeProcess;
+    await client(key).registerNode({ id: node.nodeId, url: node.url, publicKey: node.publicKey });
+    await client(key).registerDataset(demoDatasetRegistration(demo, node.nodeId));
+  }
+  const fields = DEMO_OWNERS.map((o) => `${o.dataset.id}.wages_fen`);
+
+  /** Proposes a secure-sum scenario over both owners' wages and has both owners approve it. */
+  async function approvedScenario(overrides: Record<string, unknown> = {}) {
+    const scenario = await client(operator).proposeScenario({
+      purpose: "Total wage base reported to tax and social insurance",
+      fields,
+      computeModes: ["mpc"],
+      queryShapes: ["sum"],
+      minGroupSize: 10,
+      epsilonPerQuery: 1,
+      epsilonBudget: 10,
+      queryQuota: 100,
+      pricePerQueryFen: 500,
+      platformShareBasisPoints: 1000,
+      ...YEAR_WINDOW,
+      ...overrides,
+    });
+    for (const { key } of owners) await client(key).decideScenario(scenario.id, { decision: "approve" });
+    return scenario.id;
+  }
+
+  return {
+    gw,
+    url,
+    nodes,
+    operator,
+    regulator,
+    owners,
+    fields,
+    client,
+    approvedScenario,
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+      await gw.stop();
+      await gw.database.close();
+    },
+  };
+}
+
+export type World = Awaited<ReturnType<typeof startWorld>>;
