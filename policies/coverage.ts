@@ -2,9 +2,28 @@ import type { ClassificationRules, LevelRule, ReleaseForm } from "./rules.js";
 import { levelRule, RELEASE_FORMS } from "./rules.js";
 import type { ComputeMode, DatasetView, GrantView, QueryShape, ScenarioStatus, ScenarioView } from "./types.js";
 
-export function isWithin(window: { validFrom: string; validUntil: string }, at: string): boolean {
-  const t = Date.parse(at);
-  return Date.parse(window.validFrom) <= t && t < Date.parse(window.validUntil);
+type Window = { validFrom: string; validUntil: string };
+// Grants and scenarios are read far more often than written: their parsed windows are kept per object.
+const parsedWindows = new WeakMap<Window, { from: number; until: number; validFrom: string; validUntil: string }>();
+
+function parseWindow(window: Window) {
+  const known = parsedWindows.get(window);
+  if (known && known.validFrom === window.validFrom && known.validUntil === window.validUntil) return known;
+  const parsed = {
+    from: Date.parse(window.validFrom),
+    until: Date.parse(window.validUntil),
+    validFrom: window.validFrom,
+    validUntil: window.validUntil,
+  };
+  parsedWindows.set(window, parsed);
+  return parsed;
+}
+
+/** Whether `at` (an ISO instant, or epoch ms) lies in [validFrom, validUntil). */
+export function isWithin(window: Window, at: string | number): boolean {
+  const t = typeof at === "number" ? at : Date.parse(at);
+  const { from, until } = parseWindow(window);
+  return from <= t && t < until;
 }
 
 /** A scenario's status at a moment: approved becomes active inside its window, and anything usable expires after it. */
@@ -13,10 +32,10 @@ export function scenarioStatusAt(
   at: string,
 ): ScenarioStatus {
   const t = Date.parse(at);
-  if ((scenario.status === "approved" || scenario.status === "active") && t >= Date.parse(scenario.validUntil))
-    return "expired";
-  if (scenario.status === "approved" && t >= Date.parse(scenario.validFrom)) return "active";
-  if (scenario.status === "active" && t < Date.parse(scenario.validFrom)) return "approved";
+  const { from, until } = parseWindow(scenario);
+  if ((scenario.status === "approved" || scenario.status === "active") && t >= until) return "expired";
+  if (scenario.status === "approved" && t >= from) return "active";
+  if (scenario.status === "active" && t < from) return "approved";
   return scenario.status;
 }
 

@@ -44,7 +44,8 @@ function fieldLevels(request: DecisionRequest, datasets: DatasetView[]): Map<Dat
   return byDataset;
 }
 
-function findDenial(request: DecisionRequest, state: DecisionState): Denial | null {
+/** The first rule that denies the request, or the field levels by dataset when none does. */
+function findDenial(request: DecisionRequest, state: DecisionState): Denial | Map<DatasetView, number[]> {
   const { operator, scenario, rules } = state;
   if (!operator || operator.role !== "operator" || operator.status !== "active" || operator.id !== request.operatorId) {
     return deny(
@@ -207,7 +208,7 @@ function findDenial(request: DecisionRequest, state: DecisionState): Denial | nu
       }
     }
   }
-  return null;
+  return levels;
 }
 
 /**
@@ -220,30 +221,24 @@ function findDenial(request: DecisionRequest, state: DecisionState): Denial | nu
  */
 export function decide(request: DecisionRequest, state: DecisionState): Decision {
   let policyVersions: Record<string, string> = {};
-  let denial: Denial | null;
+  let outcome: Denial | Map<DatasetView, number[]>;
   try {
     policyVersions = { [state.rules.id]: rulesFingerprint(state.rules) };
-    denial = findDenial(request, state);
+    outcome = findDenial(request, state);
   } catch (cause) {
     // Fail closed: anything unexpected inside authorisation denies.
-    denial = deny(
+    outcome = deny(
       "participant",
       "engine-error",
       `the authorisation could not be evaluated: ${String(cause)}`,
       "授权判断出错，已拒绝",
     );
   }
-  if (denial) return { effect: "deny", ...denial, policyVersions };
+  if (!(outcome instanceof Map)) return { effect: "deny", ...outcome, policyVersions };
 
   const scenario = state.scenario as NonNullable<DecisionState["scenario"]>;
-  const used = state.datasets.filter((d) => request.fields.some((f) => f.startsWith(`${d.id}.`)));
-  const levels = request.fields.map((f) => {
-    const dot = f.indexOf(".");
-    return (
-      used.find((d) => d.id === f.slice(0, dot))?.fields.find((x) => x.name === f.slice(dot + 1))?.level ??
-      Number.MAX_SAFE_INTEGER
-    );
-  });
+  const used = [...outcome.keys()];
+  const levels = [...outcome.values()].flat();
   const byRules = ruleObligations(state.rules, levels);
   const resultLevel = levelRule(state.rules, byRules.resultLevel);
   return {

@@ -38,13 +38,26 @@ export const classificationRulesSchema = z
 export type ClassificationRules = z.infer<typeof classificationRulesSchema>;
 export type LevelRule = ClassificationRules["levels"][number];
 
-/** Every published version of the rules, by version; a changed document is added here as a new version. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Every published version of the rules, by version (frozen); a changed document is added here as a new version. */
 export const CLASSIFICATION_RULES: ReadonlyMap<string, ClassificationRules> = new Map(
   [classificationV1].map((doc) => {
-    const rules = classificationRulesSchema.parse(doc);
+    const rules = deepFreeze(classificationRulesSchema.parse(doc));
     return [rules.version, rules] as const;
   }),
 );
+
+// Published documents are frozen, so their fingerprint is computed once; any other object is hashed each time.
+const publishedFingerprints = new WeakMap<ClassificationRules, string>();
+
+for (const rules of CLASSIFICATION_RULES.values()) publishedFingerprints.set(rules, rulesFingerprint(rules));
 
 /** The rules in force: the highest published version. */
 export const defaultClassificationRules: ClassificationRules = [...CLASSIFICATION_RULES.values()].reduce((a, b) =>
@@ -53,19 +66,30 @@ export const defaultClassificationRules: ClassificationRules = [...CLASSIFICATIO
 
 /** `classification@1#<sha256 prefix>`: names the version and pins its content, so an edit without a new version shows. */
 export function rulesFingerprint(rules: ClassificationRules): string {
+  const known = publishedFingerprints.get(rules);
+  if (known) return known;
   const { $schema: _ignored, ...content } = rules;
   return `${rules.id}@${rules.version}#${canonicalHash(content).slice(0, 16)}`;
 }
 
+// Level lookups per rules document, kept for the frozen published ones.
+const levelIndexes = new WeakMap<ClassificationRules, Map<number, LevelRule>>();
+
 export function levelRule(rules: ClassificationRules, level: number): LevelRule | undefined {
-  return rules.levels.find((l) => l.level === level);
+  let index = levelIndexes.get(rules);
+  if (!index) {
+    index = new Map(rules.levels.map((l) => [l.level, l]));
+    if (Object.isFrozen(rules)) levelIndexes.set(rules, index);
+  }
+  return index.get(level);
 }
 
 /** How a result of this level may be stored and shown; the nearest stricter rule applies to a level with none of its own. */
 export function resultHandling(rules: ClassificationRules, level: number): { zh: string; en: string } {
-  const candidates = rules.resultHandling.filter((h) => h.level >= level).sort((a, b) => a.level - b.level);
+  let best: ClassificationRules["resultHandling"][number] | undefined;
+  for (const h of rules.resultHandling) if (h.level >= level && (!best || h.level < best.level)) best = h;
   return (
-    (candidates[0] ?? rules.resultHandling.at(-1))?.handling ?? {
+    (best ?? rules.resultHandling.at(-1))?.handling ?? {
       zh: "按最严格规则处理",
       en: "Handle under the strictest rule.",
     }
