@@ -1,0 +1,242 @@
+import { readFileSync } from "node:fs";
+import { createKeyFile, type KeyFile, readKeyFile, writeKeyFile } from "../../lib/key-file.js";
+import { createClient, type SluiceClient } from "../client.js";
+import { usage } from "./help.js";
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3 } as const;
+
+export class UsageError extends Error {}
+
+export interface Invocation {
+  command: string;
+  args: string[];
+  options: Record<string, string | boolean | string[] | undefined>;
+  json: boolean;
+}
+
+type Handler = (client: SluiceClient, call: Helpers) => Promise<number>;
+
+interface Helpers {
+  arg(index: number, what: string): string;
+  option(name: string, what: string): string;
+  body(): Record<string, unknown>;
+  print(value: unknown, human: () => string): void;
+  call: Invocation;
+}
+
+function helpers(call: Invocation): Helpers {
+  const fail = (what: string): never => {
+    throw new UsageError(`${call.command} needs ${what}\n\n${usage(call.command)}`);
+  };
+  const option = (name: string, what: string) => {
+    const value = call.options[name];
+    return typeof value === "string" && value !== "" ? value : fail(what);
+  };
+  return {
+    call,
+    arg: (index, what) => call.args[index] ?? fail(what),
+    option,
+    body: () => JSON.parse(readFileSync(option("body", "--body <file.json>"), "utf8")) as Record<string, unknown>,
+    print: (value, human) => console.log(call.json ? JSON.stringify(value, null, 2) : human()),
+  };
+}
+
+function epsilonOf(call: Invocation): number {
+  const raw = call.options.epsilon;
+  if (raw === undefined) return 0;
+  const epsilon = Number(raw);
+  if (!Number.isFinite(epsilon) || epsilon < 0) throw new UsageError("--epsilon must be a number ≥ 0");
+  return epsilon;
+}
+
+function sumQuery(h: Helpers) {
+  const fields = (h.call.options.sum as string[] | undefined) ?? [];
+  if (fields.length === 0)
+    throw new UsageError(`${h.call.command} needs at least one --sum <dataset.field>\n\n${usage(h.call.command)}`);
+  return { scenarioId: h.option("scenario", "--scenario"), queryShape: "sum", fields, epsilon: epsilonOf(h.call) };
+}
+
+const statusChange =
+  (action: "suspend" | "resume" | "revoke"): Handler =>
+  async (client, h) => {
+    const kind = h.arg(0, "scenario or grant");
+    if (kind !== "scenario" && kind !== "grant")
+      throw new UsageError(`${action} takes scenario or grant\n\n${usage(action)}`);
+    const id = h.arg(1, `a ${kind} id`);
+    const reason = h.option("reason", "--reason");
+    const changed =
+      kind === "scenario"
+        ? await client.changeScenario(id, action, reason)
+        : await client.changeGrant(id, action, reason);
+    h.print(changed, () => `${kind} ${changed.id} is now ${changed.status}`);
+    return EXIT.ok;
+  };
+
+const HANDLERS: Record<string, Handler> = {
+  health: async (client, h) => {
+    const health = await client.health();
+    h.print(health, () => `status: ${health.status}${health.down.length ? `\ndown: ${health.down.join(", ")}` : ""}`);
+    return health.status === "ok" ? EXIT.ok : EXIT.unavailable;
+  },
+  admit: async (client, h) => {
+    const sector = h.call.options.sector;
+    const p = await client.admitParticipant({
+      id: h.option("id", "--id"),
+      name: h.option("name", "--name"),
+      role: h.option("role", "--role"),
+      publicKey: h.option("public-key", "--public-key"),
+      ...(typeof sector === "string" ? { sector } : {}),
+    });
+    h.print(p, () => `Admitted ${p.id} as ${p.role}`);
+    return EXIT.ok;
+  },
+  grant: async (client, h) => {
+    const g = await client.grant(h.body());
+    h.print(g, () => `Granted ${g.tier} authorisation ${g.id}`);
+    return EXIT.ok;
+  },
+  propose: async (client, h) => {
+    const s = await client.proposeScenario(h.body());
+    h.print(s, () => `Proposed scenario ${s.id}: ${s.status}`);
+    return EXIT.ok;
+  },
+  scenarios: async (client, h) => {
+    const { scenarios } = await client.listScenarios();
+    h.print(
+      scenarios,
+      () =>
+        scenarios.map((s) => `${s.id}  ${s.status.padEnd(16)} ${s.purpose.slice(0, 70)}`).join("\n") || "no scenarios",
+    );
+    return EXIT.ok;
+  },
+  scenario: async (client, h) => {
+    const s = await client.getScenario(h.arg(0, "a scenario id"));
+    const approvals = (s.approvals as { ownerId: string; decision: string; reason: string | null }[]) ?? [];
+    h.print(
+      s,
+      () =>
+        `${s.id}: ${s.status}\n${approvals.map((a) => `  ${a.ownerId}: ${a.decision}${a.reason ? ` (${a.reason})` : ""}`).join("\n")}`,
+    );
+    return EXIT.ok;
+  },
+  approve: async (client, h) => {
+    const s = await client.decideScenario(h.arg(0, "a scenario id"), { decision: "approve" });
+    h.print(s, () => `Scenario ${s.id} is now ${s.status}`);
+    return EXIT.ok;
+  },
+  reject: async (client, h) => {
+    const s = await client.decideScenario(h.arg(0, "a scenario id"), {
+      decision: "reject",
+      reason: h.option("reason", "--reason"),
+    });
+    h.print(s, () => `Scenario ${s.id} is now ${s.status}`);
+    return EXIT.ok;
+  },
+  suspend: statusChange("suspend"),
+  resume: statusChange("resume"),
+  revoke: statusChange("revoke"),
+  "update-dataset": async (client, h) => {
+    const updated = await client.updateDataset(h.arg(0, "a dataset id"), h.body());
+    const waiting = updated.scenariosNeedingReapproval;
+    h.print(
+      updated,
+      () =>
+        `dataset is at version ${updated.dataset.version}${waiting.length ? `; needing re-approval: ${waiting.join(", ")}` : ""}`,
+    );
+    return EXIT.ok;
+  },
+  "auto-approve": async (client, h) => {
+    const rule = await client.addAutoApprovalRule(h.body());
+    h.print(rule, () => `auto-approval rule ${rule.id} is on`);
+    return EXIT.ok;
+  },
+  explain: async (client, h) => {
+    const answer = await client.explainJob(sumQuery(h));
+    const d = answer.decision as {
+      effect: string;
+      tier?: string;
+      rule?: string;
+      reason?: { en: string; zh: string };
+      obligations?: unknown;
+    };
+    h.print(answer, () =>
+      d.effect === "allow"
+        ? `ALLOWED${answer.executable ? "" : " by policy, but not executable yet"}\nobligations: ${JSON.stringify(d.obligations)}`
+        : `DENIED by the ${d.tier} tier (${d.rule})\n${d.reason?.zh}\n${d.reason?.en}`,
+    );
+    return d.effect === "allow" ? EXIT.ok : EXIT.refused;
+  },
+  query: async (client, h) => {
+    if (!h.call.json) process.stderr.write("computing across the owners' nodes… ");
+    const job = await client.runJob(sumQuery(h));
+    if (!h.call.json) process.stderr.write("done\n");
+    h.print(job, () =>
+      job.status === "succeeded"
+        ? `sum = ${job.result.value}\nclassification: level ${job.result.classification?.level}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
+        : `job ${job.jobId} is ${job.status}: the owners review the result before it is released`,
+    );
+    return EXIT.ok;
+  },
+  job: async (client, h) => {
+    const job = await client.getJob(h.arg(0, "a job id"));
+    h.print(job, () => `${job.id}: ${job.status}${job.result ? `\nresult: ${JSON.stringify(job.result)}` : ""}`);
+    return EXIT.ok;
+  },
+  review: async (client, h) => {
+    const { release, withhold, reason } = h.call.options;
+    if (Boolean(release) === Boolean(withhold))
+      throw new UsageError(`review needs exactly one of --release and --withhold\n\n${usage("review")}`);
+    const outcome = await client.reviewJob(h.arg(0, "a job id"), {
+      decision: release ? "release" : "withhold",
+      ...(typeof reason === "string" ? { reason } : {}),
+    });
+    h.print(outcome, () => `job ${outcome.jobId} is ${outcome.status}`);
+    return EXIT.ok;
+  },
+  verify: async (client, h) => {
+    const proof = await client.proveRecord(h.arg(0, "a usage record id"));
+    const checks = Object.entries(proof.checks).map(([k, v]) => `${k}=${v}`);
+    h.print(proof, () =>
+      proof.status === "pending"
+        ? "not anchored yet: try again after the next anchoring run"
+        : `${proof.verified ? "VERIFIED" : "FAILED"}: ${checks.join(" ")}`,
+    );
+    return proof.status === "pending" ? EXIT.unavailable : proof.verified ? EXIT.ok : EXIT.refused;
+  },
+  replay: async (client, h) => {
+    const r = await client.replayDecision(h.arg(0, "a usage record id"));
+    h.print(
+      r,
+      () =>
+        `${r.verified ? "REPRODUCED" : "MISMATCH"}: hashMatches=${r.hashMatches} rulesPublished=${r.rulesPublished} decisionReproduced=${r.decisionReproduced}`,
+    );
+    return r.verified ? EXIT.ok : EXIT.refused;
+  },
+};
+
+/** Runs one CLI command; returns its exit code. */
+export async function runCommand(call: Invocation, env: { url: string; keyFile: string | undefined }): Promise<number> {
+  const h = helpers(call);
+  if (call.command === "keygen") {
+    const key = createKeyFile(h.option("id", "--id"));
+    const out = h.option("out", "--out");
+    writeKeyFile(out, key);
+    h.print(
+      { id: key.id, publicKey: key.publicKey, file: out },
+      () => `Wrote ${out}\nid:         ${key.id}\npublic key: ${key.publicKey}`,
+    );
+    return EXIT.ok;
+  }
+  const handler = HANDLERS[call.command];
+  if (!handler) throw new UsageError(`unknown command ${call.command}\n\n${usage()}`);
+  if (call.command !== "health" && !env.keyFile)
+    throw new UsageError(`${call.command} needs --key or SLUICE_KEY_FILE\n\n${usage(call.command)}`);
+  let key: KeyFile | undefined;
+  try {
+    key = env.keyFile ? readKeyFile(env.keyFile) : undefined;
+  } catch (error) {
+    throw new UsageError(`cannot use the key file ${env.keyFile}: ${(error as Error).message}`);
+  }
+  return handler(createClient({ url: env.url, key }), h);
+}

@@ -1,0 +1,50 @@
+/** One entry per command: the usage line, then what it does and who may. */
+export const HELP: Record<string, string> = {
+  keygen:
+    "sluice keygen --id <participant-id> --out <file>\n  Generate an Ed25519 key file (id, public key, private key). Give the public key to the authority.",
+  health: "sluice health\n  Show the state of the database, the chain and each compute node.",
+  admit:
+    "sluice admit --id <id> --name <name> --role operator|owner|sector|regulator --public-key <key> [--sector <sector>]\n  (authority) Admit a participant.",
+  grant:
+    "sluice grant --body <file.json>\n  (authority: comprehensive; sector department: sector) Grant an authorisation to an operator.",
+  propose:
+    "sluice propose --body <file.json>\n  (operator) Propose a scenario; every owner of its datasets must approve it.",
+  scenarios:
+    "sluice scenarios\n  List the scenarios you proposed (operator), that use your data (owner), or all (authority, regulator).",
+  scenario: "sluice scenario <scenario-id>\n  Show a scenario and each owner's decision.",
+  approve: "sluice approve <scenario-id>\n  (owner) Approve a scenario that uses your data.",
+  reject: "sluice reject <scenario-id> --reason <text>\n  (owner) Reject a scenario, saying why.",
+  suspend:
+    "sluice suspend scenario|grant <id> --reason <text>\n  (authority, grantor, owner) Suspend a scenario or a grant.",
+  resume:
+    "sluice resume scenario|grant <id> --reason <text>\n  (authority, whoever suspended it) Resume a suspended scenario or grant.",
+  revoke:
+    "sluice revoke scenario|grant <id> --reason <text>\n  (authority, grantor, owner, the scenario's operator) Revoke for good.",
+  "update-dataset":
+    "sluice update-dataset <dataset-id> --body <file.json>\n  (owner) Change a dataset's schema or levels: a new version; scenarios using it need re-approval.",
+  "auto-approve":
+    "sluice auto-approve --body <rule.json>\n  (owner) Add a rule that approves matching scenarios automatically, logged like a manual approval.",
+  explain:
+    "sluice explain --scenario <id> --sum <dataset.field> … [--epsilon <ε>]\n  (operator) Dry run: would the query be allowed, why, with which obligations. Nothing runs or is charged.",
+  query:
+    "sluice query --scenario <id> --sum <dataset.field> --sum <dataset.field> [--epsilon <ε>]\n  (operator) Run a secure sum across owners inside a scenario.",
+  job: "sluice job <job-id>\n  (operator, regulator, reviewing owner) Show a job and its result.",
+  review:
+    "sluice review <job-id> --release | --withhold --reason <text>\n  (owner) Release or withhold a result held for your review.",
+  verify: "sluice verify <usage-record-id>\n  (regulator, operator) Prove a usage record against the chain.",
+  replay:
+    "sluice replay <usage-record-id>\n  (regulator) Re-run the decision behind a usage record and compare it with what was recorded.",
+};
+
+const GLOBAL = `Global options:
+  --url <url>    gateway address (SLUICE_URL, default http://127.0.0.1:8787)
+  --key <file>   your key file (SLUICE_KEY_FILE)
+  --json         print JSON for scripts
+  --help         help for a command
+Exit codes: 0 done, 1 refused or denied, 2 usage error, 3 gateway or node unavailable (or not anchored yet).`;
+
+export function usage(command?: string): string {
+  if (command && HELP[command]) return `${HELP[command]}\n\n${GLOBAL}`;
+  const lines = Object.entries(HELP).map(([name, text]) => `  ${name.padEnd(15)} ${text.split("\n")[1]?.trim()}`);
+  return `sluice <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${GLOBAL}`;
+}

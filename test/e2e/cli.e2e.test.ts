@@ -1,0 +1,98 @@
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabases } from "../support/databases.js";
+import { startTestGateway, type TestGateway } from "../support/gateway.js";
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
+const run = promisify(execFile);
+
+describe("the sluice CLI against a running gateway", () => {
+  let gw: TestGateway;
+  let url: string;
+  const sluice = async (args: string[]) => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+        env: { ...process.env, SLUICE_URL: url },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  beforeAll(async () => {
+    gw = await startTestGateway(await testDatabases()[0]!.open());
+    url = await gw.listen();
+    writeFileSync(path.join(gw.dataDir, "authority.key.json"), JSON.stringify(gw.authority));
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await gw?.database.close();
+  });
+
+  it("explains every command and exits 2 on a wrong one", async () => {
+    const help = await sluice(["--help"]);
+    expect(help.code).toBe(2);
+    expect(help.stdout).toMatch(/explain\s+\(operator\) Dry run/);
+    expect((await sluice(["query", "--help"])).stdout).toMatch(/--sum <dataset.field>/);
+    const wrong = await sluice(["frobnicate"]);
+    expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringMatching(/unknown command frobnicate/)]);
+    expect((await sluice(["query", "--key", "x.json"])).code).toBe(2);
+  });
+
+  it("makes a key, lets the authority admit it, and refuses the operator admitting anyone", async () => {
+    const keyFile = path.join(gw.dataDir, "bank.key.json");
+    const made = await sluice(["keygen", "--id", "cli_bank", "--out", keyFile, "--json"]);
+    expect(made.code).toBe(0);
+    const { publicKey } = JSON.parse(made.stdout) as { publicKey: string };
+    expect(JSON.parse(readFileSync(keyFile, "utf8")).publicKey).toBe(publicKey);
+
+    const authority = path.join(gw.dataDir, "authority.key.json");
+    const admitted = await sluice([
+      "admit",
+      "--key",
+      authority,
+      "--id",
+      "cli_bank",
+      "--name",
+      "CLI Bank",
+      "--role",
+      "operator",
+      "--public-key",
+      publicKey,
+    ]);
+    expect([admitted.code, admitted.stdout.trim()]).toEqual([0, "Admitted cli_bank as operator"]);
+
+    const refused = await sluice([
+      "admit",
+      "--key",
+      keyFile,
+      "--id",
+      "x",
+      "--name",
+      "X",
+      "--role",
+      "operator",
+      "--public-key",
+      publicKey,
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refused \(403\)/);
+
+    const denied = await sluice(["explain", "--key", keyFile, "--scenario", "sc_none", "--sum", "ds_a.x"]);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/DENIED by the scenario tier \(scenario-exists\)/);
+  });
+
+  it("reports a gateway it cannot reach with exit code 3", async () => {
+    const down = await run(process.execPath, [bin, "health", "--url", "http://127.0.0.1:9"]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((down as { code: number }).code).toBe(3);
+  });
+});
