@@ -25,10 +25,17 @@ describe("classification rule documents", () => {
   it.each([
     [
       "an unknown release form",
-      (d: Record<string, unknown>) => ((d.levels as Record<string, unknown>[])[0]!.release = "sometimes"),
+      (d: Record<string, unknown>) => {
+        (d.levels as Record<string, unknown>[])[0]!.release = "sometimes";
+      },
     ],
     ["a missing version", (d: Record<string, unknown>) => delete d.version],
-    ["an extra property", (d: Record<string, unknown>) => (d.owner = "me")],
+    [
+      "an extra property",
+      (d: Record<string, unknown>) => {
+        d.owner = "me";
+      },
+    ],
     [
       "a level without a minimum group size",
       (d: Record<string, unknown>) => delete (d.levels as Record<string, unknown>[])[1]!.minGroupSize,
