@@ -72,7 +72,7 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
 
   describe("refuses requests that are not properly signed", () => {
     const admit = () => JSON.stringify({ name: "X", role: "regulator", publicKey: createKeyFile("x").publicKey });
-    it.each<[string, () => SendOptions, RegExp]>([
+    it.each<[string, () => SendOptions, string, RegExp]>([
       [
         "a missing signature",
         () => ({
@@ -83,19 +83,73 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
             delete h.signature;
           },
         }),
+        "signature-missing",
         /not signed/,
       ],
-      ["an unknown key id", () => ({ path: "/participants", body: admit(), keyId: "nobody" }), /no participant nobody/],
+      [
+        "a missing Signature header beside its Signature-Input",
+        () => ({
+          path: "/participants",
+          body: admit(),
+          tamper: (h) => {
+            delete h.signature;
+          },
+        }),
+        "signature-missing",
+        /Signature header is missing/,
+      ],
+      [
+        "an unknown key id",
+        () => ({ path: "/participants", body: admit(), keyId: "nobody" }),
+        "key-unknown",
+        /no participant nobody/,
+      ],
       [
         "a signature made with the wrong key",
         () => ({ path: "/participants", body: admit(), keyId: "authority", key: operator }),
+        "signature-invalid",
         /does not verify/,
       ],
-      ["an altered body", () => ({ path: "/participants", body: admit(), signedBody: admit() }), /Content-Digest/],
-      ["an altered path", () => ({ path: "/participants", body: admit(), signedPath: "/grants" }), /does not verify/],
+      [
+        "an altered body",
+        () => ({ path: "/participants", body: admit(), signedBody: admit() }),
+        "digest-mismatch",
+        /Content-Digest/,
+      ],
+      [
+        "a missing Content-Digest",
+        () => ({
+          path: "/participants",
+          body: admit(),
+          tamper: (h) => {
+            delete h["content-digest"];
+          },
+        }),
+        "digest-mismatch",
+        /Content-Digest is missing/,
+      ],
+      [
+        "an altered path",
+        () => ({ path: "/participants", body: admit(), signedPath: "/grants" }),
+        "signature-invalid",
+        /does not verify/,
+      ],
+      [
+        "an altered query",
+        () => ({ method: "GET", path: "/grants?operatorId=bank_one", signedPath: "/grants?operatorId=other" }),
+        "signature-invalid",
+        /does not verify/,
+      ],
       [
         "a signature from long ago",
         () => ({ path: "/participants", body: admit(), created: Math.floor(Date.now() / 1000) - 3_600 }),
+        "signature-expired",
+        /at most 300 s/,
+      ],
+      [
+        "a signature from the future",
+        () => ({ path: "/participants", body: admit(), created: Math.floor(Date.now() / 1000) + 3_600 }),
+        "signature-expired",
         /at most 300 s/,
       ],
       [
@@ -107,7 +161,8 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
             h.signature = "sluice=:!!!:";
           },
         }),
-        /Signature is missing/,
+        "signature-malformed",
+        /not a sluice=/,
       ],
       [
         "a Signature-Input covering other components",
@@ -118,16 +173,63 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
             h["signature-input"] = 'sluice=("@method");created=1;keyid="authority";nonce="abcdefgh";alg="ed25519"';
           },
         }),
+        "signature-malformed",
         /must cover exactly/,
       ],
-    ])("refuses %s with 401 problem+json", async (_name, options, detail) => {
+    ])("refuses %s with its own 401 problem type", async (_name, options, type, detail) => {
       const before = await gw.database.db.select({ n: count() }).from(participants);
       const response = await send(options());
       expect(response.status).toBe(401);
       expect(response.type).toBe("application/problem+json");
-      expect(response.body).toMatchObject({ type: "https://sluice.dev/problems/unauthenticated", status: 401 });
+      expect(response.body).toMatchObject({ type: `https://sluice.dev/problems/${type}`, status: 401 });
       expect(String(response.body.detail)).toMatch(detail);
       expect(await gw.database.db.select({ n: count() }).from(participants)).toEqual(before);
+    });
+
+    it("refuses a replayed request, even one that succeeded the first time", async () => {
+      const headers = signRequest({
+        method: "GET",
+        url: "http://gateway.test/participants",
+        keyId: operator.id,
+        privateKey: operator.privateKeyPem,
+        nonce: randomBytes(12).toString("base64url"),
+      });
+      expect((await gw.app.request("http://gateway.test/participants", { headers })).status).toBe(200);
+      const replay = await gw.app.request("http://gateway.test/participants", { headers });
+      expect(replay.status).toBe(401);
+      expect(await replay.json()).toMatchObject({ type: "https://sluice.dev/problems/replayed" });
+    });
+
+    it("refuses a rotated-out key at once, naming it as revoked, and accepts the new one", async () => {
+      const holder = createKeyFile("rotating_regulator");
+      await gw
+        .client()
+        .admitParticipant({ id: holder.id, name: "Rotating", role: "regulator", publicKey: holder.publicKey });
+      const next = createKeyFile(holder.id);
+      const rotated = await gw
+        .client(holder)
+        .request<{ publicKey: string }>("POST", `/participants/${holder.id}/keys`, { publicKey: next.publicKey });
+      expect(rotated.publicKey).toBe(next.publicKey);
+      const old = await send({ method: "GET", path: "/participants", key: holder });
+      expect([old.status, old.body.type]).toEqual([401, "https://sluice.dev/problems/key-revoked"]);
+      expect(old.body.detail).toMatch(/was rotated at/);
+      expect((await send({ method: "GET", path: "/participants", key: next })).status).toBe(200);
+      const reuse = await send({
+        path: `/participants/${holder.id}/keys`,
+        key: next,
+        body: JSON.stringify({ publicKey: holder.publicKey }),
+      });
+      expect([reuse.status, reuse.body.detail]).toEqual([409, expect.stringMatching(/never reused/)]);
+      const other = await send({
+        path: `/participants/${holder.id}/keys`,
+        key: operator,
+        body: JSON.stringify({ publicKey: createKeyFile("z").publicKey }),
+      });
+      expect(other.status).toBe(403);
+      const { keys } = await gw
+        .client(next)
+        .request<{ keys: { status: string }[] }>("GET", `/participants/${holder.id}/keys`);
+      expect(keys.map((k) => k.status)).toEqual(["rotated", "active"]);
     });
 
     it("refuses an unsigned HEAD, which Hono would answer with the GET handler", async () => {
@@ -141,10 +243,13 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
         .client()
         .admitParticipant({ id: revoked.id, name: "Soon revoked", role: "regulator", publicKey: revoked.publicKey });
       expect((await send({ method: "GET", path: "/participants", key: revoked })).status).toBe(200);
-      await gw.database.db.update(participants).set({ status: "revoked" }).where(eq(participants.id, revoked.id));
+      const revocation = await send({
+        path: `/participants/${revoked.id}/revoke`,
+        body: JSON.stringify({ reason: "key leaked" }),
+      });
+      expect(revocation.status).toBe(200);
       const response = await send({ method: "GET", path: "/participants", key: revoked });
-      expect(response.status).toBe(401);
-      expect(response.body.detail).toMatch(/revoked/);
+      expect([response.status, response.body.type]).toEqual([401, "https://sluice.dev/problems/key-revoked"]);
     });
 
     it("refuses a participant acting outside its role with 403", async () => {

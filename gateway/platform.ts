@@ -18,6 +18,7 @@ import { seedDemo, startDemoNodes } from "./demo.js";
 import type { GatewayLimits } from "./deps.js";
 import { loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
 import type { NodeProcess } from "./node-processes.js";
+import { insertParticipant } from "./services/participants.js";
 
 export interface PlatformConfig {
   dataDir: string;
@@ -78,12 +79,14 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     const authority = loadOrCreateKeyFile(keysDir, "authority");
     const [existing] = await database.db.select().from(participants).where(eq(participants.role, "authority"));
     if (!existing) {
-      await database.db.insert(participants).values({
-        id: authority.id,
-        name: "数据授权运营主管部门 (Data Authority)",
-        role: "authority",
-        publicKey: authority.publicKey,
-      });
+      await database.db.transaction((tx) =>
+        insertParticipant(tx, {
+          id: authority.id,
+          name: "数据授权运营主管部门 (Data Authority)",
+          role: "authority",
+          publicKey: authority.publicKey,
+        }),
+      );
     }
 
     const app = createApp({

@@ -41,6 +41,8 @@ export const admitParticipantSchema = z
     path: ["sector"],
   });
 
+export const rotateKeySchema = z.object({ publicKey: publicKeySchema }).strict();
+
 export const registerNodeSchema = z
   .object({ id: idSchema.optional(), url: z.url({ protocol: /^https?$/ }), publicKey: publicKeySchema })
   .strict();

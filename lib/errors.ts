@@ -40,10 +40,23 @@ export class ConflictError extends SluiceError {
   }
 }
 
+/** Why a request was not accepted as coming from who it claims; each has its own problem type. */
+export const AUTHENTICATION_FAILURES = [
+  "signature_missing",
+  "signature_malformed",
+  "signature_expired",
+  "digest_mismatch",
+  "signature_invalid",
+  "key_unknown",
+  "key_revoked",
+  "replayed",
+] as const;
+export type AuthenticationFailure = (typeof AUTHENTICATION_FAILURES)[number];
+
 /** A signature or key did not verify. */
 export class AuthenticationError extends SluiceError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("unauthenticated", message, options);
+  constructor(failure: AuthenticationFailure, message: string, options?: { cause?: unknown }) {
+    super(failure, message, options);
   }
 }
 

@@ -93,10 +93,12 @@ const INPUT_PATTERN = new RegExp(
 /** Parses Signature-Input without verifying anything, so the verifier knows which key to look up. */
 export function readSignatureInput(headers: Headers): VerifiedSignature {
   const input = headers.get("signature-input");
-  if (!input) throw new AuthenticationError("the request is not signed: Signature-Input is missing");
+  if (!input)
+    throw new AuthenticationError("signature_missing", "the request is not signed: Signature-Input is missing");
   const match = INPUT_PATTERN.exec(input);
   if (!match) {
     throw new AuthenticationError(
+      "signature_malformed",
       `Signature-Input must cover exactly (${COVERED_COMPONENTS.join(" ")}) with created, keyid, nonce and alg="ed25519"`,
     );
   }
@@ -120,20 +122,44 @@ export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
   const skew = input.maxSkewSeconds ?? 300;
   if (Math.abs(now - params.created) > skew) {
     throw new AuthenticationError(
+      "signature_expired",
       `the signature was created ${now - params.created} s from now; at most ${skew} s is accepted`,
     );
   }
   const digest = input.headers.get("content-digest");
-  if (digest !== contentDigest(input.body)) throw new AuthenticationError("Content-Digest does not match the body");
-  const signature = /^sluice=:([A-Za-z0-9+/]+={0,2}):$/.exec(input.headers.get("signature") ?? "")?.[1];
-  if (!signature) throw new AuthenticationError("Signature is missing or not a sluice=:…: byte sequence");
-  const base = signatureBase(input.method, new URL(input.url), digest, {
+  if (digest !== contentDigest(input.body)) {
+    throw new AuthenticationError(
+      "digest_mismatch",
+      "Content-Digest is missing or does not match the body (RFC 9530, sha-256)",
+    );
+  }
+  if (!input.headers.has("signature"))
+    throw new AuthenticationError("signature_missing", "the Signature header is missing");
+  if (!readSignatureBytes(input.headers))
+    throw new AuthenticationError("signature_malformed", "Signature is not a sluice=:…: byte sequence");
+  if (!signatureMatchesKey(input, input.publicKey)) {
+    throw new AuthenticationError("signature_invalid", `the signature does not verify with the key of ${params.keyId}`);
+  }
+  return params;
+}
+
+function readSignatureBytes(headers: Headers): string | undefined {
+  const base64 = /^sluice=:([A-Za-z0-9+/]+={0,2}):$/.exec(headers.get("signature") ?? "")?.[1];
+  return base64 && Buffer.from(base64, "base64").toString("base64url");
+}
+
+/** Whether the request's signature verifies with this key (for telling a retired key from a forgery). */
+export function signatureMatchesKey(
+  input: Pick<VerifyRequestInput, "method" | "url" | "headers">,
+  publicKey: string,
+): boolean {
+  const params = readSignatureInput(input.headers);
+  const signature = readSignatureBytes(input.headers);
+  if (!signature) return false;
+  const base = signatureBase(input.method, new URL(input.url), input.headers.get("content-digest") ?? "", {
     ...params,
     keyid: params.keyId,
     alg: "ed25519",
   });
-  if (!verifyBytes(input.publicKey, base, Buffer.from(signature, "base64").toString("base64url"))) {
-    throw new AuthenticationError(`the signature does not verify with the key of ${params.keyId}`);
-  }
-  return params;
+  return verifyBytes(publicKey, base, signature);
 }

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { SluiceError, ValidationError } from "./errors.js";
+import { AUTHENTICATION_FAILURES, SluiceError, ValidationError } from "./errors.js";
 
 /** RFC 9457 problem details. `type` is a URI naming the kind of problem. */
 export interface ProblemDetails {
@@ -17,6 +17,7 @@ export interface ProblemDetails {
 export const PROBLEM_BASE = "https://sluice.dev/problems/";
 
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+  ...Object.fromEntries(AUTHENTICATION_FAILURES.map((failure) => [failure, 401 as const])),
   validation_failed: 400,
   malformed_json: 400,
   unauthenticated: 401,

@@ -1,28 +1,84 @@
-import { eq } from "drizzle-orm";
+import { and, eq, lt, ne } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { AuthenticationError, ForbiddenError } from "../../lib/errors.js";
-import { readSignatureInput, verifyRequest } from "../../lib/http-signature.js";
-import { type Participant, type ParticipantRole, participants } from "../../store/index.js";
+import { readSignatureInput, signatureMatchesKey, verifyRequest } from "../../lib/http-signature.js";
+import {
+  type Db,
+  type Participant,
+  type ParticipantRole,
+  participantKeys,
+  participants,
+  requestNonces,
+} from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 
-/** Verifies the RFC 9421 signature of every request and puts the signing participant in the context. */
+const PURGE_EVERY = 1_000;
+
+/** The retired key of this participant that signed the request, if any: then it is a revoked key, not a forgery. */
+async function retiredKeyThatSigned(db: Db, c: Context, participant: Participant) {
+  const retired = await db
+    .select()
+    .from(participantKeys)
+    .where(and(eq(participantKeys.participantId, participant.id), ne(participantKeys.status, "active")));
+  return retired.find((k) =>
+    signatureMatchesKey({ method: c.req.method, url: c.req.url, headers: c.req.raw.headers }, k.publicKey),
+  );
+}
+
+/**
+ * Verifies the RFC 9421 signature of every request, refuses a nonce seen within the validity
+ * window, and puts the signing participant in the context.
+ */
 export function authenticate(deps: GatewayDeps, limits: GatewayLimits) {
+  let seen = 0;
   return createMiddleware<GatewayEnv>(async (c, next) => {
     const { keyId } = readSignatureInput(c.req.raw.headers);
     const [participant] = await deps.db.select().from(participants).where(eq(participants.id, keyId));
-    if (!participant) throw new AuthenticationError(`no participant ${keyId} is admitted`);
-    if (participant.status !== "active") throw new AuthenticationError(`the key of ${keyId} is revoked`);
+    if (!participant) throw new AuthenticationError("key_unknown", `no participant ${keyId} is admitted`);
+    if (participant.status !== "active") throw new AuthenticationError("key_revoked", `${keyId} is revoked`);
     const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
-    verifyRequest({
-      method: c.req.method,
-      url: c.req.url,
-      headers: c.req.raw.headers,
-      body,
-      publicKey: participant.publicKey,
-      now: Math.floor((deps.now?.() ?? new Date()).getTime() / 1000),
-      maxSkewSeconds: limits.maxClockSkewSeconds,
-    });
+    const now = deps.now?.() ?? new Date();
+    let verified: ReturnType<typeof verifyRequest>;
+    try {
+      verified = verifyRequest({
+        method: c.req.method,
+        url: c.req.url,
+        headers: c.req.raw.headers,
+        body,
+        publicKey: participant.publicKey,
+        now: Math.floor(now.getTime() / 1000),
+        maxSkewSeconds: limits.maxClockSkewSeconds,
+      });
+    } catch (error) {
+      if (error instanceof AuthenticationError && error.code === "signature_invalid") {
+        const retired = await retiredKeyThatSigned(deps.db, c, participant);
+        if (retired) {
+          const when = retired.retiredAt ? ` at ${retired.retiredAt.toISOString()}` : "";
+          throw new AuthenticationError(
+            "key_revoked",
+            `the key that signed this request was ${retired.status}${when}`,
+            {
+              cause: error,
+            },
+          );
+        }
+      }
+      throw error;
+    }
+
+    // A nonce is remembered until its signature could no longer pass the clock-skew check.
+    const expiresAt = new Date((verified.created + limits.maxClockSkewSeconds + 1) * 1000);
+    const fresh = await deps.db
+      .insert(requestNonces)
+      .values({ keyId, nonce: verified.nonce, expiresAt })
+      .onConflictDoNothing()
+      .returning({ nonce: requestNonces.nonce });
+    if (fresh.length === 0)
+      throw new AuthenticationError("replayed", `nonce ${verified.nonce} was already used by ${keyId}`);
+    seen += 1;
+    if (seen % PURGE_EVERY === 0) await deps.db.delete(requestNonces).where(lt(requestNonces.expiresAt, now));
+
     c.set("participant", participant);
     await next();
   });

@@ -1,12 +1,14 @@
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { ConflictError, NotFoundError } from "../../lib/errors.js";
+import { NotFoundError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jsonBody } from "../../lib/validate.js";
-import { participants } from "../../store/index.js";
+import { participantKeys, participants } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
 import { requireRole } from "../middleware/authenticate.js";
-import { admitParticipantSchema } from "../schemas.js";
+import { admitParticipantSchema, rotateKeySchema, statusChangeSchema } from "../schemas.js";
+import { recordEvent } from "../services/events.js";
+import { insertParticipant, revokeParticipant, rotateKey } from "../services/participants.js";
 
 export function participantView(p: typeof participants.$inferSelect) {
   return {
@@ -20,35 +22,33 @@ export function participantView(p: typeof participants.$inferSelect) {
   };
 }
 
-/** The authority admits organisations, each with an Ed25519 key and one role. */
+/** The authority admits organisations, each with an Ed25519 key and one role; keys rotate and are revoked. */
 export function createParticipantRoutes(deps: GatewayDeps) {
+  const now = () => deps.now?.() ?? new Date();
   return new Hono<GatewayEnv>()
     .post("/participants", async (c) => {
       const authority = requireRole(c, "authority");
       const input = await jsonBody(c, admitParticipantSchema);
       const id = input.id ?? newId(input.role === "sector" ? "dept" : input.role, 8);
-      const [clash] = await deps.db
-        .select({ id: participants.id })
-        .from(participants)
-        .where(eq(participants.publicKey, input.publicKey));
-      if (clash) throw new ConflictError(`this public key is already admitted as ${clash.id}`);
-      const [existing] = await deps.db
-        .select({ id: participants.id })
-        .from(participants)
-        .where(eq(participants.id, id));
-      if (existing) throw new ConflictError(`participant ${id} already exists`);
-      const [row] = await deps.db
-        .insert(participants)
-        .values({
+      const row = await deps.db.transaction(async (tx) => {
+        const admitted = await insertParticipant(tx, {
           id,
           name: input.name,
           role: input.role,
           publicKey: input.publicKey,
           sector: input.sector ?? null,
           admittedBy: authority.id,
-        })
-        .returning();
-      return c.json(participantView(row as typeof participants.$inferSelect), 201);
+        });
+        await recordEvent(tx, {
+          subjectType: "participant",
+          subjectId: id,
+          actorId: authority.id,
+          action: "admitted",
+          details: { role: input.role, publicKey: input.publicKey },
+        });
+        return admitted;
+      });
+      return c.json(participantView(row), 201);
     })
     .get("/participants", async (c) =>
       c.json({ participants: (await deps.db.select().from(participants)).map(participantView) }),
@@ -59,6 +59,47 @@ export function createParticipantRoutes(deps: GatewayDeps) {
         .from(participants)
         .where(eq(participants.id, c.req.param("id")));
       if (!row) throw new NotFoundError("participant", c.req.param("id"));
+      return c.json(participantView(row));
+    })
+    .get("/participants/:id/keys", async (c) => {
+      const keys = await deps.db
+        .select()
+        .from(participantKeys)
+        .where(eq(participantKeys.participantId, c.req.param("id")))
+        .orderBy(asc(participantKeys.createdAt));
+      if (keys.length === 0) throw new NotFoundError("participant", c.req.param("id"));
+      return c.json({ keys });
+    })
+    .post("/participants/:id/keys", async (c) => {
+      const { publicKey } = await jsonBody(c, rotateKeySchema);
+      const actor = c.get("participant");
+      const row = await deps.db.transaction(async (tx) => {
+        const rotated = await rotateKey(tx, actor, c.req.param("id"), publicKey, now());
+        await recordEvent(tx, {
+          subjectType: "participant",
+          subjectId: rotated.id,
+          actorId: actor.id,
+          action: "key-rotated",
+          details: { publicKey },
+        });
+        return rotated;
+      });
+      return c.json(participantView(row));
+    })
+    .post("/participants/:id/revoke", async (c) => {
+      const { reason } = await jsonBody(c, statusChangeSchema);
+      const actor = c.get("participant");
+      const row = await deps.db.transaction(async (tx) => {
+        const revoked = await revokeParticipant(tx, actor, c.req.param("id"), now());
+        await recordEvent(tx, {
+          subjectType: "participant",
+          subjectId: revoked.id,
+          actorId: actor.id,
+          action: "revoked",
+          reason,
+        });
+        return revoked;
+      });
       return c.json(participantView(row));
     });
 }

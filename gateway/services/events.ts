@@ -2,7 +2,7 @@ import { newId } from "../../lib/ids.js";
 import { authorisationEvents, type DbOrTx } from "../../store/index.js";
 
 export interface EventInput {
-  subjectType: "grant" | "scenario" | "dataset" | "auto_approval_rule";
+  subjectType: "grant" | "scenario" | "dataset" | "auto_approval_rule" | "participant";
   subjectId: string;
   actorId: string;
   action: string;

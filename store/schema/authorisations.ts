@@ -102,7 +102,9 @@ export const authorisationEvents = pgTable(
   "authorisation_events",
   {
     id: text("id").primaryKey(),
-    subjectType: text("subject_type").$type<"grant" | "scenario" | "dataset" | "auto_approval_rule">().notNull(),
+    subjectType: text("subject_type")
+      .$type<"grant" | "scenario" | "dataset" | "auto_approval_rule" | "participant">()
+      .notNull(),
     subjectId: text("subject_id").notNull(),
     actorId: text("actor_id").notNull(),
     action: text("action").notNull(),

@@ -5,6 +5,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import { createApp } from "../../gateway/app.js";
 import type { GatewayDeps } from "../../gateway/deps.js";
 import { loadOrCreateGatewayKeys } from "../../gateway/keys.js";
+import { insertParticipant } from "../../gateway/services/participants.js";
 import {
   createLedgerClient,
   EMBEDDED_CHAIN_PRIVATE_KEY,
@@ -15,7 +16,7 @@ import {
 } from "../../ledger/index.js";
 import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { createClient } from "../../sdk/index.js";
-import { type Database, participants } from "../../store/index.js";
+import type { Database } from "../../store/index.js";
 
 export interface TestGateway {
   app: ReturnType<typeof createApp>;
@@ -45,9 +46,9 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       usageLedgerAddress: address,
     });
     const authority = createKeyFile("authority");
-    await database.db
-      .insert(participants)
-      .values({ id: authority.id, name: "Authority", role: "authority", publicKey: authority.publicKey });
+    await database.db.transaction((tx) =>
+      insertParticipant(tx, { id: authority.id, name: "Authority", role: "authority", publicKey: authority.publicKey }),
+    );
     const deps: GatewayDeps = {
       db: database.db,
       pingDatabase: database.ping,
