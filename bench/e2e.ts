@@ -18,6 +18,8 @@ const platform = await startPlatform({
   demo: true,
   anchorIntervalMs: 1_000,
   anchorMaxBatch: 256,
+  // The benchmark measures the job path, not the per-participant limits.
+  limits: { rateLimitPerMinute: 0, maxConcurrentJobs: 0 },
   log: () => {},
 });
 

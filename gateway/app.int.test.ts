@@ -6,6 +6,7 @@ import { createKeyFile, type KeyFile } from "../lib/key-file.js";
 import { computeNodes, grants, participants } from "../store/index.js";
 import { testDatabases } from "../test/support/databases.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../test/support/gateway.js";
+import { createApp } from "./app.js";
 
 interface SendOptions {
   method?: string;
@@ -250,6 +251,25 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
       expect(revocation.status).toBe(200);
       const response = await send({ method: "GET", path: "/participants", key: revoked });
       expect([response.status, response.body.type]).toEqual([401, "https://sluice.dev/problems/key-revoked"]);
+    });
+
+    it("refuses a participant over its rate limit with 429 and Retry-After", async () => {
+      const strict = createApp({ ...gw.deps, limits: { rateLimitPerMinute: 2 } });
+      const call = () => {
+        const headers = signRequest({
+          method: "GET",
+          url: "http://gateway.test/participants",
+          keyId: operator.id,
+          privateKey: operator.privateKeyPem,
+          nonce: randomBytes(12).toString("base64url"),
+        });
+        return strict.request("http://gateway.test/participants", { headers });
+      };
+      expect((await call()).status).toBe(200);
+      expect((await call()).status).toBe(200);
+      const limited = await call();
+      expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "30"]);
+      expect(await limited.json()).toMatchObject({ type: "https://sluice.dev/problems/rate-limited" });
     });
 
     it("refuses a participant acting outside its role with 403", async () => {

@@ -5,6 +5,7 @@ import { problem } from "../lib/problem.js";
 import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { allowedMethods, installFallbacks } from "./middleware/errors.js";
+import { createRateLimiter } from "./middleware/limits.js";
 import { createAutoApprovalRoutes } from "./routes/auto-approval.js";
 import { createCatalogueRoutes } from "./routes/catalogue.js";
 import { createGrantRoutes } from "./routes/grants.js";
@@ -37,11 +38,18 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     }),
   );
   const verify = authenticate(deps, limits);
+  const rateLimiter = createRateLimiter({
+    perMinute: limits.rateLimitPerMinute,
+    now: () => (deps.now?.() ?? new Date()).getTime(),
+  });
   // Unknown routes and methods get their 404/405 without a signature; everything else is verified.
   app.use("*", async (c, next) => {
     const method = c.req.method === "HEAD" ? "GET" : c.req.method; // Hono answers HEAD with the GET handler
     if (PUBLIC_PATHS.has(c.req.path) || !allowedMethods(app, c.req.path).includes(method)) return next();
-    return verify(c, next);
+    return verify(c, async () => {
+      rateLimiter.take(c.get("participant").id);
+      await next();
+    });
   });
 
   app.route("/", createHealthRoutes(deps, limits));

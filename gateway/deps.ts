@@ -16,6 +16,10 @@ export interface GatewayLimits {
   nodeTimeoutMs: number;
   /** How long a health probe of a node may take, in ms. */
   healthTimeoutMs: number;
+  /** Signed requests a participant may make per minute (0: no limit). */
+  rateLimitPerMinute: number;
+  /** Jobs an operator may have running at once (0: no limit). */
+  maxConcurrentJobs: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -23,6 +27,8 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxClockSkewSeconds: 300,
   nodeTimeoutMs: 30_000,
   healthTimeoutMs: 2_000,
+  rateLimitPerMinute: 600,
+  maxConcurrentJobs: 4,
 };
 
 /** Everything the gateway needs, passed in: it reads no environment and opens nothing itself. */

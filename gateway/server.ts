@@ -26,6 +26,9 @@ const platform = await startPlatform({
   limits: {
     maxBodyBytes: intFromEnv("SLUICE_MAX_BODY_BYTES", 1024 * 1024),
     nodeTimeoutMs: intFromEnv("SLUICE_NODE_TIMEOUT_MS", 30_000),
+    rateLimitPerMinute: intFromEnv("SLUICE_RATE_LIMIT_PER_MINUTE", 600),
+    maxConcurrentJobs: intFromEnv("SLUICE_MAX_CONCURRENT_JOBS", 4),
+    maxClockSkewSeconds: intFromEnv("SLUICE_MAX_CLOCK_SKEW_S", 300),
   },
 }).catch((error: unknown) => {
   console.error(JSON.stringify({ level: "fatal", msg: "sluice could not start", error: String(error) }));

@@ -36,6 +36,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   share_conflict: 409,
   inbox_full: 503,
   quota_exhausted: 409,
+  rate_limited: 429,
+  too_many_jobs: 429,
 };
 
 const TITLES: Record<number, string> = {
@@ -85,6 +87,8 @@ export function problemFromError(c: Context, error: unknown, requestId?: string)
   }
   if (error instanceof SluiceError) {
     const details = error.details ? { details: error.details } : {};
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (typeof retryAfter === "number") c.header("retry-after", String(retryAfter));
     return problem(c, statusOf(error), error.code, error.message, { ...extra, ...details });
   }
   return problem(c, 500, "internal", "an unexpected error occurred; the request id identifies it in the log", extra);

@@ -7,10 +7,12 @@ import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 import { reviewJob } from "../jobs/review.js";
 import { explainJob, runJob } from "../jobs/run-job.js";
 import { requireRole } from "../middleware/authenticate.js";
+import { createConcurrencyLimiter } from "../middleware/limits.js";
 import { jobReviewSchema, runJobSchema } from "../schemas.js";
 
 /** Operators run (or dry-run) queries inside a scenario; owners review results that need it. */
 export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
+  const concurrency = createConcurrencyLimiter(limits.maxConcurrentJobs);
   return new Hono<GatewayEnv>()
     .post("/jobs/explain", async (c) => {
       const operator = requireRole(c, "operator");
@@ -18,7 +20,8 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
     })
     .post("/jobs", async (c) => {
       const operator = requireRole(c, "operator");
-      const outcome = await runJob(deps, limits, operator.id, await jsonBody(c, runJobSchema));
+      const input = await jsonBody(c, runJobSchema);
+      const outcome = await concurrency.run(operator.id, () => runJob(deps, limits, operator.id, input));
       return c.json(outcome, outcome.status === "succeeded" ? 201 : 202);
     })
     .get("/jobs/:id", async (c) => {

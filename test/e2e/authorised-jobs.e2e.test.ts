@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../gateway/app.js";
 import { anchorPending } from "../../ledger/index.js";
-import { SluiceApiError } from "../../sdk/index.js";
+import { createClient, SluiceApiError } from "../../sdk/index.js";
 import { decisions, jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { startWorld, type World } from "../support/world.js";
@@ -70,6 +71,37 @@ describe.each(testDatabases())("authorised jobs end to end on $name", ({ open })
     expect(row?.queriesUsed).toBe(2);
     const records = await world.gw.database.db.select().from(usageRecords);
     expect(records.filter((r) => r.record.scenarioId === scenarioId)).toHaveLength(2);
+  });
+
+  it("refuses a job over the operator's concurrent-job limit with 429", async () => {
+    const scenarioId = await world.approvedScenario();
+    const strict = createApp({ ...world.gw.deps, limits: { maxConcurrentJobs: 1 } });
+    const client = createClient({
+      url: "http://gateway.test",
+      key: world.operator,
+      fetch: async (input, init) => strict.request(new Request(input, init)),
+    });
+    const query = { scenarioId, queryShape: "sum", fields: world.fields };
+    const outcomes = await Promise.allSettled([client.runJob(query), client.runJob(query)]);
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected")?.reason as SluiceApiError;
+    expect([refused.status, refused.problem.type]).toEqual([429, "https://sluice.dev/problems/too-many-jobs"]);
+  });
+
+  it("answers a job whose nodes outlast the timeout with 504 and gives the reservation back", async () => {
+    const scenarioId = await world.approvedScenario();
+    const hasty = createApp({ ...world.gw.deps, limits: { nodeTimeoutMs: 1 } });
+    const client = createClient({
+      url: "http://gateway.test",
+      key: world.operator,
+      fetch: async (input, init) => hasty.request(new Request(input, init)),
+    });
+    const error = await client
+      .runJob({ scenarioId, queryShape: "sum", fields: world.fields })
+      .catch((e: unknown) => e as SluiceApiError);
+    expect((error as SluiceApiError).status).toBe(504);
+    const [row] = await world.gw.database.db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
+    expect(row).toMatchObject({ queriesUsed: 0, epsilonSpentMicro: 0 });
   });
 
   it("holds a result for the owners' review and releases it only when every owner agrees", async () => {
