@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DEMO_OPERATOR_ID } from "../gateway/demo.js";
 import { startPlatform } from "../gateway/platform.js";
+import { createLogger } from "../lib/logger.js";
 import { createClient } from "../sdk/index.js";
 import { percentile, report } from "./report.js";
 
@@ -20,7 +21,7 @@ const platform = await startPlatform({
   anchorMaxBatch: 256,
   // The benchmark measures the job path, not the per-participant limits.
   limits: { rateLimitPerMinute: 0, maxConcurrentJobs: 0 },
-  log: () => {},
+  logger: createLogger({ service: "gateway", level: "silent" }),
 });
 
 try {

@@ -24,6 +24,8 @@ export const queryPlanSchema = z.object({
   scenarioId: id,
   aggregate: z.literal("sum"),
   decisionHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Correlates the nodes' logs with the gateway's request. */
+  requestId: z.string().max(128).optional(),
   tasks: z.array(nodeTaskSchema).min(2).max(16),
   issuedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { createLogger } from "../lib/logger.js";
 import { problem } from "../lib/problem.js";
 import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
 import { authenticate } from "./middleware/authenticate.js";
@@ -26,10 +27,25 @@ const PUBLIC_PATHS = new Set(["/health"]);
  */
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
-  const log = deps.log ?? ((entry) => console.error(JSON.stringify(entry)));
+  const logger = deps.logger ?? createLogger({ service: "gateway" });
   const app = new Hono<GatewayEnv>();
 
   app.use("*", requestId());
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info(
+      {
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        participant: c.get("participant")?.id,
+      },
+      "request",
+    );
+  });
   app.use(
     "*",
     bodyLimit({
@@ -58,8 +74,8 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", createGrantRoutes(deps));
   app.route("/", createScenarioRoutes(deps));
   app.route("/", createAutoApprovalRoutes(deps));
-  app.route("/", createJobRoutes(deps, limits));
+  app.route("/", createJobRoutes({ ...deps, logger }, limits));
   app.route("/", createLedgerRoutes(deps));
-  installFallbacks(app, log);
+  installFallbacks(app, logger);
   return app;
 }

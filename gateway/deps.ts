@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import type { LedgerClient } from "../ledger/index.js";
+import type { Logger } from "../lib/logger.js";
 import type { Db, Participant } from "../store/index.js";
 
 export interface GatewayKeys {
@@ -40,7 +41,7 @@ export interface GatewayDeps {
   limits?: Partial<GatewayLimits>;
   fetch?: typeof fetch;
   now?: () => Date;
-  log?: (entry: Record<string, unknown>) => void;
+  logger?: Logger;
 }
 
 export interface GatewayEnv {

@@ -12,6 +12,7 @@ import {
   ensureUsageLedger,
   startEmbeddedChain,
 } from "../ledger/index.js";
+import { createLogger, type Logger } from "../lib/logger.js";
 import { createDb, type Database, participants } from "../store/index.js";
 import { createApp } from "./app.js";
 import { seedDemo, startDemoNodes } from "./demo.js";
@@ -34,7 +35,7 @@ export interface PlatformConfig {
   anchorIntervalMs: number;
   anchorMaxBatch: number;
   limits?: Partial<GatewayLimits>;
-  log?: (entry: Record<string, unknown>) => void;
+  logger?: Logger;
 }
 
 export interface Platform {
@@ -45,11 +46,10 @@ export interface Platform {
 
 /** Opens the database and chain, deploys the contracts once, starts the demo nodes, the anchoring worker and the HTTP server. */
 export async function startPlatform(config: PlatformConfig): Promise<Platform> {
-  const log = config.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const logger = config.logger ?? createLogger({ service: "gateway" });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse())
-      await stop().catch((error) => log({ level: "error", msg: "stop failed", error: String(error) }));
+    for (const stop of stops.reverse()) await stop().catch((error) => logger.error({ err: error }, "stop failed"));
   };
   try {
     mkdirSync(config.dataDir, { recursive: true });
@@ -95,12 +95,14 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       ledger,
       gatewayKeys,
       limits: config.limits,
-      log,
+      logger,
     });
 
     let nodes: NodeProcess[] = [];
     if (config.demo) {
-      nodes = await startDemoNodes(config.dataDir, gatewayKeys.publicKey);
+      // The nodes log JSON lines of their own; they join the platform's output unless it is silent.
+      const forward = logger.level === "silent" ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+      nodes = await startDemoNodes(config.dataDir, gatewayKeys.publicKey, forward);
       stops.push(async () => void (await Promise.all(nodes.map((n) => n.stop()))));
       const inProcess: typeof fetch = async (input, init) => app.request(new Request(input, init));
       await seedDemo({ db: database.db, keysDir, authority, nodes, fetch: inProcess, now: new Date() });
@@ -111,7 +113,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       ledger,
       intervalMs: config.anchorIntervalMs,
       maxBatchSize: config.anchorMaxBatch,
-      onError: (error) => log({ level: "warn", msg: "anchoring failed; will retry", error: String(error) }),
+      onError: (error) => logger.warn({ err: error }, "anchoring failed; will retry"),
     });
     worker.start();
     stops.push(() => worker.stop());
@@ -125,15 +127,16 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
-    log({
-      level: "info",
-      msg: "sluice is running",
-      url: `http://${config.host}:${port}`,
-      database: database.driver,
-      chain: config.chainRpcUrl ?? "embedded hardhat",
-      usageLedger: usageLedgerAddress,
-      nodes: nodes.map((n) => ({ id: n.nodeId, url: n.url })),
-    });
+    logger.info(
+      {
+        url: `http://${config.host}:${port}`,
+        database: database.driver,
+        chain: config.chainRpcUrl ?? "embedded hardhat",
+        usageLedger: usageLedgerAddress,
+        nodes: nodes.map((n) => ({ id: n.nodeId, url: n.url })),
+      },
+      "sluice is running",
+    );
     return { url: `http://${config.host}:${port}`, keysDir, stop: stopAll };
   } catch (error) {
     await stopAll();

@@ -51,6 +51,7 @@ async function seedJob(database: Database, feeFen: number) {
       schemaVersion: 1,
       recordId: newId("rec"),
       jobId,
+      requestId: null,
       scenarioId: "sc",
       operatorId: "op",
       computeMode: "mpc",

@@ -11,6 +11,8 @@ export const usageRecordSchema = z.object({
   schemaVersion: z.literal(USAGE_RECORD_SCHEMA_VERSION),
   recordId: z.string(),
   jobId: z.string(),
+  /** The gateway request that started the job, as in the gateway's and the nodes' logs. */
+  requestId: z.string().nullable(),
   scenarioId: z.string(),
   operatorId: z.string(),
   computeMode: z.enum(COMPUTE_MODES),

@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { Hono } from "hono";
 import { SluiceError } from "../../lib/errors.js";
+import { createLogger, type Logger } from "../../lib/logger.js";
 import { problem, problemFromError } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
 import { ComputeError } from "../errors.js";
@@ -31,11 +32,13 @@ export interface NodeAppOptions {
   peerTimeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => Date;
+  logger?: Logger;
 }
 
 /** The owner compute node: answers gateway-signed plans with secret-shared partials; its rows never leave. */
 export function createNodeApp(options: NodeAppOptions): Hono {
   const fetchPeer = options.fetch ?? fetch;
+  const logger = options.logger ?? createLogger({ service: "compute-node", level: "silent" });
   const now = options.now ?? (() => new Date());
   const shareTimeoutMs = options.shareTimeoutMs ?? 15_000;
   const peerTimeoutMs = options.peerTimeoutMs ?? 10_000;
@@ -116,9 +119,28 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       throw new SluiceError("plan_expired", `the plan expired at ${plan.expiresAt}`);
     const done = finished.get(plan.jobId);
     if (done) return c.json(done);
+    const context = {
+      requestId: plan.requestId,
+      jobId: plan.jobId,
+      scenarioId: plan.scenarioId,
+      nodeId: options.nodeId,
+    };
     let job = running.get(plan.jobId);
     if (!job) {
-      job = run(plan).finally(() => running.delete(plan.jobId));
+      logger.info({ ...context, parties: plan.tasks.length }, "plan accepted");
+      const started = performance.now();
+      job = run(plan)
+        .then(
+          (partial) => {
+            logger.info({ ...context, ms: Math.round(performance.now() - started) }, "partial returned");
+            return partial;
+          },
+          (error: unknown) => {
+            logger.warn({ ...context, code: (error as { code?: string }).code, err: error }, "job failed");
+            throw error;
+          },
+        )
+        .finally(() => running.delete(plan.jobId));
       running.set(plan.jobId, job);
     }
     const result = await job;
@@ -133,6 +155,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       throw new SluiceError("validation_failed", "the share is addressed to another job or node");
     }
     inbox.deliver(message);
+    logger.debug({ jobId: message.jobId, from: message.from, nodeId: options.nodeId }, "share received");
     return c.body(null, 204);
   });
 

@@ -2,6 +2,7 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { serve } from "@hono/node-server";
 import { publicKeyFromPrivatePem } from "../../lib/ed25519.js";
+import { createLogger } from "../../lib/logger.js";
 import { createNodeApp } from "./app.js";
 import { readNodeConfig } from "./config.js";
 import { createMemoryDataStore, loadCsvDataset } from "./datastore.js";
@@ -14,6 +15,7 @@ if (!configFile) {
 }
 
 const config = readNodeConfig(configFile);
+const logger = createLogger({ service: "compute-node" }).child({ nodeId: config.nodeId });
 const privateKeyPem = readFileSync(config.keyFile, "utf8");
 const publicKey = publicKeyFromPrivatePem(privateKeyPem);
 const store = createMemoryDataStore(config.datasets.map((d) => loadCsvDataset(d.id, d.file, d.columns)));
@@ -25,12 +27,14 @@ const app = createNodeApp({
   gatewayPublicKey: config.gatewayPublicKey,
   store,
   shareTimeoutMs: config.shareTimeoutMs,
+  logger,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-  // One JSON line on stdout tells a supervising process where the node listens.
-  console.log(
-    JSON.stringify({ event: "listening", nodeId: config.nodeId, url: `http://${config.host}:${info.port}`, publicKey }),
+  // This log line (JSON on stdout, `event: "listening"`) tells a supervising process where the node listens.
+  logger.info(
+    { event: "listening", nodeId: config.nodeId, url: `http://${config.host}:${info.port}`, publicKey },
+    "node listening",
   );
 });
 

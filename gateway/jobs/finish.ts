@@ -30,6 +30,7 @@ export async function finishJob(
       schemaVersion: 1,
       recordId: newId("rec"),
       jobId: job.id,
+      requestId: job.requestId,
       scenarioId: job.scenarioId,
       operatorId: job.operatorId,
       computeMode: job.query.computeMode,

@@ -38,7 +38,13 @@ export async function explainJob(deps: GatewayDeps, operatorId: string, input: J
  * nodes, and finish the job and its usage record in one transaction, or hold the result for the
  * owners' review when the scenario demands it. A failure releases the reservation and leaves no record.
  */
-export async function runJob(deps: GatewayDeps, limits: GatewayLimits, operatorId: string, input: JobInput) {
+export async function runJob(
+  deps: GatewayDeps,
+  limits: GatewayLimits,
+  operatorId: string,
+  input: JobInput,
+  requestId?: string,
+) {
   const now = deps.now?.() ?? new Date();
   const evaluation = await evaluate(deps.db, operatorId, input, now);
   const { decision, hash } = evaluation;
@@ -78,6 +84,7 @@ export async function runJob(deps: GatewayDeps, limits: GatewayLimits, operatorI
       },
       decisionHash: hash,
       epsilonMicro,
+      requestId: requestId ?? null,
       createdAt: now,
     });
     return true;
@@ -94,6 +101,7 @@ export async function runJob(deps: GatewayDeps, limits: GatewayLimits, operatorI
     scenarioId: input.scenarioId,
     aggregate: "sum",
     decisionHash: hash,
+    ...(requestId ? { requestId } : {}),
     tasks,
     issuedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + limits.nodeTimeoutMs).toISOString(),

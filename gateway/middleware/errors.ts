@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import { ConflictError, SluiceError } from "../../lib/errors.js";
+import type { Logger } from "../../lib/logger.js";
 import { problem, problemFromError, statusOf } from "../../lib/problem.js";
 import type { GatewayEnv } from "../deps.js";
 
@@ -27,7 +28,7 @@ export function allowedMethods(app: Hono<GatewayEnv>, path: string): string[] {
 }
 
 /** 404 for unknown paths, 405 with Allow for known paths asked with another method, both problem+json. */
-export function installFallbacks(app: Hono<GatewayEnv>, log: (entry: Record<string, unknown>) => void) {
+export function installFallbacks(app: Hono<GatewayEnv>, logger: Logger) {
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);
     if (allowed.length > 0) {
@@ -51,8 +52,7 @@ export function installFallbacks(app: Hono<GatewayEnv>, log: (entry: Record<stri
       ? new ConflictError("that already exists (a concurrent request created it)", { cause: thrown })
       : thrown;
     const status = error instanceof SluiceError ? statusOf(error) : 500;
-    if (status >= 500)
-      log({ level: "error", requestId, path: c.req.path, error: String(error), stack: (error as Error).stack });
+    if (status >= 500) logger.error({ requestId, path: c.req.path, err: error }, "request failed");
     return problemFromError(c, error, requestId);
   });
 }

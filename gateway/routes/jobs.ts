@@ -21,7 +21,33 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
     .post("/jobs", async (c) => {
       const operator = requireRole(c, "operator");
       const input = await jsonBody(c, runJobSchema);
-      const outcome = await concurrency.run(operator.id, () => runJob(deps, limits, operator.id, input));
+      const requestId = c.get("requestId");
+      const started = performance.now();
+      const outcome = await concurrency
+        .run(operator.id, () => runJob(deps, limits, operator.id, input, requestId))
+        .catch((error: unknown) => {
+          deps.logger?.warn(
+            {
+              requestId,
+              operatorId: operator.id,
+              scenarioId: input.scenarioId,
+              code: (error as { code?: string }).code,
+            },
+            "job refused or failed",
+          );
+          throw error;
+        });
+      deps.logger?.info(
+        {
+          requestId,
+          jobId: outcome.jobId,
+          operatorId: operator.id,
+          scenarioId: input.scenarioId,
+          status: outcome.status,
+          ms: Math.round(performance.now() - started),
+        },
+        "job finished",
+      );
       return c.json(outcome, outcome.status === "succeeded" ? 201 : 202);
     })
     .get("/jobs/:id", async (c) => {

@@ -29,6 +29,8 @@ export const jobs = pgTable("jobs", {
     .notNull()
     .references(() => decisions.hash),
   epsilonMicro: bigint("epsilon_micro", { mode: "number" }).notNull().default(0),
+  /** The id of the HTTP request that started the job; it follows the job to every node and into its usage record. */
+  requestId: text("request_id"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
 });

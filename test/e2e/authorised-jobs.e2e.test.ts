@@ -5,6 +5,7 @@ import { anchorPending } from "../../ledger/index.js";
 import { createClient, SluiceApiError } from "../../sdk/index.js";
 import { decisions, jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
+import { waitFor } from "../support/wait-for.js";
 import { startWorld, type World } from "../support/world.js";
 
 describe.each(testDatabases())("authorised jobs end to end on $name", ({ open }) => {
@@ -41,6 +42,36 @@ describe.each(testDatabases())("authorised jobs end to end on $name", ({ open })
       verified: false,
       hashMatches: false,
     });
+  });
+
+  it("follows a job by its request id from the gateway to every node and into its usage record, logging no data", async () => {
+    const scenarioId = await world.approvedScenario();
+    const job = await sum(scenarioId);
+    const [record] = await world.gw.database.db.select().from(usageRecords).where(eq(usageRecords.jobId, job.jobId));
+    const requestId = record?.record.requestId as string;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    await waitFor(
+      async () => world.logLines.filter((l) => l.includes(requestId)).length,
+      (n) => n >= 4,
+    );
+    const lines = world.logLines
+      .filter((l) => l.includes(requestId))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(
+      lines
+        .filter((l) => l.service === "compute-node" && l.msg === "partial returned")
+        .map((l) => l.nodeId)
+        .sort(),
+    ).toEqual(world.nodes.map((n) => n.nodeId).sort());
+    expect(lines).toContainEqual(
+      expect.objectContaining({ service: "gateway", msg: "request", path: "/jobs", status: 201 }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ service: "gateway", msg: "job finished", jobId: job.jobId }),
+    );
+    const everything = world.logLines.join("\n");
+    expect(everything).not.toContain(job.result.value);
+    expect(everything).not.toContain(world.operator.privateKeyPem.split("\n")[1]);
   });
 
   it("keeps every denied attempt's decision, and charges nothing for it", async () => {

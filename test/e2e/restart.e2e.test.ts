@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_OPERATOR_ID, DEMO_REGULATOR_ID } from "../../gateway/demo.js";
 import { type Platform, startPlatform } from "../../gateway/platform.js";
+import { createLogger } from "../../lib/logger.js";
 import { createClient } from "../../sdk/index.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -19,7 +20,7 @@ describe("npm start's platform across a restart", () => {
       demo: true,
       anchorIntervalMs: 100,
       anchorMaxBatch: 256,
-      log: () => {},
+      logger: createLogger({ service: "gateway", level: "silent" }),
     });
   let running: Platform | undefined;
 

@@ -15,6 +15,7 @@ import {
   startEmbeddedChain,
 } from "../../ledger/index.js";
 import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
+import { createLogger } from "../../lib/logger.js";
 import { createClient } from "../../sdk/index.js";
 import type { Database } from "../../store/index.js";
 
@@ -54,7 +55,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       pingDatabase: database.ping,
       ledger,
       gatewayKeys: loadOrCreateGatewayKeys(path.join(dataDir, "keys")),
-      log: () => {},
+      logger: createLogger({ service: "gateway", level: "silent" }),
       ...overrides,
     };
     const app = createApp(deps);

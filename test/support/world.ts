@@ -2,6 +2,7 @@ import { DEMO_OWNERS, DEMO_REGION, demoDatasetRegistration } from "../../compute
 import { startDemoNodes } from "../../gateway/demo.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
 import { createKeyFile } from "../../lib/key-file.js";
+import { createLogger } from "../../lib/logger.js";
 import type { Database } from "../../store/index.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "./gateway.js";
 
@@ -10,9 +11,18 @@ import { startTestGateway, type TestGateway, YEAR_WINDOW } from "./gateway.js";
  * comprehensive and sector grants, and a regulator: the starting point of a job test.
  */
 export async function startWorld(database: Database) {
-  const gw: TestGateway = await startTestGateway(database);
+  // Every log line of the gateway and of both nodes, to check what the logs carry and what they must not.
+  const logLines: string[] = [];
+  const logger = createLogger({
+    service: "gateway",
+    level: "debug",
+    destination: { write: (line: string) => void logLines.push(line) },
+  });
+  const gw: TestGateway = await startTestGateway(database, { logger });
   const url = await gw.listen();
-  const nodes: NodeProcess[] = await startDemoNodes(gw.dataDir, gw.deps.gatewayKeys.publicKey);
+  const nodes: NodeProcess[] = await startDemoNodes(gw.dataDir, gw.deps.gatewayKeys.publicKey, (line) =>
+    logLines.push(line),
+  );
   const operator = createKeyFile("bank");
   const regulator = createKeyFile("regulator");
   const owners = DEMO_OWNERS.map((demo) => ({
@@ -71,6 +81,7 @@ export async function startWorld(database: Database) {
     gw,
     url,
     nodes,
+    logLines,
     operator,
     regulator,
     owners,
