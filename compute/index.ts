@@ -15,4 +15,4 @@ export {
 export { ComputeError } from "./errors.js";
 export { runSecureSum, type SecureSumOptions } from "./mpc/secure-sum.js";
 export { type NodeConfig, nodeConfigSchema } from "./node/config.js";
-export { type QueryPlan, type SignedPlan, signPlan, verifyPlan } from "./protocol.js";
+export { type ApprovalProof, type QueryPlan, type SignedPlan, signPlan, verifyPlan } from "./protocol.js";

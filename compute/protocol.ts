@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
+import { scenarioTermsSchema, signedRuleContentSchema } from "../lib/approvals.js";
 import { canonicalize } from "../lib/canonical-json.js";
 import { signBytes, verifyBytes } from "../lib/ed25519.js";
 
@@ -8,13 +9,21 @@ const ed25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an Ed25519 pub
 const signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, "an Ed25519 signature is 64 bytes of base64url");
 const ringElement = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, "a ring element is a decimal integer below 2^64");
 
-/** One node's part of a job: which of its datasets and which field it aggregates. */
+/** The owner's own word that it approved the scenario: its signature over the terms, or its signed auto-approval rule. */
+export const approvalProofSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("signed"), ownerId: id, signature }),
+  z.object({ kind: z.literal("rule"), ownerId: id, rule: signedRuleContentSchema, signature }),
+]);
+export type ApprovalProof = z.infer<typeof approvalProofSchema>;
+
+/** One node's part of a job: which of its datasets and which field it aggregates, and its owner's approval. */
 export const nodeTaskSchema = z.object({
   nodeId: id,
   url: z.url(),
   publicKey: ed25519PublicKey,
   datasetId: id,
   field: id,
+  approval: approvalProofSchema,
 });
 
 /** The gateway's signed instruction to every node taking part in a job. */
@@ -26,6 +35,8 @@ export const queryPlanSchema = z.object({
   decisionHash: z.string().regex(/^[0-9a-f]{64}$/),
   /** Correlates the nodes' logs with the gateway's request. */
   requestId: z.string().max(128).optional(),
+  /** The scenario's terms as its owners signed them; each node holds the plan to them. */
+  terms: scenarioTermsSchema,
   tasks: z.array(nodeTaskSchema).min(2).max(16),
   issuedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scenarioTerms, signApproval } from "../lib/approvals.js";
 import { createKeyFile, type KeyFile } from "../lib/key-file.js";
 import { SluiceApiError } from "../sdk/index.js";
 import { testDatabases } from "../test/support/databases.js";
@@ -174,6 +175,48 @@ describe.each(testDatabases())("three-tier authorisation through the gateway on 
     expect(tooMuch.decision).toMatchObject({ effect: "deny", rule: "scenario-epsilon-per-query" });
     const noNoise = await explain(scenario.id, 0);
     expect(noNoise.decision).toMatchObject({ effect: "deny", tier: "classification", rule: "level-3-dp" });
+  });
+
+  it("accepts an approval only with the owner's signature over the scenario's current terms", async () => {
+    const scenario = await as(bank).proposeScenario(scenarioBody);
+    const path = `/scenarios/${scenario.id}/decisions`;
+    const unsigned = await refused(as(taxOwner).request("POST", path, { decision: "approve" }));
+    expect([unsigned.status, (unsigned.problem.errors as { path: string }[])[0]?.path]).toEqual([400, "signature"]);
+    const terms = scenarioTerms({ ...(scenario as unknown as Parameters<typeof scenarioTerms>[0]), id: scenario.id });
+    const byOther = signApproval(taxOwner.id, terms, siOwner.privateKeyPem);
+    const forged = await refused(as(taxOwner).request("POST", path, { decision: "approve", signature: byOther }));
+    expect([forged.status, forged.problem.type]).toEqual([
+      422,
+      "https://sluice.dev/problems/approval-signature-invalid",
+    ]);
+    const otherTerms = signApproval(taxOwner.id, { ...terms, minGroupSize: 1 }, taxOwner.privateKeyPem);
+    expect(
+      (await refused(as(taxOwner).request("POST", path, { decision: "approve", signature: otherTerms }))).status,
+    ).toBe(422);
+    const genuine = await as(taxOwner).request<{ approvals: { ownerId: string; signature: string | null }[] }>(
+      "POST",
+      path,
+      {
+        decision: "approve",
+        signature: signApproval(taxOwner.id, terms, taxOwner.privateKeyPem),
+      },
+    );
+    expect(genuine.approvals.find((a) => a.ownerId === taxOwner.id)?.signature).toMatch(/^[A-Za-z0-9_-]{86}$/);
+  });
+
+  it("accepts an auto-approval rule only with the owner's signature", async () => {
+    const body = {
+      maxLevel: 2,
+      computeModes: ["mpc"],
+      queryShapes: ["sum"],
+      minGroupSize: 10,
+      maxEpsilonPerQuery: 1,
+      operatorIds: null,
+    };
+    const forged = await refused(
+      as(taxOwner).request("POST", "/auto-approval-rules", { ...body, signature: "A".repeat(86) }),
+    );
+    expect(forged.status).toBe(422);
   });
 
   it("records a rejection with its reason", async () => {

@@ -34,6 +34,8 @@ export async function startDemoNodes(
       if (!existsSync(dataFile)) writeFileSync(dataFile, demoCsv(owner));
       const keyFile = path.join(dir, "node.pem");
       if (!existsSync(keyFile)) writeFileSync(keyFile, generateEd25519KeyPair().privateKeyPem, { mode: 0o600 });
+      // The node trusts its owner's key: the owner signs what it approves, and the node checks every plan against it.
+      const ownerKey = loadOrCreateKeyFile(path.join(dataDir, "keys"), `owner_${owner.key}`);
       const config: NodeConfig = {
         nodeId: `node_${owner.key}`,
         ownerId: `owner_${owner.key}`,
@@ -41,6 +43,7 @@ export async function startDemoNodes(
         port: 0,
         keyFile: "node.pem",
         gatewayPublicKey,
+        ownerPublicKeys: [ownerKey.publicKey],
         shareTimeoutMs: 15_000,
         datasets: [{ id: owner.dataset.id, file: path.basename(dataFile), columns: columnsOf(owner) }],
       };

@@ -132,12 +132,22 @@ export const proposeScenarioSchema = z
     path: ["epsilonPerQuery"],
   });
 
+const signatureSchema = z.string().regex(/^[A-Za-z0-9_-]{86}$/, "an Ed25519 signature is 64 bytes of base64url");
+
 export const scenarioDecisionSchema = z
-  .object({ decision: z.enum(["approve", "reject"]), reason: reasonSchema.optional() })
+  .object({
+    decision: z.enum(["approve", "reject"]),
+    reason: reasonSchema.optional(),
+    signature: signatureSchema.optional(),
+  })
   .strict()
   .refine((d) => d.decision === "approve" || d.reason !== undefined, {
     message: "a rejection needs a reason",
     path: ["reason"],
+  })
+  .refine((d) => d.decision === "reject" || d.signature !== undefined, {
+    message: "an approval carries the owner's signature over the scenario's terms (the SDK makes it)",
+    path: ["signature"],
   });
 
 export const statusChangeSchema = z.object({ reason: reasonSchema }).strict();
@@ -168,5 +178,6 @@ export const autoApprovalRuleSchema = z
     queryShapes: z.array(queryShapeSchema).min(1),
     minGroupSize: z.number().int().min(1).max(1_000_000),
     maxEpsilonPerQuery: epsilonSchema.max(10),
+    signature: signatureSchema,
   })
   .strict();

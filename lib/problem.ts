@@ -37,6 +37,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   inbox_full: 503,
   quota_exhausted: 409,
   rate_limited: 429,
+  plan_not_approved: 403,
   too_many_jobs: 429,
 };
 

@@ -1,6 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { type SignedRuleContent, scenarioTerms, signApproval, signRule } from "../lib/approvals.js";
 import { signRequest } from "../lib/http-signature.js";
 import { type KeyFile, readKeyFile } from "../lib/key-file.js";
+
+export interface AutoApprovalRuleInput {
+  operatorIds?: string[] | null;
+  maxLevel: number;
+  computeModes: string[];
+  queryShapes: string[];
+  minGroupSize: number;
+  maxEpsilonPerQuery: number;
+}
 
 /** An RFC 9457 problem returned by the gateway. */
 export class SluiceApiError extends Error {
@@ -66,6 +76,10 @@ export function createClient(options: ClientOptions) {
   }
 
   type Json = Record<string, unknown>;
+  const requireKey = (what: string) => {
+    if (!key) throw new Error(`a key is needed to ${what}`);
+    return key;
+  };
   type JobRequest = {
     scenarioId: string;
     queryShape: string;
@@ -88,8 +102,16 @@ export function createClient(options: ClientOptions) {
       request<{ scenarios: (Json & { id: string; status: string; purpose: string })[] }>("GET", "/scenarios"),
     getScenario: (id: string) =>
       request<Json & { id: string; status: string }>("GET", `/scenarios/${encodeURIComponent(id)}`),
-    decideScenario: (id: string, input: { decision: "approve" | "reject"; reason?: string }) =>
-      request<Json & { id: string; status: string }>("POST", `/scenarios/${encodeURIComponent(id)}/decisions`, input),
+    /** Approving signs the scenario's terms with the owner's key, so the owner's nodes can hold every plan to them. */
+    decideScenario: async (id: string, input: { decision: "approve" | "reject"; reason?: string }) => {
+      const path = `/scenarios/${encodeURIComponent(id)}`;
+      if (input.decision === "reject")
+        return request<Json & { id: string; status: string }>("POST", `${path}/decisions`, input);
+      const signer = requireKey("approve a scenario");
+      const scenario = await request<Parameters<typeof scenarioTerms>[0]>("GET", path);
+      const signature = signApproval(signer.id, scenarioTerms(scenario), signer.privateKeyPem);
+      return request<Json & { id: string; status: string }>("POST", `${path}/decisions`, { ...input, signature });
+    },
     updateDataset: (id: string, input: Json) =>
       request<{ dataset: Json & { version: number }; scenariosNeedingReapproval: string[] }>(
         "PUT",
@@ -102,7 +124,24 @@ export function createClient(options: ClientOptions) {
       request<Json & { id: string; status: string }>("POST", `/scenarios/${encodeURIComponent(id)}/${action}`, {
         reason,
       }),
-    addAutoApprovalRule: (input: Json) => request<Json & { id: string }>("POST", "/auto-approval-rules", input),
+    addAutoApprovalRule: (input: AutoApprovalRuleInput) => {
+      const signer = requireKey("add an auto-approval rule");
+      const content = {
+        ownerId: signer.id,
+        operatorIds: input.operatorIds ?? null,
+        maxLevel: input.maxLevel,
+        computeModes: input.computeModes,
+        queryShapes: input.queryShapes,
+        minGroupSize: input.minGroupSize,
+        maxEpsilonPerQueryMicro: Math.round(input.maxEpsilonPerQuery * 1_000_000),
+      } as SignedRuleContent;
+      const signature = signRule(content, signer.privateKeyPem);
+      return request<Json & { id: string }>("POST", "/auto-approval-rules", {
+        ...input,
+        operatorIds: content.operatorIds,
+        signature,
+      });
+    },
     explainJob: (input: JobRequest) =>
       request<{ allowed: boolean; executable: boolean; decision: Json & { effect: string }; decisionHash: string }>(
         "POST",

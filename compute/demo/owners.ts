@@ -107,7 +107,7 @@ export function demoDatasetRegistration(owner: DemoOwner, nodeId: string) {
 }
 
 export function columnsOf(owner: DemoOwner): ColumnSpec[] {
-  return owner.dataset.fields.map(({ name, type }) => ({ name, type }));
+  return owner.dataset.fields.map(({ name, type, level }) => ({ name, type, level }));
 }
 
 /** The demo owner's dataset as CSV: the same bytes for the same enterprise count. */

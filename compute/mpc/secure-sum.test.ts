@@ -1,20 +1,26 @@
 import { createPrivateKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { type ScenarioTerms, signApproval, signRule } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { ComputeError } from "../errors.js";
 import { createNodeApp } from "../node/app.js";
 import { createMemoryDataStore } from "../node/datastore.js";
-import { type QueryPlan, signPlan, signShare } from "../protocol.js";
+import { type ApprovalProof, type QueryPlan, signPlan, signShare } from "../protocol.js";
 import { runSecureSum } from "./secure-sum.js";
 
 const gateway = generateEd25519KeyPair();
 
-function makeNode(nodeId: string, values: bigint[], overrides: { gatewayPublicKey?: string } = {}) {
+function makeNode(nodeId: string, values: bigint[], overrides: { gatewayPublicKey?: string; level?: number } = {}) {
   const keys = generateEd25519KeyPair();
+  const owner = generateEd25519KeyPair();
   const store = createMemoryDataStore([
-    { id: `ds_${nodeId}`, columns: [{ name: "amount", type: "integer" }], rows: values.map((amount) => ({ amount })) },
+    {
+      id: `ds_${nodeId}`,
+      columns: [{ name: "amount", type: "integer", ...(overrides.level ? { level: overrides.level } : {}) }],
+      rows: values.map((amount) => ({ amount })),
+    },
   ]);
-  return { nodeId, keys, url: `http://${nodeId}.test`, store, overrides };
+  return { nodeId, ownerId: `owner_${nodeId}`, keys, owner, url: `http://${nodeId}.test`, store, overrides };
 }
 
 type TestNode = ReturnType<typeof makeNode>;
@@ -35,7 +41,8 @@ function network(nodes: TestNode[], options: { down?: string[]; seen?: string[] 
       new URL(node.url).host,
       createNodeApp({
         nodeId: node.nodeId,
-        ownerId: `owner_${node.nodeId}`,
+        ownerId: node.ownerId,
+        ownerPublicKeys: [node.owner.publicKey],
         privateKey: createPrivateKey(node.keys.privateKeyPem),
         publicKey: node.keys.publicKey,
         gatewayPublicKey: node.overrides.gatewayPublicKey ?? gateway.publicKey,
@@ -48,19 +55,46 @@ function network(nodes: TestNode[], options: { down?: string[]; seen?: string[] 
   return routedFetch;
 }
 
-function plan(nodes: TestNode[], changes: Partial<QueryPlan> = {}): QueryPlan {
+function termsFor(nodes: TestNode[], changes: Partial<ScenarioTerms> = {}): ScenarioTerms {
+  return {
+    scenarioId: "sc_1",
+    operatorId: "bank",
+    fields: nodes.map((n) => `ds_${n.nodeId}.amount`).sort(),
+    computeModes: ["mpc"],
+    queryShapes: ["sum"],
+    minGroupSize: 10,
+    epsilonPerQueryMicro: 0,
+    validFrom: new Date(Date.now() - 60_000).toISOString(),
+    validUntil: new Date(Date.now() + 3_600_000).toISOString(),
+    ...changes,
+  };
+}
+
+/** A plan whose every owner signed the terms, unless `approve` says otherwise for a node. */
+function plan(
+  nodes: TestNode[],
+  changes: Partial<QueryPlan> = {},
+  approve: (node: TestNode, terms: ScenarioTerms) => ApprovalProof = (n, t) => ({
+    kind: "signed",
+    ownerId: n.ownerId,
+    signature: signApproval(n.ownerId, t, n.owner.privateKeyPem),
+  }),
+): QueryPlan {
+  const terms = changes.terms ?? termsFor(nodes);
   return {
     version: 1,
     jobId: `job_${Math.random().toString(36).slice(2)}`,
     scenarioId: "sc_1",
     aggregate: "sum",
     decisionHash: "a".repeat(64),
+    terms,
     tasks: nodes.map((n) => ({
       nodeId: n.nodeId,
       url: n.url,
       publicKey: n.keys.publicKey,
       datasetId: `ds_${n.nodeId}`,
       field: "amount",
+      approval: approve(n, terms),
     })),
     issuedAt: new Date().toISOString(),
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
@@ -163,5 +197,98 @@ describe("secure sum across owner nodes", () => {
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     const body = (await response.json()) as { errors: { path: string }[] };
     expect(body.errors.map((e) => e.path)).toEqual(expect.arrayContaining(["share", "signature"]));
+  });
+
+  describe("a node holds every plan to what its owner approved, even one the gateway signed", () => {
+    const refusal = async (p: QueryPlan, nodes: TestNode[]) =>
+      runSecureSum(signPlan(p, gateway.privateKeyPem), { fetch: network(nodes) }).then(
+        () => "computed",
+        (e: Error) => e.message,
+      );
+
+    it("refuses a field outside the approved terms", async () => {
+      const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
+      const p = plan(nodes);
+      p.tasks[0]!.field = "secret";
+      expect(await refusal(p, nodes)).toMatch(/\(403\).*ds_a.secret is not in the approved fields/);
+    });
+
+    it("refuses terms that were changed after the owner signed them", async () => {
+      const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
+      const p = plan(nodes);
+      p.terms = { ...p.terms, operatorId: "another_bank" };
+      expect(await refusal(p, nodes)).toMatch(/signature over these terms does not verify/);
+    });
+
+    it("refuses an approval signed by someone other than the owner", async () => {
+      const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
+      const impostor = generateEd25519KeyPair();
+      const p = plan(nodes, {}, (n, t) => ({
+        kind: "signed",
+        ownerId: n.ownerId,
+        signature: signApproval(n.ownerId, t, impostor.privateKeyPem),
+      }));
+      expect(await refusal(p, nodes)).toMatch(/does not verify/);
+    });
+
+    it("refuses a plan outside the scenario's validity", async () => {
+      const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
+      const terms = termsFor(nodes, {
+        validUntil: new Date(Date.now() - 1_000).toISOString(),
+        validFrom: new Date(Date.now() - 60_000).toISOString(),
+      });
+      expect(await refusal(plan(nodes, { terms }), nodes)).toMatch(/valid from/);
+    });
+
+    it("refuses a shape the owner did not approve", async () => {
+      const nodes = [makeNode("a", [1n]), makeNode("b", [2n])];
+      expect(await refusal(plan(nodes, { terms: termsFor(nodes, { queryShapes: ["count"] }) }), nodes)).toMatch(
+        /did not approve sum by mpc/,
+      );
+    });
+
+    const rule = (n: TestNode, maxLevel: number) => ({
+      ownerId: n.ownerId,
+      operatorIds: ["bank"],
+      maxLevel,
+      computeModes: ["mpc" as const],
+      queryShapes: ["sum" as const, "count" as const],
+      minGroupSize: 10,
+      maxEpsilonPerQueryMicro: 1_000_000,
+    });
+    const byRule = (maxLevel: number) => (n: TestNode) => {
+      const content = rule(n, maxLevel);
+      return {
+        kind: "rule" as const,
+        ownerId: n.ownerId,
+        rule: content,
+        signature: signRule(content, n.owner.privateKeyPem),
+      };
+    };
+
+    it("accepts what the owner's signed auto-approval rule covers, judged on the node's own levels", async () => {
+      const nodes = [makeNode("a", [5n], { level: 2 }), makeNode("b", [6n], { level: 1 })];
+      expect(
+        await runSecureSum(signPlan(plan(nodes, {}, byRule(2)), gateway.privateKeyPem), { fetch: network(nodes) }),
+      ).toBe(11n);
+    });
+
+    it("refuses a rule whose level the node's own field exceeds, or a field with no level configured", async () => {
+      const high = [makeNode("a", [5n], { level: 3 }), makeNode("b", [6n], { level: 1 })];
+      expect(await refusal(plan(high, {}, byRule(2)), high)).toMatch(/ds_a.amount is level 3, above the rule's 2/);
+      const unknown = [makeNode("a", [5n]), makeNode("b", [6n], { level: 1 })];
+      expect(await refusal(plan(unknown, {}, byRule(2)), unknown)).toMatch(/no classification level/);
+    });
+
+    it("refuses a rule not signed by the owner, or one that does not list the operator", async () => {
+      const nodes = [makeNode("a", [5n], { level: 1 }), makeNode("b", [6n], { level: 1 })];
+      const forged = plan(nodes, {}, (n) => ({
+        ...byRule(2)(n),
+        signature: signRule(rule(n, 2), generateEd25519KeyPair().privateKeyPem),
+      }));
+      expect(await refusal(forged, nodes)).toMatch(/not signed by this node's owner/);
+      const otherBank = plan(nodes, { terms: termsFor(nodes, { operatorId: "other_bank" }) }, byRule(2));
+      expect(await refusal(otherBank, nodes)).toMatch(/does not list operator other_bank/);
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   signShare,
   verifyPlan,
 } from "../protocol.js";
+import { outsideApproval } from "./approval-check.js";
 import type { NodeDataStore } from "./datastore.js";
 import { createShareInbox } from "./share-inbox.js";
 
@@ -25,6 +26,8 @@ export interface NodeAppOptions {
   publicKey: string;
   /** The gateway's Ed25519 public key: only plans it signed are computed. */
   gatewayPublicKey: string;
+  /** The owner's Ed25519 public keys: only plans inside a scenario the owner signed are computed. */
+  ownerPublicKeys: string[];
   store: NodeDataStore;
   /** How long to wait for every peer's share (ms). */
   shareTimeoutMs?: number;
@@ -81,8 +84,17 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     const myIndex = plan.tasks.findIndex((t) => t.nodeId === options.nodeId);
     const task = plan.tasks[myIndex];
     if (!task) throw new SluiceError("forbidden", `this plan has no task for node ${options.nodeId}`);
-    if (task.publicKey !== options.publicKey)
+    if (task.publicKey !== options.publicKey) {
       throw new SluiceError("forbidden", "the plan names another key for this node");
+    }
+    const refusal = outsideApproval(plan, task, {
+      ownerId: options.ownerId,
+      ownerPublicKeys: options.ownerPublicKeys,
+      holds: (datasetId) => options.store.describe(datasetId) !== undefined,
+      levelOf: (datasetId, field) => options.store.describe(datasetId)?.columns.find((c) => c.name === field)?.level,
+      now: now(),
+    });
+    if (refusal) throw new SluiceError("plan_not_approved", `this node's owner did not approve this plan: ${refusal}`);
     const local = options.store.sum(task.datasetId, task.field);
     const shares = splitIntoShares(local, plan.tasks.length);
     const peers = plan.tasks.filter((_, i) => i !== myIndex);

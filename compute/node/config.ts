@@ -10,13 +10,23 @@ export const nodeConfigSchema = z.object({
   port: z.number().int().min(0).max(65535).default(0),
   keyFile: z.string().min(1),
   gatewayPublicKey: z.string().min(1),
+  /** The owner's Ed25519 public keys: plans are computed only under approvals signed with one of them. */
+  ownerPublicKeys: z.array(z.string().length(43)).min(1),
   shareTimeoutMs: z.number().int().positive().default(15_000),
   datasets: z
     .array(
       z.object({
         id: z.string().min(1),
         file: z.string().min(1),
-        columns: z.array(z.object({ name: z.string().min(1), type: z.enum(["string", "integer"]) })).min(1),
+        columns: z
+          .array(
+            z.object({
+              name: z.string().min(1),
+              type: z.enum(["string", "integer"]),
+              level: z.number().int().min(1).optional(),
+            }),
+          )
+          .min(1),
       }),
     )
     .min(1),

@@ -4,6 +4,8 @@ import { ComputeError } from "../errors.js";
 export interface ColumnSpec {
   name: string;
   type: "string" | "integer";
+  /** The field's classification level, as the owner registered it; needed to apply auto-approval rules. */
+  level?: number;
 }
 
 export interface LocalDataset {

@@ -25,6 +25,7 @@ const app = createNodeApp({
   privateKey: createPrivateKey(privateKeyPem),
   publicKey,
   gatewayPublicKey: config.gatewayPublicKey,
+  ownerPublicKeys: config.ownerPublicKeys,
   store,
   shareTimeoutMs: config.shareTimeoutMs,
   logger,

@@ -5,6 +5,7 @@ import { newId } from "../../lib/ids.js";
 import { computeNodes, datasets, jobReviews, jobs } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { releaseUsage, reserveUsage } from "../services/usage.js";
+import { approvalProofs } from "./approval-proofs.js";
 import { evaluate, type JobInput, notExecutable, storeDecision } from "./evaluate.js";
 import { finishJob } from "./finish.js";
 
@@ -58,11 +59,19 @@ export async function runJob(
     .from(datasets)
     .innerJoin(computeNodes, eq(datasets.nodeId, computeNodes.id))
     .where(inArray(datasets.id, decision.obligations.datasetIds));
+  const { terms, proofFor } = await approvalProofs(deps.db, input.scenarioId);
   const tasks: QueryPlan["tasks"] = evaluation.request.fields.map((qualified) => {
     const [datasetId, field] = qualified.split(".") as [string, string];
     const row = rows.find((r) => r.dataset.id === datasetId);
     if (!row) throw new SluiceError("dataset_unknown", `dataset ${datasetId} has no registered compute node`);
-    return { nodeId: row.node.id, url: row.node.url, publicKey: row.node.publicKey, datasetId, field };
+    return {
+      nodeId: row.node.id,
+      url: row.node.url,
+      publicKey: row.node.publicKey,
+      datasetId,
+      field,
+      approval: proofFor(row.dataset.ownerId),
+    };
   });
   if (new Set(tasks.map((t) => t.nodeId)).size !== tasks.length || tasks.length < 2) {
     throw new SluiceError("not_executable", "a secure sum needs one field from each of at least two owner nodes");
@@ -102,6 +111,7 @@ export async function runJob(
     aggregate: "sum",
     decisionHash: hash,
     ...(requestId ? { requestId } : {}),
+    terms,
     tasks,
     issuedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + limits.nodeTimeoutMs).toISOString(),

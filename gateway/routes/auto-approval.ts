@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { NotFoundError } from "../../lib/errors.js";
+import { verifyRule } from "../../lib/approvals.js";
+import { NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jsonBody } from "../../lib/validate.js";
 import { autoApprovalRules } from "../../store/index.js";
@@ -15,12 +16,17 @@ export function createAutoApprovalRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>()
     .post("/auto-approval-rules", async (c) => {
       const owner = requireRole(c, "owner");
-      const { maxEpsilonPerQuery, ...input } = await jsonBody(c, autoApprovalRuleSchema);
+      const { maxEpsilonPerQuery, signature, ...input } = await jsonBody(c, autoApprovalRuleSchema);
+      const content = { ownerId: owner.id, ...input, maxEpsilonPerQueryMicro: toMicro(maxEpsilonPerQuery) };
+      // The owner signs the rule itself: its compute nodes accept what the rule approves only with that signature.
+      if (!verifyRule(content, signature, owner.publicKey)) {
+        throw new SluiceError("approval_signature_invalid", `the rule is not signed with ${owner.id}'s key`);
+      }
       const id = newId("rule", 8);
       const row = await deps.db.transaction(async (tx) => {
         const [created] = await tx
           .insert(autoApprovalRules)
-          .values({ id, ownerId: owner.id, ...input, maxEpsilonPerQueryMicro: toMicro(maxEpsilonPerQuery) })
+          .values({ id, ...content, signature })
           .returning();
         await recordEvent(tx, {
           subjectType: "auto_approval_rule",

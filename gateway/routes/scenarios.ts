@@ -85,7 +85,9 @@ export function createScenarioRoutes(deps: GatewayDeps) {
     .post("/scenarios/:id/decisions", async (c) => {
       const owner = requireRole(c, "owner");
       const input = await jsonBody(c, scenarioDecisionSchema);
-      return c.json(respond(await decideScenario(deps.db, owner, c.req.param("id"), input.decision, input.reason)));
+      return c.json(
+        respond(await decideScenario(deps.db, owner, c.req.param("id"), input.decision, input.reason, input.signature)),
+      );
     });
 
   for (const action of ["suspend", "resume", "revoke"] as const) {

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { scenarioTerms, verifyApproval } from "../../lib/approvals.js";
 import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import {
@@ -206,14 +207,26 @@ export async function decideScenario(
   scenarioId: string,
   decision: "approve" | "reject",
   reason: string | undefined,
+  signature?: string,
 ) {
   await db.transaction(async (tx) => {
     const { scenario, approvals } = await loadScenario(tx, scenarioId);
-    if (!approvals.some((a) => a.ownerId === owner.id))
+    if (!approvals.some((a) => a.ownerId === owner.id)) {
       throw new ForbiddenError(`scenario ${scenarioId} uses no dataset of ${owner.id}`);
+    }
     if (scenario.status !== "proposed" && scenario.status !== "needs_reapproval") {
       throw new ConflictError(
         `scenario ${scenarioId} is ${scenario.status}; owners decide while it is proposed or needs re-approval`,
+      );
+    }
+    // The owner signs the terms it approves, so its compute node can check every plan against them itself.
+    if (
+      decision === "approve" &&
+      !(signature && verifyApproval(owner.id, scenarioTerms(scenario), signature, owner.publicKey))
+    ) {
+      throw new SluiceError(
+        "approval_signature_invalid",
+        `the approval is not signed with ${owner.id}'s key over this scenario's current terms`,
       );
     }
     await tx
@@ -222,6 +235,7 @@ export async function decideScenario(
         decision: decision === "approve" ? "approved" : "rejected",
         reason: reason ?? null,
         decidedBy: owner.id,
+        signature: decision === "approve" ? (signature ?? null) : null,
         decidedAt: new Date(),
       })
       .where(and(eq(scenarioApprovals.scenarioId, scenarioId), eq(scenarioApprovals.ownerId, owner.id)));
@@ -306,7 +320,7 @@ export async function requireReapproval(tx: DbOrTx, datasetId: string, actorId: 
     await tx.update(scenarios).set({ status: "needs_reapproval" }).where(eq(scenarios.id, scenario.id));
     await tx
       .update(scenarioApprovals)
-      .set({ decision: "pending", reason: null, decidedBy: null, decidedAt: null })
+      .set({ decision: "pending", reason: null, decidedBy: null, signature: null, decidedAt: null })
       .where(eq(scenarioApprovals.scenarioId, scenario.id));
     await recordEvent(tx, {
       subjectType: "scenario",

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createKeyFile, type KeyFile, readKeyFile, writeKeyFile } from "../../lib/key-file.js";
-import { createClient, type SluiceClient } from "../client.js";
+import { type AutoApprovalRuleInput, createClient, type SluiceClient } from "../client.js";
 import { usage } from "./help.js";
 
 /** Exit codes scripts can rely on. */
@@ -147,7 +147,7 @@ const HANDLERS: Record<string, Handler> = {
     return EXIT.ok;
   },
   "auto-approve": async (client, h) => {
-    const rule = await client.addAutoApprovalRule(h.body());
+    const rule = await client.addAutoApprovalRule(h.body() as unknown as AutoApprovalRuleInput);
     h.print(rule, () => `auto-approval rule ${rule.id} is on`);
     return EXIT.ok;
   },

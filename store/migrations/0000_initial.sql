@@ -18,6 +18,7 @@ CREATE TABLE "auto_approval_rules" (
 	"query_shapes" jsonb NOT NULL,
 	"min_group_size" integer NOT NULL,
 	"max_epsilon_per_query_micro" bigint NOT NULL,
+	"signature" text NOT NULL,
 	"active" boolean DEFAULT true NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -45,6 +46,7 @@ CREATE TABLE "scenario_approvals" (
 	"decision" text DEFAULT 'pending' NOT NULL,
 	"reason" text,
 	"decided_by" text,
+	"signature" text,
 	"decided_at" timestamp with time zone,
 	CONSTRAINT "scenario_approvals_scenario_id_owner_id_pk" PRIMARY KEY("scenario_id","owner_id")
 );
@@ -159,6 +161,7 @@ CREATE TABLE "jobs" (
 	"error" text,
 	"decision_hash" text NOT NULL,
 	"epsilon_micro" bigint DEFAULT 0 NOT NULL,
+	"request_id" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"finished_at" timestamp with time zone
 );
@@ -176,6 +179,14 @@ CREATE TABLE "usage_records" (
 	CONSTRAINT "usage_records_job_id_unique" UNIQUE("job_id")
 );
 --> statement-breakpoint
+CREATE TABLE "participant_keys" (
+	"public_key" text PRIMARY KEY NOT NULL,
+	"participant_id" text NOT NULL,
+	"status" text DEFAULT 'active' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"retired_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "participants" (
 	"id" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
@@ -186,6 +197,13 @@ CREATE TABLE "participants" (
 	"admitted_by" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "participants_public_key_unique" UNIQUE("public_key")
+);
+--> statement-breakpoint
+CREATE TABLE "request_nonces" (
+	"key_id" text NOT NULL,
+	"nonce" text NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "request_nonces_key_id_nonce_pk" PRIMARY KEY("key_id","nonce")
 );
 --> statement-breakpoint
 ALTER TABLE "auto_approval_rules" ADD CONSTRAINT "auto_approval_rules_owner_id_participants_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -205,9 +223,12 @@ ALTER TABLE "jobs" ADD CONSTRAINT "jobs_operator_id_participants_id_fk" FOREIGN 
 ALTER TABLE "jobs" ADD CONSTRAINT "jobs_decision_hash_decisions_hash_fk" FOREIGN KEY ("decision_hash") REFERENCES "public"."decisions"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_batch_id_anchor_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."anchor_batches"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "participant_keys" ADD CONSTRAINT "participant_keys_participant_id_participants_id_fk" FOREIGN KEY ("participant_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "authorisation_events_subject_idx" ON "authorisation_events" USING btree ("subject_type","subject_id");--> statement-breakpoint
 CREATE INDEX "grants_operator_idx" ON "grants" USING btree ("operator_id");--> statement-breakpoint
 CREATE INDEX "scenario_approvals_owner_idx" ON "scenario_approvals" USING btree ("owner_id");--> statement-breakpoint
 CREATE INDEX "scenarios_operator_idx" ON "scenarios" USING btree ("operator_id");--> statement-breakpoint
 CREATE INDEX "usage_records_batch_idx" ON "usage_records" USING btree ("batch_id");--> statement-breakpoint
-CREATE INDEX "participants_role_idx" ON "participants" USING btree ("role");
+CREATE INDEX "participant_keys_participant_idx" ON "participant_keys" USING btree ("participant_id");--> statement-breakpoint
+CREATE INDEX "participants_role_idx" ON "participants" USING btree ("role");--> statement-breakpoint
+CREATE INDEX "request_nonces_expiry_idx" ON "request_nonces" USING btree ("expires_at");

@@ -76,6 +76,8 @@ export const scenarioApprovals = pgTable(
     reason: text("reason"),
     /** Who decided: the owner itself, or `auto-rule:<id>` for an automatic approval. */
     decidedBy: text("decided_by"),
+    /** The owner's Ed25519 signature over the scenario's terms (lib/approvals.ts); compute nodes check it. */
+    signature: text("signature"),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.scenarioId, t.ownerId] }), index("scenario_approvals_owner_idx").on(t.ownerId)],
@@ -93,6 +95,8 @@ export const autoApprovalRules = pgTable("auto_approval_rules", {
   queryShapes: jsonb("query_shapes").$type<QueryShape[]>().notNull(),
   minGroupSize: integer("min_group_size").notNull(),
   maxEpsilonPerQueryMicro: bigint("max_epsilon_per_query_micro", { mode: "number" }).notNull(),
+  /** The owner's signature over the rule (lib/approvals.ts), so its nodes can trust what it approves. */
+  signature: text("signature").notNull(),
   active: boolean("active").notNull().default(true),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });

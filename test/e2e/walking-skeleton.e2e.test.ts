@@ -4,9 +4,10 @@ import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_OWNERS, DEMO_REGION, demoDatasetRegistration } from "../../compute/index.js";
 import { startDemoNodes } from "../../gateway/demo.js";
+import { loadOrCreateKeyFile } from "../../gateway/keys.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
 import { anchorPending } from "../../ledger/index.js";
-import { createKeyFile } from "../../lib/key-file.js";
+import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { SluiceApiError } from "../../sdk/index.js";
 import { jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
@@ -26,11 +27,7 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
   let url: string;
   const operator = createKeyFile("bank_e2e");
   const regulator = createKeyFile("regulator_e2e");
-  const owners = DEMO_OWNERS.map((o) => ({
-    demo: o,
-    key: createKeyFile(`owner_${o.key}`),
-    dept: createKeyFile(`dept_${o.key}`),
-  }));
+  let owners: { demo: (typeof DEMO_OWNERS)[number]; key: KeyFile; dept: KeyFile }[];
   const fields = DEMO_OWNERS.map((o) => `${o.dataset.id}.wages_fen`);
   let scenarioId: string;
 
@@ -39,6 +36,12 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
     url = await gw.listen();
     // The owners' compute nodes run as separate processes, each with its own data and key.
     nodes = await startDemoNodes(gw.dataDir, gw.deps.gatewayKeys.publicKey);
+    // Each node trusts its owner's key, which the demo set-up keeps in the data folder.
+    owners = DEMO_OWNERS.map((demo) => ({
+      demo,
+      key: loadOrCreateKeyFile(path.join(gw.dataDir, "keys"), `owner_${demo.key}`),
+      dept: createKeyFile(`dept_${demo.key}`),
+    }));
   });
   afterAll(async () => {
     await Promise.all((nodes ?? []).map((n) => n.stop()));

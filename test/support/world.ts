@@ -1,5 +1,7 @@
+import path from "node:path";
 import { DEMO_OWNERS, DEMO_REGION, demoDatasetRegistration } from "../../compute/index.js";
 import { startDemoNodes } from "../../gateway/demo.js";
+import { loadOrCreateKeyFile } from "../../gateway/keys.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
 import { createKeyFile } from "../../lib/key-file.js";
 import { createLogger } from "../../lib/logger.js";
@@ -25,9 +27,10 @@ export async function startWorld(database: Database) {
   );
   const operator = createKeyFile("bank");
   const regulator = createKeyFile("regulator");
+  // Each node trusts its owner's key, which the demo set-up keeps in the data folder.
   const owners = DEMO_OWNERS.map((demo) => ({
     demo,
-    key: createKeyFile(`owner_${demo.key}`),
+    key: loadOrCreateKeyFile(path.join(gw.dataDir, "keys"), `owner_${demo.key}`),
     dept: createKeyFile(`dept_${demo.key}`),
   }));
   const client = (key = gw.authority) => gw.client(key, url);
