@@ -55,6 +55,7 @@ export type AuthenticationFailure = (typeof AUTHENTICATION_FAILURES)[number];
 
 /** A signature or key did not verify. */
 export class AuthenticationError extends SluiceError {
+  // biome-ignore lint/complexity/noUselessConstructor: it narrows the code to an authentication failure
   constructor(failure: AuthenticationFailure, message: string, options?: { cause?: unknown }) {
     super(failure, message, options);
   }

@@ -31,7 +31,13 @@ describe("concurrent-job limit", () => {
   it("refuses a job over the limit and frees the slot however a job ends", async () => {
     const limiter = createConcurrencyLimiter(1);
     let finish: () => void = () => {};
-    const first = limiter.run("bank", () => new Promise<void>((resolve) => (finish = resolve)));
+    const first = limiter.run(
+      "bank",
+      () =>
+        new Promise<void>((resolve) => {
+          finish = resolve;
+        }),
+    );
     await expect(limiter.run("bank", async () => 1)).rejects.toMatchObject({ code: "too_many_jobs" });
     expect(await limiter.run("other", async () => 2)).toBe(2);
     finish();
