@@ -27,14 +27,36 @@ export function publicKeyFromPrivatePem(privateKeyPem: string): string {
   return rawPublicKey(createPublicKey(createPrivateKey(privateKeyPem)));
 }
 
+// Parsing a key costs far more than using it (a verification is ~60 µs, an import several hundred):
+// keys seen recently are kept as ready KeyObjects. Keys are public or the caller's own; nothing leaks.
+const MAX_CACHED_KEYS = 10_000;
+const publicKeys = new Map<string, KeyObject>();
+const privateKeys = new Map<string, KeyObject>();
+
+function remember(cache: Map<string, KeyObject>, text: string, make: () => KeyObject): KeyObject {
+  let key = cache.get(text);
+  if (!key) {
+    key = make();
+    if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value as string);
+    cache.set(text, key);
+  }
+  return key;
+}
+
 export function importPublicKey(publicKey: string): KeyObject {
-  const raw = Buffer.from(publicKey, "base64url");
-  if (raw.length !== 32) throw new ValidationError(`an Ed25519 public key is 32 bytes, got ${raw.length}`);
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
+  return remember(publicKeys, publicKey, () => {
+    const raw = Buffer.from(publicKey, "base64url");
+    if (raw.length !== 32) throw new ValidationError(`an Ed25519 public key is 32 bytes, got ${raw.length}`);
+    return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
+  });
+}
+
+function importPrivateKey(privateKeyPem: string): KeyObject {
+  return remember(privateKeys, privateKeyPem, () => createPrivateKey(privateKeyPem));
 }
 
 export function signBytes(privateKey: KeyObject | string, message: Uint8Array | string): string {
-  const key = typeof privateKey === "string" ? createPrivateKey(privateKey) : privateKey;
+  const key = typeof privateKey === "string" ? importPrivateKey(privateKey) : privateKey;
   return sign(null, typeof message === "string" ? Buffer.from(message) : message, key).toString("base64url");
 }
 

@@ -9,6 +9,7 @@ const platform = await startPlatform({
   host: "127.0.0.1",
   port: 0,
   demo: false,
+  databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
   anchorIntervalMs: 60_000,
   anchorMaxBatch: 256,
   limits: { rateLimitPerMinute: 0 },
