@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createKeyFile, type KeyFile, readKeyFile, writeKeyFile } from "../../lib/key-file.js";
 import { type AutoApprovalRuleInput, createClient, type SluiceClient } from "../client.js";
 import { usage } from "./help.js";
+import { withProgress } from "./progress.js";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3 } as const;
@@ -168,9 +169,8 @@ const HANDLERS: Record<string, Handler> = {
     return d.effect === "allow" ? EXIT.ok : EXIT.refused;
   },
   query: async (client, h) => {
-    if (!h.call.json) process.stderr.write("computing across the owners' nodes… ");
-    const job = await client.runJob(sumQuery(h));
-    if (!h.call.json) process.stderr.write("done\n");
+    const query = sumQuery(h);
+    const job = await withProgress("computing across the owners' nodes", h.call.json, () => client.runJob(query));
     h.print(job, () =>
       job.status === "succeeded"
         ? `sum = ${job.result.value}\nclassification: level ${job.result.classification?.level}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
