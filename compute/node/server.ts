@@ -14,7 +14,16 @@ if (!configFile) {
   process.exit(2);
 }
 
-const config = readNodeConfig(configFile);
+function readConfigOrExit(file: string) {
+  try {
+    return readNodeConfig(file);
+  } catch (error) {
+    console.error(`cannot start the compute node: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
+}
+
+const config = readConfigOrExit(configFile);
 const logger = createLogger({ service: "compute-node" }).child({ nodeId: config.nodeId });
 const privateKeyPem = readFileSync(config.keyFile, "utf8");
 const publicKey = publicKeyFromPrivatePem(privateKeyPem);
@@ -32,11 +41,10 @@ const app = createNodeApp({
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-  // This log line (JSON on stdout, `event: "listening"`) tells a supervising process where the node listens.
-  logger.info(
-    { event: "listening", nodeId: config.nodeId, url: `http://${config.host}:${info.port}`, publicKey },
-    "node listening",
-  );
+  const url = `http://${config.host}:${info.port}`;
+  // A protocol line for a supervising process, written whatever the log level: where the node listens.
+  process.stdout.write(`${JSON.stringify({ event: "listening", nodeId: config.nodeId, url, publicKey })}\n`);
+  logger.info({ url }, "node listening");
 });
 
 function shutdown() {

@@ -159,11 +159,25 @@ const HANDLERS: Record<string, Handler> = {
       tier?: string;
       rule?: string;
       reason?: { en: string; zh: string };
-      obligations?: unknown;
+      obligations?: {
+        minGroupSize: number;
+        epsilonMicro: number;
+        dpMechanism: string;
+        priceFen: number;
+        ownerIds: string[];
+        resultClassification: { level: number; category: string; handling: { zh: string; en: string } };
+      };
     };
+    const o = d.obligations;
     h.print(answer, () =>
-      d.effect === "allow"
-        ? `ALLOWED${answer.executable ? "" : " by policy, but not executable yet"}\nobligations: ${JSON.stringify(d.obligations)}`
+      d.effect === "allow" && o
+        ? [
+            `ALLOWED${answer.executable ? "" : " by policy, but not executable yet"}`,
+            `  minimum group size k: ${o.minGroupSize}`,
+            `  ε: ${o.epsilonMicro / 1_000_000} (${o.dpMechanism === "none" ? "no noise" : o.dpMechanism})`,
+            `  price: ${(o.priceFen / 100).toFixed(2)} yuan a query, shared with ${o.ownerIds.join(", ")}`,
+            `  result: level ${o.resultClassification.level} (${o.resultClassification.category}); ${o.resultClassification.handling.zh} ${o.resultClassification.handling.en}`,
+          ].join("\n")
         : `DENIED by the ${d.tier} tier (${d.rule})\n${d.reason?.zh}\n${d.reason?.en}`,
     );
     return d.effect === "allow" ? EXIT.ok : EXIT.refused;
