@@ -1,3 +1,4 @@
+import type { ScenarioProposal } from "./proposals.js";
 import type { ComputeMode, DatasetView, QueryShape } from "./types.js";
 
 /** An owner's standing rule: approve matching scenarios without a clerk, logged like a manual approval. */
@@ -14,14 +15,8 @@ export interface AutoApprovalRule {
   active: boolean;
 }
 
-export interface ScenarioForApproval {
-  operatorId: string;
-  fields: string[];
-  computeModes: ComputeMode[];
-  queryShapes: QueryShape[];
-  minGroupSize: number;
-  epsilonPerQueryMicro: number;
-}
+/** The parts of a proposal an auto-approval rule judges. */
+export type ScenarioForApproval = Omit<ScenarioProposal, "validFrom" | "validUntil">;
 
 /** Why the rule does not approve the scenario, or null when it does. Only the owner's own fields count. */
 export function autoApprovalMismatch(
