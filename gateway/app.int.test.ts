@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { anchorParticipantEvents } from "../ledger/index.js";
 import { signRequest } from "../lib/http-signature.js";
 import { createKeyFile, type KeyFile } from "../lib/key-file.js";
-import { computeNodes, grants, participants } from "../store/index.js";
+import type { SluiceApiError } from "../sdk/index.js";
+import { authorisationEvents, computeNodes, grants, participants } from "../store/index.js";
 import { testDatabases } from "../test/support/databases.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../test/support/gateway.js";
 import { createApp } from "./app.js";
@@ -20,6 +22,14 @@ interface SendOptions {
   signedPath?: string;
   signedBody?: string;
 }
+
+const refused = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error("expected a refusal");
+    },
+    (error: unknown) => error as SluiceApiError,
+  );
 
 describe.each(testDatabases())("the gateway on $name", ({ open }) => {
   let gw: TestGateway;
@@ -236,6 +246,36 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
     it("refuses an unsigned HEAD, which Hono would answer with the GET handler", async () => {
       const response = await gw.app.request("/participants", { method: "HEAD" });
       expect(response.status).toBe(401);
+    });
+
+    it("anchors every admission, key rotation and revocation on chain, and shows one altered afterwards", async () => {
+      const subject = createKeyFile("anchored_regulator");
+      await gw
+        .client()
+        .admitParticipant({ id: subject.id, name: "Anchored", role: "regulator", publicKey: subject.publicKey });
+      const next = createKeyFile(subject.id);
+      await gw.client(subject).request("POST", `/participants/${subject.id}/keys`, { publicKey: next.publicKey });
+      await gw.client().request("POST", `/participants/${subject.id}/revoke`, { reason: "left the programme" });
+      const registry = gw.deps.participantRegistry!;
+      expect(await anchorParticipantEvents(gw.database.db, registry)).toBeGreaterThanOrEqual(3);
+      expect(await anchorParticipantEvents(gw.database.db, registry)).toBe(0);
+
+      type Listed = { events: { id: string; action: string; anchor: { anchored: boolean; verified: boolean } }[] };
+      const listed = await gw.client().request<Listed>("GET", `/participants/${subject.id}/events`);
+      expect(listed.events.map((e) => [e.action, e.anchor.anchored, e.anchor.verified])).toEqual([
+        ["admitted", true, true],
+        ["key-rotated", true, true],
+        ["revoked", true, true],
+      ]);
+      await gw.database.db
+        .update(authorisationEvents)
+        .set({ reason: "nothing to see" })
+        .where(eq(authorisationEvents.id, listed.events[2]!.id));
+      const after = await gw.client().request<Listed>("GET", `/participants/${subject.id}/events`);
+      expect(after.events.map((e) => e.anchor.verified)).toEqual([true, true, false]);
+      expect((await refused(gw.client(operator).request("GET", `/participants/${subject.id}/events`))).status).toBe(
+        403,
+      );
     });
 
     it("refuses a revoked participant at once", async () => {

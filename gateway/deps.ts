@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import type { LedgerClient } from "../ledger/index.js";
+import type { LedgerClient, ParticipantRegistryClient } from "../ledger/index.js";
 import type { Logger } from "../lib/logger.js";
 import type { Db, Participant } from "../store/index.js";
 
@@ -37,6 +37,8 @@ export interface GatewayDeps {
   db: Db;
   pingDatabase: () => Promise<void>;
   ledger: LedgerClient;
+  /** Where admissions, key rotations and revocations are anchored; without it they are only stored. */
+  participantRegistry?: ParticipantRegistryClient;
   gatewayKeys: GatewayKeys;
   limits?: Partial<GatewayLimits>;
   fetch?: typeof fetch;

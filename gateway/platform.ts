@@ -7,8 +7,10 @@ import {
   createAnchorWorker,
   createChainProvider,
   createLedgerClient,
+  createParticipantRegistryClient,
   EMBEDDED_CHAIN_PRIVATE_KEY,
   type EmbeddedChain,
+  ensureParticipantRegistry,
   ensureUsageLedger,
   startEmbeddedChain,
 } from "../ledger/index.js";
@@ -75,6 +77,11 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     }
     const usageLedgerAddress = await ensureUsageLedger(database.db, provider, chainKey);
     const ledger = createLedgerClient({ provider, privateKey: chainKey, usageLedgerAddress });
+    const participantRegistry = createParticipantRegistryClient({
+      provider,
+      privateKey: chainKey,
+      address: await ensureParticipantRegistry(database.db, provider, chainKey),
+    });
 
     const authority = loadOrCreateKeyFile(keysDir, "authority");
     const [existing] = await database.db.select().from(participants).where(eq(participants.role, "authority"));
@@ -93,6 +100,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       db: database.db,
       pingDatabase: database.ping,
       ledger,
+      participantRegistry,
       gatewayKeys,
       limits: config.limits,
       logger,
@@ -111,6 +119,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     const worker = createAnchorWorker({
       db: database.db,
       ledger,
+      participantRegistry,
       intervalMs: config.anchorIntervalMs,
       maxBatchSize: config.anchorMaxBatch,
       onError: (error) => logger.warn({ err: error }, "anchoring failed; will retry"),

@@ -4,6 +4,7 @@ import { type AnchorBatch, anchorBatches, type Db, usageRecords } from "../store
 import type { LedgerClient } from "./client.js";
 import { LedgerError } from "./errors.js";
 import { buildRecordTree } from "./merkle.js";
+import { anchorParticipantEvents, type ParticipantRegistryClient } from "./participant-registry.js";
 
 export interface AnchorOptions {
   db: Db;
@@ -97,12 +98,18 @@ export async function anchorPending(options: AnchorOptions): Promise<{ batchId: 
 
 /** Runs anchorPending on an interval until stopped; failures wait for the next tick (the chain may be down). */
 export function createAnchorWorker(
-  options: AnchorOptions & { intervalMs?: number; onError?: (error: unknown) => void },
+  options: AnchorOptions & {
+    intervalMs?: number;
+    onError?: (error: unknown) => void;
+    /** Also anchor admissions, key rotations and revocations. */
+    participantRegistry?: ParticipantRegistryClient;
+  },
 ) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {
-    running = anchorPending(options)
+    const registry = options.participantRegistry;
+    running = Promise.all([anchorPending(options), registry ? anchorParticipantEvents(options.db, registry) : 0])
       .catch((error) => options.onError?.(error))
       .finally(() => {
         if (timer) timer = setTimeout(tick, options.intervalMs ?? 2_000);

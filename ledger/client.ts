@@ -33,9 +33,14 @@ export function toBytes32Id(id: string): string {
 }
 
 /** Deploys UsageLedger with the signer as admin and anchorer; returns its address and deployment tx. */
-export async function deployUsageLedger(provider: JsonRpcProvider, privateKey: string) {
+export function deployUsageLedger(provider: JsonRpcProvider, privateKey: string) {
+  return deployWithRole(provider, privateKey, "UsageLedger", "ANCHOR_ROLE");
+}
+
+/** Deploys a Sluice contract with the signer as admin, and grants the signer the contract's writer role. */
+export async function deployWithRole(provider: JsonRpcProvider, privateKey: string, name: string, role: string) {
   const signer = new NonceManager(new Wallet(privateKey, provider));
-  const artifact = loadArtifact("UsageLedger");
+  const artifact = loadArtifact(name);
   const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer);
   const admin = await signer.getAddress();
   const contract = await factory.deploy(admin);
@@ -43,7 +48,7 @@ export async function deployUsageLedger(provider: JsonRpcProvider, privateKey: s
   await contract.waitForDeployment();
   const address = await contract.getAddress();
   const ledger = new Contract(address, artifact.abi, signer);
-  const grant = await ledger.getFunction("grantRole")(await ledger.getFunction("ANCHOR_ROLE")(), admin);
+  const grant = await ledger.getFunction("grantRole")(await ledger.getFunction(role)(), admin);
   await grant.wait();
   return { address, txHash: deployment?.hash ?? "" };
 }

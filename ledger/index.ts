@@ -9,11 +9,18 @@
  */
 export { type AnchorOptions, anchorPending, createAnchorWorker } from "./anchor.js";
 export { createLedgerClient, deployUsageLedger, type LedgerClient, toBytes32Id } from "./client.js";
-export { ensureUsageLedger } from "./deployments.js";
+export { ensureParticipantRegistry, ensureUsageLedger } from "./deployments.js";
 export { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
 export { LedgerError } from "./errors.js";
 export { buildRecordTree, verifyRecordProof } from "./merkle.js";
 export { writeUsageRecord } from "./outbox.js";
+export {
+  anchorParticipantEvents,
+  createParticipantRegistryClient,
+  type ParticipantRegistryClient,
+  participantEventRecord,
+  verifyParticipantEvent,
+} from "./participant-registry.js";
 export { type InclusionProof, proveRecord } from "./proof.js";
 export { CHAIN_PROVIDER_OPTIONS, createChainProvider } from "./provider.js";
 export {

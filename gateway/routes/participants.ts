@@ -1,9 +1,10 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { verifyParticipantEvent } from "../../ledger/index.js";
 import { NotFoundError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jsonBody } from "../../lib/validate.js";
-import { participantKeys, participants } from "../../store/index.js";
+import { authorisationEvents, participantKeys, participants } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
 import { requireRole } from "../middleware/authenticate.js";
 import { admitParticipantSchema, rotateKeySchema, statusChangeSchema } from "../schemas.js";
@@ -60,6 +61,25 @@ export function createParticipantRoutes(deps: GatewayDeps) {
         .where(eq(participants.id, c.req.param("id")));
       if (!row) throw new NotFoundError("participant", c.req.param("id"));
       return c.json(participantView(row));
+    })
+    .get("/participants/:id/events", async (c) => {
+      requireRole(c, "authority", "regulator");
+      const events = await deps.db
+        .select()
+        .from(authorisationEvents)
+        .where(
+          and(eq(authorisationEvents.subjectType, "participant"), eq(authorisationEvents.subjectId, c.req.param("id"))),
+        )
+        .orderBy(asc(authorisationEvents.at));
+      if (events.length === 0) throw new NotFoundError("participant", c.req.param("id"));
+      const registry = deps.participantRegistry;
+      const checked = await Promise.all(
+        events.map(async (event) => ({
+          ...event,
+          anchor: registry ? await verifyParticipantEvent(registry, event) : null,
+        })),
+      );
+      return c.json({ events: checked, registry: registry?.address ?? null });
     })
     .get("/participants/:id/keys", async (c) => {
       const keys = await deps.db

@@ -6,7 +6,8 @@ CREATE TABLE "authorisation_events" (
 	"action" text NOT NULL,
 	"reason" text,
 	"details" jsonb,
-	"at" timestamp with time zone DEFAULT now() NOT NULL
+	"at" timestamp with time zone DEFAULT now() NOT NULL,
+	"anchor_tx_hash" text
 );
 --> statement-breakpoint
 CREATE TABLE "auto_approval_rules" (

@@ -115,6 +115,8 @@ export const authorisationEvents = pgTable(
     reason: text("reason"),
     details: jsonb("details").$type<Record<string, unknown>>(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    /** For participant events: the transaction that anchored the event in ParticipantRegistry. */
+    anchorTxHash: text("anchor_tx_hash"),
   },
   (t) => [index("authorisation_events_subject_idx").on(t.subjectType, t.subjectId)],
 );

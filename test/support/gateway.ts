@@ -8,8 +8,10 @@ import { loadOrCreateGatewayKeys } from "../../gateway/keys.js";
 import { insertParticipant } from "../../gateway/services/participants.js";
 import {
   createLedgerClient,
+  createParticipantRegistryClient,
   EMBEDDED_CHAIN_PRIVATE_KEY,
   type EmbeddedChain,
+  ensureParticipantRegistry,
   ensureUsageLedger,
   type LedgerClient,
   startEmbeddedChain,
@@ -46,6 +48,11 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
       usageLedgerAddress: address,
     });
+    const participantRegistry = createParticipantRegistryClient({
+      provider: chain.provider,
+      privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
+      address: await ensureParticipantRegistry(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY),
+    });
     const authority = createKeyFile("authority");
     await database.db.transaction((tx) =>
       insertParticipant(tx, { id: authority.id, name: "Authority", role: "authority", publicKey: authority.publicKey }),
@@ -54,6 +61,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       db: database.db,
       pingDatabase: database.ping,
       ledger,
+      participantRegistry,
       gatewayKeys: loadOrCreateGatewayKeys(path.join(dataDir, "keys")),
       logger: createLogger({ service: "gateway", level: "silent" }),
       ...overrides,
