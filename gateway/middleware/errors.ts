@@ -20,11 +20,23 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
+// Route patterns are compiled once per app, not on every request (the check runs before authentication).
+const compiledRoutes = new WeakMap<
+  Hono<GatewayEnv>,
+  { count: number; routes: { method: string; pattern: RegExp }[] }
+>();
+
 /** The methods the app serves at a path (empty when the path is unknown). */
 export function allowedMethods(app: Hono<GatewayEnv>, path: string): string[] {
-  return [
-    ...new Set(app.routes.filter((r) => r.method !== "ALL" && routePattern(r.path).test(path)).map((r) => r.method)),
-  ];
+  let compiled = compiledRoutes.get(app);
+  if (!compiled || compiled.count !== app.routes.length) {
+    const routes = app.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => ({ method: r.method, pattern: routePattern(r.path) }));
+    compiled = { count: app.routes.length, routes };
+    compiledRoutes.set(app, compiled);
+  }
+  return [...new Set(compiled.routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
 }
 
 /** 404 for unknown paths, 405 with Allow for known paths asked with another method, both problem+json. */

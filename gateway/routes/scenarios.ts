@@ -27,12 +27,19 @@ export function createScenarioRoutes(deps: GatewayDeps) {
     })
     .get("/scenarios", async (c) => {
       const caller = c.get("participant");
-      let rows = await deps.db.select().from(scenarios);
-      if (caller.role === "operator") rows = rows.filter((s) => s.operatorId === caller.id);
-      if (caller.role === "owner") {
-        const mine = await deps.db.select().from(scenarioApprovals).where(eq(scenarioApprovals.ownerId, caller.id));
-        rows = rows.filter((s) => mine.some((a) => a.scenarioId === s.id));
-      }
+      // Operators see their own scenarios, owners those using their data, the others all of them.
+      const rows =
+        caller.role === "operator"
+          ? await deps.db.select().from(scenarios).where(eq(scenarios.operatorId, caller.id))
+          : caller.role === "owner"
+            ? (
+                await deps.db
+                  .select({ scenario: scenarios })
+                  .from(scenarios)
+                  .innerJoin(scenarioApprovals, eq(scenarioApprovals.scenarioId, scenarios.id))
+                  .where(eq(scenarioApprovals.ownerId, caller.id))
+              ).map((r) => r.scenario)
+            : await deps.db.select().from(scenarios);
       const approvals = rows.length
         ? await deps.db
             .select()
