@@ -4,14 +4,11 @@ import { type ServerType, serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import type { JsonRpcProvider } from "ethers";
 import {
+  connectContracts,
   createAnchorWorker,
   createChainProvider,
-  createLedgerClient,
-  createParticipantRegistryClient,
   EMBEDDED_CHAIN_PRIVATE_KEY,
   type EmbeddedChain,
-  ensureParticipantRegistry,
-  ensureUsageLedger,
   startEmbeddedChain,
 } from "../ledger/index.js";
 import { createLogger, type Logger } from "../lib/logger.js";
@@ -75,13 +72,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       provider = chain.provider;
       chainKey = config.chainPrivateKey ?? EMBEDDED_CHAIN_PRIVATE_KEY;
     }
-    const usageLedgerAddress = await ensureUsageLedger(database.db, provider, chainKey);
-    const ledger = createLedgerClient({ provider, privateKey: chainKey, usageLedgerAddress });
-    const participantRegistry = createParticipantRegistryClient({
-      provider,
-      privateKey: chainKey,
-      address: await ensureParticipantRegistry(database.db, provider, chainKey),
-    });
+    const { ledger, participantRegistry } = await connectContracts(database.db, provider, chainKey);
 
     const authority = loadOrCreateKeyFile(keysDir, "authority");
     const [existing] = await database.db.select().from(participants).where(eq(participants.role, "authority"));
@@ -141,7 +132,8 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
         url: `http://${config.host}:${port}`,
         database: database.driver,
         chain: config.chainRpcUrl ?? "embedded hardhat",
-        usageLedger: usageLedgerAddress,
+        usageLedger: ledger.address,
+        participantRegistry: participantRegistry.address,
         nodes: nodes.map((n) => ({ id: n.nodeId, url: n.url })),
       },
       "sluice is running",

@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import type { JsonRpcProvider } from "ethers";
 import { contractDeployments, type Db } from "../store/index.js";
-import { deployWithRole } from "./client.js";
+import { createLedgerClient, deployWithRole } from "./client.js";
 import { LedgerError } from "./errors.js";
+import { createParticipantRegistryClient } from "./participant-registry.js";
 
 /**
  * Returns a contract's address on this chain, deploying it on first use. A recorded address with no
@@ -40,4 +41,14 @@ export function ensureUsageLedger(db: Db, provider: JsonRpcProvider, privateKey:
 
 export function ensureParticipantRegistry(db: Db, provider: JsonRpcProvider, privateKey: string): Promise<string> {
   return ensureContract(db, provider, privateKey, "ParticipantRegistry", "REGISTRAR_ROLE");
+}
+
+/** The contracts Sluice writes to on a chain, deployed on first use: the usage ledger and the participant registry. */
+export async function connectContracts(db: Db, provider: JsonRpcProvider, privateKey: string) {
+  const usageLedgerAddress = await ensureUsageLedger(db, provider, privateKey);
+  const registryAddress = await ensureParticipantRegistry(db, provider, privateKey);
+  return {
+    ledger: createLedgerClient({ provider, privateKey, usageLedgerAddress }),
+    participantRegistry: createParticipantRegistryClient({ provider, privateKey, address: registryAddress }),
+  };
 }

@@ -9,7 +9,7 @@
  */
 export { type AnchorOptions, anchorPending, createAnchorWorker } from "./anchor.js";
 export { createLedgerClient, deployUsageLedger, type LedgerClient, toBytes32Id } from "./client.js";
-export { ensureParticipantRegistry, ensureUsageLedger } from "./deployments.js";
+export { connectContracts, ensureParticipantRegistry, ensureUsageLedger } from "./deployments.js";
 export { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
 export { LedgerError } from "./errors.js";
 export { buildRecordTree, verifyRecordProof } from "./merkle.js";

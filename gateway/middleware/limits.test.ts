@@ -23,7 +23,9 @@ describe("per-participant rate limit", () => {
 
   it("is off when the limit is 0", () => {
     const limiter = createRateLimiter({ perMinute: 0, now: () => 0 });
-    for (let i = 0; i < 1_000; i++) limiter.take("bank");
+    expect(() => {
+      for (let i = 0; i < 1_000; i++) limiter.take("bank");
+    }).not.toThrow();
   });
 });
 

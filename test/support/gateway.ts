@@ -7,12 +7,9 @@ import type { GatewayDeps } from "../../gateway/deps.js";
 import { loadOrCreateGatewayKeys } from "../../gateway/keys.js";
 import { insertParticipant } from "../../gateway/services/participants.js";
 import {
-  createLedgerClient,
-  createParticipantRegistryClient,
+  connectContracts,
   EMBEDDED_CHAIN_PRIVATE_KEY,
   type EmbeddedChain,
-  ensureParticipantRegistry,
-  ensureUsageLedger,
   type LedgerClient,
   startEmbeddedChain,
 } from "../../ledger/index.js";
@@ -42,17 +39,11 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
   let server: ServerType | undefined;
   try {
     chain = await startEmbeddedChain({ dataDir: path.join(dataDir, "chain") });
-    const address = await ensureUsageLedger(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY);
-    const ledger = createLedgerClient({
-      provider: chain.provider,
-      privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
-      usageLedgerAddress: address,
-    });
-    const participantRegistry = createParticipantRegistryClient({
-      provider: chain.provider,
-      privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
-      address: await ensureParticipantRegistry(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY),
-    });
+    const { ledger, participantRegistry } = await connectContracts(
+      database.db,
+      chain.provider,
+      EMBEDDED_CHAIN_PRIVATE_KEY,
+    );
     const authority = createKeyFile("authority");
     await database.db.transaction((tx) =>
       insertParticipant(tx, { id: authority.id, name: "Authority", role: "authority", publicKey: authority.publicKey }),
