@@ -5,18 +5,19 @@ import { createLogger } from "../lib/logger.js";
 import { problem } from "../lib/problem.js";
 import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
 import { authenticate } from "./middleware/authenticate.js";
-import { allowedMethods, installFallbacks } from "./middleware/errors.js";
+import { installFallbacks } from "./middleware/errors.js";
 import { createRateLimiter } from "./middleware/limits.js";
+import { assertEveryRouteDocumented } from "./openapi/document.js";
+import { routeAt } from "./route-table.js";
 import { createAutoApprovalRoutes } from "./routes/auto-approval.js";
 import { createCatalogueRoutes } from "./routes/catalogue.js";
+import { createDocsRoutes } from "./routes/docs.js";
 import { createGrantRoutes } from "./routes/grants.js";
 import { createHealthRoutes } from "./routes/health.js";
 import { createJobRoutes } from "./routes/jobs.js";
 import { createLedgerRoutes } from "./routes/ledger.js";
 import { createParticipantRoutes } from "./routes/participants.js";
 import { createScenarioRoutes } from "./routes/scenarios.js";
-
-const PUBLIC_PATHS = new Set(["/health"]);
 
 /**
  * The Sluice HTTP API. Pure composition: every dependency is passed in, nothing is opened here.
@@ -58,10 +59,11 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     perMinute: limits.rateLimitPerMinute,
     now: () => (deps.now?.() ?? new Date()).getTime(),
   });
-  // Unknown routes and methods get their 404/405 without a signature; everything else is verified.
+  // Unknown routes and methods get their 404/405 without a signature, public routes (their doc says
+  // so) need none; everything else is verified.
   app.use("*", async (c, next) => {
-    const method = c.req.method === "HEAD" ? "GET" : c.req.method; // Hono answers HEAD with the GET handler
-    if (PUBLIC_PATHS.has(c.req.path) || !allowedMethods(app, c.req.path).includes(method)) return next();
+    const route = routeAt(app, c.req.method, c.req.path);
+    if (!route || route.doc?.public) return next();
     return verify(c, async () => {
       rateLimiter.take(c.get("participant").id);
       await next();
@@ -69,6 +71,10 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   });
 
   app.route("/", createHealthRoutes(deps, limits));
+  app.route(
+    "/",
+    createDocsRoutes(() => app),
+  );
   app.route("/", createParticipantRoutes(deps));
   app.route("/", createCatalogueRoutes(deps));
   app.route("/", createGrantRoutes(deps));
@@ -77,5 +83,6 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", createJobRoutes({ ...deps, logger }, limits));
   app.route("/", createLedgerRoutes(deps));
   installFallbacks(app, logger);
+  assertEveryRouteDocumented(app);
   return app;
 }

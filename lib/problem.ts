@@ -58,8 +58,21 @@ const TITLES: Record<number, string> = {
   504: "Gateway timeout",
 };
 
+/** The HTTP status a problem code is answered with (422 for a refusal with no status of its own). */
+export function statusOfCode(code: string): ContentfulStatusCode {
+  return STATUS_BY_CODE[code] ?? 422;
+}
+
 export function statusOf(error: SluiceError): ContentfulStatusCode {
-  return STATUS_BY_CODE[error.code] ?? 422;
+  return statusOfCode(error.code);
+}
+
+export function titleOf(status: number): string {
+  return TITLES[status] ?? "Error";
+}
+
+export function problemTypeOf(code: string): string {
+  return `${PROBLEM_BASE}${code.replaceAll("_", "-")}`;
 }
 
 /** Answers with `application/problem+json`. */
@@ -71,8 +84,8 @@ export function problem(
   extra: Record<string, unknown> = {},
 ) {
   const body: ProblemDetails = {
-    type: `${PROBLEM_BASE}${code.replaceAll("_", "-")}`,
-    title: TITLES[status] ?? "Error",
+    type: problemTypeOf(code),
+    title: titleOf(status),
     status,
     detail,
     instance: c.req.path,

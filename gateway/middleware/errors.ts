@@ -3,14 +3,7 @@ import { ConflictError, SluiceError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 import { problem, problemFromError, statusOf } from "../../lib/problem.js";
 import type { GatewayEnv } from "../deps.js";
-
-function routePattern(path: string): RegExp {
-  const escaped = path
-    .split("/")
-    .map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-    .join("/");
-  return new RegExp(`^${escaped}/?$`);
-}
+import { allowedMethods } from "../route-table.js";
 
 // PostgreSQL's unique_violation, as raised by either driver (drizzle wraps it in `cause`).
 function isUniqueViolation(error: unknown): boolean {
@@ -18,25 +11,6 @@ function isUniqueViolation(error: unknown): boolean {
     if ((e as { code?: unknown }).code === "23505") return true;
   }
   return false;
-}
-
-// Route patterns are compiled once per app, not on every request (the check runs before authentication).
-const compiledRoutes = new WeakMap<
-  Hono<GatewayEnv>,
-  { count: number; routes: { method: string; pattern: RegExp }[] }
->();
-
-/** The methods the app serves at a path (empty when the path is unknown). */
-export function allowedMethods(app: Hono<GatewayEnv>, path: string): string[] {
-  let compiled = compiledRoutes.get(app);
-  if (!compiled || compiled.count !== app.routes.length) {
-    const routes = app.routes
-      .filter((r) => r.method !== "ALL")
-      .map((r) => ({ method: r.method, pattern: routePattern(r.path) }));
-    compiled = { count: app.routes.length, routes };
-    compiledRoutes.set(app, compiled);
-  }
-  return [...new Set(compiled.routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
 }
 
 /** 404 for unknown paths, 405 with Allow for known paths asked with another method, both problem+json. */

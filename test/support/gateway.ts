@@ -17,6 +17,7 @@ import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { createLogger } from "../../lib/logger.js";
 import { createClient } from "../../sdk/index.js";
 import type { Database } from "../../store/index.js";
+import { assertDocumented } from "./conformance.js";
 
 export interface TestGateway {
   app: ReturnType<typeof createApp>;
@@ -58,7 +59,12 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       ...overrides,
     };
     const app = createApp(deps);
-    const inProcess: typeof fetch = async (input, init) => app.request(new Request(input, init));
+    const inProcess: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      const response = await app.request(request.clone());
+      await assertDocumented(app, request, response);
+      return response;
+    };
     const stopChain = chain;
     return {
       app,

@@ -1,0 +1,358 @@
+import { z } from "zod";
+import { COMPUTE_MODES, GRANT_STATUSES, JOB_STATUSES, QUERY_SHAPES, SCENARIO_STATUSES } from "../../lib/vocabulary.js";
+import { PARTICIPANT_ROLES } from "../../store/index.js";
+
+// What the gateway answers, as zod schemas: the OpenAPI document is generated from them and the
+// test harness checks every 2xx answer of the test suite against them, so they cannot drift.
+
+const instant = z.iso.datetime({ offset: true });
+const id = z.string();
+const computeMode = z.enum(COMPUTE_MODES);
+const queryShape = z.enum(QUERY_SHAPES);
+const bilingual = z.strictObject({ en: z.string(), zh: z.string() }).meta({ id: "Bilingual" });
+const json = z.record(z.string(), z.unknown());
+
+export const participantResponseSchema = z
+  .strictObject({
+    id,
+    name: z.string(),
+    role: z.enum(PARTICIPANT_ROLES),
+    sector: z.string().nullable(),
+    publicKey: z.string().describe("Ed25519 public key, 32 bytes base64url"),
+    status: z.enum(["active", "revoked"]),
+    createdAt: instant,
+  })
+  .meta({ id: "Participant" });
+
+export const participantKeyResponseSchema = z
+  .strictObject({
+    publicKey: z.string(),
+    participantId: id,
+    status: z.enum(["active", "rotated", "revoked"]),
+    createdAt: instant,
+    retiredAt: instant.nullable(),
+  })
+  .meta({ id: "ParticipantKey" });
+
+export const authorisationEventResponseSchema = z
+  .strictObject({
+    id,
+    subjectType: z.enum(["grant", "scenario", "dataset", "auto_approval_rule", "participant"]),
+    subjectId: id,
+    actorId: id,
+    action: z.string(),
+    reason: z.string().nullable(),
+    details: json.nullable(),
+    at: instant,
+    anchorTxHash: z.string().nullable(),
+  })
+  .meta({ id: "AuthorisationEvent" });
+
+export const anchoredEventResponseSchema = authorisationEventResponseSchema
+  .extend({
+    anchor: z
+      .strictObject({
+        anchored: z.boolean(),
+        recordHash: z.string(),
+        onChain: z.string().nullable(),
+        verified: z.boolean(),
+      })
+      .nullable()
+      .describe("the ParticipantRegistry entry this event was anchored as, checked against the chain"),
+  })
+  .meta({ id: "AnchoredEvent" });
+
+export const computeNodeResponseSchema = z
+  .strictObject({ id, ownerId: id, url: z.string(), publicKey: z.string(), createdAt: instant })
+  .meta({ id: "ComputeNode" });
+
+const datasetField = z.strictObject({
+  name: z.string(),
+  type: z.enum(["string", "integer", "decimal", "date", "boolean"]),
+  level: z.number().int().min(1).max(4),
+});
+
+export const datasetResponseSchema = z
+  .strictObject({
+    id,
+    ownerId: id,
+    nodeId: id,
+    name: z.string(),
+    sector: z.string(),
+    category: z.string(),
+    region: z.string(),
+    keyField: z.string(),
+    fields: z.array(datasetField),
+    version: z.number().int(),
+    contentHash: z.string(),
+    createdAt: instant,
+    updatedAt: instant,
+  })
+  .meta({ id: "Dataset" });
+
+export const datasetVersionResponseSchema = z
+  .strictObject({
+    datasetId: id,
+    version: z.number().int(),
+    content: json,
+    contentHash: z.string(),
+    createdAt: instant,
+  })
+  .meta({ id: "DatasetVersion" });
+
+export const grantResponseSchema = z
+  .strictObject({
+    id,
+    tier: z.enum(["comprehensive", "sector"]),
+    grantorId: id,
+    operatorId: id,
+    regions: z.array(z.string()),
+    sectors: z.array(z.string()),
+    datasetIds: z.array(id).nullable(),
+    categories: z.array(z.string()).nullable(),
+    computeModes: z.array(computeMode),
+    maxLevel: z.number().int(),
+    validFrom: instant,
+    validUntil: instant,
+    status: z.enum(GRANT_STATUSES),
+    createdAt: instant,
+  })
+  .meta({ id: "Grant" });
+
+const scenarioApproval = z
+  .strictObject({
+    scenarioId: id,
+    ownerId: id,
+    decision: z.enum(["pending", "approved", "rejected"]),
+    reason: z.string().nullable(),
+    decidedBy: z.string().nullable().describe("the owner, or auto-rule:<id> for an automatic approval"),
+    signature: z.string().nullable().describe("the owner's Ed25519 signature over the scenario's terms"),
+    decidedAt: instant.nullable(),
+  })
+  .meta({ id: "ScenarioApproval" });
+
+const scenarioStatus = z.enum(SCENARIO_STATUSES);
+
+export const scenarioResponseSchema = z
+  .strictObject({
+    id,
+    operatorId: id,
+    purpose: z.string(),
+    datasetIds: z.array(id),
+    datasetVersions: z.record(z.string(), z.number().int()),
+    fields: z.array(z.string()),
+    computeModes: z.array(computeMode),
+    queryShapes: z.array(queryShape),
+    minGroupSize: z.number().int(),
+    epsilonPerQueryMicro: z.number().int(),
+    epsilonBudgetMicro: z.number().int(),
+    epsilonSpentMicro: z.number().int(),
+    queryQuota: z.number().int(),
+    queriesUsed: z.number().int(),
+    pricePerQueryFen: z.number().int(),
+    platformShareBasisPoints: z.number().int(),
+    ownerShareBasisPoints: z.record(z.string(), z.number().int()).nullable(),
+    requiresResultReview: z.boolean(),
+    validFrom: instant,
+    validUntil: instant,
+    status: scenarioStatus.describe("the status now, with the validity window applied"),
+    storedStatus: scenarioStatus,
+    createdAt: instant,
+    epsilonPerQuery: z.number(),
+    epsilonBudget: z.number(),
+    epsilonSpent: z.number(),
+    approvals: z.array(scenarioApproval),
+  })
+  .meta({ id: "Scenario" });
+
+export const autoApprovalRuleResponseSchema = z
+  .strictObject({
+    id,
+    ownerId: id,
+    operatorIds: z.array(id).nullable(),
+    maxLevel: z.number().int(),
+    computeModes: z.array(computeMode),
+    queryShapes: z.array(queryShape),
+    minGroupSize: z.number().int(),
+    maxEpsilonPerQueryMicro: z.number().int(),
+    signature: z.string(),
+    active: z.boolean(),
+    createdAt: instant,
+  })
+  .meta({ id: "AutoApprovalRule" });
+
+const obligations = z.strictObject({
+  minGroupSize: z.number().int(),
+  epsilonMicro: z.number().int(),
+  dpMechanism: z.enum(["none", "discrete-laplace"]),
+  priceFen: z.number().int(),
+  ownerIds: z.array(id),
+  datasetIds: z.array(id),
+  requiresResultReview: z.boolean(),
+  resultClassification: z.strictObject({ level: z.number().int(), category: z.string(), handling: bilingual }),
+});
+
+export const decisionResponseSchema = z
+  .discriminatedUnion("effect", [
+    z.strictObject({
+      effect: z.literal("allow"),
+      obligations,
+      policyVersions: z.record(z.string(), z.string()),
+    }),
+    z.strictObject({
+      effect: z.literal("deny"),
+      tier: z.enum(["participant", "comprehensive", "sector", "scenario", "classification"]),
+      rule: z.string(),
+      reason: bilingual,
+      policyVersions: z.record(z.string(), z.string()),
+    }),
+  ])
+  .meta({ id: "Decision" });
+
+export const explainResponseSchema = z.strictObject({
+  allowed: z.boolean(),
+  executable: z.boolean(),
+  notExecutableBecause: z.string().optional(),
+  decision: decisionResponseSchema,
+  decisionHash: z.string(),
+});
+
+export const jobOutcomeResponseSchema = z
+  .discriminatedUnion("status", [
+    z.strictObject({
+      jobId: id,
+      status: z.literal("succeeded"),
+      result: json,
+      usageRecordId: id,
+      decisionHash: z.string(),
+    }),
+    z.strictObject({
+      jobId: id,
+      status: z.literal("awaiting_review"),
+      decisionHash: z.string(),
+      reviewers: z.array(id),
+    }),
+  ])
+  .meta({ id: "JobOutcome" });
+
+export const jobReviewOutcomeResponseSchema = z.strictObject({
+  jobId: id,
+  status: z.enum(["succeeded", "awaiting_review", "withheld"]),
+  usageRecordId: id.optional(),
+});
+
+const jobReview = z.strictObject({
+  jobId: id,
+  ownerId: id,
+  decision: z.enum(["pending", "released", "withheld"]),
+  reason: z.string().nullable(),
+  decidedAt: instant.nullable(),
+});
+
+export const jobResponseSchema = z
+  .strictObject({
+    id,
+    scenarioId: id,
+    operatorId: id,
+    query: z.strictObject({
+      computeMode,
+      queryShape,
+      fields: z.array(z.string()),
+      epsilon: z.number(),
+    }),
+    status: z.enum(JOB_STATUSES),
+    result: json.nullable().describe("null for an operator until the result is released"),
+    error: z.string().nullable(),
+    decisionHash: z.string(),
+    epsilonMicro: z.number().int(),
+    requestId: z.string().nullable(),
+    createdAt: instant,
+    finishedAt: instant.nullable(),
+    reviews: z.array(jobReview),
+    usageRecordId: id.nullable(),
+  })
+  .meta({ id: "Job" });
+
+export const usageRecordResponseSchema = z
+  .strictObject({
+    id,
+    jobId: id,
+    record: json.describe("the canonical (RFC 8785) usage record the gateway signed"),
+    recordHash: z.string(),
+    gatewaySignature: z.string(),
+    feeFen: z.number().int(),
+    batchId: id.nullable(),
+    leafIndex: z.number().int().nullable(),
+    createdAt: instant,
+  })
+  .meta({ id: "UsageRecord" });
+
+export const inclusionProofResponseSchema = z
+  .strictObject({
+    recordId: id,
+    record: json,
+    recordHash: z.string(),
+    gatewaySignature: z.string(),
+    status: z.enum(["pending", "anchored"]),
+    anchor: z
+      .strictObject({
+        batchId: id,
+        leafEncoding: z.array(z.string()),
+        leaf: z.array(z.string()),
+        leafIndex: z.number().int(),
+        proof: z.array(z.string()),
+        root: z.string(),
+        txHash: z.string().nullable(),
+        blockNumber: z.number().int().nullable(),
+        contract: z.string(),
+      })
+      .optional()
+      .describe("present once the record's batch is anchored; the proof is @openzeppelin/merkle-tree's"),
+    checks: z.strictObject({
+      recordHashMatches: z.boolean(),
+      gatewaySignatureValid: z.boolean(),
+      proofValid: z.boolean().nullable(),
+      rootOnChain: z.boolean().nullable(),
+    }),
+    verified: z.boolean(),
+  })
+  .meta({ id: "InclusionProof" });
+
+export const storedDecisionResponseSchema = z
+  .strictObject({ hash: z.string(), request: json, state: json, decision: decisionResponseSchema, createdAt: instant })
+  .meta({ id: "StoredDecision" });
+
+export const replayResponseSchema = z.strictObject({
+  recordId: id,
+  decisionHash: z.string(),
+  hashMatches: z.boolean(),
+  rulesPublished: z.boolean(),
+  decisionReproduced: z.boolean(),
+  replayed: decisionResponseSchema,
+  verified: z.boolean(),
+  request: json,
+  recorded: decisionResponseSchema,
+});
+
+const healthCheck = z.strictObject({ name: z.string(), ok: z.boolean(), detail: z.string() });
+export const healthResponseSchema = z
+  .strictObject({
+    status: z.enum(["ok", "unavailable"]),
+    down: z.array(z.string()),
+    database: healthCheck,
+    chain: healthCheck,
+    nodes: z.array(healthCheck),
+  })
+  .meta({ id: "Health" });
+
+export const problemResponseSchema = z
+  .looseObject({
+    type: z.url().describe("a URI naming the kind of problem, under https://sluice.dev/problems/"),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().describe("what was wrong, in words"),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: "Problem", description: "RFC 9457 problem details" });
