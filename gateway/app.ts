@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { createLogger } from "../lib/logger.js";
 import { problem } from "../lib/problem.js";
+import { createAuthState } from "./auth/auth-state.js";
 import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { installFallbacks } from "./middleware/errors.js";
@@ -33,6 +34,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
 
   app.use("*", requestId());
   app.use("*", async (c, next) => {
+    if (!logger.isLevelEnabled("info")) return next();
     const started = performance.now();
     await next();
     logger.info(
@@ -47,14 +49,15 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       "request",
     );
   });
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: limits.maxBodyBytes,
-      onError: (c) => problem(c, 413, "payload_too_large", `the body is larger than ${limits.maxBodyBytes} bytes`),
-    }),
-  );
-  const verify = authenticate(deps, limits);
+  const limitBody = bodyLimit({
+    maxSize: limits.maxBodyBytes,
+    onError: (c) => problem(c, 413, "payload_too_large", `the body is larger than ${limits.maxBodyBytes} bytes`),
+  });
+  // GET and HEAD bodies are never read (their signatures cover the empty body), so they need no limit.
+  app.use("*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
+  const auth =
+    deps.auth ?? createAuthState({ db: deps.db, logger, now: deps.now && (() => deps.now?.().getTime() ?? 0) });
+  const verify = authenticate(deps, limits, auth);
   const rateLimiter = createRateLimiter({
     perMinute: limits.rateLimitPerMinute,
     now: () => (deps.now?.() ?? new Date()).getTime(),
@@ -75,7 +78,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     "/",
     createDocsRoutes(() => app),
   );
-  app.route("/", createParticipantRoutes(deps));
+  app.route("/", createParticipantRoutes({ ...deps, auth }));
   app.route("/", createCatalogueRoutes(deps));
   app.route("/", createGrantRoutes(deps));
   app.route("/", createScenarioRoutes(deps));

@@ -2,6 +2,7 @@ import type { KeyObject } from "node:crypto";
 import type { LedgerClient, ParticipantRegistryClient } from "../ledger/index.js";
 import type { Logger } from "../lib/logger.js";
 import type { Db, Participant } from "../store/index.js";
+import type { AuthState } from "./auth/auth-state.js";
 
 export interface GatewayKeys {
   privateKey: KeyObject;
@@ -44,6 +45,8 @@ export interface GatewayDeps {
   fetch?: typeof fetch;
   now?: () => Date;
   logger?: Logger;
+  /** Cached participant keys and remembered nonces; createApp makes one (without cross-process invalidation) when absent. */
+  auth?: AuthState;
 }
 
 export interface GatewayEnv {

@@ -14,6 +14,7 @@ import {
 import { createLogger, type Logger } from "../lib/logger.js";
 import { createDb, type Database, participants } from "../store/index.js";
 import { createApp } from "./app.js";
+import { createAuthState } from "./auth/auth-state.js";
 import { seedDemo, startDemoNodes } from "./demo.js";
 import type { GatewayLimits } from "./deps.js";
 import { loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
@@ -87,6 +88,9 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       );
     }
 
+    const auth = createAuthState({ db: database.db, listen: database.listen, logger });
+    stops.push(() => auth.stop());
+    await auth.ready();
     const app = createApp({
       db: database.db,
       pingDatabase: database.ping,
@@ -95,6 +99,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       gatewayKeys,
       limits: config.limits,
       logger,
+      auth,
     });
 
     let nodes: NodeProcess[] = [];

@@ -21,11 +21,15 @@ function routePattern(path: string): RegExp {
   return new RegExp(`^${escaped}/?$`);
 }
 
-// Compiled once per app (and again only if routes are added), not on every request.
-const compiled = new WeakMap<Hono<GatewayEnv>, { count: number; routes: CompiledRoute[] }>();
+// Compiled once per app (and again only if routes are added), not on every request; lookups of
+// recent method and path pairs are remembered.
+const compiled = new WeakMap<
+  Hono<GatewayEnv>,
+  { count: number; routes: CompiledRoute[]; lookups: Map<string, RouteEntry | undefined> }
+>();
+const MAX_REMEMBERED_LOOKUPS = 10_000;
 
-/** Every route of the app (method-specific ones, not `use` middleware) with the doc its `describe` carries. */
-export function routeTable(app: Hono<GatewayEnv>): CompiledRoute[] {
+function compile(app: Hono<GatewayEnv>) {
   let table = compiled.get(app);
   if (!table || table.count !== app.routes.length) {
     const byKey = new Map<string, CompiledRoute>();
@@ -41,10 +45,15 @@ export function routeTable(app: Hono<GatewayEnv>): CompiledRoute[] {
       entry.doc ??= docOf(route.handler);
       byKey.set(key, entry);
     }
-    table = { count: app.routes.length, routes: [...byKey.values()] };
+    table = { count: app.routes.length, routes: [...byKey.values()], lookups: new Map() };
     compiled.set(app, table);
   }
-  return table.routes;
+  return table;
+}
+
+/** Every route of the app (method-specific ones, not `use` middleware) with the doc its `describe` carries. */
+export function routeTable(app: Hono<GatewayEnv>): CompiledRoute[] {
+  return compile(app).routes;
 }
 
 /** The methods the app serves at a path (empty when the path is unknown). */
@@ -61,6 +70,12 @@ export function allowedMethods(app: Hono<GatewayEnv>, path: string): string[] {
 /** The route a request reaches, if any. HEAD reaches the GET route, as in Hono. */
 export function routeAt(app: Hono<GatewayEnv>, method: string, path: string): RouteEntry | undefined {
   const wanted = method === "HEAD" ? "GET" : method;
-  const matches = routeTable(app).filter((r) => r.method === wanted && r.pattern.test(path));
-  return matches.find((r) => !r.path.includes(":")) ?? matches[0];
+  const { routes, lookups } = compile(app);
+  const key = `${wanted} ${path}`;
+  if (lookups.has(key)) return lookups.get(key);
+  const matches = routes.filter((r) => r.method === wanted && r.pattern.test(path));
+  const found = matches.find((r) => !r.path.includes(":")) ?? matches[0];
+  if (lookups.size >= MAX_REMEMBERED_LOOKUPS) lookups.clear();
+  lookups.set(key, found);
+  return found;
 }

@@ -60,6 +60,28 @@ export function signBytes(privateKey: KeyObject | string, message: Uint8Array | 
   return sign(null, typeof message === "string" ? Buffer.from(message) : message, key).toString("base64url");
 }
 
+/**
+ * Verifies on libuv's thread pool, leaving the event loop free for other requests meanwhile; any
+ * malformed key or signature is simply `false`.
+ */
+export function verifyBytesAsync(
+  publicKey: KeyObject | string,
+  message: Uint8Array | string,
+  signature: string,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      const key = typeof publicKey === "string" ? importPublicKey(publicKey) : publicKey;
+      const sig = Buffer.from(signature, "base64url");
+      if (sig.length !== 64) return resolve(false);
+      const data = typeof message === "string" ? Buffer.from(message) : message;
+      verify(null, data, key, sig, (error, valid) => resolve(!error && valid));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
 /** Verifies an Ed25519 signature; any malformed key or signature is simply `false`. */
 export function verifyBytes(publicKey: KeyObject | string, message: Uint8Array | string, signature: string): boolean {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { generateEd25519KeyPair } from "./ed25519.js";
 import { AuthenticationError } from "./errors.js";
-import { contentDigest, signatureBase, signRequest, verifyRequest } from "./http-signature.js";
+import { contentDigest, signatureBase, signRequest, verifyRequest, verifyRequestAsync } from "./http-signature.js";
 
 const keys = generateEd25519KeyPair();
 const url = "https://gateway.example/jobs?dry=1";
@@ -71,6 +71,29 @@ describe("RFC 9421 request signatures", () => {
     ["a clock far behind", { now: 1_700_000_000 - 301 }],
   ])("refuses %s", (_name, changes) => {
     expect(() => verify(signed(), changes)).toThrow(AuthenticationError);
+  });
+
+  it.each([
+    ["another method", { method: "PUT" }, "signature_invalid"],
+    ["another query", { url: "https://gateway.example/jobs?dry=0" }, "signature_invalid"],
+    ["another body", { body: new TextEncoder().encode('{"scenarioId":"sc_2"}') }, "digest_mismatch"],
+    ["another key", { publicKey: generateEd25519KeyPair().publicKey }, "signature_invalid"],
+    ["a clock far ahead", { now: 1_700_000_000 + 301 }, "signature_expired"],
+  ])("verifies on the thread pool with the same refusals: %s", async (_name, changes, code) => {
+    const input = {
+      method: "POST",
+      url,
+      headers: signed(),
+      body: new TextEncoder().encode(body),
+      publicKey: keys.publicKey,
+      now: 1_700_000_010,
+    };
+    await expect(verifyRequestAsync(input)).resolves.toEqual({
+      keyId: "bank_1",
+      created: 1_700_000_000,
+      nonce: "n0nce-123",
+    });
+    await expect(verifyRequestAsync({ ...input, ...changes })).rejects.toMatchObject({ code });
   });
 
   it("refuses a signature whose parameters were edited after signing", () => {

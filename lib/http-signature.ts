@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from "node:crypto";
-import { signBytes, verifyBytes } from "./ed25519.js";
+import { signBytes, verifyBytes, verifyBytesAsync } from "./ed25519.js";
 import { AuthenticationError } from "./errors.js";
 
 /** The components every Sluice request signs (RFC 9421 §2.2 derived components plus RFC 9530 Content-Digest). */
@@ -91,7 +91,7 @@ const INPUT_PATTERN = new RegExp(
 );
 
 /** Parses Signature-Input without verifying anything, so the verifier knows which key to look up. */
-export function readSignatureInput(headers: Headers): VerifiedSignature {
+export function readSignatureInput(headers: HeaderSource): VerifiedSignature {
   const input = headers.get("signature-input");
   if (!input)
     throw new AuthenticationError("signature_missing", "the request is not signed: Signature-Input is missing");
@@ -105,18 +105,29 @@ export function readSignatureInput(headers: Headers): VerifiedSignature {
   return { created: Number(match[1]), keyId: match[2] as string, nonce: match[3] as string };
 }
 
+/** The headers a verifier reads; a Fetch `Headers` or anything with the same `get`. */
+export interface HeaderSource {
+  get(name: string): string | null | undefined;
+}
+
 export interface VerifyRequestInput {
   method: string;
   url: string;
-  headers: Headers;
+  headers: HeaderSource;
   body: Uint8Array;
   publicKey: string;
   now?: number;
   maxSkewSeconds?: number;
 }
 
-/** Verifies a request signed by signRequest; throws AuthenticationError naming what failed. */
-export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
+interface PreparedVerification {
+  params: VerifiedSignature;
+  base: string;
+  signature: string;
+}
+
+/** Every check but the signature itself, in the order a client can act on; throws naming what failed. */
+function prepare(input: VerifyRequestInput): PreparedVerification {
   const params = readSignatureInput(input.headers);
   const now = input.now ?? Math.floor(Date.now() / 1000);
   const skew = input.maxSkewSeconds ?? 300;
@@ -133,17 +144,36 @@ export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
       "Content-Digest is missing or does not match the body (RFC 9530, sha-256)",
     );
   }
-  if (!input.headers.has("signature"))
+  if (!input.headers.get("signature"))
     throw new AuthenticationError("signature_missing", "the Signature header is missing");
-  if (!readSignatureBytes(input.headers))
-    throw new AuthenticationError("signature_malformed", "Signature is not a sluice=:…: byte sequence");
-  if (!signatureMatchesKey(input, input.publicKey)) {
-    throw new AuthenticationError("signature_invalid", `the signature does not verify with the key of ${params.keyId}`);
-  }
+  const signature = readSignatureBytes(input.headers);
+  if (!signature) throw new AuthenticationError("signature_malformed", "Signature is not a sluice=:…: byte sequence");
+  return { params, base: baseOf(input, params, digest), signature };
+}
+
+function baseOf(input: Pick<VerifyRequestInput, "method" | "url">, params: VerifiedSignature, digest: string): string {
+  return signatureBase(input.method, new URL(input.url), digest, { ...params, keyid: params.keyId, alg: "ed25519" });
+}
+
+function invalid(params: VerifiedSignature): AuthenticationError {
+  return new AuthenticationError("signature_invalid", `the signature does not verify with the key of ${params.keyId}`);
+}
+
+/** Verifies a request signed by signRequest; throws AuthenticationError naming what failed. */
+export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
+  const { params, base, signature } = prepare(input);
+  if (!verifyBytes(input.publicKey, base, signature)) throw invalid(params);
   return params;
 }
 
-function readSignatureBytes(headers: Headers): string | undefined {
+/** verifyRequest with the Ed25519 check on the thread pool: a busy gateway verifies on every core. */
+export async function verifyRequestAsync(input: VerifyRequestInput): Promise<VerifiedSignature> {
+  const { params, base, signature } = prepare(input);
+  if (!(await verifyBytesAsync(input.publicKey, base, signature))) throw invalid(params);
+  return params;
+}
+
+function readSignatureBytes(headers: HeaderSource): string | undefined {
   const base64 = /^sluice=:([A-Za-z0-9+/]+={0,2}):$/.exec(headers.get("signature") ?? "")?.[1];
   return base64 && Buffer.from(base64, "base64").toString("base64url");
 }
@@ -156,10 +186,5 @@ export function signatureMatchesKey(
   const params = readSignatureInput(input.headers);
   const signature = readSignatureBytes(input.headers);
   if (!signature) return false;
-  const base = signatureBase(input.method, new URL(input.url), input.headers.get("content-digest") ?? "", {
-    ...params,
-    keyid: params.keyId,
-    alg: "ed25519",
-  });
-  return verifyBytes(publicKey, base, signature);
+  return verifyBytes(publicKey, baseOf(input, params, input.headers.get("content-digest") ?? ""), signature);
 }

@@ -23,6 +23,8 @@ export interface Database {
   driver: "pglite" | "postgres";
   /** Runs a trivial query; throws when the database cannot answer. */
   ping(): Promise<void>;
+  /** LISTENs on a notification channel; resolves once listening, to a function that stops. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,10 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Database>
       ping: async () => {
         await client`select 1`;
       },
+      listen: async (channel, onPayload) => {
+        const { unlisten } = await client.listen(channel, onPayload);
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -64,6 +70,7 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Database>
     ping: async () => {
       await client.query("select 1");
     },
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
     close: () => client.close(),
   };
 }

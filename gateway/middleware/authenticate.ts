@@ -1,19 +1,13 @@
-import { and, eq, lt, ne } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { AuthenticationError, ForbiddenError } from "../../lib/errors.js";
-import { readSignatureInput, signatureMatchesKey, verifyRequest } from "../../lib/http-signature.js";
-import {
-  type Db,
-  type Participant,
-  type ParticipantRole,
-  participantKeys,
-  participants,
-  requestNonces,
-} from "../../store/index.js";
+import { readSignatureInput, signatureMatchesKey, verifyRequestAsync } from "../../lib/http-signature.js";
+import { type Db, type Participant, type ParticipantRole, participantKeys } from "../../store/index.js";
+import type { AuthState } from "../auth/auth-state.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 
-const PURGE_EVERY = 1_000;
+const EMPTY = new Uint8Array(0);
 
 /** The retired key of this participant that signed the request, if any: then it is a revoked key, not a forgery. */
 async function retiredKeyThatSigned(db: Db, c: Context, participant: Participant) {
@@ -30,18 +24,18 @@ async function retiredKeyThatSigned(db: Db, c: Context, participant: Participant
  * Verifies the RFC 9421 signature of every request, refuses a nonce seen within the validity
  * window, and puts the signing participant in the context.
  */
-export function authenticate(deps: GatewayDeps, limits: GatewayLimits) {
-  let seen = 0;
+export function authenticate(deps: GatewayDeps, limits: GatewayLimits, auth: AuthState) {
   return createMiddleware<GatewayEnv>(async (c, next) => {
     const { keyId } = readSignatureInput(c.req.raw.headers);
-    const [participant] = await deps.db.select().from(participants).where(eq(participants.id, keyId));
+    await auth.ready();
+    const participant = await auth.participants.get(keyId);
     if (!participant) throw new AuthenticationError("key_unknown", `no participant ${keyId} is admitted`);
     if (participant.status !== "active") throw new AuthenticationError("key_revoked", `${keyId} is revoked`);
-    const body = new Uint8Array(await c.req.raw.clone().arrayBuffer());
+    const body = c.req.method === "GET" ? EMPTY : new Uint8Array(await c.req.raw.clone().arrayBuffer());
     const now = deps.now?.() ?? new Date();
-    let verified: ReturnType<typeof verifyRequest>;
+    let verified: Awaited<ReturnType<typeof verifyRequestAsync>>;
     try {
-      verified = verifyRequest({
+      verified = await verifyRequestAsync({
         method: c.req.method,
         url: c.req.url,
         headers: c.req.raw.headers,
@@ -69,15 +63,8 @@ export function authenticate(deps: GatewayDeps, limits: GatewayLimits) {
 
     // A nonce is remembered until its signature could no longer pass the clock-skew check.
     const expiresAt = new Date((verified.created + limits.maxClockSkewSeconds + 1) * 1000);
-    const fresh = await deps.db
-      .insert(requestNonces)
-      .values({ keyId, nonce: verified.nonce, expiresAt })
-      .onConflictDoNothing()
-      .returning({ nonce: requestNonces.nonce });
-    if (fresh.length === 0)
+    if (!auth.nonces.claim(keyId, verified.nonce, expiresAt))
       throw new AuthenticationError("replayed", `nonce ${verified.nonce} was already used by ${keyId}`);
-    seen += 1;
-    if (seen % PURGE_EVERY === 0) await deps.db.delete(requestNonces).where(lt(requestNonces.expiresAt, now));
 
     c.set("participant", participant);
     await next();

@@ -6,6 +6,7 @@ import { NotFoundError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jsonBody } from "../../lib/validate.js";
 import { authorisationEvents, participantKeys, participants } from "../../store/index.js";
+import type { AuthState } from "../auth/auth-state.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
 import { describe } from "../openapi/describe.js";
 import {
@@ -31,7 +32,7 @@ export function participantView(p: typeof participants.$inferSelect) {
 }
 
 /** The authority admits organisations, each with an Ed25519 key and one role; keys rotate and are revoked. */
-export function createParticipantRoutes(deps: GatewayDeps) {
+export function createParticipantRoutes(deps: GatewayDeps & { auth: AuthState }) {
   const now = () => deps.now?.() ?? new Date();
   return new Hono<GatewayEnv>()
     .post(
@@ -68,6 +69,7 @@ export function createParticipantRoutes(deps: GatewayDeps) {
           });
           return admitted;
         });
+        deps.auth.participants.forget(row.id);
         return c.json(participantView(row), 201);
       },
     )
@@ -93,10 +95,7 @@ export function createParticipantRoutes(deps: GatewayDeps) {
         responses: { 200: { description: "The participant", schema: participantResponseSchema } },
       }),
       async (c) => {
-        const [row] = await deps.db
-          .select()
-          .from(participants)
-          .where(eq(participants.id, c.req.param("id")));
+        const row = await deps.auth.participants.get(c.req.param("id"));
         if (!row) throw new NotFoundError("participant", c.req.param("id"));
         return c.json(participantView(row));
       },
@@ -182,6 +181,7 @@ export function createParticipantRoutes(deps: GatewayDeps) {
           });
           return rotated;
         });
+        deps.auth.participants.forget(row.id);
         return c.json(participantView(row));
       },
     )
@@ -209,6 +209,7 @@ export function createParticipantRoutes(deps: GatewayDeps) {
           });
           return revoked;
         });
+        deps.auth.participants.forget(row.id);
         return c.json(participantView(row));
       },
     );

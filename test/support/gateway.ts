@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
 import { createApp } from "../../gateway/app.js";
+import { createAuthState } from "../../gateway/auth/auth-state.js";
 import type { GatewayDeps } from "../../gateway/deps.js";
 import { loadOrCreateGatewayKeys } from "../../gateway/keys.js";
 import { insertParticipant } from "../../gateway/services/participants.js";
@@ -49,7 +50,14 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
     await database.db.transaction((tx) =>
       insertParticipant(tx, { id: authority.id, name: "Authority", role: "authority", publicKey: authority.publicKey }),
     );
+    const clock = overrides.now;
+    const auth = createAuthState({
+      db: database.db,
+      listen: database.listen,
+      now: clock ? () => clock().getTime() : undefined,
+    });
     const deps: GatewayDeps = {
+      auth,
       db: database.db,
       pingDatabase: database.ping,
       ledger,
@@ -83,6 +91,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
         createClient({ url: url ?? "http://gateway.test", key, fetch: url ? undefined : inProcess }),
       stop: async () => {
         await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+        await auth.stop();
         await stopChain.stop();
         rmSync(dataDir, { recursive: true, force: true });
       },

@@ -1,0 +1,85 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Database, participants, requestNonces } from "../../store/index.js";
+import { testDatabases } from "../../test/support/databases.js";
+import { waitFor } from "../../test/support/wait-for.js";
+import { createAuthState } from "./auth-state.js";
+import { NonceStore } from "./nonce-store.js";
+import { ParticipantCache } from "./participant-cache.js";
+
+const inAMinute = () => new Date(Date.now() + 60_000);
+
+describe.each(testDatabases())("authentication state on $name", ({ open }) => {
+  let database: Database;
+
+  beforeAll(async () => {
+    database = await open();
+    await database.db.insert(participants).values([
+      { id: "bank_one", name: "Bank", role: "operator", publicKey: "k".repeat(43) },
+      { id: "bank_two", name: "Bank 2", role: "operator", publicKey: "m".repeat(43) },
+    ]);
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it("forgets a participant changed by any writer once the change commits", async () => {
+    const auth = createAuthState({ db: database.db, listen: database.listen });
+    await auth.ready();
+    try {
+      expect((await auth.participants.get("bank_one"))?.status).toBe("active");
+      // Another process (or a clerk with psql) revokes the participant directly in the database.
+      await database.db.update(participants).set({ status: "revoked" }).where(eq(participants.id, "bank_one"));
+      await waitFor(
+        () => auth.participants.get("bank_one"),
+        (p) => p?.status === "revoked",
+        40,
+        50,
+      );
+    } finally {
+      await auth.stop();
+    }
+  });
+
+  it("never caches a read that raced a change", async () => {
+    const cache = new ParticipantCache(database.db);
+    const reading = cache.get("bank_two");
+    cache.forget("bank_two"); // the change commits while the read is in flight
+    expect(await reading).toBeDefined();
+    expect(cache.size).toBe(0);
+    await cache.get("bank_two");
+    expect(cache.size).toBe(1);
+  });
+
+  it("refuses a nonce a second time, and again after a restart", async () => {
+    const before = new NonceStore(database.db);
+    await before.start();
+    expect(before.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(true);
+    expect(before.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(false);
+    expect(before.claim("bank_one", "nonce-aaaaaaaa", inAMinute())).toBe(true); // nonces are per key
+    await before.stop();
+
+    const after = new NonceStore(database.db);
+    await after.start();
+    expect(after.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(false);
+    expect(after.claim("bank_two", "nonce-bbbbbbbb", inAMinute())).toBe(true);
+    await after.stop();
+  });
+
+  it("lets an expired nonce go, in memory and in the database", async () => {
+    let now = Date.now();
+    const store = new NonceStore(database.db, { now: () => now, purgeEveryMs: 0, flushEveryMs: 10 });
+    await store.start();
+    expect(store.claim("bank_two", "nonce-expiring", new Date(now + 1_000))).toBe(true);
+    await store.flush();
+    now += 2_000;
+    await waitFor(
+      () => database.db.select().from(requestNonces).where(eq(requestNonces.nonce, "nonce-expiring")),
+      (rows) => rows.length === 0,
+      50,
+      20,
+    );
+    expect(store.claim("bank_two", "nonce-expiring", new Date(now + 1_000))).toBe(true);
+    await store.stop();
+  });
+});
