@@ -2,7 +2,7 @@
  * Privacy computing: owner compute nodes and the protocols they run.
  *
  * @example
- * const total = await runSecureSum(signPlan(plan, gatewayPrivateKeyPem));
+ * const cells = await runSecureAggregate(signPlan(plan, gatewayPrivateKeyPem));
  */
 export {
   columnsOf,
@@ -13,6 +13,6 @@ export {
   demoDatasetRegistration,
 } from "./demo/owners.js";
 export { ComputeError } from "./errors.js";
-export { runSecureSum, type SecureSumOptions } from "./mpc/secure-sum.js";
+export { runSecureAggregate, type SecureAggregateOptions } from "./mpc/secure-aggregate.js";
 export { type NodeConfig, nodeConfigSchema } from "./node/config.js";
 export { type ApprovalProof, type QueryPlan, type SignedPlan, signPlan, verifyPlan } from "./protocol.js";

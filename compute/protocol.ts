@@ -3,11 +3,11 @@ import { z } from "zod";
 import { scenarioTermsSchema, signedRuleContentSchema } from "../lib/approvals.js";
 import { canonicalize } from "../lib/canonical-json.js";
 import { signBytes, verifyBytes } from "../lib/ed25519.js";
+import { aggregateQuerySchema } from "./query/schema.js";
 
 const id = z.string().min(1).max(128);
 const ed25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an Ed25519 public key is 32 bytes of base64url");
 const signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, "an Ed25519 signature is 64 bytes of base64url");
-const ringElement = z.string().regex(/^(0|[1-9][0-9]{0,19})$/, "a ring element is a decimal integer below 2^64");
 
 /** The owner's own word that it approved the scenario: its signature over the terms, or its signed auto-approval rule. */
 export const approvalProofSchema = z.discriminatedUnion("kind", [
@@ -16,54 +16,107 @@ export const approvalProofSchema = z.discriminatedUnion("kind", [
 ]);
 export type ApprovalProof = z.infer<typeof approvalProofSchema>;
 
-/** One node's part of a job: which of its datasets and which field it aggregates, and its owner's approval. */
-export const nodeTaskSchema = z.object({
-  nodeId: id,
-  url: z.url(),
-  publicKey: ed25519PublicKey,
-  datasetId: id,
-  field: id,
-  approval: approvalProofSchema,
-});
+const x25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an X25519 public key is 32 bytes of base64url");
+const base64url = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*$/)
+  .max(4_000_000);
+
+/**
+ * One party of a job. An owner node aggregates one of its datasets (`field` is the measured field)
+ * under its owner's approval; a helper node holds no data and only adds shares (and noise), so that
+ * no two-owner job runs with fewer than three parties.
+ */
+export const nodeTaskSchema = z.discriminatedUnion("role", [
+  z.object({
+    role: z.literal("owner"),
+    nodeId: id,
+    url: z.url(),
+    publicKey: ed25519PublicKey,
+    encryptionKey: x25519PublicKey,
+    datasetId: id,
+    field: id,
+    approval: approvalProofSchema,
+  }),
+  z.object({
+    role: z.literal("helper"),
+    nodeId: id,
+    url: z.url(),
+    publicKey: ed25519PublicKey,
+    encryptionKey: x25519PublicKey,
+  }),
+]);
+export type NodeTask = z.infer<typeof nodeTaskSchema>;
+export type OwnerTask = Extract<NodeTask, { role: "owner" }>;
 
 /** The gateway's signed instruction to every node taking part in a job. */
-export const queryPlanSchema = z.object({
-  version: z.literal(1),
-  jobId: id,
-  scenarioId: id,
-  aggregate: z.literal("sum"),
-  decisionHash: z.string().regex(/^[0-9a-f]{64}$/),
-  /** Correlates the nodes' logs with the gateway's request. */
-  requestId: z.string().max(128).optional(),
-  /** The scenario's terms as its owners signed them; each node holds the plan to them. */
-  terms: scenarioTermsSchema,
-  tasks: z.array(nodeTaskSchema).min(2).max(16),
-  issuedAt: z.iso.datetime(),
-  expiresAt: z.iso.datetime(),
-});
+export const queryPlanSchema = z
+  .object({
+    version: z.literal(2),
+    jobId: id,
+    scenarioId: id,
+    query: aggregateQuerySchema,
+    /** 1 for integer fields, 100 for decimals (hundredths): the fixed point every party uses. */
+    valueScale: z.union([z.literal(1), z.literal(100)]),
+    /** ε of this job in millionths; every party adds discrete Laplace noise that alone gives ε-DP. 0: no noise. */
+    epsilonMicro: z.number().int().min(0).max(10_000_000),
+    decisionHash: z.string().regex(/^[0-9a-f]{64}$/),
+    /** Correlates the nodes' logs with the gateway's request. */
+    requestId: z.string().max(128).optional(),
+    /** The scenario's terms as its owners signed them; each node holds the plan to them. */
+    terms: scenarioTermsSchema,
+    tasks: z.array(nodeTaskSchema).min(3).max(16),
+    issuedAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+  })
+  .refine((p) => p.tasks.filter((t) => t.role === "owner").length >= 2, {
+    message: "a job needs at least two owner nodes",
+    path: ["tasks"],
+  })
+  .refine((p) => new Set(p.tasks.map((t) => t.nodeId)).size === p.tasks.length, {
+    message: "each node takes part once",
+    path: ["tasks"],
+  });
 export type QueryPlan = z.infer<typeof queryPlanSchema>;
 
 export const signedPlanSchema = z.object({ plan: queryPlanSchema, signature });
 export type SignedPlan = z.infer<typeof signedPlanSchema>;
 
-/** A share of one node's local value, sent to one peer. */
+/** One node's vector of shares for one peer, sealed to the peer's X25519 key and signed by the sender. */
 export const shareMessageSchema = z.object({
   jobId: id,
   from: id,
   to: id,
-  share: ringElement,
+  /** How many ring elements the sealed vector holds. */
+  length: z.number().int().min(1).max(100_000),
+  ephemeralKey: x25519PublicKey,
+  nonce: base64url,
+  ciphertext: base64url,
   signature,
 });
 export type ShareMessage = z.infer<typeof shareMessageSchema>;
 
-/** What a node returns to the gateway: the sum of the shares it holds, never its own local value. */
+/** What a node returns to the gateway: the sum of the shares it holds, never its own local values. */
 export const partialResultSchema = z.object({
   jobId: id,
   nodeId: id,
-  partial: ringElement,
+  length: z.number().int().min(1).max(100_000),
+  /** The vector, 16 bytes per ring element (big-endian), base64url. */
+  partial: base64url,
   signature,
 });
 export type PartialResult = z.infer<typeof partialResultSchema>;
+
+/** The associated data a sealed share is bound to: a share for one job, sender or recipient opens for no other. */
+export function shareContext(message: Pick<ShareMessage, "jobId" | "from" | "to" | "length">): string {
+  return canonicalize({
+    kind: "sluice/share-context",
+    jobId: message.jobId,
+    from: message.from,
+    to: message.to,
+    length: message.length,
+  });
+}
 
 // Each signed message is bound to its kind, so a signature over one can never pass as another.
 function signingInput(kind: string, body: unknown): string {

@@ -19,7 +19,29 @@ import { type NodeProcess, spawnComputeNode } from "./node-processes.js";
 export const DEMO_OPERATOR_ID = "demo_bank";
 export const DEMO_REGULATOR_ID = "demo_regulator";
 
-/** Writes each demo owner's synthetic data, keys and node configuration, and starts its node process. */
+export const DEMO_HELPER_NODE_ID = "node_helper";
+
+function nodeDefaults(gatewayPublicKey: string) {
+  return {
+    host: "127.0.0.1",
+    port: 0,
+    keyFile: "node.pem",
+    gatewayPublicKey,
+    shareTimeoutMs: 15_000,
+    helper: false,
+    noiseFromLevel: 3,
+  };
+}
+
+function writeNodeConfig(dir: string, config: NodeConfig): string {
+  const keyFile = path.join(dir, "node.pem");
+  if (!existsSync(keyFile)) writeFileSync(keyFile, generateEd25519KeyPair().privateKeyPem, { mode: 0o600 });
+  const configFile = path.join(dir, "node.json");
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  return configFile;
+}
+
+/** Writes each demo owner's synthetic data, keys and node configuration, and starts its node process and a helper's. */
 export async function startDemoNodes(
   dataDir: string,
   gatewayPublicKey: string,
@@ -32,25 +54,29 @@ export async function startDemoNodes(
       mkdirSync(dir, { recursive: true });
       const dataFile = path.join(dir, `${owner.dataset.id}.csv`);
       if (!existsSync(dataFile)) writeFileSync(dataFile, demoCsv(owner));
-      const keyFile = path.join(dir, "node.pem");
-      if (!existsSync(keyFile)) writeFileSync(keyFile, generateEd25519KeyPair().privateKeyPem, { mode: 0o600 });
       // The node trusts its owner's key: the owner signs what it approves, and the node checks every plan against it.
       const ownerKey = loadOrCreateKeyFile(path.join(dataDir, "keys"), `owner_${owner.key}`);
       const config: NodeConfig = {
+        ...nodeDefaults(gatewayPublicKey),
         nodeId: `node_${owner.key}`,
         ownerId: `owner_${owner.key}`,
-        host: "127.0.0.1",
-        port: 0,
-        keyFile: "node.pem",
-        gatewayPublicKey,
         ownerPublicKeys: [ownerKey.publicKey],
-        shareTimeoutMs: 15_000,
         datasets: [{ id: owner.dataset.id, file: path.basename(dataFile), columns: columnsOf(owner) }],
       };
-      const configFile = path.join(dir, "node.json");
-      writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-      started.push(await spawnComputeNode(configFile, { onLog }));
+      started.push(await spawnComputeNode(writeNodeConfig(dir, config), { onLog }));
     }
+    // The third party of two-owner jobs: holds no data, sees only uniform shares, adds its own noise.
+    const helperDir = path.join(dataDir, "nodes", "helper");
+    mkdirSync(helperDir, { recursive: true });
+    const helper: NodeConfig = {
+      ...nodeDefaults(gatewayPublicKey),
+      nodeId: DEMO_HELPER_NODE_ID,
+      ownerId: "platform",
+      helper: true,
+      ownerPublicKeys: [],
+      datasets: [],
+    };
+    started.push(await spawnComputeNode(writeNodeConfig(helperDir, helper), { onLog }));
     return started;
   } catch (error) {
     await Promise.all(started.map((n) => n.stop()));
@@ -72,14 +98,29 @@ export async function seedDemo(options: {
   now: Date;
 }) {
   const { db, keysDir, nodes } = options;
-  for (const node of nodes)
-    await db.update(computeNodes).set({ url: node.url }).where(eq(computeNodes.id, node.nodeId));
-  const [seeded] = await db.select().from(participants).where(eq(participants.id, DEMO_OPERATOR_ID));
-  if (seeded) return;
-
+  for (const node of nodes) {
+    await db
+      .update(computeNodes)
+      .set({ url: node.url, encryptionKey: node.encryptionKey })
+      .where(eq(computeNodes.id, node.nodeId));
+  }
   const url = "http://sluice.local";
   const as = (key: KeyFile) => createClient({ url, key, fetch: options.fetch });
   const authority = as(options.authority);
+  const helper = nodes.find((n) => n.nodeId === DEMO_HELPER_NODE_ID);
+  const [helperRow] = await db.select().from(computeNodes).where(eq(computeNodes.id, DEMO_HELPER_NODE_ID));
+  if (helper && !helperRow) {
+    await authority.registerNode({
+      id: helper.nodeId,
+      url: helper.url,
+      publicKey: helper.publicKey,
+      encryptionKey: helper.encryptionKey,
+      kind: "helper",
+    });
+  }
+  const [seeded] = await db.select().from(participants).where(eq(participants.id, DEMO_OPERATOR_ID));
+  if (seeded) return;
+
   const key = (id: string) => loadOrCreateKeyFile(keysDir, id);
   const validFrom = new Date(options.now.getTime() - 60_000).toISOString();
   const validUntil = new Date(options.now.getTime() + 365 * 86_400_000).toISOString();
@@ -136,16 +177,26 @@ export async function seedDemo(options: {
     });
     const node = nodes.find((n) => n.nodeId === `node_${owner.key}`);
     if (!node) throw new Error(`demo node for ${owner.key} is not running`);
-    await as(ownerKey).registerNode({ id: node.nodeId, url: node.url, publicKey: node.publicKey });
+    await as(ownerKey).registerNode({
+      id: node.nodeId,
+      url: node.url,
+      publicKey: node.publicKey,
+      encryptionKey: node.encryptionKey,
+    });
     await as(ownerKey).registerDataset(demoDatasetRegistration(owner, node.nodeId));
   }
 
   const scenario = await as(bank).proposeScenario({
     purpose:
       "Benchmark the total annual wage base that Hangzhou enterprises report to the tax bureau and to social insurance (credit-risk model calibration).",
-    fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"],
+    fields: [
+      "ds_enterprise_tax.wages_fen",
+      "ds_enterprise_tax.district",
+      "ds_social_insurance.wages_fen",
+      "ds_social_insurance.district",
+    ],
     computeModes: ["mpc"],
-    queryShapes: ["sum"],
+    queryShapes: ["sum", "count", "mean", "histogram"],
     minGroupSize: 10,
     epsilonPerQuery: 1,
     epsilonBudget: 10,

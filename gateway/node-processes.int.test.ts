@@ -47,6 +47,6 @@ describe("a compute node as its own process", () => {
       path.join(dir, "bad.json"),
       JSON.stringify({ nodeId: "n", ownerId: "o", keyFile: "node.pem", gatewayPublicKey: "x", datasets: [] }),
     );
-    await expect(spawnComputeNode(path.join(dir, "bad.json"))).rejects.toThrow(/exited \(2\).*ownerPublicKeys/);
+    await expect(spawnComputeNode(path.join(dir, "bad.json"))).rejects.toThrow(/exited \(2\).*owner's public keys/);
   });
 });

@@ -9,11 +9,13 @@ export interface NodeProcess {
   nodeId: string;
   url: string;
   publicKey: string;
+  /** The node's X25519 public key, to which peers seal their shares. */
+  encryptionKey: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts an owner compute node as its own process and resolves once it says where it listens. */
+/** Starts a compute node (an owner's or a helper) as its own process and resolves once it says where it listens. */
 export function spawnComputeNode(
   configFile: string,
   options: { onLog?: (line: string) => void } = {},
@@ -36,9 +38,16 @@ export function spawnComputeNode(
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       options.onLog?.(line);
       try {
-        const event = JSON.parse(line) as { event?: string; nodeId?: string; url?: string; publicKey?: string };
-        if (event.event === "listening" && event.url && event.nodeId && event.publicKey) {
-          resolve({ nodeId: event.nodeId, url: event.url, publicKey: event.publicKey, child, stop });
+        const event = JSON.parse(line) as {
+          event?: string;
+          nodeId?: string;
+          url?: string;
+          publicKey?: string;
+          encryptionKey?: string;
+        };
+        if (event.event === "listening" && event.url && event.nodeId && event.publicKey && event.encryptionKey) {
+          const { nodeId, url, publicKey, encryptionKey } = event;
+          resolve({ nodeId, url, publicKey, encryptionKey, child, stop });
         }
       } catch {}
     });

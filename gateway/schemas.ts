@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { aggregateQueryShape, filterSchema } from "../compute/query/schema.js";
 import { COMPUTE_MODES, QUERY_SHAPES } from "../lib/vocabulary.js";
 import { PARTICIPANT_ROLES } from "../store/index.js";
 
@@ -44,7 +45,13 @@ export const admitParticipantSchema = z
 export const rotateKeySchema = z.object({ publicKey: publicKeySchema }).strict();
 
 export const registerNodeSchema = z
-  .object({ id: idSchema.optional(), url: z.url({ protocol: /^https?$/ }), publicKey: publicKeySchema })
+  .object({
+    id: idSchema.optional(),
+    url: z.url({ protocol: /^https?$/ }),
+    publicKey: publicKeySchema,
+    encryptionKey: publicKeySchema.describe("the node's X25519 public key (its /health shows it)"),
+    kind: z.enum(["owner", "helper"]).default("owner"),
+  })
   .strict();
 
 const datasetContent = {
@@ -154,11 +161,21 @@ export const statusChangeSchema = z.object({ reason: reasonSchema }).strict();
 
 export const runJobSchema = z
   .object({
+    /** Chosen by the client to make a retry safe: the same id returns the same job, never a second one. */
+    jobId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,64}$/, "a job id is 8–64 letters, digits, _ or -")
+      .optional(),
     scenarioId: idSchema,
     computeMode: computeModeSchema.default("mpc"),
     queryShape: queryShapeSchema,
+    /** The measured field of each dataset taking part, one per dataset. */
     fields: z.array(qualifiedFieldSchema).min(1).max(16),
     epsilon: epsilonSchema.max(10).default(0),
+    filters: z.array(filterSchema).max(20).default([]),
+    groupBy: aggregateQueryShape.groupBy,
+    bins: aggregateQueryShape.bins,
+    bounds: aggregateQueryShape.bounds,
   })
   .strict();
 

@@ -93,8 +93,13 @@ export function createClient(options: ClientOptions) {
     health: () => request<Json & { status: string; down: string[] }>("GET", "/health"),
     admitParticipant: (input: { id?: string; name: string; role: string; publicKey: string; sector?: string }) =>
       request<Json & { id: string }>("POST", "/participants", input),
-    registerNode: (input: { id?: string; url: string; publicKey: string }) =>
-      request<Json & { id: string }>("POST", "/nodes", input),
+    registerNode: (input: {
+      id?: string;
+      url: string;
+      publicKey: string;
+      encryptionKey: string;
+      kind?: "owner" | "helper";
+    }) => request<Json & { id: string }>("POST", "/nodes", input),
     registerDataset: (input: Json) => request<Json & { id: string; contentHash: string }>("POST", "/datasets", input),
     grant: (input: Json) => request<Json & { id: string; tier: string }>("POST", "/grants", input),
     proposeScenario: (input: Json) => request<Json & { id: string; status: string }>("POST", "/scenarios", input),

@@ -1,22 +1,28 @@
 import type { KeyObject } from "node:crypto";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { SluiceError } from "../../lib/errors.js";
 import { createLogger, type Logger } from "../../lib/logger.js";
 import { problem, problemFromError } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
+import { addNoise, noiseScales } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
-import { addInRing, splitIntoShares } from "../mpc/additive.js";
+import { deriveEncryptionKeys, type EncryptionKeys, open, seal } from "../mpc/channel.js";
+import { addVectors, decodeVector, encodeVector, splitVector } from "../mpc/ring.js";
 import {
+  type NodeTask,
   type PartialResult,
   type QueryPlan,
+  shareContext,
   shareMessageSchema,
   signedPlanSchema,
   signPartial,
   signShare,
   verifyPlan,
 } from "../protocol.js";
+import { vectorLength } from "../query/schema.js";
 import { outsideApproval } from "./approval-check.js";
-import type { NodeDataStore } from "./datastore.js";
+import { type NodeDataStore, scaleOf } from "./datastore.js";
 import { createShareInbox } from "./share-inbox.js";
 
 export interface NodeAppOptions {
@@ -29,6 +35,12 @@ export interface NodeAppOptions {
   /** The owner's Ed25519 public keys: only plans inside a scenario the owner signed are computed. */
   ownerPublicKeys: string[];
   store: NodeDataStore;
+  /** A helper node holds no data: it takes part in jobs with two owners, adding only shares and noise. */
+  helper?: boolean;
+  /** Fields of this classification level or above are released only with noise (default 3, as classification@1). */
+  noiseFromLevel?: number;
+  /** The node's X25519 keys for sealed shares; derived from its signing key when absent. */
+  encryption?: EncryptionKeys;
   /** How long to wait for every peer's share (ms). */
   shareTimeoutMs?: number;
   /** How long a call to a peer may take (ms). */
@@ -38,6 +50,9 @@ export interface NodeAppOptions {
   logger?: Logger;
 }
 
+// The largest vector (20,000 cells × 3 measures × 16 bytes) sealed and base64url-encoded, with room to spare.
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /** The owner compute node: answers gateway-signed plans with secret-shared partials; its rows never leave. */
 export function createNodeApp(options: NodeAppOptions): Hono {
   const fetchPeer = options.fetch ?? fetch;
@@ -46,14 +61,14 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const shareTimeoutMs = options.shareTimeoutMs ?? 15_000;
   const peerTimeoutMs = options.peerTimeoutMs ?? 10_000;
   const inbox = createShareInbox();
+  const encryption = options.encryption ?? deriveEncryptionKeys(options.privateKey);
   const running = new Map<string, Promise<PartialResult>>();
   const finished = new Map<string, PartialResult>();
 
-  async function sendShare(plan: QueryPlan, to: QueryPlan["tasks"][number], share: bigint) {
-    const message = signShare(
-      { jobId: plan.jobId, from: options.nodeId, to: to.nodeId, share: share.toString() },
-      options.privateKey,
-    );
+  async function sendShare(plan: QueryPlan, to: NodeTask, share: bigint[]) {
+    const header = { jobId: plan.jobId, from: options.nodeId, to: to.nodeId, length: share.length };
+    const sealed = seal(encodeVector(share), to.encryptionKey, shareContext(header));
+    const message = signShare({ ...header, ...sealed }, options.privateKey);
     let response: Response;
     try {
       response = await fetchPeer(`${to.url}/jobs/${encodeURIComponent(plan.jobId)}/shares`, {
@@ -80,36 +95,89 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     }
   }
 
-  async function run(plan: QueryPlan): Promise<PartialResult> {
-    const myIndex = plan.tasks.findIndex((t) => t.nodeId === options.nodeId);
-    const task = plan.tasks[myIndex];
-    if (!task) throw new SluiceError("forbidden", `this plan has no task for node ${options.nodeId}`);
-    if (task.publicKey !== options.publicKey) {
-      throw new SluiceError("forbidden", "the plan names another key for this node");
+  /** This node's own cells: its data's aggregate for an owner, nothing (zeros) for a helper. */
+  function localCells(plan: QueryPlan, task: NodeTask): bigint[] {
+    if (task.role === "helper") {
+      if (!options.helper) throw new SluiceError("forbidden", `node ${options.nodeId} is not a helper node`);
+      return new Array<bigint>(vectorLength(plan.query)).fill(0n);
     }
+    if (options.helper) throw new SluiceError("forbidden", `helper node ${options.nodeId} holds no data`);
     const refusal = outsideApproval(plan, task, {
       ownerId: options.ownerId,
       ownerPublicKeys: options.ownerPublicKeys,
       holds: (datasetId) => options.store.describe(datasetId) !== undefined,
       levelOf: (datasetId, field) => options.store.describe(datasetId)?.columns.find((c) => c.name === field)?.level,
       now: now(),
+      noiseFromLevel: options.noiseFromLevel ?? 3,
     });
     if (refusal) throw new SluiceError("plan_not_approved", `this node's owner did not approve this plan: ${refusal}`);
-    const local = options.store.sum(task.datasetId, task.field);
-    const shares = splitIntoShares(local, plan.tasks.length);
+    const measured = options.store.describe(task.datasetId)?.columns.find((c) => c.name === task.field);
+    if (
+      measured &&
+      plan.query.aggregate !== "count" &&
+      measured.type !== "string" &&
+      scaleOf(measured.type) !== plan.valueScale
+    ) {
+      throw new SluiceError(
+        "plan_not_approved",
+        `${task.datasetId}.${task.field} is ${measured.type}; the plan's fixed point does not match`,
+      );
+    }
+    return options.store.aggregate(task.datasetId, task.field, plan.query);
+  }
+
+  async function run(plan: QueryPlan): Promise<PartialResult> {
+    const myIndex = plan.tasks.findIndex((t) => t.nodeId === options.nodeId);
+    const task = plan.tasks[myIndex];
+    if (!task) throw new SluiceError("forbidden", `this plan has no task for node ${options.nodeId}`);
+    if (task.publicKey !== options.publicKey || task.encryptionKey !== encryption.publicKey) {
+      throw new SluiceError("forbidden", "the plan names other keys for this node");
+    }
+    const owners = plan.tasks.filter((t) => t.role === "owner").length;
+    // Every party adds noise that alone makes the release ε-DP, so no party (nor the gateway) sees an
+    // un-noised total, and the guarantee holds as long as one party follows the protocol.
+    const noisy = addNoise(localCells(plan, task), noiseScales(plan.query, plan.valueScale, owners, plan.epsilonMicro));
+    const shares = splitVector(noisy, plan.tasks.length);
     const peers = plan.tasks.filter((_, i) => i !== myIndex);
-    const collecting = inbox.collect(plan.jobId, new Map(peers.map((p) => [p.nodeId, p.publicKey])), shareTimeoutMs);
+    const collecting = inbox.collect(
+      plan.jobId,
+      {
+        senders: new Map(peers.map((p) => [p.nodeId, p.publicKey])),
+        open: (message) => {
+          if (message.length !== noisy.length) {
+            throw new RangeError(`it holds ${message.length} elements; this job's vector has ${noisy.length}`);
+          }
+          return decodeVector(open(message, encryption, shareContext(message)), message.length);
+        },
+      },
+      shareTimeoutMs,
+    );
     // The rejection is observed by `await collecting` below; this keeps it from being unhandled meanwhile.
     collecting.catch(() => {});
     await Promise.all(
-      plan.tasks.map((peer, i) => (i === myIndex ? undefined : sendShare(plan, peer, shares[i] as bigint))),
+      plan.tasks.map((peer, i) => (i === myIndex ? undefined : sendShare(plan, peer, shares[i] as bigint[]))),
     );
     const received = await collecting;
-    const partial = addInRing(shares[myIndex] as bigint, ...received.values());
-    return signPartial({ jobId: plan.jobId, nodeId: options.nodeId, partial: partial.toString() }, options.privateKey);
+    const partial = addVectors(shares[myIndex] as bigint[], ...received.values());
+    return signPartial(
+      {
+        jobId: plan.jobId,
+        nodeId: options.nodeId,
+        length: partial.length,
+        partial: encodeVector(partial).toString("base64url"),
+      },
+      options.privateKey,
+    );
   }
 
   const app = new Hono();
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_MESSAGE_BYTES,
+      onError: (c) => problem(c, 413, "payload_too_large", `a message to a node is at most ${MAX_MESSAGE_BYTES} bytes`),
+    }),
+  );
 
   app.get("/health", (c) =>
     c.json({
@@ -117,6 +185,8 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       nodeId: options.nodeId,
       ownerId: options.ownerId,
       publicKey: options.publicKey,
+      encryptionKey: encryption.publicKey,
+      role: options.helper ? "helper" : "owner",
       datasets: options.store.datasetIds().map((id) => options.store.describe(id)),
     }),
   );

@@ -1,5 +1,6 @@
 import { type ScenarioTerms, verifyApproval, verifyRule } from "../../lib/approvals.js";
-import type { QueryPlan } from "../protocol.js";
+import type { OwnerTask, QueryPlan } from "../protocol.js";
+import { fieldsReadBy } from "../query/schema.js";
 
 export interface ApprovalCheckContext {
   ownerId: string;
@@ -10,6 +11,8 @@ export interface ApprovalCheckContext {
   /** Whether this node holds the dataset. */
   holds(datasetId: string): boolean;
   now: Date;
+  /** Fields of this level or above leave the node only with noise (ε > 0), whatever the gateway says. */
+  noiseFromLevel: number;
 }
 
 const within = (terms: ScenarioTerms, at: Date) =>
@@ -19,20 +22,28 @@ const within = (terms: ScenarioTerms, at: Date) =>
  * Why this node must refuse its task, or null when the owner approved exactly this: a compromised
  * gateway cannot make the node compute outside a scenario its owner signed (or its signed rule covers).
  */
-export function outsideApproval(
-  plan: QueryPlan,
-  task: QueryPlan["tasks"][number],
-  ctx: ApprovalCheckContext,
-): string | null {
+export function outsideApproval(plan: QueryPlan, task: OwnerTask, ctx: ApprovalCheckContext): string | null {
   const { terms } = plan;
   const { approval } = task;
   if (approval.ownerId !== ctx.ownerId)
     return `the approval is ${approval.ownerId}'s, not this node's owner ${ctx.ownerId}'s`;
   if (terms.scenarioId !== plan.scenarioId) return "the terms are for another scenario";
-  if (!terms.fields.includes(`${task.datasetId}.${task.field}`))
-    return `${task.datasetId}.${task.field} is not in the approved fields`;
-  if (!terms.computeModes.includes("mpc") || !terms.queryShapes.includes(plan.aggregate)) {
-    return `the owner did not approve ${plan.aggregate} by mpc`;
+  for (const field of [task.field, ...fieldsReadBy(plan.query)]) {
+    if (!terms.fields.includes(`${task.datasetId}.${field}`))
+      return `${task.datasetId}.${field} is not in the approved fields`;
+  }
+  const aggregate = plan.query.aggregate;
+  if (!terms.computeModes.includes("mpc") || !terms.queryShapes.includes(aggregate)) {
+    return `the owner did not approve ${aggregate} by mpc`;
+  }
+  if (plan.epsilonMicro > terms.epsilonPerQueryMicro) return "the plan's ε is above the approved ε per query";
+  if (plan.epsilonMicro === 0) {
+    for (const field of [task.field, ...fieldsReadBy(plan.query)]) {
+      const level = ctx.levelOf(task.datasetId, field);
+      if (level !== undefined && level >= ctx.noiseFromLevel) {
+        return `${task.datasetId}.${field} is level ${level}; this node releases it only with differential-privacy noise`;
+      }
+    }
   }
   if (!within(terms, ctx.now)) return `the scenario is valid from ${terms.validFrom} until ${terms.validUntil}`;
 

@@ -3,34 +3,47 @@ import path from "node:path";
 import { z } from "zod";
 import { parseWith } from "../../lib/validate.js";
 
-export const nodeConfigSchema = z.object({
-  nodeId: z.string().min(1),
-  ownerId: z.string().min(1),
-  host: z.string().default("127.0.0.1"),
-  port: z.number().int().min(0).max(65535).default(0),
-  keyFile: z.string().min(1),
-  gatewayPublicKey: z.string().min(1),
-  /** The owner's Ed25519 public keys: plans are computed only under approvals signed with one of them. */
-  ownerPublicKeys: z.array(z.string().length(43)).min(1),
-  shareTimeoutMs: z.number().int().positive().default(15_000),
-  datasets: z
-    .array(
-      z.object({
-        id: z.string().min(1),
-        file: z.string().min(1),
-        columns: z
-          .array(
-            z.object({
-              name: z.string().min(1),
-              type: z.enum(["string", "integer"]),
-              level: z.number().int().min(1).optional(),
-            }),
-          )
-          .min(1),
-      }),
-    )
-    .min(1),
-});
+export const nodeConfigSchema = z
+  .object({
+    nodeId: z.string().min(1),
+    ownerId: z.string().min(1),
+    host: z.string().default("127.0.0.1"),
+    port: z.number().int().min(0).max(65535).default(0),
+    keyFile: z.string().min(1),
+    gatewayPublicKey: z.string().min(1),
+    /** The owner's Ed25519 public keys: plans are computed only under approvals signed with one of them. */
+    ownerPublicKeys: z.array(z.string().length(43)).default([]),
+    shareTimeoutMs: z.number().int().positive().default(15_000),
+    /** A helper node holds no data; it makes the third party of two-owner jobs. */
+    helper: z.boolean().default(false),
+    /** Fields of this level or above leave the node only with differential-privacy noise. */
+    noiseFromLevel: z.number().int().min(1).max(5).default(3),
+    datasets: z
+      .array(
+        z.object({
+          id: z.string().min(1),
+          file: z.string().min(1),
+          columns: z
+            .array(
+              z.object({
+                name: z.string().min(1),
+                type: z.enum(["string", "integer", "decimal"]),
+                level: z.number().int().min(1).optional(),
+              }),
+            )
+            .min(1),
+        }),
+      )
+      .default([]),
+  })
+  .refine((c) => c.helper || (c.datasets.length > 0 && c.ownerPublicKeys.length > 0), {
+    message: "an owner's node names its datasets and its owner's public keys (only a helper node has none)",
+    path: ["datasets"],
+  })
+  .refine((c) => !c.helper || c.datasets.length === 0, {
+    message: "a helper node holds no datasets",
+    path: ["datasets"],
+  });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
 /** Reads a node's JSON configuration; relative paths in it are relative to the file. */

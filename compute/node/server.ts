@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { serve } from "@hono/node-server";
 import { publicKeyFromPrivatePem } from "../../lib/ed25519.js";
 import { createLogger } from "../../lib/logger.js";
+import { deriveEncryptionKeys } from "../mpc/channel.js";
 import { createNodeApp } from "./app.js";
 import { readNodeConfig } from "./config.js";
 import { createMemoryDataStore, loadCsvDataset } from "./datastore.js";
@@ -37,13 +38,18 @@ const app = createNodeApp({
   ownerPublicKeys: config.ownerPublicKeys,
   store,
   shareTimeoutMs: config.shareTimeoutMs,
+  helper: config.helper,
+  noiseFromLevel: config.noiseFromLevel,
   logger,
 });
+const encryptionKey = deriveEncryptionKeys(createPrivateKey(privateKeyPem)).publicKey;
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   const url = `http://${config.host}:${info.port}`;
   // A protocol line for a supervising process, written whatever the log level: where the node listens.
-  process.stdout.write(`${JSON.stringify({ event: "listening", nodeId: config.nodeId, url, publicKey })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: "listening", nodeId: config.nodeId, url, publicKey, encryptionKey })}\n`,
+  );
   logger.info({ url }, "node listening");
 });
 

@@ -1,11 +1,19 @@
 import { ComputeError } from "../errors.js";
 import { type ShareMessage, verifyShare } from "../protocol.js";
 
+export interface ExpectedShares {
+  /** Each peer that must send a share, with the Ed25519 key it signs with. */
+  senders: Map<string, string>;
+  /** Opens a share whose signature verified: decrypts and decodes it, or throws. */
+  open(message: ShareMessage): bigint[];
+}
+
 interface JobShares {
-  senders: Map<string, string> | null;
-  received: Map<string, bigint>;
+  expected: ExpectedShares | null;
+  received: Map<string, bigint[]>;
   early: ShareMessage[];
   waiter?: { resolve: () => void; reject: (error: Error) => void };
+  failure?: Error;
   createdAt: number;
 }
 
@@ -16,9 +24,13 @@ export interface ShareInboxOptions {
   now?: () => number;
 }
 
+const sameVector = (a: bigint[], b: bigint[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /**
  * Collects the shares peers send for each job. A share may arrive before the gateway's plan does;
- * it is kept unverified until the plan says which peers and keys to expect.
+ * it is kept unverified until the plan says which peers and keys to expect. A share that is signed
+ * by a participant but cannot be opened (wrong length, altered, sealed to another key) fails the
+ * job at once for this node; one that is not signed by a participant is refused and ignored.
  */
 export function createShareInbox(options: ShareInboxOptions = {}) {
   const ttl = options.earlyShareTtlMs ?? 60_000;
@@ -28,22 +40,47 @@ export function createShareInbox(options: ShareInboxOptions = {}) {
 
   function evictStale() {
     for (const [jobId, job] of jobs) {
-      if (job.senders === null && now() - job.createdAt > ttl) jobs.delete(jobId);
+      if (job.expected === null && now() - job.createdAt > ttl) jobs.delete(jobId);
     }
   }
 
+  function fail(job: JobShares, error: Error) {
+    job.failure ??= error;
+    job.waiter?.reject(error);
+  }
+
   function accept(job: JobShares, message: ShareMessage) {
-    const key = job.senders?.get(message.from);
+    const expected = job.expected as ExpectedShares;
+    const key = expected.senders.get(message.from);
     if (!key) throw new ComputeError("share_rejected", `${message.from} is not a participant of job ${message.jobId}`);
     if (!verifyShare(message, key))
       throw new ComputeError("share_rejected", `the share from ${message.from} has a bad signature`);
-    const value = BigInt(message.share);
-    const existing = job.received.get(message.from);
-    if (existing !== undefined && existing !== value) {
-      throw new ComputeError("share_conflict", `${message.from} sent two different shares for job ${message.jobId}`);
+    let vector: bigint[];
+    try {
+      vector = expected.open(message);
+    } catch (error) {
+      const refused = new ComputeError(
+        "share_rejected",
+        `the share from ${message.from} is malformed: ${(error as Error).message}`,
+        {
+          cause: error,
+          nodeId: message.from,
+        },
+      );
+      fail(job, refused);
+      throw refused;
     }
-    job.received.set(message.from, value);
-    if (job.received.size === job.senders?.size) job.waiter?.resolve();
+    const existing = job.received.get(message.from);
+    if (existing && !sameVector(existing, vector)) {
+      const conflict = new ComputeError(
+        "share_conflict",
+        `${message.from} sent two different shares for job ${message.jobId}`,
+      );
+      fail(job, conflict);
+      throw conflict;
+    }
+    job.received.set(message.from, vector);
+    if (job.received.size === expected.senders.size) job.waiter?.resolve();
   }
 
   return {
@@ -53,10 +90,10 @@ export function createShareInbox(options: ShareInboxOptions = {}) {
       if (!job) {
         evictStale();
         if (jobs.size >= maxEarlyJobs) throw new ComputeError("inbox_full", "too many jobs are waiting for their plan");
-        job = { senders: null, received: new Map(), early: [], createdAt: now() };
+        job = { expected: null, received: new Map(), early: [], createdAt: now() };
         jobs.set(message.jobId, job);
       }
-      if (job.senders === null) {
+      if (job.expected === null) {
         if (job.early.length >= 64) throw new ComputeError("share_rejected", "too many early shares for this job");
         job.early.push(message);
         return;
@@ -64,23 +101,24 @@ export function createShareInbox(options: ShareInboxOptions = {}) {
       accept(job, message);
     },
 
-    /** Declares which peers (and keys) must send a share, and waits for all of them. */
-    async collect(jobId: string, senders: Map<string, string>, timeoutMs: number): Promise<Map<string, bigint>> {
-      const job: JobShares = jobs.get(jobId) ?? { senders: null, received: new Map(), early: [], createdAt: now() };
+    /** Declares which peers must send a share and how to open it, and waits for all of them. */
+    async collect(jobId: string, expected: ExpectedShares, timeoutMs: number): Promise<Map<string, bigint[]>> {
+      const job: JobShares = jobs.get(jobId) ?? { expected: null, received: new Map(), early: [], createdAt: now() };
       jobs.set(jobId, job);
-      job.senders = senders;
+      job.expected = expected;
       for (const message of job.early.splice(0)) {
         try {
           accept(job, message);
         } catch {
-          // A share that does not verify against the plan is dropped; the real one may still come.
+          // An unsigned early share is dropped (the real one may still come); a signed bad one failed the job.
         }
       }
       try {
-        if (job.received.size < senders.size) {
+        if (job.failure) throw job.failure;
+        if (job.received.size < expected.senders.size) {
           await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => {
-              const missing = [...senders.keys()].filter((id) => !job.received.has(id));
+              const missing = [...expected.senders.keys()].filter((id) => !job.received.has(id));
               reject(new ComputeError("node_timeout", `no share from ${missing.join(", ")} within ${timeoutMs} ms`));
             }, timeoutMs);
             job.waiter = {

@@ -1,3 +1,5 @@
+import { AGGREGATES, type AggregateQuery, aggregateQuerySchema } from "../../compute/query/schema.js";
+import { parseWith } from "../../lib/validate.js";
 import type { ComputeMode, QueryShape } from "../../lib/vocabulary.js";
 import { type Decision, type DecisionRequest, type DecisionState, decide, decisionHash } from "../../policies/index.js";
 import { type DbOrTx, decisions } from "../../store/index.js";
@@ -5,11 +7,41 @@ import { toMicro } from "../services/scenarios.js";
 import { loadDecisionState } from "../services/views.js";
 
 export interface JobInput {
+  jobId?: string;
   scenarioId: string;
   computeMode: ComputeMode;
   queryShape: QueryShape;
+  /** The measured field of each dataset, qualified. */
   fields: string[];
   epsilon: number;
+  filters?: AggregateQuery["filters"];
+  groupBy?: AggregateQuery["groupBy"];
+  bins?: AggregateQuery["bins"];
+  bounds?: AggregateQuery["bounds"];
+}
+
+/** The measured fields and, for each of their datasets, every field the filters and groups read. */
+export function fieldsRequested(input: JobInput): string[] {
+  const datasetIds = [...new Set(input.fields.map((f) => f.slice(0, f.indexOf("."))))];
+  const read = [
+    ...new Set([...(input.filters ?? []).map((f) => f.field), ...(input.groupBy ? [input.groupBy.field] : [])]),
+  ];
+  return [...new Set([...input.fields, ...datasetIds.flatMap((d) => read.map((f) => `${d}.${f}`))])].sort();
+}
+
+/** The query every node runs, validated; throws a ValidationError naming what is wrong. */
+export function aggregateQueryOf(input: JobInput): AggregateQuery {
+  return parseWith(
+    aggregateQuerySchema,
+    {
+      aggregate: input.queryShape,
+      filters: input.filters ?? [],
+      ...(input.groupBy ? { groupBy: input.groupBy } : {}),
+      ...(input.bins ? { bins: input.bins } : {}),
+      ...(input.bounds ? { bounds: input.bounds } : {}),
+    },
+    "the query",
+  );
 }
 
 export interface Evaluation {
@@ -26,7 +58,7 @@ export async function evaluate(db: DbOrTx, operatorId: string, input: JobInput, 
     scenarioId: input.scenarioId,
     computeMode: input.computeMode,
     queryShape: input.queryShape,
-    fields: [...new Set(input.fields)].sort(),
+    fields: fieldsRequested(input),
     epsilonMicro: toMicro(input.epsilon),
     at: at.toISOString(),
   };
@@ -49,12 +81,9 @@ export async function storeDecision(db: DbOrTx, evaluation: Evaluation): Promise
 }
 
 /** What the runtime can execute today, beyond what the policy allows; null when it can. */
-export function notExecutable(input: JobInput, decision: Decision): string | null {
-  if (input.computeMode !== "mpc" || input.queryShape !== "sum") {
-    return `this gateway executes secure sums (computeMode mpc, queryShape sum); ${input.queryShape} by ${input.computeMode} is not available yet`;
-  }
-  if (decision.effect === "allow" && decision.obligations.dpMechanism !== "none") {
-    return "differential-privacy noise is not available yet, so a query with ε > 0 cannot run; ask with ε 0 where the rules allow it";
+export function notExecutable(input: JobInput): string | null {
+  if (input.computeMode !== "mpc" || !(AGGREGATES as readonly string[]).includes(input.queryShape)) {
+    return `this gateway executes aggregates by secure multi-party computation (computeMode mpc, queryShape ${AGGREGATES.join(", ")}); ${input.queryShape} by ${input.computeMode} is not available yet`;
   }
   return null;
 }

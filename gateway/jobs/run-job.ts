@@ -1,13 +1,16 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { ComputeError, type QueryPlan, runSecureSum, signPlan } from "../../compute/index.js";
-import { SluiceError } from "../../lib/errors.js";
+import { and, eq } from "drizzle-orm";
+import { releaseCells } from "../../compute/dp/release.js";
+import { ComputeError, type QueryPlan, runSecureAggregate, signPlan } from "../../compute/index.js";
+import { ConflictError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { computeNodes, datasets, jobReviews, jobs } from "../../store/index.js";
+import { jobReviews, jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { releaseUsage, reserveUsage } from "../services/usage.js";
 import { approvalProofs } from "./approval-proofs.js";
-import { evaluate, type JobInput, notExecutable, storeDecision } from "./evaluate.js";
+import { aggregateQueryOf, evaluate, type JobInput, notExecutable, storeDecision } from "./evaluate.js";
 import { finishJob } from "./finish.js";
+import { describeNoise } from "./noise-description.js";
+import { planTasks } from "./plan-tasks.js";
 
 function denied(hash: string, decision: Extract<Awaited<ReturnType<typeof evaluate>>["decision"], { effect: "deny" }>) {
   return new SluiceError("denied", decision.reason.en, {
@@ -23,14 +26,48 @@ function denied(hash: string, decision: Extract<Awaited<ReturnType<typeof evalua
 
 /** Dry run: whether the query would be allowed, why, and with which obligations; nothing is run or charged. */
 export async function explainJob(deps: GatewayDeps, operatorId: string, input: JobInput) {
+  aggregateQueryOf(input);
   const evaluation = await evaluate(deps.db, operatorId, input, deps.now?.() ?? new Date());
-  const blocker = notExecutable(input, evaluation.decision);
+  const blocker = notExecutable(input);
   return {
     allowed: evaluation.decision.effect === "allow",
     executable: evaluation.decision.effect === "allow" && blocker === null,
     ...(blocker && evaluation.decision.effect === "allow" ? { notExecutableBecause: blocker } : {}),
     decision: evaluation.decision,
     decisionHash: evaluation.hash,
+  };
+}
+
+/** The outcome of a job the operator already started under this id: the same answer, never a second run. */
+async function earlierOutcome(deps: GatewayDeps, operatorId: string, input: JobInput) {
+  if (!input.jobId) return undefined;
+  const [job] = await deps.db.select().from(jobs).where(eq(jobs.id, input.jobId));
+  if (!job) return undefined;
+  const sameRequest = job.operatorId === operatorId && job.scenarioId === input.scenarioId;
+  if (!sameRequest) throw new ConflictError(`job id ${input.jobId} is already taken; choose another`);
+  if (job.status === "running") throw new ConflictError(`job ${job.id} is still running; ask GET /jobs/${job.id}`);
+  if (job.status === "failed")
+    throw new ConflictError(`job ${job.id} failed (${job.error}); nothing was charged; retry with a new job id`);
+  if (job.status === "withheld") throw new ConflictError(`job ${job.id} was withheld by an owner's review`);
+  if (job.status === "awaiting_review") {
+    const reviewers = await deps.db.select().from(jobReviews).where(eq(jobReviews.jobId, job.id));
+    return {
+      jobId: job.id,
+      status: "awaiting_review" as const,
+      decisionHash: job.decisionHash,
+      reviewers: reviewers.map((r) => r.ownerId),
+    };
+  }
+  const [record] = await deps.db
+    .select({ id: usageRecords.id })
+    .from(usageRecords)
+    .where(eq(usageRecords.jobId, job.id));
+  return {
+    jobId: job.id,
+    status: "succeeded" as const,
+    result: job.result as Record<string, unknown>,
+    usageRecordId: record?.id as string,
+    decisionHash: job.decisionHash,
   };
 }
 
@@ -46,39 +83,21 @@ export async function runJob(
   input: JobInput,
   requestId?: string,
 ) {
+  const earlier = await earlierOutcome(deps, operatorId, input);
+  if (earlier) return earlier;
+  const query = aggregateQueryOf(input);
   const now = deps.now?.() ?? new Date();
   const evaluation = await evaluate(deps.db, operatorId, input, now);
   const { decision, hash } = evaluation;
   await storeDecision(deps.db, evaluation);
   if (decision.effect === "deny") throw denied(hash, decision);
-  const blocker = notExecutable(input, decision);
+  const blocker = notExecutable(input);
   if (blocker) throw new SluiceError("not_executable", blocker, { details: { decisionHash: hash } });
 
-  const rows = await deps.db
-    .select({ dataset: datasets, node: computeNodes })
-    .from(datasets)
-    .innerJoin(computeNodes, eq(datasets.nodeId, computeNodes.id))
-    .where(inArray(datasets.id, decision.obligations.datasetIds));
-  const { terms, proofFor } = await approvalProofs(deps.db, input.scenarioId);
-  const tasks: QueryPlan["tasks"] = evaluation.request.fields.map((qualified) => {
-    const [datasetId, field] = qualified.split(".") as [string, string];
-    const row = rows.find((r) => r.dataset.id === datasetId);
-    if (!row) throw new SluiceError("dataset_unknown", `dataset ${datasetId} has no registered compute node`);
-    return {
-      nodeId: row.node.id,
-      url: row.node.url,
-      publicKey: row.node.publicKey,
-      datasetId,
-      field,
-      approval: proofFor(row.dataset.ownerId),
-    };
-  });
-  if (new Set(tasks.map((t) => t.nodeId)).size !== tasks.length || tasks.length < 2) {
-    throw new SluiceError("not_executable", "a secure sum needs one field from each of at least two owner nodes");
-  }
-
+  const proofs = await approvalProofs(deps.db, input.scenarioId);
+  const { tasks, valueScale } = await planTasks(deps.db, input.fields, query.aggregate, proofs);
   const epsilonMicro = evaluation.request.epsilonMicro;
-  const jobId = newId("job");
+  const jobId = input.jobId ?? newId("job");
   const reserved = await deps.db.transaction(async (tx) => {
     if (!(await reserveUsage(tx, input.scenarioId, epsilonMicro))) return false;
     await tx.insert(jobs).values({
@@ -105,20 +124,22 @@ export async function runJob(
     );
 
   const plan: QueryPlan = {
-    version: 1,
+    version: 2,
     jobId,
     scenarioId: input.scenarioId,
-    aggregate: "sum",
+    query,
+    valueScale,
+    epsilonMicro,
     decisionHash: hash,
     ...(requestId ? { requestId } : {}),
-    terms,
+    terms: proofs.terms,
     tasks,
     issuedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + limits.nodeTimeoutMs).toISOString(),
   };
-  let total: bigint;
+  let cells: bigint[];
   try {
-    total = await runSecureSum(signPlan(plan, deps.gatewayKeys.privateKey), {
+    cells = await runSecureAggregate(signPlan(plan, deps.gatewayKeys.privateKey), {
       fetch: deps.fetch,
       timeoutMs: limits.nodeTimeoutMs,
     });
@@ -131,10 +152,15 @@ export async function runJob(
     throw error instanceof ComputeError ? error : new ComputeError("node_rejected", message, { cause: error });
   }
 
+  const owners = tasks.filter((t) => t.role === "owner").length;
+  const released = releaseCells(query, cells, decision.obligations.minGroupSize, valueScale);
   const result = {
     queryShape: input.queryShape,
-    fields: evaluation.request.fields,
-    value: total.toString(),
+    fields: input.fields,
+    query,
+    ...released,
+    minGroupSize: decision.obligations.minGroupSize,
+    noise: describeNoise(query, valueScale, owners, tasks.length, epsilonMicro),
     classification: decision.obligations.resultClassification,
   };
   const finishedAt = deps.now?.() ?? new Date();

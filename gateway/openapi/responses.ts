@@ -63,7 +63,15 @@ export const anchoredEventResponseSchema = authorisationEventResponseSchema
   .meta({ id: "AnchoredEvent" });
 
 export const computeNodeResponseSchema = z
-  .strictObject({ id, ownerId: id, url: z.string(), publicKey: z.string(), createdAt: instant })
+  .strictObject({
+    id,
+    ownerId: id,
+    url: z.string(),
+    publicKey: z.string(),
+    kind: z.enum(["owner", "helper"]),
+    encryptionKey: z.string().nullable(),
+    createdAt: instant,
+  })
   .meta({ id: "ComputeNode" });
 
 const datasetField = z.strictObject({

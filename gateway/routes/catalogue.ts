@@ -33,8 +33,10 @@ export function createCatalogueRoutes(deps: GatewayDeps) {
       "/nodes",
       describe({
         summary: "Register a compute node",
+        description:
+          "An owner registers its own node; the authority registers helper nodes (kind helper), which hold no data and make the third party of two-owner jobs.",
         tag: "catalogue",
-        roles: ["owner"],
+        roles: ["owner", "authority"],
         body: registerNodeSchema,
         responses: { 201: { description: "Registered", schema: computeNodeResponseSchema } },
         problems: ["conflict"],
@@ -42,6 +44,13 @@ export function createCatalogueRoutes(deps: GatewayDeps) {
       async (c) => {
         const owner = c.get("participant");
         const body = await jsonBody(c, registerNodeSchema);
+        if ((body.kind === "helper") !== (owner.role === "authority")) {
+          throw new ForbiddenError(
+            body.kind === "helper"
+              ? "only the authority registers helper nodes"
+              : "owners register their own nodes; the authority registers helper nodes",
+          );
+        }
         const id = body.id ?? newId("node", 8);
         const [clash] = await deps.db.select().from(computeNodes).where(eq(computeNodes.id, id));
         if (clash) throw new ConflictError(`compute node ${id} is already registered`);
@@ -49,7 +58,14 @@ export function createCatalogueRoutes(deps: GatewayDeps) {
         if (keyClash) throw new ConflictError(`this key is already registered for node ${keyClash.id}`);
         const [row] = await deps.db
           .insert(computeNodes)
-          .values({ id, ownerId: owner.id, url: body.url, publicKey: body.publicKey })
+          .values({
+            id,
+            ownerId: owner.id,
+            url: body.url,
+            publicKey: body.publicKey,
+            encryptionKey: body.encryptionKey,
+            kind: body.kind,
+          })
           .returning();
         return c.json(row, 201);
       },

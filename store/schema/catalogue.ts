@@ -15,6 +15,10 @@ export const computeNodes = pgTable("compute_nodes", {
     .references(() => participants.id),
   url: text("url").notNull(),
   publicKey: text("public_key").notNull().unique(),
+  /** owner: computes on its owner's data; helper: holds no data, the third party of two-owner jobs. */
+  kind: text("kind").$type<"owner" | "helper">().notNull().default("owner"),
+  /** The node's X25519 public key, to which its peers seal their shares. */
+  encryptionKey: text("encryption_key"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

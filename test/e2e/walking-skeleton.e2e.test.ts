@@ -3,7 +3,7 @@ import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_OWNERS, DEMO_REGION, demoDatasetRegistration } from "../../compute/index.js";
-import { startDemoNodes } from "../../gateway/demo.js";
+import { DEMO_HELPER_NODE_ID, startDemoNodes } from "../../gateway/demo.js";
 import { loadOrCreateKeyFile } from "../../gateway/keys.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
 import { anchorPending } from "../../ledger/index.js";
@@ -12,6 +12,7 @@ import { SluiceApiError } from "../../sdk/index.js";
 import { jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../support/gateway.js";
+import { nodeRegistration } from "../support/world.js";
 
 function plaintextSum(dataDir: string, ownerKey: string, datasetId: string, field: string): bigint {
   const [header, ...lines] = readFileSync(path.join(dataDir, "nodes", ownerKey, `${datasetId}.csv`), "utf8")
@@ -91,12 +92,20 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
       });
       expect(sector.tier).toBe("sector");
       const node = nodes.find((n) => n.nodeId === `node_${demo.key}`)!;
-      await gw.client(key, url).registerNode({ id: node.nodeId, url: node.url, publicKey: node.publicKey });
+      await gw.client(key, url).registerNode(nodeRegistration(node));
       await gw.client(key, url).registerDataset(demoDatasetRegistration(demo, node.nodeId));
     }
+    // With two owners, a helper node that holds no data makes the third party; only the authority registers one.
+    const helper = nodes.find((n) => n.nodeId === DEMO_HELPER_NODE_ID)!;
+    const byOwner = await gw
+      .client(owners[0]!.key, url)
+      .registerNode({ ...nodeRegistration(helper), kind: "helper" })
+      .catch((e: unknown) => e);
+    expect((byOwner as SluiceApiError).status).toBe(403);
+    await gw.client(gw.authority, url).registerNode({ ...nodeRegistration(helper), kind: "helper" });
     const health = await gw.client(gw.authority, url).health();
     expect(health).toMatchObject({ status: "ok", down: [] });
-    expect((health.nodes as unknown[]).length).toBe(2);
+    expect((health.nodes as unknown[]).length).toBe(3);
   });
 
   it("runs nothing until every owner approves the operator's scenario", async () => {

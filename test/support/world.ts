@@ -1,12 +1,19 @@
 import path from "node:path";
 import { DEMO_OWNERS, DEMO_REGION, demoDatasetRegistration } from "../../compute/index.js";
-import { startDemoNodes } from "../../gateway/demo.js";
+import { DEMO_HELPER_NODE_ID, startDemoNodes } from "../../gateway/demo.js";
 import { loadOrCreateKeyFile } from "../../gateway/keys.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
 import { createKeyFile } from "../../lib/key-file.js";
 import { createLogger } from "../../lib/logger.js";
 import type { Database } from "../../store/index.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "./gateway.js";
+
+export const nodeRegistration = (node: NodeProcess) => ({
+  id: node.nodeId,
+  url: node.url,
+  publicKey: node.publicKey,
+  encryptionKey: node.encryptionKey,
+});
 
 /**
  * A gateway with both demo owners' compute nodes running as separate processes, an operator holding
@@ -55,9 +62,12 @@ export async function startWorld(database: Database) {
     });
     await client(dept).grant({ ...grant, sectors: [demo.sector] });
     const node = nodes.find((n) => n.nodeId === `node_${demo.key}`) as NodeProcess;
-    await client(key).registerNode({ id: node.nodeId, url: node.url, publicKey: node.publicKey });
+    await client(key).registerNode(nodeRegistration(node));
     await client(key).registerDataset(demoDatasetRegistration(demo, node.nodeId));
   }
+  // Two owners make a job of three parties with the authority's helper node.
+  const helper = nodes.find((n) => n.nodeId === DEMO_HELPER_NODE_ID) as NodeProcess;
+  await authority.registerNode({ ...nodeRegistration(helper), kind: "helper" });
   const fields = DEMO_OWNERS.map((o) => `${o.dataset.id}.wages_fen`);
 
   /** Proposes a secure-sum scenario over both owners' wages and has both owners approve it. */

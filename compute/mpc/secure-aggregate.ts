@@ -1,8 +1,9 @@
 import { ComputeError } from "../errors.js";
 import { partialResultSchema, type SignedPlan, verifyPartial } from "../protocol.js";
-import { addInRing, fromRing } from "./additive.js";
+import { vectorLength } from "../query/schema.js";
+import { addVectors, decodeVector, fromRing } from "./ring.js";
 
-export interface SecureSumOptions {
+export interface SecureAggregateOptions {
   fetch?: typeof fetch;
   /** How long the whole job may take at each node (ms). */
   timeoutMs?: number;
@@ -11,7 +12,7 @@ export interface SecureSumOptions {
 async function callNode(
   signed: SignedPlan,
   task: SignedPlan["plan"]["tasks"][number],
-  options: SecureSumOptions,
+  options: SecureAggregateOptions,
   cancel: AbortSignal,
 ) {
   const fetchNode = options.fetch ?? fetch;
@@ -67,26 +68,31 @@ async function callNode(
       nodeId: task.nodeId,
     });
   }
-  return BigInt(partial.partial);
+  try {
+    return decodeVector(Buffer.from(partial.partial, "base64url"), vectorLength(signed.plan.query));
+  } catch (cause) {
+    throw new ComputeError("node_rejected", `the partial from node ${task.nodeId} has the wrong length`, {
+      cause,
+      nodeId: task.nodeId,
+    });
+  }
 }
 
 /**
- * Runs a secure sum: every node secret-shares its local sum among all nodes and returns only the
- * sum of the shares it holds; adding those partials reconstructs the total and nothing else.
+ * Runs a secure aggregation: every node secret-shares its (noisy) local cells among all nodes and
+ * returns only the sum of the shares it holds; adding those partials reconstructs the noisy totals
+ * of the cells and nothing else.
  */
-export async function runSecureSum(signed: SignedPlan, options: SecureSumOptions = {}): Promise<bigint> {
-  // The first node to fail names the cause; the calls still open are cancelled, as their answers are moot.
+export async function runSecureAggregate(signed: SignedPlan, options: SecureAggregateOptions = {}): Promise<bigint[]> {
+  // The first node to fail names the cause and fails the job at once; the calls still open are
+  // cancelled, as their answers are moot (their nodes give up waiting for shares on their own).
   const cancel = new AbortController();
-  let firstFailure: unknown;
   const calls = signed.plan.tasks.map((task) =>
     callNode(signed, task, options, cancel.signal).catch((error: unknown) => {
-      firstFailure ??= error;
       cancel.abort();
       throw error;
     }),
   );
-  const settled = await Promise.allSettled(calls);
-  if (firstFailure !== undefined) throw firstFailure;
-  const partials = settled.map((s) => (s as PromiseFulfilledResult<bigint>).value);
-  return fromRing(addInRing(...partials));
+  const partials = await Promise.all(calls);
+  return addVectors(...partials).map(fromRing);
 }

@@ -1,0 +1,110 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+} from "node:crypto";
+import { ComputeError } from "../errors.js";
+
+// The encrypted channel between compute nodes: each share is sealed to the recipient's X25519 key
+// with a fresh ephemeral key (ECDH, RFC 7748), HKDF-SHA-256 (RFC 5869) and ChaCha20-Poly1305
+// (RFC 8439) from node:crypto, with the job, sender and recipient as associated data. The sender
+// signs the sealed message with its Ed25519 key (protocol.ts), so it is authenticated as well.
+
+const X25519_SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
+const X25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+const ED25519_SEED_BYTES = 32;
+const INFO = Buffer.from("sluice/share/v1");
+
+export interface EncryptionKeys {
+  privateKey: KeyObject;
+  /** Raw X25519 public key, base64url. */
+  publicKey: string;
+}
+
+export interface SealedShare {
+  ephemeralKey: string;
+  nonce: string;
+  ciphertext: string;
+}
+
+function rawPublic(key: KeyObject): string {
+  return key.export({ format: "der", type: "spki" }).subarray(X25519_SPKI_PREFIX.length).toString("base64url");
+}
+
+export function importEncryptionPublicKey(raw: string): KeyObject {
+  const bytes = Buffer.from(raw, "base64url");
+  if (bytes.length !== 32) throw new ComputeError("share_rejected", "an X25519 public key is 32 bytes");
+  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, bytes]), format: "der", type: "spki" });
+}
+
+/**
+ * A node's X25519 key pair, derived from its Ed25519 signing key with HKDF (domain-separated), so
+ * one key file holds both and the encryption key needs no second secret to keep.
+ */
+export function deriveEncryptionKeys(signingKey: KeyObject): EncryptionKeys {
+  const der = signingKey.export({ format: "der", type: "pkcs8" });
+  const seed = der.subarray(der.length - ED25519_SEED_BYTES);
+  const scalar = Buffer.from(hkdfSync("sha256", seed, Buffer.alloc(0), "sluice/node-x25519/v1", 32));
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([X25519_PKCS8_PREFIX, scalar]),
+    format: "der",
+    type: "pkcs8",
+  });
+  return { privateKey, publicKey: rawPublic(createPublicKey(privateKey)) };
+}
+
+function keyFor(shared: Buffer, ephemeral: string, recipient: string): Buffer {
+  const salt = Buffer.concat([Buffer.from(ephemeral, "base64url"), Buffer.from(recipient, "base64url")]);
+  return Buffer.from(hkdfSync("sha256", shared, salt, INFO, 32));
+}
+
+/** Seals bytes to a recipient's X25519 public key; `associated` is authenticated, not encrypted. */
+export function seal(plaintext: Uint8Array, recipientPublicKey: string, associated: string): SealedShare {
+  const ephemeral = generateKeyPairSync("x25519");
+  const ephemeralKey = rawPublic(ephemeral.publicKey);
+  const shared = diffieHellman({
+    privateKey: ephemeral.privateKey,
+    publicKey: importEncryptionPublicKey(recipientPublicKey),
+  });
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv("chacha20-poly1305", keyFor(shared, ephemeralKey, recipientPublicKey), nonce, {
+    authTagLength: 16,
+  });
+  cipher.setAAD(Buffer.from(associated), { plaintextLength: plaintext.length });
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return { ephemeralKey, nonce: nonce.toString("base64url"), ciphertext: ciphertext.toString("base64url") };
+}
+
+/** Opens a sealed share addressed to us; anything altered, misaddressed or malformed is refused. */
+export function open(sealed: SealedShare, recipient: EncryptionKeys, associated: string): Buffer {
+  try {
+    const shared = diffieHellman({
+      privateKey: recipient.privateKey,
+      publicKey: importEncryptionPublicKey(sealed.ephemeralKey),
+    });
+    const nonce = Buffer.from(sealed.nonce, "base64url");
+    const body = Buffer.from(sealed.ciphertext, "base64url");
+    if (nonce.length !== 12 || body.length < 16) throw new Error("malformed");
+    const decipher = createDecipheriv(
+      "chacha20-poly1305",
+      keyFor(shared, sealed.ephemeralKey, recipient.publicKey),
+      nonce,
+      {
+        authTagLength: 16,
+      },
+    );
+    decipher.setAAD(Buffer.from(associated), { plaintextLength: body.length - 16 });
+    decipher.setAuthTag(body.subarray(body.length - 16));
+    return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
+  } catch (cause) {
+    throw new ComputeError("share_rejected", "the share could not be opened: altered, misaddressed or malformed", {
+      cause,
+    });
+  }
+}

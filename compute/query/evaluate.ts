@@ -1,0 +1,157 @@
+import { ComputeError } from "../errors.js";
+import { type Column, type LocalDataset, scaleOf } from "../node/datastore.js";
+import { type AggregateQuery, type Filter, measuresOf } from "./schema.js";
+
+// Runs inside an owner's node only: evaluates a query over the node's own columns and returns the
+// cells (groups × bins × measures) as exact integers. Nothing here leaves the node but that vector,
+// and it leaves only as secret shares.
+
+const FLUSH_AT = 2 ** 52;
+
+function column(dataset: LocalDataset, name: string): Column {
+  const found = dataset.columns.get(name);
+  if (!found) throw new ComputeError("field_unknown", `dataset ${dataset.id} has no field ${name}`);
+  return found;
+}
+
+/** A query constant in the column's fixed point, rounded half away from zero. */
+function scaled(value: number, scale: number): number {
+  return Math.sign(value) * Math.round(Math.abs(value) * scale);
+}
+
+function numberMatcher(filter: Filter, scale: number): (v: number) => boolean {
+  if (filter.op === "between") {
+    const [lo, hi] = [scaled(filter.min, scale), scaled(filter.max, scale)];
+    return (v) => v >= lo && v <= hi;
+  }
+  if (filter.op === "in") {
+    if (filter.values.some((x) => typeof x !== "number"))
+      throw new ComputeError("query_invalid", `${filter.field} is numeric; IN needs numbers`);
+    const set = new Set(filter.values.map((x) => scaled(x as number, scale)));
+    return (v) => set.has(v);
+  }
+  if (typeof filter.value !== "number")
+    throw new ComputeError("query_invalid", `${filter.field} is numeric; compare it with a number`);
+  const c = scaled(filter.value, scale);
+  switch (filter.op) {
+    case "=":
+      return (v) => v === c;
+    case "!=":
+      return (v) => v !== c;
+    case "<":
+      return (v) => v < c;
+    case "<=":
+      return (v) => v <= c;
+    case ">":
+      return (v) => v > c;
+    case ">=":
+      return (v) => v >= c;
+  }
+}
+
+function applyFilter(dataset: LocalDataset, filter: Filter, mask: Uint8Array): void {
+  const col = column(dataset, filter.field);
+  if (col.spec.type === "string") {
+    const { codes, dictionary } = col as Extract<Column, { codes: Int32Array }>;
+    let wanted: Set<string>;
+    let keep: boolean;
+    if (filter.op === "=" || filter.op === "!=") {
+      wanted = new Set([String(filter.value)]);
+      keep = filter.op === "=";
+    } else if (filter.op === "in") {
+      wanted = new Set(filter.values.map(String));
+      keep = true;
+    } else {
+      throw new ComputeError(
+        "query_invalid",
+        `${filter.field} is categorical; it takes =, != and in, not ${filter.op}`,
+      );
+    }
+    const passes = Uint8Array.from(dictionary, (value) => (wanted.has(value) === keep ? 1 : 0));
+    for (let i = 0; i < mask.length; i++) if (mask[i] && !passes[codes[i] as number]) mask[i] = 0;
+    return;
+  }
+  const { values } = col as Extract<Column, { values: Float64Array }>;
+  const matches = numberMatcher(filter, scaleOf(col.spec.type));
+  for (let i = 0; i < mask.length; i++) if (mask[i] && !matches(values[i] as number)) mask[i] = 0;
+}
+
+function groupIndex(dataset: LocalDataset, query: AggregateQuery): Int32Array | null {
+  if (!query.groupBy) return null;
+  const col = column(dataset, query.groupBy.field);
+  if (col.spec.type !== "string")
+    throw new ComputeError("query_invalid", `group by a categorical field; ${query.groupBy.field} is numeric`);
+  const { codes, dictionary } = col as Extract<Column, { codes: Int32Array }>;
+  const position = new Map(query.groupBy.values.map((v, i) => [v, i]));
+  const byCode = Int32Array.from(dictionary, (value) => position.get(value) ?? -1);
+  return Int32Array.from(codes, (code) => byCode[code] as number);
+}
+
+/** The cells of a query over one dataset: for each cell, its count, then its sums as the aggregate needs. */
+export function aggregateColumns(dataset: LocalDataset, measuredField: string, query: AggregateQuery): bigint[] {
+  const measures = measuresOf(query.aggregate);
+  const rows = dataset.rowCount;
+  const mask = new Uint8Array(rows).fill(1);
+  for (const filter of query.filters) applyFilter(dataset, filter, mask);
+  const groups = groupIndex(dataset, query);
+
+  const measured = column(dataset, measuredField);
+  const needsNumbers = query.aggregate !== "count";
+  if (needsNumbers && measured.spec.type === "string") {
+    throw new ComputeError("field_not_numeric", `dataset ${dataset.id}: ${measuredField} is not numeric`);
+  }
+  const values = needsNumbers ? (measured as Extract<Column, { values: Float64Array }>).values : null;
+  const scale = scaleOf(measured.spec.type);
+  const lo = query.bounds ? scaled(query.bounds.min, scale) : Number.NEGATIVE_INFINITY;
+  const hi = query.bounds ? scaled(query.bounds.max, scale) : Number.POSITIVE_INFINITY;
+  const edges = query.bins?.map((e) => scaled(e, scale)) ?? [];
+  const binsPerGroup = edges.length + 1;
+  const cells = (query.groupBy?.values.length ?? 1) * (query.bins ? binsPerGroup : 1);
+
+  const counts = new Float64Array(cells);
+  const sums = new Float64Array(cells);
+  const bigSums = new Array<bigint>(cells).fill(0n);
+  const squares = new Array<bigint>(cells).fill(0n);
+  const wantsSum = measures.includes("sum");
+  const wantsSquares = measures.includes("sumOfSquares");
+
+  for (let i = 0; i < rows; i++) {
+    if (!mask[i]) continue;
+    const group = groups ? (groups[i] as number) : 0;
+    if (group < 0) continue;
+    let cell = group;
+    let value = 0;
+    if (values) {
+      value = Math.min(hi, Math.max(lo, values[i] as number));
+      if (query.bins) {
+        let bin = 0;
+        let top = edges.length;
+        while (bin < top) {
+          const middle = (bin + top) >> 1;
+          if ((edges[middle] as number) <= value) bin = middle + 1;
+          else top = middle;
+        }
+        cell = group * binsPerGroup + bin;
+      }
+    }
+    counts[cell] = (counts[cell] as number) + 1;
+    if (wantsSum) {
+      const sum = (sums[cell] as number) + value;
+      if (Math.abs(sum) >= FLUSH_AT) {
+        bigSums[cell] = (bigSums[cell] as bigint) + BigInt(sum);
+        sums[cell] = 0;
+      } else sums[cell] = sum;
+    }
+    if (wantsSquares) squares[cell] = (squares[cell] as bigint) + BigInt(value) * BigInt(value);
+  }
+
+  const vector: bigint[] = [];
+  for (let cell = 0; cell < cells; cell++) {
+    for (const measure of measures) {
+      if (measure === "count") vector.push(BigInt(counts[cell] as number));
+      else if (measure === "sum") vector.push((bigSums[cell] as bigint) + BigInt(sums[cell] as number));
+      else vector.push(squares[cell] as bigint);
+    }
+  }
+  return vector;
+}
