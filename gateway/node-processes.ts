@@ -3,7 +3,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
-const nodeServer = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "compute", "node", "server.ts");
+const nodeServer = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "compute", "node", "main.ts");
 
 export interface NodeProcess {
   nodeId: string;

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { Release } from "../compute/dp/release.js";
+import type { Filter } from "../compute/query/schema.js";
 import { type SignedRuleContent, scenarioTerms, signApproval, signRule } from "../lib/approvals.js";
 import { signRequest } from "../lib/http-signature.js";
 import { type KeyFile, readKeyFile } from "../lib/key-file.js";
@@ -81,11 +83,18 @@ export function createClient(options: ClientOptions) {
     return key;
   };
   type JobRequest = {
+    /** Your own id for the job: sending it again returns the same job instead of running a second. */
+    jobId?: string;
     scenarioId: string;
     queryShape: string;
+    /** The measured field of each dataset, as dataset.field. */
     fields: string[];
     computeMode?: string;
     epsilon?: number;
+    filters?: Filter[];
+    groupBy?: { field: string; values: string[] };
+    bins?: number[];
+    bounds?: { min: number; max: number };
   };
   return {
     request,
@@ -157,7 +166,7 @@ export function createClient(options: ClientOptions) {
       request<{
         jobId: string;
         status: string;
-        result: { value: string; classification: Json };
+        result: Release & { classification: Json; noise: Json & { mechanism: string; epsilon: number } };
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs", input),

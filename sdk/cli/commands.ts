@@ -51,11 +51,83 @@ function epsilonOf(call: Invocation): number {
   return epsilon;
 }
 
-function sumQuery(h: Helpers) {
-  const fields = (h.call.options.sum as string[] | undefined) ?? [];
+const NUMBER = /^-?\d+(\.\d+)?$/;
+const literal = (text: string) => (NUMBER.test(text) ? Number(text) : text);
+const list = (text: string) =>
+  text
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+
+/** `--where "district = 330102"`, `"employees between 10 and 50"`, `"industry in C13,C14"`. */
+export function parseWhere(text: string) {
+  const between = /^([a-z][a-z0-9_]*)\s+between\s+(\S+)\s+and\s+(\S+)$/i.exec(text.trim());
+  if (between)
+    return { field: between[1] as string, op: "between" as const, min: Number(between[2]), max: Number(between[3]) };
+  const within = /^([a-z][a-z0-9_]*)\s+in\s+(.+)$/i.exec(text.trim());
+  if (within) return { field: within[1] as string, op: "in" as const, values: list(within[2] as string).map(literal) };
+  const compare = /^([a-z][a-z0-9_]*)\s*(<=|>=|!=|=|<|>)\s*(.+)$/.exec(text.trim());
+  if (compare) {
+    const op = compare[2] as "=" | "!=" | "<" | "<=" | ">" | ">=";
+    return { field: compare[1] as string, op, value: literal((compare[3] as string).trim()) };
+  }
+  throw new UsageError(
+    `--where "${text}" is not a filter: use "<field> <op> <value>" (=, !=, <, <=, >, >=), "<field> in a,b" or "<field> between a and b"`,
+  );
+}
+
+function numbers(text: string, what: string): number[] {
+  const values = list(text).map(Number);
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v)))
+    throw new UsageError(`${what} takes numbers separated by commas`);
+  return values;
+}
+
+function aggregateQuery(h: Helpers) {
+  const o = h.call.options;
+  const fields = [...((o.sum as string[] | undefined) ?? []), ...((o.field as string[] | undefined) ?? [])];
   if (fields.length === 0)
-    throw new UsageError(`${h.call.command} needs at least one --sum <dataset.field>\n\n${usage(h.call.command)}`);
-  return { scenarioId: h.option("scenario", "--scenario"), queryShape: "sum", fields, epsilon: epsilonOf(h.call) };
+    throw new UsageError(`${h.call.command} needs at least one --field <dataset.field>\n\n${usage(h.call.command)}`);
+  const groupBy = o["group-by"];
+  if (typeof groupBy === "string" && typeof o.groups !== "string")
+    throw new UsageError("--group-by needs --groups <a,b,…>");
+  const bounds = typeof o.bounds === "string" ? numbers(o.bounds, "--bounds") : undefined;
+  if (bounds && bounds.length !== 2) throw new UsageError("--bounds takes min,max");
+  return {
+    ...(typeof o["job-id"] === "string" ? { jobId: o["job-id"] } : {}),
+    scenarioId: h.option("scenario", "--scenario"),
+    queryShape: typeof o.shape === "string" ? o.shape : "sum",
+    fields,
+    epsilon: epsilonOf(h.call),
+    filters: ((o.where as string[] | undefined) ?? []).map(parseWhere),
+    ...(typeof groupBy === "string" ? { groupBy: { field: groupBy, values: list(o.groups as string) } } : {}),
+    ...(typeof o.bins === "string" ? { bins: numbers(o.bins, "--bins") } : {}),
+    ...(bounds ? { bounds: { min: bounds[0] as number, max: bounds[1] as number } } : {}),
+  };
+}
+
+type Released = Awaited<ReturnType<SluiceClient["runJob"]>>["result"];
+
+function describeResult(shape: string, result: Released): string {
+  const noise =
+    result.noise?.mechanism === "discrete-laplace"
+      ? `noise: discrete Laplace, ε ${result.noise.epsilon}, one draw from each party`
+      : "noise: none (the rules ask none for these fields)";
+  const rows =
+    result.cells.length === 1 && !result.cells[0]?.group && !result.cells[0]?.bin
+      ? [
+          `${shape} = ${result.cells[0]?.suppressed ? "suppressed (fewer rows than k)" : (result.value ?? result.cells[0]?.value)}`,
+        ]
+      : result.cells.map((cell) => {
+          const bin = cell.bin ? `[${cell.bin.from ?? "−∞"}, ${cell.bin.to ?? "∞"})` : "";
+          const label = [cell.group, bin].filter(Boolean).join(" ");
+          return `  ${label.padEnd(24)} ${cell.suppressed ? "suppressed (fewer rows than k)" : `count ${cell.count}  ${shape} ${cell.value}`}`;
+        });
+  return [
+    ...rows,
+    noise,
+    `k: ${(result as { minGroupSize?: number }).minGroupSize ?? "?"}; ${result.suppressedCells} cell(s) suppressed`,
+  ].join("\n");
 }
 
 const statusChange =
@@ -153,7 +225,7 @@ const HANDLERS: Record<string, Handler> = {
     return EXIT.ok;
   },
   explain: async (client, h) => {
-    const answer = await client.explainJob(sumQuery(h));
+    const answer = await client.explainJob(aggregateQuery(h));
     const d = answer.decision as {
       effect: string;
       tier?: string;
@@ -183,11 +255,11 @@ const HANDLERS: Record<string, Handler> = {
     return d.effect === "allow" ? EXIT.ok : EXIT.refused;
   },
   query: async (client, h) => {
-    const query = sumQuery(h);
+    const query = aggregateQuery(h);
     const job = await withProgress("computing across the owners' nodes", h.call.json, () => client.runJob(query));
     h.print(job, () =>
       job.status === "succeeded"
-        ? `sum = ${job.result.value}\nclassification: level ${job.result.classification?.level}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
+        ? `${describeResult(query.queryShape, job.result)}\nclassification: level ${job.result.classification?.level}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
         : `job ${job.jobId} is ${job.status}: the owners review the result before it is released`,
     );
     return EXIT.ok;
@@ -240,6 +312,16 @@ export async function runCommand(call: Invocation, env: { url: string; keyFile: 
       { id: key.id, publicKey: key.publicKey, file: out },
       () => `Wrote ${out}\nid:         ${key.id}\npublic key: ${key.publicKey}`,
     );
+    return EXIT.ok;
+  }
+  if (call.command === "node") {
+    const { NodeConfigError, runNodeServer } = await import("../../compute/node/server.js");
+    try {
+      await runNodeServer(h.arg(0, "a node configuration file"));
+    } catch (error) {
+      if (error instanceof NodeConfigError) throw new UsageError(error.message);
+      throw error;
+    }
     return EXIT.ok;
   }
   const handler = HANDLERS[call.command];

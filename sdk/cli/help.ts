@@ -25,9 +25,19 @@ export const HELP: Record<string, string> = {
   "auto-approve":
     "sluice auto-approve --body <rule.json>\n  (owner) Add a rule that approves matching scenarios automatically, logged like a manual approval.",
   explain:
-    "sluice explain --scenario <id> --sum <dataset.field> … [--epsilon <ε>]\n  (operator) Dry run: would the query be allowed, why, with which obligations. Nothing runs or is charged.",
-  query:
-    "sluice query --scenario <id> --sum <dataset.field> --sum <dataset.field> [--epsilon <ε>]\n  (operator) Run a secure sum across owners inside a scenario.",
+    "sluice explain --scenario <id> --field <dataset.field> … [query options as for query]\n  (operator) Dry run: would the query be allowed, why, with which obligations. Nothing runs or is charged.",
+  query: `sluice query --scenario <id> --field <dataset.field> --field <dataset.field> [options]
+  (operator) Run an aggregate across owners' nodes inside a scenario (secure multi-party computation).
+    --shape count|sum|mean|variance|histogram   what to compute (default sum)
+    --field <dataset.field>       the measured field of each dataset, one per owner (--sum is the same)
+    --where "<filter>"            repeatable: "district = 330102", "employees between 10 and 50",
+                                  "industry in C13,C14", "wages_fen >= 100000" (bare field names)
+    --group-by <field> --groups <a,b,…>   one cell per listed value of a categorical field
+    --bins <e1,e2,…>              histogram edges: (−∞,e1), [e1,e2), …, [en,∞)
+    --bounds <min,max>            clamp each value; needed for sums under differential privacy
+    --epsilon <ε>                 privacy budget this query spends (0: no noise, if the rules allow)
+    --job-id <id>                 your own id: retrying with it never runs the job twice`,
+  node: "sluice node <node-config.json>\n  (owner, helper operator) Run a compute node; see compute/README.md for its configuration.",
   job: "sluice job <job-id>\n  (operator, regulator, reviewing owner) Show a job and its result.",
   review:
     "sluice review <job-id> --release | --withhold --reason <text>\n  (owner) Release or withhold a result held for your review.",

@@ -39,7 +39,7 @@ describe("the sluice CLI against a running gateway", () => {
     const help = await sluice(["--help"]);
     expect(help.code).toBe(2);
     expect(help.stdout).toMatch(/explain\s+\(operator\) Dry run/);
-    expect((await sluice(["query", "--help"])).stdout).toMatch(/--sum <dataset.field>/);
+    expect((await sluice(["query", "--help"])).stdout).toMatch(/--field <dataset.field>[\s\S]*--where/);
     const wrong = await sluice(["frobnicate"]);
     expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringMatching(/unknown command frobnicate/)]);
     expect((await sluice(["query", "--key", "x.json"])).code).toBe(2);

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,15 +10,12 @@ import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { SluiceApiError } from "../../sdk/index.js";
 import { jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
+import { demoRows } from "../support/demo-rows.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../support/gateway.js";
 import { nodeRegistration } from "../support/world.js";
 
 function plaintextSum(dataDir: string, ownerKey: string, datasetId: string, field: string): bigint {
-  const [header, ...lines] = readFileSync(path.join(dataDir, "nodes", ownerKey, `${datasetId}.csv`), "utf8")
-    .trim()
-    .split("\n");
-  const column = (header as string).split(",").indexOf(field);
-  return lines.reduce((total, line) => total + BigInt(line.split(",")[column] as string), 0n);
+  return demoRows(dataDir, ownerKey, datasetId).reduce((total, row) => total + BigInt(row[field] as string), 0n);
 }
 
 describe.each(testDatabases())("the walking skeleton end to end on $name", ({ open }) => {
@@ -145,7 +141,7 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
     const expected =
       plaintextSum(gw.dataDir, "tax", "ds_enterprise_tax", "wages_fen") +
       plaintextSum(gw.dataDir, "social", "ds_social_insurance", "wages_fen");
-    expect(BigInt(job.result.value)).toBe(expected);
+    expect(BigInt(job.result.value as string)).toBe(expected);
 
     const [jobRow] = await gw.database.db.select().from(jobs).where(eq(jobs.id, job.jobId));
     expect(jobRow?.status).toBe("succeeded");

@@ -1,0 +1,154 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_HELPER_NODE_ID } from "../../gateway/demo.js";
+import { type NodeProcess, spawnComputeNode } from "../../gateway/node-processes.js";
+import { SluiceApiError } from "../../sdk/index.js";
+import { computeNodes, jobs, scenarios, usageRecords } from "../../store/index.js";
+import { testDatabases } from "../support/databases.js";
+import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
+import { startKillSwitchProxy } from "../support/kill-switch-proxy.js";
+import { startWorld, type World } from "../support/world.js";
+
+const SECRET_FIELDS = ["ds_enterprise_tax.tax_paid_fen", "ds_social_insurance.contributions_fen"];
+const GROUPABLE = ["ds_enterprise_tax.district", "ds_social_insurance.district"];
+
+describe.each(testDatabases())("secure aggregation through the gateway on $name", ({ open }) => {
+  let world: World;
+  let scenarioId: string;
+  const extraNodes: NodeProcess[] = [];
+
+  beforeAll(async () => {
+    world = await startWorld(await open());
+    scenarioId = await world.approvedScenario({
+      fields: [...SECRET_FIELDS, ...GROUPABLE],
+      queryShapes: ["sum", "count", "histogram"],
+      minGroupSize: 20,
+      epsilonPerQuery: 5,
+      epsilonBudget: 60,
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(extraNodes.map((n) => n.stop()));
+    await world?.stop();
+  });
+
+  const scenario = async () => {
+    const [row] = await world.gw.database.db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
+    return row as typeof scenarios.$inferSelect;
+  };
+  const records = async () => (await world.gw.database.db.select({ n: count() }).from(usageRecords))[0]?.n;
+
+  it("answers a grouped sum over level-3 fields with noise from every party, charging ε", async () => {
+    const districts = [
+      ...new Set(demoRows(world.gw.dataDir, TAX.owner, TAX.dataset).map((r) => r.district as string)),
+    ].sort();
+    const before = await scenario();
+    const job = await world.client(world.operator).runJob({
+      scenarioId,
+      queryShape: "sum",
+      fields: SECRET_FIELDS,
+      epsilon: 5,
+      bounds: { min: 0, max: 500_000_000 },
+      groupBy: { field: "district", values: districts },
+    });
+    expect(job.status).toBe("succeeded");
+    expect(job.result.noise).toMatchObject({ mechanism: "discrete-laplace", epsilon: 5, parties: 3 });
+    expect(job.result.value).toBeNull(); // grouped: no total over the groups is released
+
+    const exact = (district: string) =>
+      [
+        ...demoRows(world.gw.dataDir, TAX.owner, TAX.dataset)
+          .filter((r) => r.district === district)
+          .map((r) => Number(r.tax_paid_fen)),
+      ]
+        .concat(
+          demoRows(world.gw.dataDir, SOCIAL.owner, SOCIAL.dataset)
+            .filter((r) => r.district === district)
+            .map((r) => Number(r.contributions_fen)),
+        )
+        .reduce((a, b) => a + Math.min(b, 500_000_000), 0);
+    for (const cell of job.result.cells) {
+      expect(cell.suppressed).toBe(false);
+      const truth = exact(cell.group as string);
+      // Noise std here is about 4 × 10^8 fen per cell; 6 σ is far beyond it, so this never fails by chance.
+      expect(Math.abs((cell.value as number) - truth)).toBeLessThan(2.5e9);
+    }
+    expect(job.result.cells.some((c) => c.value !== exact(c.group as string))).toBe(true);
+    const after = await scenario();
+    expect(after.epsilonSpentMicro - before.epsilonSpentMicro).toBe(5_000_000);
+    expect(after.queriesUsed - before.queriesUsed).toBe(1);
+  });
+
+  it("runs a job once however often the operator retries it with the same job id", async () => {
+    const before = await scenario();
+    const recordsBefore = await records();
+    const ask = () =>
+      world.client(world.operator).runJob({
+        jobId: "retry-count-0001",
+        scenarioId,
+        queryShape: "count",
+        fields: SECRET_FIELDS,
+        epsilon: 1,
+      });
+    const first = await ask();
+    const again = await ask();
+    expect(again).toEqual(first);
+    expect(await records()).toBe((recordsBefore ?? 0) + 1);
+    expect((await scenario()).queriesUsed - before.queriesUsed).toBe(1);
+    const other = await world
+      .client(world.operator)
+      .runJob({
+        jobId: "retry-count-0001",
+        scenarioId: "sc_other",
+        queryShape: "count",
+        fields: SECRET_FIELDS,
+        epsilon: 1,
+      })
+      .catch((e: unknown) => e);
+    expect((other as SluiceApiError).status).toBe(409);
+  });
+
+  it("fails cleanly when a node is killed mid-job, and the restarted node rejoins", async () => {
+    const db = world.gw.database.db;
+    const helper = world.nodes.find((n) => n.nodeId === DEMO_HELPER_NODE_ID) as NodeProcess;
+    const helperUrl = new URL(helper.url);
+    let live = helper;
+    const proxy = await startKillSwitchProxy(() => helperUrl.origin);
+    await db.update(computeNodes).set({ url: proxy.url }).where(eq(computeNodes.id, DEMO_HELPER_NODE_ID));
+    try {
+      const before = await scenario();
+      const recordsBefore = await records();
+      // The plan reaches the owners' nodes; the helper dies the moment its own copy arrives.
+      proxy.arm(() => live.stop());
+      const failure = await world
+        .client(world.operator)
+        .runJob({ scenarioId, queryShape: "count", fields: SECRET_FIELDS, epsilon: 1 })
+        .catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(SluiceApiError);
+      expect((failure as SluiceApiError).status).toBe(502);
+      expect((failure as SluiceApiError).problem.detail).toMatch(new RegExp(DEMO_HELPER_NODE_ID));
+      const after = await scenario();
+      expect(after.epsilonSpentMicro).toBe(before.epsilonSpentMicro); // no ε charged
+      expect(after.queriesUsed).toBe(before.queriesUsed); // no query charged
+      expect(await records()).toBe(recordsBefore); // no usage record, so no fee
+      const [failed] = await db.select().from(jobs).where(eq(jobs.status, "failed"));
+      expect(failed?.result).toBeNull(); // no partial result kept
+
+      // Restarted on its address with its key, the helper takes part again.
+      const configFile = path.join(world.gw.dataDir, "nodes", "helper", "node.json");
+      const config = JSON.parse(readFileSync(configFile, "utf8")) as { port: number };
+      writeFileSync(configFile, JSON.stringify({ ...config, port: Number(helperUrl.port) }));
+      live = await spawnComputeNode(configFile);
+      extraNodes.push(live);
+      const next = await world
+        .client(world.operator)
+        .runJob({ scenarioId, queryShape: "count", fields: SECRET_FIELDS, epsilon: 1 });
+      expect(next.status).toBe("succeeded");
+    } finally {
+      await db.update(computeNodes).set({ url: helper.url }).where(eq(computeNodes.id, DEMO_HELPER_NODE_ID));
+      await proxy.close();
+    }
+  });
+});
