@@ -62,19 +62,22 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const peerTimeoutMs = options.peerTimeoutMs ?? 10_000;
   const inbox = createShareInbox();
   const encryption = options.encryption ?? deriveEncryptionKeys(options.privateKey);
+  // What each job put on the wire (shares to peers and the partial to the gateway), for its log line.
+  const bytesSent = new Map<string, number>();
   const running = new Map<string, Promise<PartialResult>>();
   const finished = new Map<string, PartialResult>();
 
-  async function sendShare(plan: QueryPlan, to: NodeTask, share: bigint[]) {
+  /** Sends one sealed share; resolves to the bytes put on the wire. */
+  async function sendShare(plan: QueryPlan, to: NodeTask, share: bigint[]): Promise<number> {
     const header = { jobId: plan.jobId, from: options.nodeId, to: to.nodeId, length: share.length };
     const sealed = seal(encodeVector(share), to.encryptionKey, shareContext(header));
-    const message = signShare({ ...header, ...sealed }, options.privateKey);
+    const body = JSON.stringify(signShare({ ...header, ...sealed }, options.privateKey));
     let response: Response;
     try {
       response = await fetchPeer(`${to.url}/jobs/${encodeURIComponent(plan.jobId)}/shares`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(message),
+        body,
         signal: AbortSignal.timeout(peerTimeoutMs),
       });
     } catch (cause) {
@@ -93,6 +96,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
         },
       );
     }
+    return Buffer.byteLength(body);
   }
 
   /** This node's own cells: its data's aggregate for an owner, nothing (zeros) for a helper. */
@@ -154,12 +158,12 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     );
     // The rejection is observed by `await collecting` below; this keeps it from being unhandled meanwhile.
     collecting.catch(() => {});
-    await Promise.all(
-      plan.tasks.map((peer, i) => (i === myIndex ? undefined : sendShare(plan, peer, shares[i] as bigint[]))),
+    const sent = await Promise.all(
+      plan.tasks.map((peer, i) => (i === myIndex ? 0 : sendShare(plan, peer, shares[i] as bigint[]))),
     );
     const received = await collecting;
     const partial = addVectors(shares[myIndex] as bigint[], ...received.values());
-    return signPartial(
+    const result = signPartial(
       {
         jobId: plan.jobId,
         nodeId: options.nodeId,
@@ -168,6 +172,8 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       },
       options.privateKey,
     );
+    bytesSent.set(plan.jobId, sent.reduce((a, b) => a + b, 0) + Buffer.byteLength(JSON.stringify(result)));
+    return result;
   }
 
   const app = new Hono();
@@ -214,7 +220,12 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       job = run(plan)
         .then(
           (partial) => {
-            logger.info({ ...context, ms: Math.round(performance.now() - started) }, "partial returned");
+            const bytes = bytesSent.get(plan.jobId);
+            bytesSent.delete(plan.jobId);
+            logger.info(
+              { ...context, ms: Math.round(performance.now() - started), bytesSent: bytes },
+              "partial returned",
+            );
             return partial;
           },
           (error: unknown) => {

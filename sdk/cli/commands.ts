@@ -108,6 +108,9 @@ function aggregateQuery(h: Helpers) {
 
 type Released = Awaited<ReturnType<SluiceClient["runJob"]>>["result"];
 
+const readable = (value: number | null) =>
+  value === null ? "undefined" : Number.isInteger(value) ? String(value) : value.toFixed(2);
+
 function describeResult(shape: string, result: Released): string {
   const noise =
     result.noise?.mechanism === "discrete-laplace"
@@ -121,7 +124,8 @@ function describeResult(shape: string, result: Released): string {
       : result.cells.map((cell) => {
           const bin = cell.bin ? `[${cell.bin.from ?? "−∞"}, ${cell.bin.to ?? "∞"})` : "";
           const label = [cell.group, bin].filter(Boolean).join(" ");
-          return `  ${label.padEnd(24)} ${cell.suppressed ? "suppressed (fewer rows than k)" : `count ${cell.count}  ${shape} ${cell.value}`}`;
+          const value = shape === "histogram" || shape === "count" ? "" : `  ${shape} ${readable(cell.value)}`;
+          return `  ${label.padEnd(24)} ${cell.suppressed ? "suppressed (fewer rows than k)" : `count ${cell.count}${value}`}`;
         });
   return [
     ...rows,
