@@ -67,6 +67,7 @@ async function startOwners(dir: string, count: number, gatewayPublicKey: string)
         shareTimeoutMs: 60_000,
         helper: false,
         noiseFromLevel: 3,
+        peers: [],
         datasets: [{ id: `ds_${id}`, file: "data.csv", columns: COLUMNS }],
       };
       writeFileSync(path.join(nodeDir, "node.json"), JSON.stringify(config));

@@ -19,7 +19,12 @@ type Row = { amount: number; district?: string };
 function makeNode(
   nodeId: string,
   amounts: (number | Row)[],
-  overrides: { gatewayPublicKey?: string; level?: number; helper?: boolean } = {},
+  overrides: {
+    gatewayPublicKey?: string;
+    level?: number;
+    helper?: boolean;
+    peers?: { nodeId: string; publicKey: string }[];
+  } = {},
 ) {
   const keys = generateEd25519KeyPair();
   const owner = generateEd25519KeyPair();
@@ -79,6 +84,7 @@ function network(nodes: TestNode[], options: { down?: string[]; seen?: string[] 
         gatewayPublicKey: node.overrides.gatewayPublicKey ?? gateway.publicKey,
         store: node.store,
         helper: node.overrides.helper,
+        peers: node.overrides.peers,
         shareTimeoutMs: 2_000,
         fetch: routedFetch,
       }),
@@ -278,6 +284,20 @@ describe("secure aggregation across owner nodes and a helper", () => {
       encryptionKey: a.encryptionKey,
     };
     await expect(run(nodes, asHelper)).rejects.toThrow(/not a helper node/);
+  });
+
+  it("refuses a plan naming a party outside the node's configured peers", async () => {
+    const b = makeNode("b", [2]);
+    const h = helper();
+    const a = makeNode("a", [1], { peers: [{ nodeId: "b", publicKey: b.keys.publicKey }] });
+    await expect(run([a, b, h], plan([a, b, h]))).rejects.toThrow(/h is not among this node's configured peers/);
+    const trusting = makeNode("a", [1], {
+      peers: [
+        { nodeId: "b", publicKey: b.keys.publicKey },
+        { nodeId: "h", publicKey: h.keys.publicKey },
+      ],
+    });
+    expect(await run([trusting, b, h], plan([trusting, b, h]))).toEqual([2n, 3n]);
   });
 
   it("ignores a share signed by a node that is not in the plan", async () => {

@@ -32,6 +32,11 @@ export interface NodeAppOptions {
   publicKey: string;
   /** The gateway's Ed25519 public key: only plans it signed are computed. */
   gatewayPublicKey: string;
+  /**
+   * The only nodes this node exchanges shares with, by id and Ed25519 key; absent or empty: any node
+   * the gateway's plan names. A compromised gateway cannot then bring in a party of its own.
+   */
+  peers?: { nodeId: string; publicKey: string }[];
   /** The owner's Ed25519 public keys: only plans inside a scenario the owner signed are computed. */
   ownerPublicKeys: string[];
   store: NodeDataStore;
@@ -97,6 +102,12 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       );
     }
     return Buffer.byteLength(body);
+  }
+
+  function strangerIn(plan: QueryPlan): string | undefined {
+    if (!options.peers?.length) return undefined;
+    const known = new Map(options.peers.map((p) => [p.nodeId, p.publicKey]));
+    return plan.tasks.find((t) => t.nodeId !== options.nodeId && known.get(t.nodeId) !== t.publicKey)?.nodeId;
   }
 
   /** This node's own cells: its data's aggregate for an owner, nothing (zeros) for a helper. */
@@ -205,6 +216,8 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     const { plan } = signed;
     if (Date.parse(plan.expiresAt) <= now().getTime())
       throw new SluiceError("plan_expired", `the plan expired at ${plan.expiresAt}`);
+    const stranger = strangerIn(plan);
+    if (stranger) throw new SluiceError("plan_not_approved", `${stranger} is not among this node's configured peers`);
     const done = finished.get(plan.jobId);
     if (done) return c.json(done);
     const context = {

@@ -3,6 +3,8 @@ import path from "node:path";
 import { z } from "zod";
 import { parseWith } from "../../lib/validate.js";
 
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "a lower-case SQL identifier");
+
 export const nodeConfigSchema = z
   .object({
     nodeId: z.string().min(1),
@@ -16,23 +18,38 @@ export const nodeConfigSchema = z
     shareTimeoutMs: z.number().int().positive().default(15_000),
     /** A helper node holds no data; it makes the third party of two-owner jobs. */
     helper: z.boolean().default(false),
+    /** If listed, the only nodes this node takes part in jobs with (by id and Ed25519 key). */
+    peers: z.array(z.object({ nodeId: z.string().min(1), publicKey: z.string().length(43) })).default([]),
     /** Fields of this level or above leave the node only with differential-privacy noise. */
     noiseFromLevel: z.number().int().min(1).max(5).default(3),
     datasets: z
       .array(
-        z.object({
-          id: z.string().min(1),
-          file: z.string().min(1),
-          columns: z
-            .array(
-              z.object({
-                name: z.string().min(1),
-                type: z.enum(["string", "integer", "decimal"]),
-                level: z.number().int().min(1).optional(),
-              }),
-            )
-            .min(1),
-        }),
+        z
+          .object({
+            id: z.string().min(1),
+            /** A CSV file with a header row, imported at start. */
+            file: z.string().min(1).optional(),
+            /** Or a table in the owner's own PostgreSQL, read at start (the node needs only SELECT on it). */
+            postgres: z
+              .object({
+                url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL"),
+                schema: identifier.default("public"),
+                table: identifier,
+              })
+              .optional(),
+            columns: z
+              .array(
+                z.object({
+                  name: identifier,
+                  type: z.enum(["string", "integer", "decimal"]),
+                  level: z.number().int().min(1).optional(),
+                }),
+              )
+              .min(1),
+          })
+          .refine((d) => (d.file === undefined) !== (d.postgres === undefined), {
+            message: "a dataset comes from a CSV file or from a PostgreSQL table, one of the two",
+          }),
       )
       .default([]),
   })
@@ -53,6 +70,6 @@ export function readNodeConfig(file: string): NodeConfig {
   return {
     ...config,
     keyFile: path.resolve(base, config.keyFile),
-    datasets: config.datasets.map((d) => ({ ...d, file: path.resolve(base, d.file) })),
+    datasets: config.datasets.map((d) => (d.file ? { ...d, file: path.resolve(base, d.file) } : d)),
   };
 }

@@ -6,7 +6,8 @@ import { createLogger } from "../../lib/logger.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
 import { createNodeApp } from "./app.js";
 import { readNodeConfig } from "./config.js";
-import { createMemoryDataStore, loadCsvDataset } from "./datastore.js";
+import { createMemoryDataStore } from "./datastore.js";
+import { loadDataset } from "./sources.js";
 
 /** Why a node cannot start: its configuration or key is unusable. */
 export class NodeConfigError extends Error {}
@@ -33,7 +34,7 @@ export async function runNodeServer(configFile: string): Promise<void> {
   let store: ReturnType<typeof createMemoryDataStore>;
   try {
     privateKeyPem = readFileSync(config.keyFile, "utf8");
-    store = createMemoryDataStore(config.datasets.map((d) => loadCsvDataset(d.id, d.file, d.columns)));
+    store = createMemoryDataStore(await Promise.all(config.datasets.map(loadDataset)));
   } catch (error) {
     throw new NodeConfigError(
       `cannot start the compute node: ${error instanceof Error ? error.message : String(error)}`,
@@ -50,6 +51,7 @@ export async function runNodeServer(configFile: string): Promise<void> {
     store,
     shareTimeoutMs: config.shareTimeoutMs,
     helper: config.helper,
+    peers: config.peers,
     noiseFromLevel: config.noiseFromLevel,
     logger,
   });
