@@ -14,6 +14,7 @@ import { createAutoApprovalRoutes } from "./routes/auto-approval.js";
 import { createCatalogueRoutes } from "./routes/catalogue.js";
 import { createDocsRoutes } from "./routes/docs.js";
 import { createGrantRoutes } from "./routes/grants.js";
+import { createHeKeyRoutes } from "./routes/he-keys.js";
 import { createHealthRoutes } from "./routes/health.js";
 import { createJobRoutes } from "./routes/jobs.js";
 import { createLedgerRoutes } from "./routes/ledger.js";
@@ -49,12 +50,25 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       "request",
     );
   });
-  const limitBody = bodyLimit({
-    maxSize: limits.maxBodyBytes,
-    onError: (c) => problem(c, 413, "payload_too_large", `the body is larger than ${limits.maxBodyBytes} bytes`),
+  const bodyLimits = new Map<number, ReturnType<typeof bodyLimit>>();
+  const limitBodyTo = (maxSize: number) => {
+    let limiter = bodyLimits.get(maxSize);
+    if (!limiter) {
+      limiter = bodyLimit({
+        maxSize,
+        onError: (c) => problem(c, 413, "payload_too_large", `the body is larger than ${maxSize} bytes`),
+      });
+      bodyLimits.set(maxSize, limiter);
+    }
+    return limiter;
+  };
+  // GET and HEAD bodies are never read (their signatures cover the empty body), so they need no
+  // limit; a route that carries keys declares its own in its doc.
+  app.use("*", (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const declared = routeAt(app, c.req.method, c.req.path)?.doc?.maxBodyBytes;
+    return limitBodyTo(declared ?? limits.maxBodyBytes)(c, next);
   });
-  // GET and HEAD bodies are never read (their signatures cover the empty body), so they need no limit.
-  app.use("*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
   const auth =
     deps.auth ?? createAuthState({ db: deps.db, logger, now: deps.now && (() => deps.now?.().getTime() ?? 0) });
   const verify = authenticate(deps, limits, auth);
@@ -85,6 +99,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", createAutoApprovalRoutes(deps));
   app.route("/", createJobRoutes({ ...deps, logger }, limits));
   app.route("/", createLedgerRoutes(deps));
+  app.route("/", createHeKeyRoutes(deps));
   installFallbacks(app, logger);
   assertEveryRouteDocumented(app);
   return app;

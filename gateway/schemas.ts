@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { heParameterSetSchema, MAX_KEY_CHARS } from "../compute/he/params.js";
 import { aggregateQueryShape, filterSchema } from "../compute/query/schema.js";
 import { COMPUTE_MODES, QUERY_SHAPES } from "../lib/vocabulary.js";
 import { PARTICIPANT_ROLES } from "../store/index.js";
@@ -198,3 +199,33 @@ export const autoApprovalRuleSchema = z
     signature: signatureSchema,
   })
   .strict();
+
+const sealKey = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, "a SEAL key is base64, as SEAL saves it");
+const HE_KEY_FIELDS = new Set(["paramSet", "publicKey", "relinKeys", "galoisKeys"]);
+
+/** An operator's homomorphic public keys; a secret key in the body is refused by name. */
+export const heKeysSchema = z
+  .object({
+    paramSet: heParameterSetSchema,
+    publicKey: sealKey(MAX_KEY_CHARS.publicKey),
+    relinKeys: sealKey(MAX_KEY_CHARS.relinKeys).optional(),
+    galoisKeys: sealKey(MAX_KEY_CHARS.galoisKeys).optional(),
+  })
+  .catchall(z.unknown())
+  .superRefine((body, ctx) => {
+    for (const key of Object.keys(body)) {
+      if (HE_KEY_FIELDS.has(key)) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message:
+          key === "secretKey"
+            ? "a secret key is never sent to Sluice: keep it on your machine"
+            : `unknown field ${key}`,
+      });
+    }
+  });

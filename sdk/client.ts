@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Release } from "../compute/dp/release.js";
+import { type HePublicKeys, publicPartOf } from "../compute/he/keys.js";
 import type { Filter } from "../compute/query/schema.js";
 import { type SignedRuleContent, scenarioTerms, signApproval, signRule } from "../lib/approvals.js";
 import { signRequest } from "../lib/http-signature.js";
@@ -182,6 +183,14 @@ export function createClient(options: ClientOptions) {
         `/ledger/records/${encodeURIComponent(recordId)}/replay`,
       ),
     getJob: (id: string) => request<Json & { id: string; status: string }>("GET", `/jobs/${encodeURIComponent(id)}`),
+    /** Sends only the public keys, picked field by field: a secret key in the object stays behind. */
+    registerHeKeys: (keys: HePublicKeys) =>
+      request<{ id: string; paramSet: string; fingerprint: string; sizes: Record<string, number> }>(
+        "POST",
+        "/he-keys",
+        publicPartOf(keys) as unknown as Json,
+      ),
+    listHeKeys: () => request<{ keys: { id: string; paramSet: string; fingerprint: string }[] }>("GET", "/he-keys"),
     proveRecord: (id: string) =>
       request<
         Json & {

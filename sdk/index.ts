@@ -7,3 +7,13 @@
 
 export { createKeyFile, type KeyFile, keyFileSchema, readKeyFile, writeKeyFile } from "../lib/key-file.js";
 export { type ClientOptions, createClient, SluiceApiError, type SluiceClient } from "./client.js";
+export {
+  generateHeKeys,
+  HE_PARAMETER_SETS,
+  type HeKeyFile,
+  type HeParameterSetId,
+  type HePublicKeys,
+  publicPartOf,
+  readHeKeyFile,
+  writeHeKeyFile,
+} from "./he.js";

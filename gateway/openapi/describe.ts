@@ -12,6 +12,7 @@ export const TAGS = {
   scenarios: "Scenarios and owner approvals",
   jobs: "Queries (jobs) and result review",
   ledger: "Usage ledger and audit",
+  he: "Homomorphic encryption keys",
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -34,6 +35,8 @@ export interface RouteDoc {
   body?: z.ZodType;
   query?: z.ZodObject;
   responses: Record<number, ResponseDoc>;
+  /** A larger body limit than the gateway's default, for routes that carry keys. */
+  maxBodyBytes?: number;
   /** Problem codes this route answers beyond the ones every route of its kind can (see document.ts). */
   problems?: readonly string[];
 }

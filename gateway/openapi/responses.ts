@@ -364,3 +364,14 @@ export const problemResponseSchema = z
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: "Problem", description: "RFC 9457 problem details" });
+
+export const heKeysResponseSchema = z
+  .strictObject({
+    id,
+    operatorId: id,
+    paramSet: z.string(),
+    fingerprint: z.string().describe("SHA-256 of the canonical public keys; `sluice he-keygen` prints the same"),
+    sizes: z.strictObject({ publicKey: z.number().int(), relinKeys: z.number().int(), galoisKeys: z.number().int() }),
+    createdAt: instant,
+  })
+  .meta({ id: "HeKeySet" });

@@ -1,6 +1,14 @@
 import { readFileSync } from "node:fs";
 import { createKeyFile, type KeyFile, readKeyFile, writeKeyFile } from "../../lib/key-file.js";
 import { type AutoApprovalRuleInput, createClient, type SluiceClient } from "../client.js";
+import {
+  generateHeKeys,
+  HE_PARAMETER_SETS,
+  type HeKeyFile,
+  type HeParameterSetId,
+  readHeKeyFile,
+  writeHeKeyFile,
+} from "../he.js";
 import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
 
@@ -268,6 +276,21 @@ const HANDLERS: Record<string, Handler> = {
     );
     return EXIT.ok;
   },
+  "he-register": async (client, h) => {
+    const file = h.option("keys", "--keys <file>");
+    let keys: HeKeyFile;
+    try {
+      keys = readHeKeyFile(file);
+    } catch (error) {
+      throw new UsageError(`cannot use ${file}: ${(error as Error).message}`);
+    }
+    const registered = await client.registerHeKeys(keys);
+    h.print(
+      registered,
+      () => `Registered ${registered.id} (${registered.paramSet}); fingerprint ${registered.fingerprint}`,
+    );
+    return EXIT.ok;
+  },
   job: async (client, h) => {
     const job = await client.getJob(h.arg(0, "a job id"));
     h.print(job, () => `${job.id}: ${job.status}${job.result ? `\nresult: ${JSON.stringify(job.result)}` : ""}`);
@@ -315,6 +338,21 @@ export async function runCommand(call: Invocation, env: { url: string; keyFile: 
     h.print(
       { id: key.id, publicKey: key.publicKey, file: out },
       () => `Wrote ${out}\nid:         ${key.id}\npublic key: ${key.publicKey}`,
+    );
+    return EXIT.ok;
+  }
+  if (call.command === "he-keygen") {
+    const paramSet = h.option("param-set", "--param-set bfv-8192|ckks-8192");
+    if (!(paramSet in HE_PARAMETER_SETS)) {
+      throw new UsageError(`--param-set must be one of ${Object.keys(HE_PARAMETER_SETS).join(", ")}`);
+    }
+    const out = h.option("out", "--out <file>");
+    const keys = await generateHeKeys(paramSet as HeParameterSetId, { relinKeys: call.options.relin === true });
+    writeHeKeyFile(out, keys);
+    h.print(
+      { file: out, paramSet, fingerprint: keys.fingerprint },
+      () =>
+        `Wrote ${out} (keep it: it holds your secret key, which never leaves this machine)\nparameter set: ${paramSet}\nfingerprint:   ${keys.fingerprint}\nRegister the public keys with: sluice he-register --keys ${out}`,
     );
     return EXIT.ok;
   }

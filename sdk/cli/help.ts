@@ -37,6 +37,10 @@ export const HELP: Record<string, string> = {
     --bounds <min,max>            clamp each value; needed for sums under differential privacy
     --epsilon <ε>                 privacy budget this query spends (0: no noise, if the rules allow)
     --job-id <id>                 your own id: retrying with it never runs the job twice`,
+  "he-keygen":
+    "sluice he-keygen --param-set bfv-8192|ckks-8192 --out <file> [--relin]\n  (operator) Make a homomorphic key set on this machine; the file holds the secret key and stays here.",
+  "he-register":
+    "sluice he-register --keys <file>\n  (operator) Register the public half of a key set with the gateway; the secret key is never sent.",
   node: "sluice node <node-config.json>\n  (owner, helper operator) Run a compute node; see compute/README.md for its configuration.",
   job: "sluice job <job-id>\n  (operator, regulator, reviewing owner) Show a job and its result.",
   review:

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -87,6 +87,22 @@ describe("the sluice CLI against a running gateway", () => {
     const denied = await sluice(["explain", "--key", keyFile, "--scenario", "sc_none", "--sum", "ds_a.x"]);
     expect(denied.code).toBe(1);
     expect(denied.stdout).toMatch(/DENIED by the scenario tier \(scenario-exists\)/);
+  });
+
+  it("makes a homomorphic key set on this machine and registers only its public half", async () => {
+    const keyFile = path.join(gw.dataDir, "bank_he.key.json");
+    await sluice(["keygen", "--id", "bank_he", "--out", keyFile]);
+    const { publicKey } = JSON.parse(readFileSync(keyFile, "utf8")) as { publicKey: string };
+    await gw.client().admitParticipant({ id: "bank_he", name: "HE Bank", role: "operator", publicKey });
+    const heFile = path.join(gw.dataDir, "bank.he.json");
+    const made = await sluice(["he-keygen", "--param-set", "ckks-8192", "--out", heFile, "--json"]);
+    expect(made.code).toBe(0);
+    const { fingerprint } = JSON.parse(made.stdout) as { fingerprint: string };
+    expect(statSync(heFile).mode & 0o777).toBe(0o600);
+    const registered = await sluice(["he-register", "--keys", heFile, "--key", keyFile]);
+    expect(registered.code).toBe(0);
+    expect(registered.stdout).toContain(fingerprint);
+    expect((await sluice(["he-keygen", "--param-set", "bfv-2048", "--out", `${heFile}.2`])).code).toBe(2);
   });
 
   it("reports a gateway it cannot reach with exit code 3", async () => {
