@@ -101,6 +101,8 @@ function planFor(owners: Owner[], query: AggregateQuery, jobId: string): QueryPl
     version: 2,
     jobId,
     scenarioId: "sc_bench",
+    computeMode: "mpc",
+    minGroupSize: terms.minGroupSize,
     query,
     valueScale: 1,
     epsilonMicro: 1_000_000,

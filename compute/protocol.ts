@@ -3,6 +3,8 @@ import { z } from "zod";
 import { scenarioTermsSchema, signedRuleContentSchema } from "../lib/approvals.js";
 import { canonicalize } from "../lib/canonical-json.js";
 import { signBytes, verifyBytes } from "../lib/ed25519.js";
+import { heParameterSetSchema, MAX_KEY_CHARS } from "./he/params.js";
+import { MAX_CIPHERTEXT_CHARS } from "./he/vectors.js";
 import { aggregateQuerySchema } from "./query/schema.js";
 
 const id = z.string().min(1).max(128);
@@ -55,6 +57,14 @@ export const queryPlanSchema = z
     version: z.literal(2),
     jobId: id,
     scenarioId: id,
+    /** mpc: secret shares among the parties; he: each owner encrypts under the operator's key. */
+    computeMode: z.enum(["mpc", "he"]).default("mpc"),
+    /** For he: the operator's registered BFV public key every owner encrypts its cells under. */
+    he: z
+      .object({ keysId: id, paramSet: heParameterSetSchema, publicKey: z.string().min(1).max(MAX_KEY_CHARS.publicKey) })
+      .optional(),
+    /** The scenario's k: under he, each owner withholds its own cells below it before encrypting. */
+    minGroupSize: z.number().int().min(0).default(0),
     query: aggregateQuerySchema,
     /** 1 for integer fields, 100 for decimals (hundredths): the fixed point every party uses. */
     valueScale: z.union([z.literal(1), z.literal(100)]),
@@ -65,9 +75,17 @@ export const queryPlanSchema = z
     requestId: z.string().max(128).optional(),
     /** The scenario's terms as its owners signed them; each node holds the plan to them. */
     terms: scenarioTermsSchema,
-    tasks: z.array(nodeTaskSchema).min(3).max(16),
+    tasks: z.array(nodeTaskSchema).min(2).max(16),
     issuedAt: z.iso.datetime(),
     expiresAt: z.iso.datetime(),
+  })
+  .refine((p) => p.computeMode === "he" || p.tasks.length >= 3, {
+    message: "secret sharing needs at least three parties (a helper node with two owners)",
+    path: ["tasks"],
+  })
+  .refine((p) => (p.computeMode === "he") === (p.he !== undefined), {
+    message: "an he plan names the operator's public key, and only an he plan does",
+    path: ["he"],
   })
   .refine((p) => p.tasks.filter((t) => t.role === "owner").length >= 2, {
     message: "a job needs at least two owner nodes",
@@ -106,6 +124,28 @@ export const partialResultSchema = z.object({
   signature,
 });
 export type PartialResult = z.infer<typeof partialResultSchema>;
+
+/** Under he: one owner's cells, encrypted under the operator's public key, signed by the node. */
+export const encryptedPartialSchema = z.object({
+  jobId: id,
+  nodeId: id,
+  length: z.number().int().min(1).max(100_000),
+  ciphertext: z.string().min(1).max(MAX_CIPHERTEXT_CHARS),
+  signature,
+});
+export type EncryptedPartial = z.infer<typeof encryptedPartialSchema>;
+
+export function signEncryptedPartial(
+  partial: Omit<EncryptedPartial, "signature">,
+  nodeKey: KeyObject | string,
+): EncryptedPartial {
+  return { ...partial, signature: signBytes(nodeKey, signingInput("sluice/encrypted-partial", partial)) };
+}
+
+export function verifyEncryptedPartial(partial: EncryptedPartial, nodePublicKey: string): boolean {
+  const { signature: sig, ...body } = partial;
+  return verifyBytes(nodePublicKey, signingInput("sluice/encrypted-partial", body), sig);
+}
 
 /** The associated data a sealed share is bound to: a share for one job, sender or recipient opens for no other. */
 export function shareContext(message: Pick<ShareMessage, "jobId" | "from" | "to" | "length">): string {

@@ -173,6 +173,8 @@ export const runJobSchema = z
     /** The measured field of each dataset taking part, one per dataset. */
     fields: z.array(qualifiedFieldSchema).min(1).max(16),
     epsilon: epsilonSchema.max(10).default(0),
+    /** For computeMode he: the operator's registered BFV key set the owners encrypt under. */
+    heKeysId: idSchema.optional(),
     filters: z.array(filterSchema).max(20).default([]),
     groupBy: aggregateQueryShape.groupBy,
     bins: aggregateQueryShape.bins,

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Release } from "../compute/dp/release.js";
 import { type HePublicKeys, publicPartOf } from "../compute/he/keys.js";
-import type { Filter } from "../compute/query/schema.js";
+import type { HeParameterSetId } from "../compute/he/params.js";
+import type { AggregateQuery, Filter } from "../compute/query/schema.js";
 import { type SignedRuleContent, scenarioTerms, signApproval, signRule } from "../lib/approvals.js";
 import { signRequest } from "../lib/http-signature.js";
 import { type KeyFile, readKeyFile } from "../lib/key-file.js";
@@ -92,6 +93,8 @@ export function createClient(options: ClientOptions) {
     fields: string[];
     computeMode?: string;
     epsilon?: number;
+    /** For computeMode "he": your registered BFV key set (sluice he-register). */
+    heKeysId?: string;
     filters?: Filter[];
     groupBy?: { field: string; values: string[] };
     bins?: number[];
@@ -167,7 +170,14 @@ export function createClient(options: ClientOptions) {
       request<{
         jobId: string;
         status: string;
-        result: Release & { classification: Json; noise: Json & { mechanism: string; epsilon: number } };
+        result: Release & {
+          query: AggregateQuery;
+          minGroupSize: number;
+          classification: Json;
+          noise: Json & { mechanism: string; epsilon: number };
+          /** Under computeMode he: the total, encrypted for your key (decryptJobResult opens it). */
+          encrypted?: { paramSet: HeParameterSetId; ciphertext: string; valueScale: number; fingerprint?: string };
+        };
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs", input),

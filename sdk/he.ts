@@ -1,7 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
+import type { Release } from "../compute/dp/release.js";
+import { releaseCells } from "../compute/dp/release.js";
 import { fingerprintOf, type HeKeyFile } from "../compute/he/keys.js";
-import { heParameterSetSchema } from "../compute/he/params.js";
+import { type HeParameterSetId, heParameterSetSchema } from "../compute/he/params.js";
+import { decryptVector } from "../compute/he/vectors.js";
+import { type AggregateQuery, vectorLength } from "../compute/query/schema.js";
 import { parseWith } from "../lib/validate.js";
 
 export { generateHeKeys, type HeKeyFile, type HePublicKeys, publicPartOf } from "../compute/he/keys.js";
@@ -28,4 +32,28 @@ export function readHeKeyFile(file: string): HeKeyFile {
   if (fingerprintOf(keys) !== keys.fingerprint)
     throw new Error(`homomorphic key file ${file}: the fingerprint does not match the keys`);
   return keys;
+}
+
+interface EncryptedResult {
+  query: AggregateQuery;
+  minGroupSize: number;
+  encrypted: { paramSet: HeParameterSetId; ciphertext: string; valueScale: number; fingerprint?: string };
+}
+
+/**
+ * Opens an encrypted job result on the operator's machine with its secret key, and labels the cells
+ * as the gateway would (cells below k are withheld here too).
+ */
+export async function decryptJobResult(result: EncryptedResult, keys: HeKeyFile): Promise<Release> {
+  const { encrypted } = result;
+  if (encrypted.fingerprint && encrypted.fingerprint !== keys.fingerprint) {
+    throw new Error(`this result is encrypted for key set ${encrypted.fingerprint}, not ${keys.fingerprint}`);
+  }
+  const vector = await decryptVector(
+    encrypted.paramSet,
+    keys.secretKey,
+    encrypted.ciphertext,
+    vectorLength(result.query),
+  );
+  return releaseCells(result.query, vector, result.minGroupSize, encrypted.valueScale);
 }

@@ -8,6 +8,7 @@
 export { createKeyFile, type KeyFile, keyFileSchema, readKeyFile, writeKeyFile } from "../lib/key-file.js";
 export { type ClientOptions, createClient, SluiceApiError, type SluiceClient } from "./client.js";
 export {
+  decryptJobResult,
   generateHeKeys,
   HE_PARAMETER_SETS,
   type HeKeyFile,

@@ -9,12 +9,13 @@ export interface SecureAggregateOptions {
   timeoutMs?: number;
 }
 
-async function callNode(
+/** Sends the signed plan to one node and returns its answer's JSON, or throws a ComputeError naming the node. */
+export async function askNode(
   signed: SignedPlan,
   task: SignedPlan["plan"]["tasks"][number],
   options: SecureAggregateOptions,
   cancel: AbortSignal,
-) {
+): Promise<unknown> {
   const fetchNode = options.fetch ?? fetch;
   let response: Response;
   try {
@@ -43,16 +44,23 @@ async function callNode(
       nodeId: task.nodeId,
     });
   }
-  let body: unknown;
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     throw new ComputeError("node_rejected", `node ${task.nodeId} answered with malformed JSON`, {
       cause,
       nodeId: task.nodeId,
     });
   }
-  const parsed = partialResultSchema.safeParse(body);
+}
+
+async function callNode(
+  signed: SignedPlan,
+  task: SignedPlan["plan"]["tasks"][number],
+  options: SecureAggregateOptions,
+  cancel: AbortSignal,
+) {
+  const parsed = partialResultSchema.safeParse(await askNode(signed, task, options, cancel));
   if (!parsed.success) {
     throw new ComputeError("node_rejected", `node ${task.nodeId} answered with a malformed partial`, {
       nodeId: task.nodeId,
@@ -84,15 +92,25 @@ async function callNode(
  * of the cells and nothing else.
  */
 export async function runSecureAggregate(signed: SignedPlan, options: SecureAggregateOptions = {}): Promise<bigint[]> {
-  // The first node to fail names the cause and fails the job at once; the calls still open are
-  // cancelled, as their answers are moot (their nodes give up waiting for shares on their own).
-  const cancel = new AbortController();
-  const calls = signed.plan.tasks.map((task) =>
-    callNode(signed, task, options, cancel.signal).catch((error: unknown) => {
-      cancel.abort();
-      throw error;
-    }),
-  );
-  const partials = await Promise.all(calls);
+  const partials = await allOrNothing(signed, (task, cancel) => callNode(signed, task, options, cancel));
   return addVectors(...partials).map(fromRing);
+}
+
+/**
+ * Asks every node at once; the first node to fail names the cause and fails the job at once, and
+ * the calls still open are cancelled, as their answers are moot.
+ */
+export async function allOrNothing<T>(
+  signed: SignedPlan,
+  ask: (task: SignedPlan["plan"]["tasks"][number], cancel: AbortSignal) => Promise<T>,
+): Promise<T[]> {
+  const cancel = new AbortController();
+  return Promise.all(
+    signed.plan.tasks.map((task) =>
+      ask(task, cancel.signal).catch((error: unknown) => {
+        cancel.abort();
+        throw error;
+      }),
+    ),
+  );
 }

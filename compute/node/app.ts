@@ -7,20 +7,23 @@ import { problem, problemFromError } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
 import { addNoise, noiseScales } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
+import { encryptVector } from "../he/vectors.js";
 import { deriveEncryptionKeys, type EncryptionKeys, open, seal } from "../mpc/channel.js";
 import { addVectors, decodeVector, encodeVector, splitVector } from "../mpc/ring.js";
 import {
+  type EncryptedPartial,
   type NodeTask,
   type PartialResult,
   type QueryPlan,
   shareContext,
   shareMessageSchema,
+  signEncryptedPartial,
   signedPlanSchema,
   signPartial,
   signShare,
   verifyPlan,
 } from "../protocol.js";
-import { vectorLength } from "../query/schema.js";
+import { measuresOf, vectorLength } from "../query/schema.js";
 import { outsideApproval } from "./approval-check.js";
 import { type NodeDataStore, scaleOf } from "./datastore.js";
 import { createShareInbox } from "./share-inbox.js";
@@ -69,8 +72,8 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const encryption = options.encryption ?? deriveEncryptionKeys(options.privateKey);
   // What each job put on the wire (shares to peers and the partial to the gateway), for its log line.
   const bytesSent = new Map<string, number>();
-  const running = new Map<string, Promise<PartialResult>>();
-  const finished = new Map<string, PartialResult>();
+  const running = new Map<string, Promise<PartialResult | EncryptedPartial>>();
+  const finished = new Map<string, PartialResult | EncryptedPartial>();
 
   /** Sends one sealed share; resolves to the bytes put on the wire. */
   async function sendShare(plan: QueryPlan, to: NodeTask, share: bigint[]): Promise<number> {
@@ -141,13 +144,35 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     return options.store.aggregate(task.datasetId, task.field, plan.query);
   }
 
-  async function run(plan: QueryPlan): Promise<PartialResult> {
+  /**
+   * Under he, an owner withholds its own cells below k, adds its noise, and encrypts the vector
+   * under the operator's public key: the gateway adds ciphertexts it cannot read, and only the
+   * operator decrypts the total.
+   */
+  async function runEncrypted(plan: QueryPlan, task: NodeTask): Promise<EncryptedPartial> {
+    if (task.role !== "owner" || !plan.he) throw new SluiceError("forbidden", "an encrypted job has owners only");
+    const measures = measuresOf(plan.query.aggregate).length;
+    const cells = localCells(plan, task);
+    for (let cell = 0; cell < cells.length; cell += measures) {
+      if ((cells[cell] as bigint) < BigInt(plan.minGroupSize)) cells.fill(0n, cell, cell + measures);
+    }
+    const owners = plan.tasks.filter((t) => t.role === "owner").length;
+    const noisy = addNoise(cells, noiseScales(plan.query, plan.valueScale, owners, plan.epsilonMicro));
+    const ciphertext = await encryptVector(plan.he.paramSet, plan.he.publicKey, noisy);
+    return signEncryptedPartial(
+      { jobId: plan.jobId, nodeId: options.nodeId, length: noisy.length, ciphertext },
+      options.privateKey,
+    );
+  }
+
+  async function run(plan: QueryPlan): Promise<PartialResult | EncryptedPartial> {
     const myIndex = plan.tasks.findIndex((t) => t.nodeId === options.nodeId);
     const task = plan.tasks[myIndex];
     if (!task) throw new SluiceError("forbidden", `this plan has no task for node ${options.nodeId}`);
     if (task.publicKey !== options.publicKey || task.encryptionKey !== encryption.publicKey) {
       throw new SluiceError("forbidden", "the plan names other keys for this node");
     }
+    if (plan.computeMode === "he") return runEncrypted(plan, task);
     const owners = plan.tasks.filter((t) => t.role === "owner").length;
     // Every party adds noise that alone makes the release ε-DP, so no party (nor the gateway) sees an
     // un-noised total, and the guarantee holds as long as one party follows the protocol.

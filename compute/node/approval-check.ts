@@ -33,9 +33,11 @@ export function outsideApproval(plan: QueryPlan, task: OwnerTask, ctx: ApprovalC
       return `${task.datasetId}.${field} is not in the approved fields`;
   }
   const aggregate = plan.query.aggregate;
-  if (!terms.computeModes.includes("mpc") || !terms.queryShapes.includes(aggregate)) {
-    return `the owner did not approve ${aggregate} by mpc`;
+  if (!terms.computeModes.includes(plan.computeMode) || !terms.queryShapes.includes(aggregate)) {
+    return `the owner did not approve ${aggregate} by ${plan.computeMode}`;
   }
+  if (plan.minGroupSize < terms.minGroupSize)
+    return `k ${plan.minGroupSize} is below the approved ${terms.minGroupSize}`;
   if (plan.epsilonMicro > terms.epsilonPerQueryMicro) return "the plan's ε is above the approved ε per query";
   if (plan.epsilonMicro === 0) {
     for (const field of [task.field, ...fieldsReadBy(plan.query)]) {

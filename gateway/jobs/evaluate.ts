@@ -14,6 +14,7 @@ export interface JobInput {
   /** The measured field of each dataset, qualified. */
   fields: string[];
   epsilon: number;
+  heKeysId?: string;
   filters?: AggregateQuery["filters"];
   groupBy?: AggregateQuery["groupBy"];
   bins?: AggregateQuery["bins"];
@@ -82,8 +83,18 @@ export async function storeDecision(db: DbOrTx, evaluation: Evaluation): Promise
 
 /** What the runtime can execute today, beyond what the policy allows; null when it can. */
 export function notExecutable(input: JobInput): string | null {
+  if (input.computeMode === "he") {
+    if (!(ENCRYPTED_AGGREGATES as readonly string[]).includes(input.queryShape)) {
+      return `encrypted aggregation (computeMode he) runs ${ENCRYPTED_AGGREGATES.join(", ")}; ${input.queryShape} is not available by he yet`;
+    }
+    if (!input.heKeysId) return "computeMode he needs heKeysId: register your public keys first (sluice he-register)";
+    return null;
+  }
   if (input.computeMode !== "mpc" || !(AGGREGATES as readonly string[]).includes(input.queryShape)) {
-    return `this gateway executes aggregates by secure multi-party computation (computeMode mpc, queryShape ${AGGREGATES.join(", ")}); ${input.queryShape} by ${input.computeMode} is not available yet`;
+    return `this gateway executes aggregates by secure multi-party computation (computeMode mpc, queryShape ${AGGREGATES.join(", ")}) or encrypted aggregation (computeMode he); ${input.queryShape} by ${input.computeMode} is not available yet`;
   }
   return null;
 }
+
+/** What BFV adds exactly: counts and integer sums (a mean is the operator's division afterwards). */
+export const ENCRYPTED_AGGREGATES = ["count", "sum", "histogram"] as const;

@@ -21,6 +21,7 @@ export async function planTasks(
   measuredFields: string[],
   aggregate: string,
   proofs: Awaited<ReturnType<typeof approvalProofs>>,
+  computeMode: "mpc" | "he" = "mpc",
 ): Promise<PlannedTasks> {
   const datasetIds = measuredFields.map((f) => f.slice(0, f.indexOf(".")));
   const rows = await db
@@ -57,7 +58,8 @@ export async function planTasks(
   }
   if (types.size > 1)
     throw notExecutable("the measured fields mix integers and decimals; aggregate one kind at a time");
-  if (tasks.length === 2) {
+  // Secret sharing between two owners needs a third party; encryption under the operator's key does not.
+  if (tasks.length === 2 && computeMode === "mpc") {
     const [helper] = await db.select().from(computeNodes).where(eq(computeNodes.kind, "helper")).limit(1);
     if (!helper?.encryptionKey) {
       throw notExecutable(

@@ -1,15 +1,14 @@
 import { and, eq } from "drizzle-orm";
-import { releaseCells } from "../../compute/dp/release.js";
-import { ComputeError, type QueryPlan, runSecureAggregate, signPlan } from "../../compute/index.js";
-import { ConflictError, SluiceError } from "../../lib/errors.js";
+import { ComputeError, type QueryPlan } from "../../compute/index.js";
+import { ConflictError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { jobReviews, jobs, usageRecords } from "../../store/index.js";
+import { heKeys, jobReviews, jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { releaseUsage, reserveUsage } from "../services/usage.js";
 import { approvalProofs } from "./approval-proofs.js";
+import { computeResult } from "./compute-result.js";
 import { aggregateQueryOf, evaluate, type JobInput, notExecutable, storeDecision } from "./evaluate.js";
 import { finishJob } from "./finish.js";
-import { describeNoise } from "./noise-description.js";
 import { planTasks } from "./plan-tasks.js";
 
 function denied(hash: string, decision: Extract<Awaited<ReturnType<typeof evaluate>>["decision"], { effect: "deny" }>) {
@@ -36,6 +35,21 @@ export async function explainJob(deps: GatewayDeps, operatorId: string, input: J
     decision: evaluation.decision,
     decisionHash: evaluation.hash,
   };
+}
+
+/** The operator's own registered BFV key set, which every owner will encrypt under. */
+async function operatorHeKeys(deps: GatewayDeps, operatorId: string, id: string | undefined) {
+  const [row] = id
+    ? await deps.db
+        .select()
+        .from(heKeys)
+        .where(and(eq(heKeys.id, id), eq(heKeys.operatorId, operatorId)))
+    : [];
+  if (!row) throw new NotFoundError("homomorphic key set of yours", id ?? "(none given)");
+  if (!row.paramSet.startsWith("bfv-")) {
+    throw new SluiceError("not_executable", `encrypted aggregation needs BFV keys; ${row.id} is ${row.paramSet}`);
+  }
+  return row;
 }
 
 /** The outcome of a job the operator already started under this id: the same answer, never a second run. */
@@ -95,7 +109,9 @@ export async function runJob(
   if (blocker) throw new SluiceError("not_executable", blocker, { details: { decisionHash: hash } });
 
   const proofs = await approvalProofs(deps.db, input.scenarioId);
-  const { tasks, valueScale } = await planTasks(deps.db, input.fields, query.aggregate, proofs);
+  const operatorKeys = input.computeMode === "he" ? await operatorHeKeys(deps, operatorId, input.heKeysId) : undefined;
+  const computeMode = input.computeMode === "he" ? "he" : "mpc";
+  const { tasks, valueScale } = await planTasks(deps.db, input.fields, query.aggregate, proofs, computeMode);
   const epsilonMicro = evaluation.request.epsilonMicro;
   const jobId = input.jobId ?? newId("job");
   const reserved = await deps.db.transaction(async (tx) => {
@@ -127,6 +143,17 @@ export async function runJob(
     version: 2,
     jobId,
     scenarioId: input.scenarioId,
+    computeMode,
+    ...(operatorKeys
+      ? {
+          he: {
+            keysId: operatorKeys.id,
+            paramSet: operatorKeys.paramSet as "bfv-8192",
+            publicKey: operatorKeys.publicKey,
+          },
+        }
+      : {}),
+    minGroupSize: decision.obligations.minGroupSize,
     query,
     valueScale,
     epsilonMicro,
@@ -137,12 +164,9 @@ export async function runJob(
     issuedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + limits.nodeTimeoutMs).toISOString(),
   };
-  let cells: bigint[];
+  let result: Record<string, unknown>;
   try {
-    cells = await runSecureAggregate(signPlan(plan, deps.gatewayKeys.privateKey), {
-      fetch: deps.fetch,
-      timeoutMs: limits.nodeTimeoutMs,
-    });
+    result = await computeResult(deps, limits, plan, { fields: input.fields, decision, heKeys: operatorKeys });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await deps.db.transaction(async (tx) => {
@@ -151,18 +175,6 @@ export async function runJob(
     });
     throw error instanceof ComputeError ? error : new ComputeError("node_rejected", message, { cause: error });
   }
-
-  const owners = tasks.filter((t) => t.role === "owner").length;
-  const released = releaseCells(query, cells, decision.obligations.minGroupSize, valueScale);
-  const result = {
-    queryShape: input.queryShape,
-    fields: input.fields,
-    query,
-    ...released,
-    minGroupSize: decision.obligations.minGroupSize,
-    noise: describeNoise(query, valueScale, owners, tasks.length, epsilonMicro),
-    classification: decision.obligations.resultClassification,
-  };
   const finishedAt = deps.now?.() ?? new Date();
   if (decision.obligations.requiresResultReview) {
     await deps.db.transaction(async (tx) => {

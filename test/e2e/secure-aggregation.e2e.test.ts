@@ -69,11 +69,15 @@ describe.each(testDatabases())("secure aggregation through the gateway on $name"
             .map((r) => Number(r.contributions_fen)),
         )
         .reduce((a, b) => a + Math.min(b, 500_000_000), 0);
+    // Three parties each add one discrete Laplace sample of the published scale b (variance ≈ 2b²):
+    // the cell's noise has σ = √(3·2)·b. Twelve σ is beyond any draw this test will ever see
+    // (a Laplace tail that far out has probability below 10^-7).
+    const scale = (job.result.noise as unknown as { scalePerParty: { sum: number } }).scalePerParty.sum;
+    const sigma = Math.sqrt(3 * 2) * scale;
+    expect(scale).toBe((500_000_000 * 2 * 2) / 5);
     for (const cell of job.result.cells) {
       expect(cell.suppressed).toBe(false);
-      const truth = exact(cell.group as string);
-      // Noise std here is about 4 × 10^8 fen per cell; 6 σ is far beyond it, so this never fails by chance.
-      expect(Math.abs((cell.value as number) - truth)).toBeLessThan(2.5e9);
+      expect(Math.abs((cell.value as number) - exact(cell.group as string))).toBeLessThan(12 * sigma);
     }
     expect(job.result.cells.some((c) => c.value !== exact(c.group as string))).toBe(true);
     const after = await scenario();

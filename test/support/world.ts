@@ -49,7 +49,13 @@ export async function startWorld(database: Database) {
     role: "regulator",
     publicKey: regulator.publicKey,
   });
-  const grant = { operatorId: operator.id, regions: [DEMO_REGION], computeModes: ["mpc"], maxLevel: 3, ...YEAR_WINDOW };
+  const grant = {
+    operatorId: operator.id,
+    regions: [DEMO_REGION],
+    computeModes: ["mpc", "he"],
+    maxLevel: 3,
+    ...YEAR_WINDOW,
+  };
   await authority.grant({ ...grant, sectors: DEMO_OWNERS.map((o) => o.sector) });
   for (const { demo, key, dept } of owners) {
     await authority.admitParticipant({ id: key.id, name: demo.name, role: "owner", publicKey: key.publicKey });

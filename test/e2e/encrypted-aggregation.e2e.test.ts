@@ -1,0 +1,98 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decryptJobResult, generateHeKeys, type HeKeyFile, type SluiceApiError } from "../../sdk/index.js";
+import { jobs, usageRecords } from "../../store/index.js";
+import { testDatabases } from "../support/databases.js";
+import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
+import { startWorld, type World } from "../support/world.js";
+
+const WAGES = ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"];
+const DISTRICT = ["ds_enterprise_tax.district", "ds_social_insurance.district"];
+const [{ open }] = testDatabases() as [ReturnType<typeof testDatabases>[number]];
+
+describe("encrypted aggregation: owners encrypt under the operator's key, only the operator decrypts", () => {
+  let world: World;
+  let keys: HeKeyFile;
+  let keysId: string;
+  let scenarioId: string;
+
+  beforeAll(async () => {
+    world = await startWorld(await open());
+    keys = await generateHeKeys("bfv-8192");
+    keysId = (await world.client(world.operator).registerHeKeys(keys)).id;
+    scenarioId = await world.approvedScenario({
+      fields: [...WAGES, ...DISTRICT],
+      computeModes: ["he"],
+      queryShapes: ["count", "histogram", "sum"],
+    });
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it("gives the operator a total it alone can read, exact where the rules ask no noise", async () => {
+    const rows = [
+      ...demoRows(world.gw.dataDir, TAX.owner, TAX.dataset),
+      ...demoRows(world.gw.dataDir, SOCIAL.owner, SOCIAL.dataset),
+    ];
+    const districts = [...new Set(rows.map((r) => r.district as string))].sort();
+    const job = await world.client(world.operator).runJob({
+      scenarioId,
+      computeMode: "he",
+      heKeysId: keysId,
+      queryShape: "histogram",
+      fields: WAGES,
+      bins: [100_000_000, 1_000_000_000],
+      groupBy: { field: "district", values: districts },
+    });
+    expect(job.status).toBe("succeeded");
+    expect(job.result.encrypted).toMatchObject({ paramSet: "bfv-8192", fingerprint: keys.fingerprint });
+    expect(job.result.cells).toEqual([]); // the gateway holds only the ciphertext
+
+    const opened = await decryptJobResult(job.result as Parameters<typeof decryptJobResult>[0], keys);
+    const expected = districts.flatMap((d) => {
+      const wages = rows.filter((r) => r.district === d).map((r) => Number(r.wages_fen));
+      return [
+        wages.filter((w) => w < 1e8).length,
+        wages.filter((w) => w >= 1e8 && w < 1e9).length,
+        wages.filter((w) => w >= 1e9).length,
+      ];
+    });
+    // Each owner withholds its own cells below k = 10; with no noise the rest add up exactly.
+    const perOwner = (owner: typeof TAX | typeof SOCIAL, d: string, bin: (w: number) => boolean) =>
+      demoRows(world.gw.dataDir, owner.owner, owner.dataset).filter((r) => r.district === d && bin(Number(r.wages_fen)))
+        .length;
+    const bins = [(w: number) => w < 1e8, (w: number) => w >= 1e8 && w < 1e9, (w: number) => w >= 1e9];
+    const withheld = districts.flatMap((d) =>
+      bins.map((bin) => [TAX, SOCIAL].map((o) => perOwner(o, d, bin)).reduce((sum, n) => sum + (n >= 10 ? n : 0), 0)),
+    );
+    expect(opened.cells.map((c) => (c.suppressed ? 0 : c.count))).toEqual(withheld.map((n) => (n < 10 ? 0 : n)));
+    expect(withheld.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(expected.reduce((a, b) => a + b, 0));
+  });
+
+  it("never lets the secret key, or a plaintext total, reach the gateway or a node", async () => {
+    const db = world.gw.database.db;
+    const stored = JSON.stringify(await db.select().from(jobs).where(eq(jobs.operatorId, world.operator.id)));
+    const records = JSON.stringify(await db.select().from(usageRecords));
+    const logs = world.logLines.join("\n");
+    for (const place of [stored, records, logs]) {
+      for (const offset of [0, 5_000, 20_000]) expect(place).not.toContain(keys.secretKey.slice(offset, offset + 48));
+    }
+  });
+
+  it("refuses he without registered keys, with another operator's keys, or with CKKS keys", async () => {
+    const run = (extra: Record<string, unknown>) =>
+      world
+        .client(world.operator)
+        .runJob({ scenarioId, computeMode: "he", queryShape: "count", fields: WAGES, ...extra })
+        .then(
+          () => 0,
+          (e: SluiceApiError) => e.status,
+        );
+    expect(await run({})).toBe(422);
+    expect(await run({ heKeysId: "hek_nothere" })).toBe(404);
+    const ckks = await generateHeKeys("ckks-8192");
+    const ckksId = (await world.client(world.operator).registerHeKeys(ckks)).id;
+    expect(await run({ heKeysId: ckksId })).toBe(422);
+  });
+});
