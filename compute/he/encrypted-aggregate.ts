@@ -2,7 +2,7 @@ import { ComputeError } from "../errors.js";
 import { allOrNothing, askNode, type SecureAggregateOptions } from "../mpc/secure-aggregate.js";
 import { encryptedPartialSchema, type SignedPlan, verifyEncryptedPartial } from "../protocol.js";
 import { vectorLength } from "../query/schema.js";
-import { addCiphertexts, CiphertextError } from "./vectors.js";
+import { hePool } from "./pool.js";
 
 /**
  * Runs an encrypted aggregation: every owner encrypts its (noisy, k-withheld) cells under the
@@ -42,9 +42,11 @@ export async function runEncryptedAggregate(signed: SignedPlan, options: SecureA
     return partial.ciphertext;
   });
   try {
-    return await addCiphertexts(plan.he.paramSet, ciphertexts);
+    return await hePool().addCiphertexts(plan.he.paramSet, ciphertexts);
   } catch (error) {
-    if (error instanceof CiphertextError) throw new ComputeError("node_rejected", error.message, { cause: error });
+    if ((error as { code?: string }).code === "ciphertext_invalid") {
+      throw new ComputeError("node_rejected", (error as Error).message, { cause: error });
+    }
     throw error;
   }
 }

@@ -19,13 +19,21 @@ const free = (...objects: Deletable[]) => {
   for (const object of objects) object?.delete();
 };
 
+const limits = new Map<HeParameterSetId, { slots: number; maxAbs: bigint }>();
+
 /** The largest magnitude a slot can hold and still decode to the right signed integer. */
 export async function slotLimit(paramSet: HeParameterSetId): Promise<{ slots: number; maxAbs: bigint }> {
-  const { context } = await contextFor(paramSet);
-  const parms = context.keyContextData.parms;
-  const plain = parms.plainModulus.value;
-  const slots = parms.polyModulusDegree;
-  return { slots, maxAbs: (plain - 1n) / 2n };
+  let limit = limits.get(paramSet);
+  if (!limit) {
+    const { context } = await contextFor(paramSet);
+    const data = context.keyContextData;
+    const parms = data.parms;
+    const modulus = parms.plainModulus;
+    limit = { slots: parms.polyModulusDegree, maxAbs: (modulus.value - 1n) / 2n };
+    free(modulus, parms, data);
+    limits.set(paramSet, limit);
+  }
+  return limit;
 }
 
 /** Encrypts signed integers (one per slot, the rest zero) under a public key; returns SEAL's base64. */

@@ -7,7 +7,7 @@ import { problem, problemFromError } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
 import { addNoise, noiseScales } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
-import { encryptVector } from "../he/vectors.js";
+import { hePool } from "../he/pool.js";
 import { deriveEncryptionKeys, type EncryptionKeys, open, seal } from "../mpc/channel.js";
 import { addVectors, decodeVector, encodeVector, splitVector } from "../mpc/ring.js";
 import {
@@ -158,7 +158,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     }
     const owners = plan.tasks.filter((t) => t.role === "owner").length;
     const noisy = addNoise(cells, noiseScales(plan.query, plan.valueScale, owners, plan.epsilonMicro));
-    const ciphertext = await encryptVector(plan.he.paramSet, plan.he.publicKey, noisy);
+    const ciphertext = await hePool().encryptVector(plan.he.paramSet, plan.he.publicKey, noisy);
     return signEncryptedPartial(
       { jobId: plan.jobId, nodeId: options.nodeId, length: noisy.length, ciphertext },
       options.privateKey,

@@ -1,7 +1,8 @@
 import { and, desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { fingerprintOf, validateHePublicKeys } from "../../compute/he/keys.js";
+import { fingerprintOf } from "../../compute/he/keys.js";
+import { hePool } from "../../compute/he/pool.js";
 import { ConflictError, NotFoundError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jsonBody } from "../../lib/validate.js";
@@ -49,7 +50,7 @@ export function createHeKeyRoutes(deps: GatewayDeps) {
         const operator = c.get("participant");
         const { paramSet, publicKey, relinKeys, galoisKeys } = await jsonBody(c, heKeysSchema);
         const keys = { paramSet, publicKey, relinKeys, galoisKeys };
-        await validateHePublicKeys(keys);
+        await hePool().validateHePublicKeys(keys);
         const fingerprint = fingerprintOf(keys);
         const [clash] = await deps.db.select({ id: heKeys.id }).from(heKeys).where(eq(heKeys.fingerprint, fingerprint));
         if (clash) throw new ConflictError(`these keys are already registered as ${clash.id}`);
