@@ -41,8 +41,9 @@ for (let i = 0; i < repeats; i++) {
         ciphertexts.push(await encryptVector("bfv-8192", keys.publicKey, vector));
         encrypt.push(performance.now() - started);
       }
-      let total = "";
-      add.push(await time(async () => (total = await addCiphertexts("bfv-8192", ciphertexts))));
+      const added = performance.now();
+      const total = await addCiphertexts("bfv-8192", ciphertexts);
+      add.push(performance.now() - added);
       decrypt.push(await time(() => decryptVector("bfv-8192", keys.secretKey, total, BUCKETS)));
     }),
   );
