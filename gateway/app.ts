@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { createLogger } from "../lib/logger.js";
 import { problem } from "../lib/problem.js";
@@ -50,24 +49,19 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       "request",
     );
   });
-  const bodyLimits = new Map<number, ReturnType<typeof bodyLimit>>();
-  const limitBodyTo = (maxSize: number) => {
-    let limiter = bodyLimits.get(maxSize);
-    if (!limiter) {
-      limiter = bodyLimit({
-        maxSize,
-        onError: (c) => problem(c, 413, "payload_too_large", `the body is larger than ${maxSize} bytes`),
-      });
-      bodyLimits.set(maxSize, limiter);
-    }
-    return limiter;
-  };
-  // GET and HEAD bodies are never read (their signatures cover the empty body), so they need no
-  // limit; a route that carries keys declares its own in its doc.
-  app.use("*", (c, next) => {
+  // A declared Content-Length above the route's limit is refused before anything else; the body
+  // itself is read only once the signature holds, and never past the limit (authenticate.ts).
+  // GET and HEAD bodies are never read (their signatures cover the empty body). Routes that carry
+  // keys declare a larger limit in their doc.
+  app.use("*", async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    const declared = routeAt(app, c.req.method, c.req.path)?.doc?.maxBodyBytes;
-    return limitBodyTo(declared ?? limits.maxBodyBytes)(c, next);
+    const maxBodyBytes = routeAt(app, c.req.method, c.req.path)?.doc?.maxBodyBytes ?? limits.maxBodyBytes;
+    c.set("maxBodyBytes", maxBodyBytes);
+    const declared = Number(c.req.header("content-length") ?? 0);
+    if (declared > maxBodyBytes) {
+      return problem(c, 413, "payload_too_large", `the body is larger than ${maxBodyBytes} bytes`);
+    }
+    await next();
   });
   const auth =
     deps.auth ?? createAuthState({ db: deps.db, logger, now: deps.now && (() => deps.now?.().getTime() ?? 0) });

@@ -53,5 +53,7 @@ export interface GatewayEnv {
   Variables: {
     participant: Participant;
     requestId: string;
+    /** The most body this request may carry (the route's own limit, or the gateway's). */
+    maxBodyBytes: number;
   };
 }

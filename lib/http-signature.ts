@@ -124,10 +124,18 @@ interface PreparedVerification {
   params: VerifiedSignature;
   base: string;
   signature: string;
+  digest: string;
 }
 
-/** Every check but the signature itself, in the order a client can act on; throws naming what failed. */
-function prepare(input: VerifyRequestInput): PreparedVerification {
+const DIGEST_PATTERN = /^sha-256=:[A-Za-z0-9+/]{43}=:$/;
+const digestMismatch = () =>
+  new AuthenticationError(
+    "digest_mismatch",
+    "Content-Digest is missing or does not match the body (RFC 9530, sha-256)",
+  );
+
+/** Every check of the headers but the signature itself; throws naming what failed. The body is not needed. */
+function prepare(input: Omit<VerifyRequestInput, "body">): PreparedVerification {
   const params = readSignatureInput(input.headers);
   const now = input.now ?? Math.floor(Date.now() / 1000);
   const skew = input.maxSkewSeconds ?? 300;
@@ -138,17 +146,12 @@ function prepare(input: VerifyRequestInput): PreparedVerification {
     );
   }
   const digest = input.headers.get("content-digest");
-  if (digest !== contentDigest(input.body)) {
-    throw new AuthenticationError(
-      "digest_mismatch",
-      "Content-Digest is missing or does not match the body (RFC 9530, sha-256)",
-    );
-  }
+  if (!digest || !DIGEST_PATTERN.test(digest)) throw digestMismatch();
   if (!input.headers.get("signature"))
     throw new AuthenticationError("signature_missing", "the Signature header is missing");
   const signature = readSignatureBytes(input.headers);
   if (!signature) throw new AuthenticationError("signature_malformed", "Signature is not a sluice=:…: byte sequence");
-  return { params, base: baseOf(input, params, digest), signature };
+  return { params, base: baseOf(input, params, digest), signature, digest };
 }
 
 function baseOf(input: Pick<VerifyRequestInput, "method" | "url">, params: VerifiedSignature, digest: string): string {
@@ -161,15 +164,24 @@ function invalid(params: VerifiedSignature): AuthenticationError {
 
 /** Verifies a request signed by signRequest; throws AuthenticationError naming what failed. */
 export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
-  const { params, base, signature } = prepare(input);
+  const { params, base, signature, digest } = prepare(input);
+  if (digest !== contentDigest(input.body)) throw digestMismatch();
   if (!verifyBytes(input.publicKey, base, signature)) throw invalid(params);
   return params;
 }
 
-/** verifyRequest with the Ed25519 check on the thread pool: a busy gateway verifies on every core. */
-export async function verifyRequestAsync(input: VerifyRequestInput): Promise<VerifiedSignature> {
-  const { params, base, signature } = prepare(input);
+/**
+ * verifyRequest with the Ed25519 check on the thread pool (a busy gateway verifies on every core),
+ * and the body read only once the signature over its Content-Digest holds: an unsigned caller
+ * cannot make the gateway buffer a large body.
+ */
+export async function verifyRequestAsync(
+  input: Omit<VerifyRequestInput, "body"> & { body: Uint8Array | (() => Promise<Uint8Array>) },
+): Promise<VerifiedSignature> {
+  const { params, base, signature, digest } = prepare(input);
   if (!(await verifyBytesAsync(input.publicKey, base, signature))) throw invalid(params);
+  const body = typeof input.body === "function" ? await input.body() : input.body;
+  if (digest !== contentDigest(body)) throw digestMismatch();
   return params;
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, ne } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { AuthenticationError, ForbiddenError } from "../../lib/errors.js";
+import { AuthenticationError, ForbiddenError, SluiceError } from "../../lib/errors.js";
 import { readSignatureInput, signatureMatchesKey, verifyRequestAsync } from "../../lib/http-signature.js";
 import { type Db, type Participant, type ParticipantRole, participantKeys } from "../../store/index.js";
 import type { AuthState } from "../auth/auth-state.js";
@@ -20,6 +20,32 @@ async function retiredKeyThatSigned(db: Db, c: Context, participant: Participant
   );
 }
 
+/** Reads a request's body, refusing it (413) as soon as it passes `limit` bytes. */
+async function readLimited(request: Request, limit = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
+  if (!request.body) return EMPTY;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      // Not awaited: cancelling one branch of a tee settles only when the other branch is cancelled too.
+      void reader.cancel().catch(() => {});
+      throw new SluiceError("payload_too_large", `the body is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
 /**
  * Verifies the RFC 9421 signature of every request, refuses a nonce seen within the validity
  * window, and puts the signing participant in the context.
@@ -31,7 +57,9 @@ export function authenticate(deps: GatewayDeps, limits: GatewayLimits, auth: Aut
     const participant = await auth.participants.get(keyId);
     if (!participant) throw new AuthenticationError("key_unknown", `no participant ${keyId} is admitted`);
     if (participant.status !== "active") throw new AuthenticationError("key_revoked", `${keyId} is revoked`);
-    const body = c.req.method === "GET" ? EMPTY : new Uint8Array(await c.req.raw.clone().arrayBuffer());
+    // Read only once the signature holds (verifyRequestAsync), so an unsigned caller buffers nothing,
+    // and never past the route's limit.
+    const body = c.req.method === "GET" ? EMPTY : () => readLimited(c.req.raw.clone(), c.get("maxBodyBytes"));
     const now = deps.now?.() ?? new Date();
     let verified: Awaited<ReturnType<typeof verifyRequestAsync>>;
     try {
