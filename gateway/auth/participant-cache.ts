@@ -13,7 +13,6 @@ export const PARTICIPANT_CHANGED_CHANNEL = "sluice_participant_changed";
 export class ParticipantCache {
   private readonly entries = new Map<string, { participant: Participant; until: number }>();
   private readonly generations = new Map<string, number>();
-  private epoch = 0;
 
   /**
    * @param ttlMs a safety net only: how long an entry may live should a notification be lost (say,
@@ -29,9 +28,8 @@ export class ParticipantCache {
     const cached = this.entries.get(id);
     if (cached && cached.until > this.now()) return cached.participant;
     const generation = this.generationOf(id);
-    const epoch = this.epoch;
     const [row] = await this.db.select().from(participants).where(eq(participants.id, id));
-    if (row && generation === this.generationOf(id) && epoch === this.epoch) {
+    if (row && generation === this.generationOf(id)) {
       this.entries.set(id, { participant: row, until: this.now() + this.ttlMs });
     }
     return row;
@@ -40,12 +38,6 @@ export class ParticipantCache {
   forget(id: string): void {
     this.entries.delete(id);
     this.generations.set(id, this.generationOf(id) + 1);
-  }
-
-  /** Drops everything, e.g. when the notification channel was lost and changes may have been missed. */
-  clear(): void {
-    this.entries.clear();
-    this.epoch += 1;
   }
 
   get size(): number {

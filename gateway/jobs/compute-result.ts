@@ -27,7 +27,8 @@ export async function computeResult(
     fields: context.fields,
     query: plan.query,
     minGroupSize: obligations.minGroupSize,
-    noise: describeNoise(plan.query, plan.valueScale, owners, owners, plan.epsilonMicro),
+    // Every party adds noise: the owners, and the helper when there is one.
+    noise: describeNoise(plan.query, plan.valueScale, owners, plan.tasks.length, plan.epsilonMicro),
     classification: obligations.resultClassification,
   };
   if (plan.computeMode === "he") {
@@ -51,6 +52,5 @@ export async function computeResult(
   return {
     ...common,
     ...releaseCells(plan.query, cells, obligations.minGroupSize, plan.valueScale),
-    noise: describeNoise(plan.query, plan.valueScale, owners, plan.tasks.length, plan.epsilonMicro),
   };
 }
