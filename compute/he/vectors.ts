@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { SluiceError } from "../../lib/errors.js";
 import type { HeParameterSetId } from "./params.js";
 import { contextFor } from "./seal.js";
@@ -36,36 +37,64 @@ export async function slotLimit(paramSet: HeParameterSetId): Promise<{ slots: nu
   return limit;
 }
 
+type Seal = Awaited<ReturnType<typeof contextFor>>["seal"];
+interface Encrypting {
+  publicKey: ReturnType<Seal["PublicKey"]>;
+  encryptor: ReturnType<Seal["Encryptor"]>;
+  encoder: ReturnType<Seal["BatchEncoder"]>;
+}
+
+// Parsing a 700 KB public key costs several times an encryption: the last few keys stay loaded,
+// and are freed when they fall out.
+const MAX_LOADED_KEYS = 4;
+const loadedKeys = new Map<string, Encrypting>();
+
+async function encryptingWith(paramSet: HeParameterSetId, publicKeyText: string): Promise<Encrypting> {
+  const cacheKey = `${paramSet}:${createHash("sha256").update(publicKeyText).digest("hex")}`;
+  const cached = loadedKeys.get(cacheKey);
+  if (cached) return cached;
+  const { seal, context } = await contextFor(paramSet);
+  const publicKey = seal.PublicKey();
+  try {
+    publicKey.load(context, publicKeyText);
+  } catch (cause) {
+    publicKey.delete();
+    throw new CiphertextError(`cannot encrypt under this key: ${String(cause).slice(0, 200)}`, { cause });
+  }
+  const loaded = { publicKey, encryptor: seal.Encryptor(context, publicKey), encoder: seal.BatchEncoder(context) };
+  if (loadedKeys.size >= MAX_LOADED_KEYS) {
+    const [oldest, evicted] = loadedKeys.entries().next().value as [string, Encrypting];
+    loadedKeys.delete(oldest);
+    free(evicted.encryptor, evicted.encoder, evicted.publicKey);
+  }
+  loadedKeys.set(cacheKey, loaded);
+  return loaded;
+}
+
 /** Encrypts signed integers (one per slot, the rest zero) under a public key; returns SEAL's base64. */
 export async function encryptVector(paramSet: HeParameterSetId, publicKeyText: string, values: readonly bigint[]) {
-  const { seal, context } = await contextFor(paramSet);
   const { slots, maxAbs } = await slotLimit(paramSet);
   if (values.length > slots) throw new CiphertextError(`${values.length} values do not fit in ${slots} slots`);
   const outOfRange = values.findIndex((v) => v > maxAbs || v < -maxAbs);
   if (outOfRange >= 0) throw new CiphertextError(`value ${outOfRange} is beyond ±${maxAbs}, what a slot holds`);
-  const publicKey = seal.PublicKey();
-  const encoder = seal.BatchEncoder(context);
-  let encryptor: Deletable;
+  const { encryptor, encoder } = await encryptingWith(paramSet, publicKeyText);
   let plain: Deletable;
   let cipher: Deletable;
   try {
-    publicKey.load(context, publicKeyText);
-    encryptor = seal.Encryptor(context, publicKey);
     const padded = new BigInt64Array(slots);
     values.forEach((v, i) => {
       padded[i] = v;
     });
     plain = encoder.encode(padded) as { delete(): void };
-    cipher = (encryptor as ReturnType<typeof seal.Encryptor>).encrypt(plain as never) as {
-      delete(): void;
-      save(): string;
-    };
-    return (cipher as unknown as { save(): string }).save();
+    const encrypted = encryptor.encrypt(plain as never);
+    if (!encrypted) throw new CiphertextError("SEAL returned no ciphertext");
+    cipher = encrypted;
+    return encrypted.save();
   } catch (cause) {
     if (cause instanceof CiphertextError) throw cause;
     throw new CiphertextError(`cannot encrypt under this key: ${String(cause).slice(0, 200)}`, { cause });
   } finally {
-    free(publicKey, encoder, encryptor, plain, cipher);
+    free(plain, cipher);
   }
 }
 
