@@ -62,7 +62,15 @@ export async function startDemoNodes(
         nodeId: `node_${owner.key}`,
         ownerId: `owner_${owner.key}`,
         ownerPublicKeys: [ownerKey.publicKey],
-        datasets: [{ id: owner.dataset.id, file: path.basename(dataFile), columns: columnsOf(owner) }],
+        datasets: [
+          {
+            id: owner.dataset.id,
+            file: path.basename(dataFile),
+            columns: columnsOf(owner),
+            ...(owner.scoring ? { scoring: owner.scoring } : {}),
+          },
+        ],
+        ...(owner.scoring ? { scoreCountsFile: "score-counts.log" } : {}),
       };
       started.push(await spawnComputeNode(writeNodeConfig(dir, config), { onLog }));
     }

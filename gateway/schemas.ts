@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { heParameterSetSchema, MAX_KEY_CHARS } from "../compute/he/params.js";
-import { aggregateQueryShape, filterSchema } from "../compute/query/schema.js";
+import { encryptedModelSchema } from "../compute/he/scoring-model.js";
+import { aggregateQueryShape, fieldNameSchema, filterSchema } from "../compute/query/schema.js";
+import { entityIdsSchema, scoringFeaturesSchema } from "../compute/scoring/protocol.js";
 import { COMPUTE_MODES, QUERY_SHAPES } from "../lib/vocabulary.js";
 import { PARTICIPANT_ROLES } from "../store/index.js";
 
@@ -179,6 +181,25 @@ export const runJobSchema = z
     groupBy: aggregateQueryShape.groupBy,
     bins: aggregateQueryShape.bins,
     bounds: aggregateQueryShape.bounds,
+  })
+  .strict();
+
+/** An operator's encrypted model, and the entities it is entitled to score with it, at one owner's dataset. */
+export const runScoringSchema = z
+  .object({
+    jobId: runJobSchema.shape.jobId,
+    scenarioId: idSchema,
+    /** The operator's registered CKKS key set (with relinearisation keys for a quadratic model). */
+    heKeysId: idSchema,
+    datasetId: idSchema,
+    /** The dataset's text field entities are looked up by. */
+    idField: fieldNameSchema,
+    /** The fields the model weighs, in the order of its weights. */
+    features: scoringFeaturesSchema,
+    /** ε per entity: each owner adds discrete Laplace noise to every feature for it; 0 only where the rules ask none. */
+    epsilon: epsilonSchema.max(10).default(0),
+    ids: entityIdsSchema,
+    model: encryptedModelSchema,
   })
   .strict();
 

@@ -36,6 +36,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   share_conflict: 409,
   inbox_full: 503,
   quota_exhausted: 409,
+  score_quota_exhausted: 409,
   rate_limited: 429,
   plan_not_approved: 403,
   too_many_jobs: 429,

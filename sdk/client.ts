@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Release } from "../compute/dp/release.js";
 import { type HePublicKeys, publicPartOf } from "../compute/he/keys.js";
 import type { HeParameterSetId } from "../compute/he/params.js";
+import type { EncryptedModel } from "../compute/he/scoring-model.js";
 import type { AggregateQuery, Filter } from "../compute/query/schema.js";
 import { type SignedRuleContent, scenarioTerms, signApproval, signRule } from "../lib/approvals.js";
 import { signRequest } from "../lib/http-signature.js";
@@ -17,6 +18,37 @@ export interface AutoApprovalRuleInput {
 }
 
 /** An RFC 9457 problem returned by the gateway. */
+/** A scoring job: the model encrypted under your CKKS key set, and the entities you may score. */
+export interface ScoringJobRequest {
+  jobId?: string;
+  scenarioId: string;
+  heKeysId: string;
+  datasetId: string;
+  idField: string;
+  features: string[];
+  epsilon?: number;
+  ids: string[];
+  model: EncryptedModel;
+}
+
+/** What a scoring job returns: scores still encrypted for your key, in the order of `ids`. */
+export interface ScoringResult {
+  queryShape: "he-score";
+  datasetId: string;
+  features: string[];
+  noise: { mechanism: string; epsilon?: number };
+  encrypted: {
+    keysId: string;
+    paramSet: string;
+    fingerprint: string;
+    scoresPerCiphertext: number;
+    outputScale: number;
+    ids: string[];
+    missing: string[];
+    ciphertexts: string[];
+  };
+}
+
 export class SluiceApiError extends Error {
   readonly status: number;
   readonly problem: { type?: string; title?: string; detail?: string; [key: string]: unknown };
@@ -181,6 +213,15 @@ export function createClient(options: ClientOptions) {
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs", input),
+    /** Scores entities with a model encrypted on your machine (encryptScoringModel); decryptScoringResult opens the scores. */
+    scoreRecords: (input: ScoringJobRequest) =>
+      request<{
+        jobId: string;
+        status: string;
+        result: ScoringResult & Json;
+        usageRecordId: string;
+        decisionHash: string;
+      }>("POST", "/jobs/scores", input as unknown as Json),
     reviewJob: (id: string, input: { decision: "release" | "withhold"; reason?: string }) =>
       request<{ jobId: string; status: string; usageRecordId?: string }>(
         "POST",

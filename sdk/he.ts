@@ -4,12 +4,15 @@ import type { Release } from "../compute/dp/release.js";
 import { releaseCells } from "../compute/dp/release.js";
 import { fingerprintOf, type HeKeyFile } from "../compute/he/keys.js";
 import { type HeParameterSetId, heParameterSetSchema } from "../compute/he/params.js";
+import { decryptScores } from "../compute/he/scoring.js";
 import { decryptVector } from "../compute/he/vectors.js";
 import { type AggregateQuery, vectorLength } from "../compute/query/schema.js";
 import { parseWith } from "../lib/validate.js";
 
 export { generateHeKeys, type HeKeyFile, type HePublicKeys, publicPartOf } from "../compute/he/keys.js";
 export { HE_PARAMETER_SETS, type HeParameterSetId } from "../compute/he/params.js";
+export { encryptScoringModel } from "../compute/he/scoring.js";
+export { type EncryptedModel, plainScore, type ScoringModel } from "../compute/he/scoring-model.js";
 
 const heKeyFileSchema = z.object({
   kind: z.literal("sluice-he-keys"),
@@ -56,4 +59,26 @@ export async function decryptJobResult(result: EncryptedResult, keys: HeKeyFile)
     vectorLength(result.query),
   );
   return releaseCells(result.query, vector, result.minGroupSize, encrypted.valueScale);
+}
+
+/**
+ * Opens a scoring job's result on the operator's machine: each scored id with its score, and the
+ * ids the owner does not hold. Scores carry CKKS's approximation error (below 10⁻⁴ for scores of
+ * the size the README states) and, when the job asked ε > 0, the owner's noise on the features.
+ */
+export async function decryptScoringResult(
+  result: {
+    encrypted: { fingerprint: string; ids: string[]; missing: string[]; ciphertexts: string[]; outputScale?: number };
+  },
+  keys: HeKeyFile,
+): Promise<{ scores: { id: string; score: number }[]; missing: string[] }> {
+  const { encrypted } = result;
+  if (encrypted.fingerprint !== keys.fingerprint) {
+    throw new Error(`these scores are encrypted for key set ${encrypted.fingerprint}, not ${keys.fingerprint}`);
+  }
+  const values = await decryptScores(keys, encrypted.ciphertexts, encrypted.ids.length, encrypted.outputScale ?? 1);
+  return {
+    scores: encrypted.ids.map((id, i) => ({ id, score: values[i] as number })),
+    missing: encrypted.missing,
+  };
 }

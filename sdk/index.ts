@@ -6,15 +6,27 @@
  */
 
 export { createKeyFile, type KeyFile, keyFileSchema, readKeyFile, writeKeyFile } from "../lib/key-file.js";
-export { type ClientOptions, createClient, SluiceApiError, type SluiceClient } from "./client.js";
+export {
+  type ClientOptions,
+  createClient,
+  type ScoringJobRequest,
+  type ScoringResult,
+  SluiceApiError,
+  type SluiceClient,
+} from "./client.js";
 export {
   decryptJobResult,
+  decryptScoringResult,
+  type EncryptedModel,
+  encryptScoringModel,
   generateHeKeys,
   HE_PARAMETER_SETS,
   type HeKeyFile,
   type HeParameterSetId,
   type HePublicKeys,
+  plainScore,
   publicPartOf,
   readHeKeyFile,
+  type ScoringModel,
   writeHeKeyFile,
 } from "./he.js";

@@ -15,6 +15,8 @@ export interface DemoOwner {
   region: string;
   dataset: { id: string; name: string; category: string; keyField: string; fields: DemoDatasetField[] };
   rows(enterprises: SyntheticEnterprise[]): Record<string, string | number>[];
+  /** What the owner's node allows of encrypted scoring on the dataset, if anything. */
+  scoring?: { idField: string; bounds: Record<string, [number, number]>; maxScoresPerId: number };
 }
 
 export const DEMO_REGION = "330100";
@@ -38,6 +40,12 @@ export const DEMO_OWNERS: readonly DemoOwner[] = [
         { name: "wages_fen", type: "integer", level: 2 },
         { name: "tax_paid_fen", type: "integer", level: 3 },
       ],
+    },
+    // A bank may score its loan applicants on these, each at most twelve times per scenario.
+    scoring: {
+      idField: "uscc",
+      bounds: { employees: [0, 1_000], wages_fen: [0, 20_000_000_000], tax_paid_fen: [0, 2_000_000_000] },
+      maxScoresPerId: 12,
     },
     rows: (enterprises) => {
       const random = createSeededRandom("tax");

@@ -8,6 +8,24 @@ import { randomBytes } from "node:crypto";
 
 export type RandomBytes = (size: number) => Uint8Array;
 
+/**
+ * The CSPRNG read in 64 KiB blocks: a sampler draws a few bytes many times per sample, and one
+ * system call per draw costs more than the sampling itself.
+ */
+export function bufferedRandomBytes(blockSize = 65_536): RandomBytes {
+  let block = randomBytes(blockSize);
+  let offset = 0;
+  return (size) => {
+    if (size > blockSize) return randomBytes(size);
+    if (offset + size > blockSize) {
+      block = randomBytes(blockSize);
+      offset = 0;
+    }
+    offset += size;
+    return block.subarray(offset - size, offset);
+  };
+}
+
 /** A uniform integer in [0, n), by rejection from a CSPRNG (no modulo bias). */
 export function uniformBelow(n: bigint, random: RandomBytes = randomBytes): bigint {
   if (n <= 0n) throw new RangeError("the range must be positive");

@@ -8,8 +8,19 @@ import { z } from "zod";
  * made, and refuses anything above it.
  */
 export const HE_PARAMETER_SETS = {
-  /** BFV over integers: 8192 slots, SEAL's default 218-bit modulus chain, a 40-bit batching prime. */
-  "bfv-8192": { scheme: "bfv", polyModulusDegree: 8192, coeffModulusBits: null, plainModulusBits: 40, scaleBits: null },
+  /**
+   * BFV over integers: 8192 slots and a 40-bit batching prime. Aggregation only adds, so the chain
+   * is three 60-bit primes (180 bits, one of them the key-switching prime) rather than SEAL's
+   * default 218: ciphertexts hold 120 bits, a fresh one has ~70 bits of noise budget, and each
+   * doubling of the number of owners added costs one.
+   */
+  "bfv-8192": {
+    scheme: "bfv",
+    polyModulusDegree: 8192,
+    coeffModulusBits: [60, 60, 60],
+    plainModulusBits: 40,
+    scaleBits: null,
+  },
   /** CKKS over reals: 4096 slots, a 200-bit chain (60 + 40 + 40 + 60), scale 2^40: two multiplications deep. */
   "ckks-8192": {
     scheme: "ckks",

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateHeKeys, type HeKeyFile } from "./keys.js";
 import { HePool } from "./pool.js";
+import { decryptScores, encryptScoringModel } from "./scoring.js";
+import { type EncryptedModel, modelDigest } from "./scoring-model.js";
 import { decryptVector } from "./vectors.js";
 
 describe("the SEAL worker pool", () => {
@@ -61,5 +63,34 @@ describe("the SEAL worker pool", () => {
     const after = await pool.memory();
     expect(after - before).toBeLessThan(64 * 1024 * 1024);
     expect(await decryptVector("bfv-8192", keys.secretKey, last, 2)).toEqual([6n, 0n]);
+  }, 120_000);
+
+  it("scores in the workers with models coming and going, and memory stays flat over hundreds of batches", async () => {
+    const ckks = await generateHeKeys("ckks-8192");
+    // Three models for a cache of two: every call evicts one and loads another.
+    const models = await Promise.all(
+      [1, 2, 3].map((w) => encryptScoringModel(ckks, { features: ["a", "b"], weights: [w, 1], bias: 0 })),
+    );
+    const batch = [[Float64Array.from([1, 2, 3]), Float64Array.from([10, 20, 30])]];
+    const round = async (n: number) => {
+      const model = models[n % 3] as EncryptedModel;
+      const keys = { publicKey: ckks.publicKey };
+      const scored = await pool.scoreBatches({ digest: modelDigest(model), model, keys, batches: batch });
+      if (n % 40 === 20) {
+        const broken = { ...model, form: { weights: ["AAAA", "AAAA"], bias: "AAAA" } } as EncryptedModel;
+        await expect(pool.scoreBatches({ digest: "x", model: broken, keys, batches: batch })).rejects.toMatchObject({
+          code: "ciphertext_invalid",
+        });
+      }
+      return { scored, weight: (n % 3) + 1 };
+    };
+    for (let i = 0; i < 20; i++) await round(i);
+    const before = await pool.memory();
+    let last = await round(20);
+    for (let i = 21; i < 320; i++) last = await round(i);
+    const after = await pool.memory();
+    expect(after - before).toBeLessThan(64 * 1024 * 1024);
+    const scores = await decryptScores(ckks, last.scored, 3);
+    for (const [i, score] of scores.entries()) expect(score).toBeCloseTo(last.weight * (i + 1) + 10 * (i + 1), 4);
   }, 120_000);
 });

@@ -3,6 +3,8 @@ import { Worker } from "node:worker_threads";
 import { SluiceError } from "../../lib/errors.js";
 import type { HePublicKeys } from "./keys.js";
 import type { HeParameterSetId } from "./params.js";
+import type { scoreBatches } from "./scoring.js";
+import type { EncryptedModel } from "./scoring-model.js";
 import type { HeOperation } from "./worker.js";
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string };
@@ -91,6 +93,24 @@ export class HePool {
 
   addCiphertexts(paramSet: HeParameterSetId, texts: readonly string[]): Promise<string> {
     return this.run("addCiphertexts", paramSet, texts);
+  }
+
+  validateScoringModel(
+    model: EncryptedModel,
+    keys: { publicKey: string; relinKeys?: string },
+    featureCount: number,
+  ): Promise<void> {
+    return this.run("validateScoringModel", model, keys, featureCount);
+  }
+
+  /** Scores batches in one worker (which keeps the model loaded for the next call). */
+  scoreBatches(request: Parameters<typeof scoreBatches>[0]): Promise<string[]> {
+    return this.run("scoreBatches", request);
+  }
+
+  /** How many workers run operations side by side. */
+  get size(): number {
+    return this.slots.length;
   }
 
   /** The resident memory of the process the workers run in, as each worker reports it. */

@@ -38,6 +38,7 @@ export async function slotLimit(paramSet: HeParameterSetId): Promise<{ slots: nu
 }
 
 type Seal = Awaited<ReturnType<typeof contextFor>>["seal"];
+export const uncompressed = (seal: Seal) => seal.ComprModeType.none;
 interface Encrypting {
   publicKey: ReturnType<Seal["PublicKey"]>;
   encryptor: ReturnType<Seal["Encryptor"]>;
@@ -78,6 +79,7 @@ export async function encryptVector(paramSet: HeParameterSetId, publicKeyText: s
   const outOfRange = values.findIndex((v) => v > maxAbs || v < -maxAbs);
   if (outOfRange >= 0) throw new CiphertextError(`value ${outOfRange} is beyond ±${maxAbs}, what a slot holds`);
   const { encryptor, encoder } = await encryptingWith(paramSet, publicKeyText);
+  const { seal } = await contextFor(paramSet);
   let plain: Deletable;
   let cipher: Deletable;
   try {
@@ -89,7 +91,8 @@ export async function encryptVector(paramSet: HeParameterSetId, publicKeyText: s
     const encrypted = encryptor.encrypt(plain as never);
     if (!encrypted) throw new CiphertextError("SEAL returned no ciphertext");
     cipher = encrypted;
-    return encrypted.save();
+    // Uncompressed: a ciphertext's coefficients look uniform, and compressing them only costs time.
+    return encrypted.save(uncompressed(seal));
   } catch (cause) {
     if (cause instanceof CiphertextError) throw cause;
     throw new CiphertextError(`cannot encrypt under this key: ${String(cause).slice(0, 200)}`, { cause });
@@ -133,7 +136,7 @@ export async function addCiphertexts(paramSet: HeParameterSetId, texts: readonly
     const total = first.clone();
     sum = total;
     for (const cipher of rest) evaluator.add(total, cipher, total);
-    return total.save();
+    return total.save(uncompressed(seal));
   } finally {
     free(evaluator, sum, ...loaded);
   }

@@ -1,6 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import { SluiceError } from "../../lib/errors.js";
 import { validateHePublicKeys } from "./keys.js";
+import { scoreBatches, validateScoringModel } from "./scoring.js";
 import { addCiphertexts, encryptVector } from "./vectors.js";
 
 // One SEAL worker: loads the WebAssembly once, then runs one operation at a time for the pool.
@@ -8,6 +9,8 @@ const OPERATIONS = {
   validateHePublicKeys,
   encryptVector,
   addCiphertexts,
+  validateScoringModel,
+  scoreBatches,
   memory: async () => process.memoryUsage().rss,
 } as const;
 

@@ -10,19 +10,30 @@ export interface SecureAggregateOptions {
 }
 
 /** Sends the signed plan to one node and returns its answer's JSON, or throws a ComputeError naming the node. */
-export async function askNode(
+export function askNode(
   signed: SignedPlan,
   task: SignedPlan["plan"]["tasks"][number],
+  options: SecureAggregateOptions,
+  cancel: AbortSignal,
+): Promise<unknown> {
+  return postToNode(task, "/jobs", JSON.stringify(signed), options, cancel);
+}
+
+/** POSTs a JSON body to a node and returns its answer's JSON, or throws a ComputeError naming the node. */
+export async function postToNode(
+  task: { nodeId: string; url: string },
+  path: string,
+  body: string,
   options: SecureAggregateOptions,
   cancel: AbortSignal,
 ): Promise<unknown> {
   const fetchNode = options.fetch ?? fetch;
   let response: Response;
   try {
-    response = await fetchNode(`${task.url}/jobs`, {
+    response = await fetchNode(`${task.url}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(signed),
+      body,
       signal: AbortSignal.any([cancel, AbortSignal.timeout(options.timeoutMs ?? 30_000)]),
     });
   } catch (cause) {
@@ -36,10 +47,18 @@ export async function askNode(
   const text = await response.text();
   if (!response.ok) {
     let detail = text.slice(0, 300);
+    let type = "";
     try {
-      detail = String((JSON.parse(text) as { detail?: unknown }).detail ?? detail);
+      const problem = JSON.parse(text) as { detail?: unknown; type?: unknown };
+      detail = String(problem.detail ?? detail);
+      type = String(problem.type ?? "");
     } catch {}
-    const code = response.status === 504 ? "node_timeout" : "node_rejected";
+    // The operator's own limit at the owner's node is its to act on, so it keeps its name.
+    const code = type.endsWith("/score-quota-exhausted")
+      ? "score_quota_exhausted"
+      : response.status === 504
+        ? "node_timeout"
+        : "node_rejected";
     throw new ComputeError(code, `node ${task.nodeId} refused the job (${response.status}): ${detail}`, {
       nodeId: task.nodeId,
     });

@@ -24,8 +24,11 @@ import {
   verifyPlan,
 } from "../protocol.js";
 import { measuresOf, vectorLength } from "../query/schema.js";
+import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
 import { outsideApproval } from "./approval-check.js";
 import { type NodeDataStore, scaleOf } from "./datastore.js";
+import { ScoreQuota } from "./score-quota.js";
+import { createScorer, type ScoringSettings } from "./scoring.js";
 import { createShareInbox } from "./share-inbox.js";
 
 export interface NodeAppOptions {
@@ -53,6 +56,10 @@ export interface NodeAppOptions {
   shareTimeoutMs?: number;
   /** How long a call to a peer may take (ms). */
   peerTimeoutMs?: number;
+  /** The datasets the owner opened to encrypted scoring, and on what terms. */
+  scoring?: Record<string, ScoringSettings>;
+  /** Counts scores per entity and scenario; in memory only unless given one backed by a file. */
+  scoreQuota?: ScoreQuota;
   fetch?: typeof fetch;
   now?: () => Date;
   logger?: Logger;
@@ -60,6 +67,8 @@ export interface NodeAppOptions {
 
 // The largest vector (20,000 cells × 3 measures × 16 bytes) sealed and base64url-encoded, with room to spare.
 const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+// A scoring request: two forms of 32 encrypted coefficients (~300 KB each), keys, and 200,000 ids.
+const MAX_SCORING_BYTES = 96 * 1024 * 1024;
 
 /** The owner compute node: answers gateway-signed plans with secret-shared partials; its rows never leave. */
 export function createNodeApp(options: NodeAppOptions): Hono {
@@ -212,14 +221,35 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     return result;
   }
 
-  const app = new Hono();
-  app.use(
-    "*",
+  const score = createScorer({
+    nodeId: options.nodeId,
+    privateKey: options.privateKey,
+    publicKey: options.publicKey,
+    gatewayPublicKey: options.gatewayPublicKey,
+    store: options.store,
+    scoring: options.helper ? {} : (options.scoring ?? {}),
+    quota: options.scoreQuota ?? new ScoreQuota(),
+    pool: hePool,
+    approval: {
+      ownerId: options.ownerId,
+      ownerPublicKeys: options.ownerPublicKeys,
+      holds: (datasetId) => options.store.describe(datasetId) !== undefined,
+      levelOf: (datasetId, field) => options.store.describe(datasetId)?.columns.find((c) => c.name === field)?.level,
+      noiseFromLevel: options.noiseFromLevel ?? 3,
+    },
+    now,
+  });
+  const scoring = new Map<string, { signature: string; job: Promise<EncryptedScores> }>();
+
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_MESSAGE_BYTES,
-      onError: (c) => problem(c, 413, "payload_too_large", `a message to a node is at most ${MAX_MESSAGE_BYTES} bytes`),
-    }),
-  );
+      maxSize,
+      onError: (c) => problem(c, 413, "payload_too_large", `a message to this route is at most ${maxSize} bytes`),
+    });
+  const app = new Hono();
+  app.use("/jobs", limit(MAX_MESSAGE_BYTES));
+  app.use("/jobs/*", limit(MAX_MESSAGE_BYTES));
+  app.use("/scores", limit(MAX_SCORING_BYTES));
 
   app.get("/health", (c) =>
     c.json({
@@ -278,6 +308,49 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     finished.set(plan.jobId, result);
     if (finished.size > 10_000) finished.delete(finished.keys().next().value as string);
     return c.json(result);
+  });
+
+  app.post("/scores", async (c) => {
+    const request = await jsonBody(c, scoringRequestSchema);
+    const { plan } = request;
+    const context = {
+      requestId: plan.requestId,
+      jobId: plan.jobId,
+      scenarioId: plan.scenarioId,
+      nodeId: options.nodeId,
+    };
+    if (!verifyScoringPlan(plan, request.signature, options.gatewayPublicKey)) {
+      throw new SluiceError("unauthenticated", "the plan is not signed by the gateway this node trusts");
+    }
+    // A retried request for a job already scored gets the same answer and spends no second score.
+    const earlier = scoring.get(plan.jobId);
+    if (earlier && earlier.signature !== request.signature) {
+      throw new SluiceError("conflict", `job ${plan.jobId} was already scored under another plan`);
+    }
+    let job = earlier?.job;
+    if (!job) {
+      logger.info(
+        { ...context, ids: plan.idCount, features: plan.features.length, model: plan.modelKind },
+        "scoring accepted",
+      );
+      const started = performance.now();
+      job = score(request);
+      scoring.set(plan.jobId, { signature: request.signature, job });
+      job.then(
+        (scores) =>
+          logger.info(
+            { ...context, ms: Math.round(performance.now() - started), scored: scores.scored },
+            "scores returned",
+          ),
+        (error: unknown) => {
+          scoring.delete(plan.jobId);
+          logger.warn({ ...context, code: (error as { code?: string }).code, err: error }, "scoring failed");
+        },
+      );
+      // Kept for retries, which come within seconds: a few jobs' scores, not megabytes times thousands.
+      if (scoring.size > 16) scoring.delete(scoring.keys().next().value as string);
+    }
+    return c.json(await job);
   });
 
   app.post("/jobs/:jobId/shares", async (c) => {

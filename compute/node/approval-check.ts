@@ -1,5 +1,6 @@
 import { type ScenarioTerms, verifyApproval, verifyRule } from "../../lib/approvals.js";
-import type { OwnerTask, QueryPlan } from "../protocol.js";
+import type { ComputeMode, QueryShape } from "../../lib/vocabulary.js";
+import type { ApprovalProof, OwnerTask, QueryPlan } from "../protocol.js";
 import { fieldsReadBy } from "../query/schema.js";
 
 export interface ApprovalCheckContext {
@@ -18,32 +19,65 @@ export interface ApprovalCheckContext {
 const within = (terms: ScenarioTerms, at: Date) =>
   Date.parse(terms.validFrom) <= at.getTime() && at.getTime() < Date.parse(terms.validUntil);
 
+/** What a plan asks of one owner's dataset, whatever the protocol. */
+export interface ApprovalQuestion {
+  terms: ScenarioTerms;
+  scenarioId: string;
+  computeMode: ComputeMode;
+  shape: QueryShape;
+  datasetId: string;
+  /** Every field of the dataset the task reads, unqualified. */
+  fieldsRead: string[];
+  /** The plan's k; null where no group is released (scoring). */
+  minGroupSize: number | null;
+  epsilonMicro: number;
+}
+
 /**
  * Why this node must refuse its task, or null when the owner approved exactly this: a compromised
  * gateway cannot make the node compute outside a scenario its owner signed (or its signed rule covers).
  */
 export function outsideApproval(plan: QueryPlan, task: OwnerTask, ctx: ApprovalCheckContext): string | null {
-  const { terms } = plan;
-  const { approval } = task;
+  return outsideTerms(
+    {
+      terms: plan.terms,
+      scenarioId: plan.scenarioId,
+      computeMode: plan.computeMode,
+      shape: plan.query.aggregate,
+      datasetId: task.datasetId,
+      fieldsRead: [task.field, ...fieldsReadBy(plan.query)],
+      minGroupSize: plan.minGroupSize,
+      epsilonMicro: plan.epsilonMicro,
+    },
+    task.approval,
+    ctx,
+  );
+}
+
+/** The same check for any protocol: the question against the terms, and the owner's proof of them. */
+export function outsideTerms(
+  question: ApprovalQuestion,
+  approval: ApprovalProof,
+  ctx: ApprovalCheckContext,
+): string | null {
+  const { terms, datasetId } = question;
   if (approval.ownerId !== ctx.ownerId)
     return `the approval is ${approval.ownerId}'s, not this node's owner ${ctx.ownerId}'s`;
-  if (terms.scenarioId !== plan.scenarioId) return "the terms are for another scenario";
-  for (const field of [task.field, ...fieldsReadBy(plan.query)]) {
-    if (!terms.fields.includes(`${task.datasetId}.${field}`))
-      return `${task.datasetId}.${field} is not in the approved fields`;
+  if (terms.scenarioId !== question.scenarioId) return "the terms are for another scenario";
+  for (const field of question.fieldsRead) {
+    if (!terms.fields.includes(`${datasetId}.${field}`)) return `${datasetId}.${field} is not in the approved fields`;
   }
-  const aggregate = plan.query.aggregate;
-  if (!terms.computeModes.includes(plan.computeMode) || !terms.queryShapes.includes(aggregate)) {
-    return `the owner did not approve ${aggregate} by ${plan.computeMode}`;
+  if (!terms.computeModes.includes(question.computeMode) || !terms.queryShapes.includes(question.shape)) {
+    return `the owner did not approve ${question.shape} by ${question.computeMode}`;
   }
-  if (plan.minGroupSize < terms.minGroupSize)
-    return `k ${plan.minGroupSize} is below the approved ${terms.minGroupSize}`;
-  if (plan.epsilonMicro > terms.epsilonPerQueryMicro) return "the plan's ε is above the approved ε per query";
-  if (plan.epsilonMicro === 0) {
-    for (const field of [task.field, ...fieldsReadBy(plan.query)]) {
-      const level = ctx.levelOf(task.datasetId, field);
+  if (question.minGroupSize !== null && question.minGroupSize < terms.minGroupSize)
+    return `k ${question.minGroupSize} is below the approved ${terms.minGroupSize}`;
+  if (question.epsilonMicro > terms.epsilonPerQueryMicro) return "the plan's ε is above the approved ε per query";
+  if (question.epsilonMicro === 0) {
+    for (const field of question.fieldsRead) {
+      const level = ctx.levelOf(datasetId, field);
       if (level !== undefined && level >= ctx.noiseFromLevel) {
-        return `${task.datasetId}.${field} is level ${level}; this node releases it only with differential-privacy noise`;
+        return `${datasetId}.${field} is level ${level}; this node releases it only with differential-privacy noise`;
       }
     }
   }

@@ -22,6 +22,8 @@ export const nodeConfigSchema = z
     peers: z.array(z.object({ nodeId: z.string().min(1), publicKey: z.string().length(43) })).default([]),
     /** Fields of this level or above leave the node only with differential-privacy noise. */
     noiseFromLevel: z.number().int().min(1).max(5).default(3),
+    /** Where the node counts the scores it gave per entity (hashed), so a restart forgets none; memory only if absent. */
+    scoreCountsFile: z.string().min(1).optional(),
     datasets: z
       .array(
         z
@@ -35,6 +37,17 @@ export const nodeConfigSchema = z
                 url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL"),
                 schema: identifier.default("public"),
                 table: identifier,
+              })
+              .optional(),
+            /** Opens the dataset to encrypted scoring: entities looked up by idField, features clamped to bounds. */
+            scoring: z
+              .object({
+                idField: identifier,
+                bounds: z.record(
+                  identifier,
+                  z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo < hi, "lowest < highest"),
+                ),
+                maxScoresPerId: z.number().int().min(1).default(4),
               })
               .optional(),
             columns: z
@@ -70,6 +83,7 @@ export function readNodeConfig(file: string): NodeConfig {
   return {
     ...config,
     keyFile: path.resolve(base, config.keyFile),
+    ...(config.scoreCountsFile ? { scoreCountsFile: path.resolve(base, config.scoreCountsFile) } : {}),
     datasets: config.datasets.map((d) => (d.file ? { ...d, file: path.resolve(base, d.file) } : d)),
   };
 }

@@ -37,6 +37,10 @@ export interface NodeDataStore {
   describe(datasetId: string): { id: string; columns: ColumnSpec[]; rowCount: number } | undefined;
   /** The query's cells over this dataset, the measured field's values summed as the query asks. */
   aggregate(datasetId: string, measuredField: string, query: AggregateQuery): bigint[];
+  /** The row of each id in a text key column (its first row where an id repeats), or -1 where it is absent. */
+  rowsOf(datasetId: string, keyField: string, ids: readonly string[]): Int32Array;
+  /** A numeric column as kept: integers, decimals in hundredths. */
+  numbers(datasetId: string, field: string): Float64Array;
 }
 
 export function scaleOf(type: ColumnType): number {
@@ -124,7 +128,37 @@ export function createMemoryDataStore(datasets: LocalDataset[]): NodeDataStore {
     if (!dataset) throw new ComputeError("dataset_unknown", `this node holds no dataset ${datasetId}`);
     return dataset;
   };
+  // Key columns are indexed on first use and kept: scoring looks up thousands of ids at a time.
+  const indexes = new Map<string, Map<string, number>>();
+  const indexOf = (dataset: LocalDataset, keyField: string) => {
+    const name = `${dataset.id}.${keyField}`;
+    let index = indexes.get(name);
+    if (!index) {
+      const column = dataset.columns.get(keyField);
+      if (column?.spec.type !== "string" || !("codes" in column)) {
+        throw new ComputeError("dataset_unknown", `dataset ${dataset.id} has no text column ${keyField}`);
+      }
+      index = new Map();
+      for (let row = 0; row < column.codes.length; row++) {
+        const key = column.dictionary[column.codes[row] as number] as string;
+        if (!index.has(key)) index.set(key, row);
+      }
+      indexes.set(name, index);
+    }
+    return index;
+  };
   return {
+    rowsOf: (datasetId, keyField, ids) => {
+      const index = indexOf(held(datasetId), keyField);
+      return Int32Array.from(ids, (id) => index.get(id) ?? -1);
+    },
+    numbers: (datasetId, field) => {
+      const column = held(datasetId).columns.get(field);
+      if (!column || !("values" in column)) {
+        throw new ComputeError("dataset_unknown", `dataset ${datasetId} has no numeric column ${field}`);
+      }
+      return column.values;
+    },
     datasetIds: () => [...byId.keys()],
     describe: (datasetId) => {
       const dataset = byId.get(datasetId);

@@ -7,6 +7,7 @@ import { deriveEncryptionKeys } from "../mpc/channel.js";
 import { createNodeApp } from "./app.js";
 import { readNodeConfig } from "./config.js";
 import { createMemoryDataStore } from "./datastore.js";
+import { ScoreQuota } from "./score-quota.js";
 import { loadDataset } from "./sources.js";
 
 /** Why a node cannot start: its configuration or key is unusable. */
@@ -53,6 +54,8 @@ export async function runNodeServer(configFile: string): Promise<void> {
     helper: config.helper,
     peers: config.peers,
     noiseFromLevel: config.noiseFromLevel,
+    scoring: Object.fromEntries(config.datasets.flatMap((d) => (d.scoring ? [[d.id, d.scoring]] : []))),
+    scoreQuota: new ScoreQuota(config.scoreCountsFile),
     logger,
   });
   const encryptionKey = deriveEncryptionKeys(createPrivateKey(privateKeyPem)).publicKey;

@@ -53,13 +53,24 @@ export interface Evaluation {
 }
 
 /** Reads the state at this moment and asks the engine; nothing is written. */
-export async function evaluate(db: DbOrTx, operatorId: string, input: JobInput, at: Date): Promise<Evaluation> {
+export function evaluate(db: DbOrTx, operatorId: string, input: JobInput, at: Date): Promise<Evaluation> {
+  return evaluateFields(db, operatorId, input, fieldsRequested(input), at);
+}
+
+/** The same for any kind of job, given every qualified field it reads. */
+export async function evaluateFields(
+  db: DbOrTx,
+  operatorId: string,
+  input: { scenarioId: string; computeMode: ComputeMode; queryShape: QueryShape; epsilon: number },
+  fields: string[],
+  at: Date,
+): Promise<Evaluation> {
   const request: DecisionRequest = {
     operatorId,
     scenarioId: input.scenarioId,
     computeMode: input.computeMode,
     queryShape: input.queryShape,
-    fields: fieldsRequested(input),
+    fields: [...new Set(fields)].sort(),
     epsilonMicro: toMicro(input.epsilon),
     at: at.toISOString(),
   };

@@ -6,6 +6,7 @@ import { jobReviews, jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 import { reviewJob } from "../jobs/review.js";
 import { explainJob, runJob } from "../jobs/run-job.js";
+import { runScoring } from "../jobs/run-scoring.js";
 import { createConcurrencyLimiter } from "../middleware/limits.js";
 import { describe } from "../openapi/describe.js";
 import {
@@ -14,11 +15,36 @@ import {
   jobResponseSchema,
   jobReviewOutcomeResponseSchema,
 } from "../openapi/responses.js";
-import { jobReviewSchema, runJobSchema } from "../schemas.js";
+import { jobReviewSchema, runJobSchema, runScoringSchema } from "../schemas.js";
+
+// Two forms of 32 encrypted coefficients (~300 KB each as base64) and 200,000 ids, with room to spare.
+const MAX_SCORING_BODY_BYTES = 48 * 1024 * 1024;
 
 /** Operators run (or dry-run) queries inside a scenario; owners review results that need it. */
 export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
   const concurrency = createConcurrencyLimiter(limits.maxConcurrentJobs);
+
+  /** Runs a job within the operator's concurrency limit, logging how it ended and how long it took. */
+  async function runLogged<T extends { jobId: string; status: string }>(
+    requestId: string | undefined,
+    operatorId: string,
+    scenarioId: string,
+    run: (requestId: string | undefined) => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    const context = { requestId, operatorId, scenarioId };
+    const outcome = await concurrency
+      .run(operatorId, () => run(requestId))
+      .catch((error: unknown) => {
+        deps.logger?.warn({ ...context, code: (error as { code?: string }).code }, "job refused or failed");
+        throw error;
+      });
+    deps.logger?.info(
+      { ...context, jobId: outcome.jobId, status: outcome.status, ms: Math.round(performance.now() - started) },
+      "job finished",
+    );
+    return outcome;
+  }
   return new Hono<GatewayEnv>()
     .post(
       "/jobs/explain",
@@ -65,34 +91,47 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
       async (c) => {
         const operator = c.get("participant");
         const input = await jsonBody(c, runJobSchema);
-        const requestId = c.get("requestId");
-        const started = performance.now();
-        const outcome = await concurrency
-          .run(operator.id, () => runJob(deps, limits, operator.id, input, requestId))
-          .catch((error: unknown) => {
-            deps.logger?.warn(
-              {
-                requestId,
-                operatorId: operator.id,
-                scenarioId: input.scenarioId,
-                code: (error as { code?: string }).code,
-              },
-              "job refused or failed",
-            );
-            throw error;
-          });
-        deps.logger?.info(
-          {
-            requestId,
-            jobId: outcome.jobId,
-            operatorId: operator.id,
-            scenarioId: input.scenarioId,
-            status: outcome.status,
-            ms: Math.round(performance.now() - started),
-          },
-          "job finished",
+        const outcome = await runLogged(c.get("requestId"), operator.id, input.scenarioId, (requestId) =>
+          runJob(deps, limits, operator.id, input, requestId),
         );
         return c.json(outcome, outcome.status === "succeeded" ? 201 : 202);
+      },
+    )
+    .post(
+      "/jobs/scores",
+      describe({
+        summary: "Score entities with an encrypted model at an owner's node",
+        description:
+          "The operator sends its model encrypted under its own CKKS key and the ids it is entitled to score; the owner's node evaluates it on its records (features clamped to the owner's bounds, with noise when ε > 0, each entity scored at most as often as the owner allows) and returns the scores encrypted and re-randomised. Only the operator's secret key opens them.",
+        tag: "jobs",
+        roles: ["operator"],
+        body: runScoringSchema,
+        maxBodyBytes: MAX_SCORING_BODY_BYTES,
+        responses: {
+          201: {
+            description: "Succeeded: the encrypted scores and the usage record",
+            schema: jobOutcomeResponseSchema,
+          },
+        },
+        problems: [
+          "denied",
+          "quota_exhausted",
+          "score_quota_exhausted",
+          "not_executable",
+          "ciphertext_invalid",
+          "too_many_jobs",
+          "node_unavailable",
+          "node_rejected",
+          "node_timeout",
+        ],
+      }),
+      async (c) => {
+        const operator = c.get("participant");
+        const input = await jsonBody(c, runScoringSchema);
+        const outcome = await runLogged(c.get("requestId"), operator.id, input.scenarioId, (requestId) =>
+          runScoring(deps, limits, operator.id, input, requestId),
+        );
+        return c.json(outcome, 201);
       },
     )
     .get(

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { createKeyFile, type KeyFile, readKeyFile, writeKeyFile } from "../../lib/key-file.js";
 import { type AutoApprovalRuleInput, createClient, type SluiceClient } from "../client.js";
 import {
@@ -9,47 +8,12 @@ import {
   readHeKeyFile,
   writeHeKeyFile,
 } from "../he.js";
+import { EXIT, type Handler, type Helpers, helpers, type Invocation, UsageError } from "./handler.js";
 import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
+import { score } from "./score.js";
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3 } as const;
-
-export class UsageError extends Error {}
-
-export interface Invocation {
-  command: string;
-  args: string[];
-  options: Record<string, string | boolean | string[] | undefined>;
-  json: boolean;
-}
-
-type Handler = (client: SluiceClient, call: Helpers) => Promise<number>;
-
-interface Helpers {
-  arg(index: number, what: string): string;
-  option(name: string, what: string): string;
-  body(): Record<string, unknown>;
-  print(value: unknown, human: () => string): void;
-  call: Invocation;
-}
-
-function helpers(call: Invocation): Helpers {
-  const fail = (what: string): never => {
-    throw new UsageError(`${call.command} needs ${what}\n\n${usage(call.command)}`);
-  };
-  const option = (name: string, what: string) => {
-    const value = call.options[name];
-    return typeof value === "string" && value !== "" ? value : fail(what);
-  };
-  return {
-    call,
-    arg: (index, what) => call.args[index] ?? fail(what),
-    option,
-    body: () => JSON.parse(readFileSync(option("body", "--body <file.json>"), "utf8")) as Record<string, unknown>,
-    print: (value, human) => console.log(call.json ? JSON.stringify(value, null, 2) : human()),
-  };
-}
+export { EXIT, type Invocation, UsageError } from "./handler.js";
 
 function epsilonOf(call: Invocation): number {
   const raw = call.options.epsilon;
@@ -276,6 +240,7 @@ const HANDLERS: Record<string, Handler> = {
     );
     return EXIT.ok;
   },
+  score,
   "he-register": async (client, h) => {
     const file = h.option("keys", "--keys <file>");
     let keys: HeKeyFile;

@@ -37,6 +37,15 @@ export const HELP: Record<string, string> = {
     --bounds <min,max>            clamp each value; needed for sums under differential privacy
     --epsilon <ε>                 privacy budget this query spends (0: no noise, if the rules allow)
     --job-id <id>                 your own id: retrying with it never runs the job twice`,
+  score: `sluice score --scenario <id> --dataset <id> --id-field <field> --he-keys <file> --model <model.json> --ids <file> [options]
+  (operator) Score entities at the owner's node with a model encrypted here; the scores come back
+  encrypted and are decrypted here. Prints id,score lines.
+    --he-keys <file>      your CKKS key set (sluice he-keygen --param-set ckks-8192 [--relin]), registered
+    --model <file.json>   {"features": [...], "weights": [...], "bias": b, "polynomial"?: [a0,a1,a2],
+                          "maxAbsScore"?: m}: score = w·x + b, or a0 + a1·z + a2·z² of it
+    --ids <file>          the entities you may score, one per line
+    --epsilon <ε>         noise per entity on every feature (needed for level-3 fields)
+    --job-id <id>         your own id: retrying with it never scores twice`,
   "he-keygen":
     "sluice he-keygen --param-set bfv-8192|ckks-8192 --out <file> [--relin]\n  (operator) Make a homomorphic key set on this machine; the file holds the secret key and stays here.",
   "he-register":

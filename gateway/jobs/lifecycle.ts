@@ -1,0 +1,150 @@
+import { and, eq } from "drizzle-orm";
+import { ComputeError } from "../../compute/index.js";
+import { ConflictError, NotFoundError, SluiceError } from "../../lib/errors.js";
+import { heKeys, jobReviews, jobs, usageRecords } from "../../store/index.js";
+import type { GatewayDeps } from "../deps.js";
+import { releaseUsage, reserveUsage } from "../services/usage.js";
+import type { Evaluation } from "./evaluate.js";
+import { finishJob } from "./finish.js";
+
+// The steps every kind of job shares: refuse, reserve, fail and release, or finish with its record.
+
+export function denied(hash: string, decision: Extract<Evaluation["decision"], { effect: "deny" }>) {
+  return new SluiceError("denied", decision.reason.en, {
+    details: {
+      tier: decision.tier,
+      rule: decision.rule,
+      reason: decision.reason,
+      decisionHash: hash,
+      policyVersions: decision.policyVersions,
+    },
+  });
+}
+
+/** The operator's own registered key set of the scheme the job needs, which the owners will encrypt under. */
+export async function operatorHeKeys(
+  deps: GatewayDeps,
+  operatorId: string,
+  id: string | undefined,
+  scheme: "bfv-" | "ckks-",
+) {
+  const [row] = id
+    ? await deps.db
+        .select()
+        .from(heKeys)
+        .where(and(eq(heKeys.id, id), eq(heKeys.operatorId, operatorId)))
+    : [];
+  if (!row) throw new NotFoundError("homomorphic key set of yours", id ?? "(none given)");
+  if (!row.paramSet.startsWith(scheme)) {
+    const needs = scheme === "bfv-" ? "encrypted aggregation needs BFV keys" : "encrypted scoring needs CKKS keys";
+    throw new SluiceError("not_executable", `${needs}; ${row.id} is ${row.paramSet}`);
+  }
+  return row;
+}
+
+/** The outcome of a job the operator already started under this id: the same answer, never a second run. */
+export async function earlierOutcome(
+  deps: GatewayDeps,
+  operatorId: string,
+  input: { jobId?: string; scenarioId: string },
+) {
+  if (!input.jobId) return undefined;
+  const [job] = await deps.db.select().from(jobs).where(eq(jobs.id, input.jobId));
+  if (!job) return undefined;
+  const sameRequest = job.operatorId === operatorId && job.scenarioId === input.scenarioId;
+  if (!sameRequest) throw new ConflictError(`job id ${input.jobId} is already taken; choose another`);
+  if (job.status === "running") throw new ConflictError(`job ${job.id} is still running; ask GET /jobs/${job.id}`);
+  if (job.status === "failed")
+    throw new ConflictError(`job ${job.id} failed (${job.error}); nothing was charged; retry with a new job id`);
+  if (job.status === "withheld") throw new ConflictError(`job ${job.id} was withheld by an owner's review`);
+  if (job.status === "awaiting_review") {
+    const reviewers = await deps.db.select().from(jobReviews).where(eq(jobReviews.jobId, job.id));
+    return {
+      jobId: job.id,
+      status: "awaiting_review" as const,
+      decisionHash: job.decisionHash,
+      reviewers: reviewers.map((r) => r.ownerId),
+    };
+  }
+  const [record] = await deps.db
+    .select({ id: usageRecords.id })
+    .from(usageRecords)
+    .where(eq(usageRecords.jobId, job.id));
+  return {
+    jobId: job.id,
+    status: "succeeded" as const,
+    result: job.result as Record<string, unknown>,
+    usageRecordId: record?.id as string,
+    decisionHash: job.decisionHash,
+  };
+}
+
+/**
+ * Reserves one query and the job's ε and records the job as running, atomically: when another
+ * request took what was left, nothing is written and the operator is told so.
+ */
+export async function reserveJob(
+  deps: GatewayDeps,
+  job: { jobId: string; operatorId: string; evaluation: Evaluation; epsilon: number; requestId?: string; now: Date },
+): Promise<void> {
+  const { request, hash } = job.evaluation;
+  const reserved = await deps.db.transaction(async (tx) => {
+    if (!(await reserveUsage(tx, request.scenarioId, request.epsilonMicro))) return false;
+    await tx.insert(jobs).values({
+      id: job.jobId,
+      scenarioId: request.scenarioId,
+      operatorId: job.operatorId,
+      query: {
+        computeMode: request.computeMode,
+        queryShape: request.queryShape,
+        fields: request.fields,
+        epsilon: job.epsilon,
+      },
+      decisionHash: hash,
+      epsilonMicro: request.epsilonMicro,
+      requestId: job.requestId ?? null,
+      createdAt: job.now,
+    });
+    return true;
+  });
+  if (!reserved) {
+    throw new SluiceError(
+      "quota_exhausted",
+      `scenario ${request.scenarioId} has no queries or ε left (another request took them)`,
+    );
+  }
+}
+
+/** Marks a job failed and gives back what it reserved; returns the error to throw. */
+export async function failJob(
+  deps: GatewayDeps,
+  jobId: string,
+  scenarioId: string,
+  epsilonMicro: number,
+  error: unknown,
+): Promise<Error> {
+  const message = error instanceof Error ? error.message : String(error);
+  await deps.db.transaction(async (tx) => {
+    await tx.update(jobs).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(jobs.id, jobId));
+    await releaseUsage(tx, scenarioId, epsilonMicro);
+  });
+  return error instanceof ComputeError ? error : new ComputeError("node_rejected", message, { cause: error });
+}
+
+/** Finishes a running job with its result and signed usage record, in one transaction. */
+export function completeJob(
+  deps: GatewayDeps,
+  jobId: string,
+  evaluation: Evaluation,
+  result: Record<string, unknown>,
+  finishedAt: Date,
+): Promise<string> {
+  return deps.db.transaction(async (tx) => {
+    const [job] = await tx
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, jobId), eq(jobs.status, "running")));
+    if (!job) throw new SluiceError("conflict", `job ${jobId} is no longer running`);
+    return finishJob(tx, deps.gatewayKeys, job, evaluation, result, finishedAt);
+  });
+}

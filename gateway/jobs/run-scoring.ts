@@ -1,0 +1,218 @@
+import { eq } from "drizzle-orm";
+import type { z } from "zod";
+import { ComputeError } from "../../compute/errors.js";
+import { hePool } from "../../compute/he/pool.js";
+import { idsDigest, modelDigest } from "../../compute/he/scoring-model.js";
+import { postToNode } from "../../compute/mpc/secure-aggregate.js";
+import {
+  encryptedScoresSchema,
+  keyDigest,
+  type ScoringPlan,
+  signScoringPlan,
+  verifyEncryptedScores,
+} from "../../compute/scoring/protocol.js";
+import { SluiceError } from "../../lib/errors.js";
+import { newId } from "../../lib/ids.js";
+import { computeNodes, datasets, type HeKeysRow } from "../../store/index.js";
+import type { GatewayDeps, GatewayLimits } from "../deps.js";
+import type { runScoringSchema } from "../schemas.js";
+import { approvalProofs } from "./approval-proofs.js";
+import { evaluateFields, storeDecision } from "./evaluate.js";
+import { completeJob, denied, earlierOutcome, failJob, operatorHeKeys, reserveJob } from "./lifecycle.js";
+
+export type ScoringInput = z.infer<typeof runScoringSchema>;
+
+const SCORES_PER_CIPHERTEXT = 4096;
+
+/** The owner task of a scoring job: the dataset's node, under its owner's proof of approval. */
+async function scoringTask(deps: GatewayDeps, input: ScoringInput, proofs: Awaited<ReturnType<typeof approvalProofs>>) {
+  const [row] = await deps.db
+    .select({ dataset: datasets, node: computeNodes })
+    .from(datasets)
+    .innerJoin(computeNodes, eq(datasets.nodeId, computeNodes.id))
+    .where(eq(datasets.id, input.datasetId));
+  if (!row) throw new SluiceError("dataset_unknown", `dataset ${input.datasetId} has no registered compute node`);
+  if (!row.node.encryptionKey) {
+    throw new SluiceError(
+      "not_executable",
+      `node ${row.node.id} has no encryption key; its owner must register it again`,
+    );
+  }
+  return {
+    role: "owner" as const,
+    nodeId: row.node.id,
+    url: row.node.url,
+    publicKey: row.node.publicKey,
+    encryptionKey: row.node.encryptionKey,
+    datasetId: input.datasetId,
+    field: input.idField,
+    approval: proofs.proofFor(row.dataset.ownerId),
+  };
+}
+
+/** Checks the model against the operator's keys before anything is reserved: a bad one is a 422, not a node's failure. */
+async function checkModel(input: ScoringInput, keys: HeKeysRow) {
+  if (input.model.kind === "quadratic" && !keys.relinKeys) {
+    throw new SluiceError(
+      "not_executable",
+      `a quadratic model needs relinearisation keys; key set ${keys.id} has none (sluice he-keygen --relin)`,
+    );
+  }
+  await hePool().validateScoringModel(
+    input.model,
+    { publicKey: keys.publicKey, ...(input.model.kind === "quadratic" ? { relinKeys: keys.relinKeys as string } : {}) },
+    input.features.length,
+  );
+}
+
+/** Asks the owner's node to score, and checks its signed answer against the plan. */
+async function scoreAtNode(
+  deps: GatewayDeps,
+  limits: GatewayLimits,
+  plan: ScoringPlan,
+  input: ScoringInput,
+  keys: HeKeysRow,
+) {
+  const task = plan.task;
+  const relinKeys = plan.modelKind === "quadratic" ? (keys.relinKeys as string) : undefined;
+  const body = JSON.stringify({
+    ...signScoringPlan(plan, deps.gatewayKeys.privateKey),
+    keys: { publicKey: keys.publicKey, ...(relinKeys ? { relinKeys } : {}) },
+    model: input.model,
+    ids: input.ids,
+  });
+  const answer = await postToNode(
+    task,
+    "/scores",
+    body,
+    { fetch: deps.fetch, timeoutMs: limits.nodeTimeoutMs },
+    new AbortController().signal,
+  );
+  const parsed = encryptedScoresSchema.safeParse(answer);
+  const scores = parsed.data;
+  if (
+    !scores ||
+    scores.jobId !== plan.jobId ||
+    scores.nodeId !== task.nodeId ||
+    !verifyEncryptedScores(scores, task.publicKey)
+  ) {
+    throw new ComputeError("node_rejected", `the scores from node ${task.nodeId} are malformed or do not verify`, {
+      nodeId: task.nodeId,
+    });
+  }
+  const missing = new Set(scores.missing);
+  const asked = new Set(input.ids);
+  if (
+    scores.scored + scores.missing.length !== input.ids.length ||
+    missing.size !== scores.missing.length ||
+    scores.missing.some((id) => !asked.has(id)) ||
+    scores.ciphertexts.length !== Math.ceil(scores.scored / SCORES_PER_CIPHERTEXT)
+  ) {
+    throw new ComputeError("node_rejected", `node ${task.nodeId} did not score exactly the ids asked`, {
+      nodeId: task.nodeId,
+    });
+  }
+  return { scores, scoredIds: input.ids.filter((id) => !missing.has(id)) };
+}
+
+/**
+ * Runs an encrypted scoring job: decide, check the model, reserve, have the owner's node score its
+ * records for the ids under the encrypted model, and finish with the usage record. The gateway
+ * never holds a key that opens the model or the scores.
+ */
+export async function runScoring(
+  deps: GatewayDeps,
+  limits: GatewayLimits,
+  operatorId: string,
+  input: ScoringInput,
+  requestId?: string,
+) {
+  const earlier = await earlierOutcome(deps, operatorId, input);
+  if (earlier) return earlier;
+  const now = deps.now?.() ?? new Date();
+  const fields = [input.idField, ...input.features].map((f) => `${input.datasetId}.${f}`);
+  const evaluation = await evaluateFields(
+    deps.db,
+    operatorId,
+    { scenarioId: input.scenarioId, computeMode: "he", queryShape: "he-score", epsilon: input.epsilon },
+    fields,
+    now,
+  );
+  await storeDecision(deps.db, evaluation);
+  const { decision, hash } = evaluation;
+  if (decision.effect === "deny") throw denied(hash, decision);
+  if (decision.obligations.requiresResultReview) {
+    throw new SluiceError(
+      "not_executable",
+      "this scenario holds every result for the owners' review, and encrypted scores cannot be reviewed by anyone but the operator",
+    );
+  }
+  const keys = await operatorHeKeys(deps, operatorId, input.heKeysId, "ckks-");
+  await checkModel(input, keys);
+  const proofs = await approvalProofs(deps.db, input.scenarioId);
+  const task = await scoringTask(deps, input, proofs);
+  const jobId = input.jobId ?? newId("job");
+  const epsilonMicro = evaluation.request.epsilonMicro;
+  await reserveJob(deps, { jobId, operatorId, evaluation, epsilon: input.epsilon, requestId, now });
+
+  const plan: ScoringPlan = {
+    version: 2,
+    kind: "score",
+    jobId,
+    scenarioId: input.scenarioId,
+    he: {
+      keysId: keys.id,
+      paramSet: "ckks-8192",
+      publicKeyDigest: keyDigest(keys.publicKey),
+      ...(input.model.kind === "quadratic" ? { relinKeysDigest: keyDigest(keys.relinKeys as string) } : {}),
+    },
+    idField: input.idField,
+    features: input.features,
+    modelKind: input.model.kind,
+    modelDigest: modelDigest(input.model),
+    idsDigest: idsDigest(input.ids),
+    idCount: input.ids.length,
+    epsilonMicro,
+    decisionHash: hash,
+    ...(requestId ? { requestId } : {}),
+    terms: proofs.terms,
+    task,
+    issuedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + limits.nodeTimeoutMs).toISOString(),
+  };
+  let scored: Awaited<ReturnType<typeof scoreAtNode>>;
+  try {
+    scored = await scoreAtNode(deps, limits, plan, input, keys);
+  } catch (error) {
+    throw await failJob(deps, jobId, input.scenarioId, epsilonMicro, error);
+  }
+  const result = {
+    queryShape: "he-score",
+    datasetId: input.datasetId,
+    idField: input.idField,
+    features: input.features,
+    modelKind: input.model.kind,
+    noise:
+      epsilonMicro > 0
+        ? {
+            mechanism: "discrete-laplace",
+            epsilon: input.epsilon,
+            appliedTo: "each feature of each record, clamped to the owner's bounds, scale = range × features / ε",
+          }
+        : { mechanism: "none" },
+    classification: decision.obligations.resultClassification,
+    encrypted: {
+      keysId: keys.id,
+      paramSet: keys.paramSet,
+      fingerprint: keys.fingerprint,
+      scoresPerCiphertext: SCORES_PER_CIPHERTEXT,
+      outputScale: input.model.outputScale,
+      ids: scored.scoredIds,
+      missing: scored.scores.missing,
+      ciphertexts: scored.scores.ciphertexts,
+      note: "slot i of ciphertext c is outputScale × the score of ids[4096·c + i]; decrypt with your secret key (sdk decryptScoringResult)",
+    },
+  };
+  const usageRecordId = await completeJob(deps, jobId, evaluation, result, deps.now?.() ?? new Date());
+  return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: hash };
+}

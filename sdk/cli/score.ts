@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { MAX_SCORING_FEATURES } from "../../compute/he/scoring-model.js";
+import { parseWith } from "../../lib/validate.js";
+import { decryptScoringResult, encryptScoringModel, type HeKeyFile, readHeKeyFile } from "../he.js";
+import { EXIT, type Handler, UsageError } from "./handler.js";
+import { withProgress } from "./progress.js";
+
+const modelFileSchema = z
+  .object({
+    features: z.array(z.string().min(1)).min(1).max(MAX_SCORING_FEATURES),
+    weights: z.array(z.number()).min(1).max(MAX_SCORING_FEATURES),
+    bias: z.number(),
+    polynomial: z.tuple([z.number(), z.number(), z.number()]).optional(),
+    maxAbsScore: z.number().positive().optional(),
+  })
+  .refine((m) => m.weights.length === m.features.length, { message: "one weight per feature" });
+
+function readJson(file: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** One id per line (blank lines and # comments skipped). */
+function readIds(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read the id list ${file}: ${(error as Error).message}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/**
+ * `sluice score`: encrypts the model here with the operator's CKKS key file, finds the registered
+ * key set by its fingerprint, runs the job, and decrypts the scores here. Only ciphertexts leave.
+ */
+export const score: Handler = async (client, h) => {
+  const keyFile = h.option("he-keys", "--he-keys <file>");
+  let keys: HeKeyFile;
+  let model: z.infer<typeof modelFileSchema>;
+  try {
+    keys = readHeKeyFile(keyFile);
+    model = parseWith(modelFileSchema, readJson(h.option("model", "--model <file.json>"), "the model"), "the model");
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message);
+  }
+  const ids = readIds(h.option("ids", "--ids <file>"));
+  const registered = (await client.listHeKeys()).keys.find((k) => k.fingerprint === keys.fingerprint);
+  if (!registered) throw new UsageError(`register ${keyFile} first: sluice he-register --keys ${keyFile}`);
+  const epsilon = h.call.options.epsilon === undefined ? 0 : Number(h.call.options.epsilon);
+  if (!Number.isFinite(epsilon) || epsilon < 0) throw new UsageError("--epsilon must be a number ≥ 0");
+  const jobId = h.call.options["job-id"];
+  const job = await withProgress(`scoring ${ids.length} ids at the owner's node`, h.call.json, async () =>
+    client.scoreRecords({
+      ...(typeof jobId === "string" ? { jobId } : {}),
+      scenarioId: h.option("scenario", "--scenario <id>"),
+      heKeysId: registered.id,
+      datasetId: h.option("dataset", "--dataset <id>"),
+      idField: h.option("id-field", "--id-field <field>"),
+      features: model.features,
+      epsilon,
+      ids,
+      model: await encryptScoringModel(keys, model),
+    }),
+  );
+  const { scores, missing } = await decryptScoringResult(job.result, keys);
+  h.print({ jobId: job.jobId, usageRecordId: job.usageRecordId, noise: job.result.noise, scores, missing }, () =>
+    [
+      "id,score",
+      ...scores.map((s) => `${s.id},${s.score}`),
+      `# ${scores.length} scored, ${missing.length} not held by the owner${missing.length ? `: ${missing.join(" ")}` : ""}`,
+      `# noise: ${job.result.noise.mechanism}${job.result.noise.epsilon ? ` (ε ${job.result.noise.epsilon} per entity)` : ""}`,
+      `# job ${job.jobId}, usage record ${job.usageRecordId}`,
+    ].join("\n"),
+  );
+  return EXIT.ok;
+};
