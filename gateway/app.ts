@@ -18,6 +18,7 @@ import { createHealthRoutes } from "./routes/health.js";
 import { createJobRoutes } from "./routes/jobs.js";
 import { createLedgerRoutes } from "./routes/ledger.js";
 import { createParticipantRoutes } from "./routes/participants.js";
+import { createPsiRoutes } from "./routes/psi.js";
 import { createScenarioRoutes } from "./routes/scenarios.js";
 
 /**
@@ -91,6 +92,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", createGrantRoutes(deps));
   app.route("/", createScenarioRoutes(deps));
   app.route("/", createAutoApprovalRoutes(deps));
+  app.route("/", createPsiRoutes({ ...deps, logger }, limits));
   app.route("/", createJobRoutes({ ...deps, logger }, limits));
   app.route("/", createLedgerRoutes(deps));
   app.route("/", createHeKeyRoutes(deps));

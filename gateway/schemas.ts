@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { heParameterSetSchema, MAX_KEY_CHARS } from "../compute/he/params.js";
 import { encryptedModelSchema } from "../compute/he/scoring-model.js";
+import { pointsSchema } from "../compute/psi/protocol.js";
 import { aggregateQueryShape, fieldNameSchema, filterSchema } from "../compute/query/schema.js";
 import { entityIdsSchema, scoringFeaturesSchema } from "../compute/scoring/protocol.js";
 import { COMPUTE_MODES, QUERY_SHAPES } from "../lib/vocabulary.js";
@@ -201,6 +202,26 @@ export const runScoringSchema = z
     ids: entityIdsSchema,
     model: encryptedModelSchema,
   })
+  .strict();
+
+/** The first round of a PSI job: which owner dataset, which id column, what to learn. */
+export const runPsiSchema = z
+  .object({
+    jobId: runJobSchema.shape.jobId,
+    scenarioId: idSchema,
+    datasetId: idSchema,
+    idField: fieldNameSchema,
+    /** uscc: unified social credit codes, normalised and check-verified by both sides before hashing. */
+    idKind: z.enum(["uscc", "text"]).default("uscc"),
+    /** size (PSI-CA, noisy, k-checked) or membership (which of your ids the owner holds). */
+    output: z.enum(["size", "membership"]).default("size"),
+    epsilon: epsilonSchema.max(10).default(0),
+  })
+  .strict();
+
+/** The second round: your points, and for the size the owner's points raised to your exponent and shuffled. */
+export const psiAnswerSchema = z
+  .object({ operatorPoints: pointsSchema, ownerPointsRaised: pointsSchema.optional() })
   .strict();
 
 export const jobReviewSchema = z

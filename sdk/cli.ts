@@ -39,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       "he-keys": { type: "string" },
       model: { type: "string" },
       ids: { type: "string" },
+      "id-kind": { type: "string" },
+      membership: { type: "boolean", default: false },
       epsilon: { type: "string" },
       release: { type: "boolean", default: false },
       withhold: { type: "boolean", default: false },

@@ -31,6 +31,17 @@ export interface ScoringJobRequest {
   model: EncryptedModel;
 }
 
+/** PSI's first round: with which owner dataset and id column, and what to learn. */
+export interface PsiStartRequest {
+  jobId?: string;
+  scenarioId: string;
+  datasetId: string;
+  idField: string;
+  idKind?: "uscc" | "text";
+  output?: "size" | "membership";
+  epsilon?: number;
+}
+
 /** What a scoring job returns: scores still encrypted for your key, in the order of `ids`. */
 export interface ScoringResult {
   queryShape: "he-score";
@@ -222,6 +233,23 @@ export function createClient(options: ClientOptions) {
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs/scores", input as unknown as Json),
+    /** PSI's first round; privateSetIntersection (sdk/psi.ts) drives both rounds. */
+    startPsi: (input: PsiStartRequest) =>
+      request<{
+        jobId: string;
+        status: string;
+        expiresAt: string;
+        ownerSet: { points: string; count: number; invalid: number } | null;
+        result?: Json;
+        usageRecordId?: string;
+      }>("POST", "/jobs/psi", input as unknown as Json),
+    answerPsi: (jobId: string, input: { operatorPoints: string; ownerPointsRaised?: string }) =>
+      request<{
+        jobId: string;
+        status: string;
+        result: Json & { size: number | null; suppressed: boolean; answers?: string; noise: Json };
+        usageRecordId: string;
+      }>("POST", `/jobs/psi/${encodeURIComponent(jobId)}/answer`, input),
     reviewJob: (id: string, input: { decision: "release" | "withhold"; reason?: string }) =>
       request<{ jobId: string; status: string; usageRecordId?: string }>(
         "POST",

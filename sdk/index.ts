@@ -9,6 +9,7 @@ export { createKeyFile, type KeyFile, keyFileSchema, readKeyFile, writeKeyFile }
 export {
   type ClientOptions,
   createClient,
+  type PsiStartRequest,
   type ScoringJobRequest,
   type ScoringResult,
   SluiceApiError,
@@ -30,3 +31,4 @@ export {
   type ScoringModel,
   writeHeKeyFile,
 } from "./he.js";
+export { type PsiOutcome, privateSetIntersection } from "./psi.js";

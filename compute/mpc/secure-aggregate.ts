@@ -53,12 +53,9 @@ export async function postToNode(
       detail = String(problem.detail ?? detail);
       type = String(problem.type ?? "");
     } catch {}
-    // The operator's own limit at the owner's node is its to act on, so it keeps its name.
-    const code = type.endsWith("/score-quota-exhausted")
-      ? "score_quota_exhausted"
-      : response.status === 504
-        ? "node_timeout"
-        : "node_rejected";
+    // The operator's own limit, or its own malformed input, at the owner's node is its to act on: it keeps its name.
+    const passedOn = ["score-quota-exhausted", "psi-point-invalid"].find((name) => type.endsWith(`/${name}`));
+    const code = passedOn ? passedOn.replaceAll("-", "_") : response.status === 504 ? "node_timeout" : "node_rejected";
     throw new ComputeError(code, `node ${task.nodeId} refused the job (${response.status}): ${detail}`, {
       nodeId: task.nodeId,
     });

@@ -23,10 +23,13 @@ import {
   signShare,
   verifyPlan,
 } from "../protocol.js";
+import { psiPool } from "../psi/pool.js";
+import { psiAnswerRequestSchema, psiStartSchema } from "../psi/protocol.js";
 import { measuresOf, vectorLength } from "../query/schema.js";
 import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
 import { outsideApproval } from "./approval-check.js";
 import { type NodeDataStore, scaleOf } from "./datastore.js";
+import { createPsiResponder } from "./psi.js";
 import { ScoreQuota } from "./score-quota.js";
 import { createScorer, type ScoringSettings } from "./scoring.js";
 import { createShareInbox } from "./share-inbox.js";
@@ -79,6 +82,15 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const peerTimeoutMs = options.peerTimeoutMs ?? 10_000;
   const inbox = createShareInbox();
   const encryption = options.encryption ?? deriveEncryptionKeys(options.privateKey);
+  // What every protocol checks a plan against: the owner's keys and its own classification of its fields.
+  const approval = {
+    ownerId: options.ownerId,
+    ownerPublicKeys: options.ownerPublicKeys,
+    holds: (datasetId: string) => options.store.describe(datasetId) !== undefined,
+    levelOf: (datasetId: string, field: string) =>
+      options.store.describe(datasetId)?.columns.find((c) => c.name === field)?.level,
+    noiseFromLevel: options.noiseFromLevel ?? 3,
+  };
   // What each job put on the wire (shares to peers and the partial to the gateway), for its log line.
   const bytesSent = new Map<string, number>();
   const running = new Map<string, Promise<PartialResult | EncryptedPartial>>();
@@ -129,14 +141,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       return new Array<bigint>(vectorLength(plan.query)).fill(0n);
     }
     if (options.helper) throw new SluiceError("forbidden", `helper node ${options.nodeId} holds no data`);
-    const refusal = outsideApproval(plan, task, {
-      ownerId: options.ownerId,
-      ownerPublicKeys: options.ownerPublicKeys,
-      holds: (datasetId) => options.store.describe(datasetId) !== undefined,
-      levelOf: (datasetId, field) => options.store.describe(datasetId)?.columns.find((c) => c.name === field)?.level,
-      now: now(),
-      noiseFromLevel: options.noiseFromLevel ?? 3,
-    });
+    const refusal = outsideApproval(plan, task, { ...approval, now: now() });
     if (refusal) throw new SluiceError("plan_not_approved", `this node's owner did not approve this plan: ${refusal}`);
     const measured = options.store.describe(task.datasetId)?.columns.find((c) => c.name === task.field);
     if (
@@ -230,16 +235,20 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     scoring: options.helper ? {} : (options.scoring ?? {}),
     quota: options.scoreQuota ?? new ScoreQuota(),
     pool: hePool,
-    approval: {
-      ownerId: options.ownerId,
-      ownerPublicKeys: options.ownerPublicKeys,
-      holds: (datasetId) => options.store.describe(datasetId) !== undefined,
-      levelOf: (datasetId, field) => options.store.describe(datasetId)?.columns.find((c) => c.name === field)?.level,
-      noiseFromLevel: options.noiseFromLevel ?? 3,
-    },
+    approval,
     now,
   });
   const scoring = new Map<string, { signature: string; job: Promise<EncryptedScores> }>();
+  const psi = createPsiResponder({
+    nodeId: options.nodeId,
+    privateKey: options.privateKey,
+    publicKey: options.publicKey,
+    gatewayPublicKey: options.gatewayPublicKey,
+    store: options.store,
+    pool: psiPool,
+    approval,
+    now,
+  });
 
   const limit = (maxSize: number) =>
     bodyLimit({
@@ -250,6 +259,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   app.use("/jobs", limit(MAX_MESSAGE_BYTES));
   app.use("/jobs/*", limit(MAX_MESSAGE_BYTES));
   app.use("/scores", limit(MAX_SCORING_BYTES));
+  app.use("/psi/*", limit(MAX_SCORING_BYTES));
 
   app.get("/health", (c) =>
     c.json({
@@ -351,6 +361,23 @@ export function createNodeApp(options: NodeAppOptions): Hono {
       if (scoring.size > 16) scoring.delete(scoring.keys().next().value as string);
     }
     return c.json(await job);
+  });
+
+  app.post("/psi/sessions", async (c) => {
+    if (options.helper) throw new SluiceError("forbidden", `helper node ${options.nodeId} holds no data`);
+    const request = await jsonBody(c, psiStartSchema);
+    logger.info(
+      { requestId: request.plan.requestId, jobId: request.plan.jobId, output: request.plan.output },
+      "psi started",
+    );
+    return c.json(await psi.start(request));
+  });
+
+  app.post("/psi/answers", async (c) => {
+    const request = await jsonBody(c, psiAnswerRequestSchema);
+    const result = await psi.answer(request);
+    logger.info({ jobId: request.jobId, suppressed: result.suppressed }, "psi answered");
+    return c.json(result);
   });
 
   app.post("/jobs/:jobId/shares", async (c) => {

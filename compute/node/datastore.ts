@@ -41,6 +41,8 @@ export interface NodeDataStore {
   rowsOf(datasetId: string, keyField: string, ids: readonly string[]): Int32Array;
   /** A numeric column as kept: integers, decimals in hundredths. */
   numbers(datasetId: string, field: string): Float64Array;
+  /** Every value of a text column, row by row. */
+  strings(datasetId: string, field: string): string[];
 }
 
 export function scaleOf(type: ColumnType): number {
@@ -158,6 +160,13 @@ export function createMemoryDataStore(datasets: LocalDataset[]): NodeDataStore {
         throw new ComputeError("dataset_unknown", `dataset ${datasetId} has no numeric column ${field}`);
       }
       return column.values;
+    },
+    strings: (datasetId, field) => {
+      const column = held(datasetId).columns.get(field);
+      if (!column || !("codes" in column)) {
+        throw new ComputeError("dataset_unknown", `dataset ${datasetId} has no text column ${field}`);
+      }
+      return Array.from(column.codes, (code) => column.dictionary[code] as string);
     },
     datasetIds: () => [...byId.keys()],
     describe: (datasetId) => {

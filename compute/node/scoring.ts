@@ -14,6 +14,7 @@ import {
 } from "../scoring/protocol.js";
 import { type ApprovalCheckContext, outsideTerms } from "./approval-check.js";
 import { type NodeDataStore, scaleOf } from "./datastore.js";
+import { admitPlan } from "./plan-gate.js";
 import type { ScoreQuota } from "./score-quota.js";
 
 /** What an owner allows of scoring on one dataset, in its node's configuration. */
@@ -92,16 +93,10 @@ export function featureBatches(
 export function createScorer(options: ScorerOptions) {
   function check(request: ScoringRequest): { settings: ScoringSettings; task: OwnerTask } {
     const { plan } = request;
-    if (!verifyScoringPlan(plan, request.signature, options.gatewayPublicKey)) {
-      throw new SluiceError("unauthenticated", "the plan is not signed by the gateway this node trusts");
-    }
-    if (Date.parse(plan.expiresAt) <= options.now().getTime()) {
-      throw new SluiceError("plan_expired", `the plan expired at ${plan.expiresAt}`);
-    }
-    const task = plan.task as OwnerTask;
-    if (task.nodeId !== options.nodeId || task.publicKey !== options.publicKey) {
-      throw new SluiceError("forbidden", `this plan is for node ${task.nodeId}, not this one`);
-    }
+    const task = admitPlan(verifyScoringPlan(plan, request.signature, options.gatewayPublicKey), plan, {
+      ...options,
+      now: options.now(),
+    });
     if (modelDigest(request.model) !== plan.modelDigest || request.model.kind !== plan.modelKind) {
       throw new SluiceError("validation_failed", "the model is not the one the gateway signed");
     }

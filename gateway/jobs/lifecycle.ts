@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { heKeys, jobReviews, jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps } from "../deps.js";
 import { releaseUsage, reserveUsage } from "../services/usage.js";
-import type { Evaluation } from "./evaluate.js";
+import { type Evaluation, evaluateFields, storeDecision } from "./evaluate.js";
 import { finishJob } from "./finish.js";
 
 // The steps every kind of job shares: refuse, reserve, fail and release, or finish with its record.
@@ -147,4 +147,26 @@ export function completeJob(
     if (!job) throw new SluiceError("conflict", `job ${jobId} is no longer running`);
     return finishJob(tx, deps.gatewayKeys, job, evaluation, result, finishedAt);
   });
+}
+
+/**
+ * Decides a job whose result cannot wait for the owners' review (encrypted scores, PSI), keeps the
+ * decision for replay, and throws when it is denied or the scenario holds results for review.
+ */
+export async function decideUnheld(
+  deps: GatewayDeps,
+  operatorId: string,
+  input: Parameters<typeof evaluateFields>[2],
+  fields: string[],
+  at: Date,
+  why: string,
+): Promise<Evaluation & { decision: Extract<Evaluation["decision"], { effect: "allow" }> }> {
+  const evaluation = await evaluateFields(deps.db, operatorId, input, fields, at);
+  await storeDecision(deps.db, evaluation);
+  const { decision, hash } = evaluation;
+  if (decision.effect === "deny") throw denied(hash, decision);
+  if (decision.obligations.requiresResultReview) {
+    throw new SluiceError("not_executable", `this scenario holds every result for the owners' review; ${why}`);
+  }
+  return evaluation as Evaluation & { decision: typeof decision };
 }

@@ -1,5 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
-import type { NodeTask } from "../../compute/protocol.js";
+import type { NodeTask, OwnerTask } from "../../compute/protocol.js";
 import { SluiceError } from "../../lib/errors.js";
 import { computeNodes, type DbOrTx, datasets } from "../../store/index.js";
 import type { approvalProofs } from "./approval-proofs.js";
@@ -33,25 +33,14 @@ export async function planTasks(
   const tasks: NodeTask[] = measuredFields.map((qualified) => {
     const [datasetId, field] = qualified.split(".") as [string, string];
     const row = rows.find((r) => r.dataset.id === datasetId);
-    if (!row) throw new SluiceError("dataset_unknown", `dataset ${datasetId} has no registered compute node`);
-    if (!row.node.encryptionKey)
-      throw notExecutable(`node ${row.node.id} has no encryption key; its owner must register it again`);
-    const type = row.dataset.fields.find((f) => f.name === field)?.type;
+    const task = taskOfRow(row, datasetId, field, proofs);
+    const type = row?.dataset.fields.find((f) => f.name === field)?.type;
     if (aggregate !== "count") {
       if (type !== "integer" && type !== "decimal")
         throw notExecutable(`${qualified} is ${type ?? "unknown"}; only integer and decimal fields aggregate`);
       types.add(type);
     }
-    return {
-      role: "owner",
-      nodeId: row.node.id,
-      url: row.node.url,
-      publicKey: row.node.publicKey,
-      encryptionKey: row.node.encryptionKey,
-      datasetId,
-      field,
-      approval: proofs.proofFor(row.dataset.ownerId),
-    };
+    return task;
   });
   if (new Set(tasks.map((t) => t.nodeId)).size !== tasks.length || tasks.length < 2) {
     throw notExecutable("a secure aggregate needs one measured field from each of at least two owner nodes");
@@ -75,4 +64,44 @@ export async function planTasks(
     });
   }
   return { tasks, valueScale: types.has("decimal") ? 100 : 1 };
+}
+
+type DatasetNodeRow = { dataset: typeof datasets.$inferSelect; node: typeof computeNodes.$inferSelect };
+
+/** A dataset's node as the task of one owner, reading `field`, under its owner's proof of approval. */
+function taskOfRow(
+  row: DatasetNodeRow | undefined,
+  datasetId: string,
+  field: string,
+  proofs: Awaited<ReturnType<typeof approvalProofs>>,
+): OwnerTask {
+  if (!row) throw new SluiceError("dataset_unknown", `dataset ${datasetId} has no registered compute node`);
+  if (!row.node.encryptionKey) {
+    throw notExecutable(`node ${row.node.id} has no encryption key; its owner must register it again`);
+  }
+  return {
+    role: "owner",
+    nodeId: row.node.id,
+    url: row.node.url,
+    publicKey: row.node.publicKey,
+    encryptionKey: row.node.encryptionKey,
+    datasetId,
+    field,
+    approval: proofs.proofFor(row.dataset.ownerId),
+  };
+}
+
+/** The task of a one-node job (scoring, PSI): the dataset's node, reading `field`, under its owner's proof. */
+export async function ownerTaskFor(
+  db: DbOrTx,
+  datasetId: string,
+  field: string,
+  proofs: Awaited<ReturnType<typeof approvalProofs>>,
+): Promise<OwnerTask> {
+  const [row] = await db
+    .select({ dataset: datasets, node: computeNodes })
+    .from(datasets)
+    .innerJoin(computeNodes, eq(datasets.nodeId, computeNodes.id))
+    .where(eq(datasets.id, datasetId));
+  return taskOfRow(row, datasetId, field, proofs);
 }

@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import { ComputeError } from "../../compute/errors.js";
 import { hePool } from "../../compute/he/pool.js";
@@ -13,42 +12,16 @@ import {
 } from "../../compute/scoring/protocol.js";
 import { SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { computeNodes, datasets, type HeKeysRow } from "../../store/index.js";
+import type { HeKeysRow } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import type { runScoringSchema } from "../schemas.js";
 import { approvalProofs } from "./approval-proofs.js";
-import { evaluateFields, storeDecision } from "./evaluate.js";
-import { completeJob, denied, earlierOutcome, failJob, operatorHeKeys, reserveJob } from "./lifecycle.js";
+import { completeJob, decideUnheld, earlierOutcome, failJob, operatorHeKeys, reserveJob } from "./lifecycle.js";
+import { ownerTaskFor } from "./plan-tasks.js";
 
 export type ScoringInput = z.infer<typeof runScoringSchema>;
 
 const SCORES_PER_CIPHERTEXT = 4096;
-
-/** The owner task of a scoring job: the dataset's node, under its owner's proof of approval. */
-async function scoringTask(deps: GatewayDeps, input: ScoringInput, proofs: Awaited<ReturnType<typeof approvalProofs>>) {
-  const [row] = await deps.db
-    .select({ dataset: datasets, node: computeNodes })
-    .from(datasets)
-    .innerJoin(computeNodes, eq(datasets.nodeId, computeNodes.id))
-    .where(eq(datasets.id, input.datasetId));
-  if (!row) throw new SluiceError("dataset_unknown", `dataset ${input.datasetId} has no registered compute node`);
-  if (!row.node.encryptionKey) {
-    throw new SluiceError(
-      "not_executable",
-      `node ${row.node.id} has no encryption key; its owner must register it again`,
-    );
-  }
-  return {
-    role: "owner" as const,
-    nodeId: row.node.id,
-    url: row.node.url,
-    publicKey: row.node.publicKey,
-    encryptionKey: row.node.encryptionKey,
-    datasetId: input.datasetId,
-    field: input.idField,
-    approval: proofs.proofFor(row.dataset.ownerId),
-  };
-}
 
 /** Checks the model against the operator's keys before anything is reserved: a bad one is a 422, not a node's failure. */
 async function checkModel(input: ScoringInput, keys: HeKeysRow) {
@@ -131,26 +104,19 @@ export async function runScoring(
   if (earlier) return earlier;
   const now = deps.now?.() ?? new Date();
   const fields = [input.idField, ...input.features].map((f) => `${input.datasetId}.${f}`);
-  const evaluation = await evaluateFields(
-    deps.db,
+  const evaluation = await decideUnheld(
+    deps,
     operatorId,
     { scenarioId: input.scenarioId, computeMode: "he", queryShape: "he-score", epsilon: input.epsilon },
     fields,
     now,
+    "encrypted scores cannot be reviewed by anyone but the operator",
   );
-  await storeDecision(deps.db, evaluation);
   const { decision, hash } = evaluation;
-  if (decision.effect === "deny") throw denied(hash, decision);
-  if (decision.obligations.requiresResultReview) {
-    throw new SluiceError(
-      "not_executable",
-      "this scenario holds every result for the owners' review, and encrypted scores cannot be reviewed by anyone but the operator",
-    );
-  }
   const keys = await operatorHeKeys(deps, operatorId, input.heKeysId, "ckks-");
   await checkModel(input, keys);
   const proofs = await approvalProofs(deps.db, input.scenarioId);
-  const task = await scoringTask(deps, input, proofs);
+  const task = await ownerTaskFor(deps.db, input.datasetId, input.idField, proofs);
   const jobId = input.jobId ?? newId("job");
   const epsilonMicro = evaluation.request.epsilonMicro;
   await reserveJob(deps, { jobId, operatorId, evaluation, epsilon: input.epsilon, requestId, now });

@@ -243,6 +243,38 @@ export const jobOutcomeResponseSchema = z
   ])
   .meta({ id: "JobOutcome" });
 
+export const psiStartResponseSchema = z
+  .union([
+    z.strictObject({
+      jobId: id,
+      status: z.literal("running"),
+      decisionHash: z.string(),
+      expiresAt: instant,
+      ownerSet: z.strictObject({
+        points: z
+          .string()
+          .describe(
+            "the owner's identifiers hashed to the group and raised to its exponent, shuffled: 32 bytes each, base64",
+          ),
+        count: z.number().int(),
+        invalid: z
+          .number()
+          .int()
+          .describe("identifiers in the owner's column that are not valid codes (counted, never sent)"),
+      }),
+    }),
+    z.strictObject({
+      jobId: id,
+      status: z.enum(["succeeded", "awaiting_review"]),
+      result: json.optional(),
+      usageRecordId: id.optional(),
+      reviewers: z.array(id).optional(),
+      decisionHash: z.string(),
+      ownerSet: z.null(),
+    }),
+  ])
+  .meta({ id: "PsiStart" });
+
 export const jobReviewOutcomeResponseSchema = z.strictObject({
   jobId: id,
   status: z.enum(["succeeded", "awaiting_review", "withheld"]),

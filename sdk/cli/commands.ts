@@ -11,6 +11,7 @@ import {
 import { EXIT, type Handler, type Helpers, helpers, type Invocation, UsageError } from "./handler.js";
 import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
+import { psi } from "./psi.js";
 import { score } from "./score.js";
 
 export { EXIT, type Invocation, UsageError } from "./handler.js";
@@ -241,6 +242,7 @@ const HANDLERS: Record<string, Handler> = {
     return EXIT.ok;
   },
   score,
+  psi,
   "he-register": async (client, h) => {
     const file = h.option("keys", "--keys <file>");
     let keys: HeKeyFile;

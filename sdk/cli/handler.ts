@@ -40,3 +40,17 @@ export function helpers(call: Invocation): Helpers {
     print: (value, human) => console.log(call.json ? JSON.stringify(value, null, 2) : human()),
   };
 }
+
+/** A list file: one entry per line, blank lines and # comments skipped. */
+export function readListFile(file: string, what: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}

@@ -46,6 +46,13 @@ export const HELP: Record<string, string> = {
     --ids <file>          the entities you may score, one per line
     --epsilon <ε>         noise per entity on every feature (needed for level-3 fields)
     --job-id <id>         your own id: retrying with it never scores twice`,
+  psi: `sluice psi --scenario <id> --dataset <id> --id-field <field> --ids <file> [--membership] [--epsilon ε]
+  (operator) Private set intersection with an owner's dataset: how many of your ids it holds (noisy
+  with ε, withheld below k), or with --membership which ones. Your ids are hashed and blinded here
+  with a secret made for this job; only the blinded points leave.
+    --ids <file>          one id per line (unified social credit codes unless --id-kind text)
+    --id-kind uscc|text   uscc (default): upper-cased and check-verified; invalid ones are reported
+    --job-id <id>         your own id: retrying with it never runs twice`,
   "he-keygen":
     "sluice he-keygen --param-set bfv-8192|ckks-8192 --out <file> [--relin]\n  (operator) Make a homomorphic key set on this machine; the file holds the secret key and stays here.",
   "he-register":

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { MAX_SCORING_FEATURES } from "../../compute/he/scoring-model.js";
 import { parseWith } from "../../lib/validate.js";
 import { decryptScoringResult, encryptScoringModel, type HeKeyFile, readHeKeyFile } from "../he.js";
-import { EXIT, type Handler, UsageError } from "./handler.js";
+import { EXIT, type Handler, readListFile, UsageError } from "./handler.js";
 import { withProgress } from "./progress.js";
 
 const modelFileSchema = z
@@ -24,20 +24,6 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-/** One id per line (blank lines and # comments skipped). */
-function readIds(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read the id list ${file}: ${(error as Error).message}`);
-  }
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
-}
-
 /**
  * `sluice score`: encrypts the model here with the operator's CKKS key file, finds the registered
  * key set by its fingerprint, runs the job, and decrypts the scores here. Only ciphertexts leave.
@@ -53,7 +39,7 @@ export const score: Handler = async (client, h) => {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
   }
-  const ids = readIds(h.option("ids", "--ids <file>"));
+  const ids = readListFile(h.option("ids", "--ids <file>"), "the id list");
   const registered = (await client.listHeKeys()).keys.find((k) => k.fingerprint === keys.fingerprint);
   if (!registered) throw new UsageError(`register ${keyFile} first: sluice he-register --keys ${keyFile}`);
   const epsilon = h.call.options.epsilon === undefined ? 0 : Number(h.call.options.epsilon);

@@ -52,7 +52,7 @@ export async function startWorld(database: Database) {
   const grant = {
     operatorId: operator.id,
     regions: [DEMO_REGION],
-    computeModes: ["mpc", "he"],
+    computeModes: ["mpc", "he", "psi"],
     maxLevel: 3,
     ...YEAR_WINDOW,
   };

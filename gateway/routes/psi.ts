@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import { jsonBody } from "../../lib/validate.js";
+import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
+import { createPsiJobs } from "../jobs/run-psi.js";
+import { describe } from "../openapi/describe.js";
+import { jobOutcomeResponseSchema, psiStartResponseSchema } from "../openapi/responses.js";
+import { psiAnswerSchema, runPsiSchema } from "../schemas.js";
+
+// A million points of 32 bytes, base64, twice, with room to spare.
+const MAX_PSI_BODY_BYTES = 96 * 1024 * 1024;
+
+/** Private set intersection with an owner's dataset, in two rounds driven by the operator's SDK. */
+export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
+  const psi = createPsiJobs(deps, limits);
+  return new Hono<GatewayEnv>()
+    .post(
+      "/jobs/psi",
+      describe({
+        summary: "Start a private set intersection with an owner's dataset",
+        description:
+          "Decides and reserves like any job, then has the owner's node hash its identifiers to the group, raise them to a fresh secret exponent and shuffle them. Your SDK raises them to yours, blinds your own identifiers, and answers within the window (expiresAt); an unanswered job fails and gives its reservation back.",
+        tag: "jobs",
+        roles: ["operator"],
+        body: runPsiSchema,
+        responses: {
+          201: {
+            description: "The owner's set, blinded; answer it at /jobs/psi/{id}/answer",
+            schema: psiStartResponseSchema,
+          },
+        },
+        problems: ["denied", "quota_exhausted", "not_executable", "node_unavailable", "node_rejected", "node_timeout"],
+      }),
+      async (c) => {
+        const input = await jsonBody(c, runPsiSchema);
+        return c.json(await psi.start(c.get("participant").id, input, c.get("requestId")), 201);
+      },
+    )
+    .post(
+      "/jobs/psi/:id/answer",
+      describe({
+        summary: "Finish a private set intersection",
+        description:
+          "Your identifiers raised to your exponent (H(x)^a) and, for the size, the owner's set raised to your exponent and shuffled (H(y)^ba). The owner's node counts the intersection and releases it with discrete Laplace noise and withheld below k, or returns H(x)^ab in your order for membership.",
+        tag: "jobs",
+        roles: ["operator"],
+        body: psiAnswerSchema,
+        maxBodyBytes: MAX_PSI_BODY_BYTES,
+        responses: {
+          201: { description: "Succeeded: the result and its usage record", schema: jobOutcomeResponseSchema },
+        },
+        problems: ["not_found", "node_unavailable", "node_rejected", "node_timeout"],
+      }),
+      async (c) => {
+        const input = await jsonBody(c, psiAnswerSchema);
+        return c.json(await psi.answer(c.get("participant").id, c.req.param("id"), input), 201);
+      },
+    );
+}

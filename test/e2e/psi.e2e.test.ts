@@ -1,0 +1,166 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PsiPool } from "../../compute/psi/pool.js";
+import { makeUscc } from "../../lib/uscc.js";
+import { privateSetIntersection, type SluiceApiError } from "../../sdk/index.js";
+import { jobs, usageRecords } from "../../store/index.js";
+import { testDatabases } from "../support/databases.js";
+import { demoRows, TAX } from "../support/demo-rows.js";
+import { YEAR_WINDOW } from "../support/gateway.js";
+import { startWorld, type World } from "../support/world.js";
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
+const run = promisify(execFile);
+const [{ open }] = testDatabases() as [ReturnType<typeof testDatabases>[number]];
+const K = 20;
+
+describe("private set intersection: a bank's applicants against the tax bureau's taxpayers", () => {
+  let world: World;
+  let scenarioId: string;
+  let taxpayers: string[];
+  const pool = new PsiPool(2);
+  // Valid codes the bureau does not hold: built from a prefix the demo never uses.
+  const strangers = Array.from({ length: 100 }, (_, i) => makeUscc("92", "330100", `YY${String(i).padStart(7, "0")}`));
+
+  beforeAll(async () => {
+    world = await startWorld(await open());
+    const scenario = await world.client(world.operator).proposeScenario({
+      purpose: "How many of our loan applicants are registered taxpayers",
+      fields: [`${TAX.dataset}.uscc`],
+      computeModes: ["psi"],
+      queryShapes: ["psi-size", "psi-membership"],
+      minGroupSize: K,
+      epsilonPerQuery: 1,
+      epsilonBudget: 20,
+      queryQuota: 50,
+      pricePerQueryFen: 1_000,
+      platformShareBasisPoints: 1000,
+      ...YEAR_WINDOW,
+    });
+    const tax = world.owners.find((o) => o.demo.key === TAX.owner);
+    await world.client(tax?.key).decideScenario(scenario.id, { decision: "approve" });
+    scenarioId = scenario.id;
+    taxpayers = demoRows(world.gw.dataDir, TAX.owner, TAX.dataset).map((r) => r.uscc as string);
+  }, 120_000);
+  afterAll(async () => {
+    await pool.close();
+    await world?.stop();
+  });
+
+  const psi = (ids: readonly string[], extra: Record<string, unknown> = {}) =>
+    privateSetIntersection(
+      world.client(world.operator),
+      { scenarioId, datasetId: TAX.dataset, idField: "uscc", ids, ...extra },
+      { pool },
+    );
+
+  it("counts the applicants who are taxpayers exactly when no noise is asked, and meters the job", async () => {
+    const applicants = [...taxpayers.slice(0, 200), ...strangers].sort();
+    const outcome = await psi(applicants);
+    expect(outcome).toMatchObject({ size: 200, suppressed: false, ownerCount: taxpayers.length, invalid: [] });
+    const [record] = await world.gw.database.db
+      .select()
+      .from(usageRecords)
+      .where(eq(usageRecords.jobId, outcome.jobId));
+    expect(record?.record).toMatchObject({ computeMode: "psi", queryShape: "psi-size", feeFen: 1_000 });
+  });
+
+  it("releases a noisy size at ε, within the noise's published scale", async () => {
+    const outcome = await psi([...taxpayers.slice(0, 200), ...strangers], { epsilon: 1 });
+    // Discrete Laplace of scale 1/ε = 1: standard deviation √2; 12 of them bound a sample.
+    expect(Math.abs((outcome.size as number) - 200)).toBeLessThanOrEqual(17);
+  });
+
+  it("withholds a size below k", async () => {
+    const outcome = await psi([...taxpayers.slice(0, 5), ...strangers]);
+    expect(outcome).toMatchObject({ size: null, suppressed: true });
+  });
+
+  it("tells which applicants are taxpayers when the scenario allows membership, refusing invalid codes and counting duplicates once", async () => {
+    const shared = taxpayers.slice(10, 40);
+    const applicants = [...shared, ...strangers.slice(0, 20), shared[0]?.toLowerCase() as string, "NOT-A-CODE"];
+    const outcome = await psi(applicants, { output: "membership" });
+    expect(outcome.members?.sort()).toEqual([...shared].sort());
+    expect(outcome.duplicates).toBe(1);
+    expect(outcome.invalid.map((i) => i.value)).toEqual(["NOT-A-CODE"]);
+  });
+
+  it("runs from the command line with each step shown", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sluice-psi-"));
+    const keyFile = path.join(dir, "bank.key.json");
+    writeFileSync(keyFile, JSON.stringify(world.operator));
+    const idsFile = path.join(dir, "applicants.txt");
+    writeFileSync(
+      idsFile,
+      `# applicants who consented\n${[...taxpayers.slice(0, 25), ...strangers.slice(0, 5), "BAD"].join("\n")}\n`,
+    );
+    const { stdout, stderr } = await run(process.execPath, [
+      bin,
+      "psi",
+      "--url",
+      world.url,
+      "--key",
+      keyFile,
+      "--scenario",
+      scenarioId,
+      "--dataset",
+      TAX.dataset,
+      "--id-field",
+      "uscc",
+      "--ids",
+      idsFile,
+    ]);
+    expect(stdout).toMatch(/^intersection: 25$/m);
+    expect(stdout).toMatch(/refused as invalid: 1 \(line 31\)/);
+    expect(stderr).toMatch(/blinding 30 identifiers/);
+  });
+
+  it("never lets the applicants' codes reach the gateway, the node or a log", async () => {
+    const stored = JSON.stringify(await world.gw.database.db.select().from(jobs));
+    const logs = world.logLines.join("\n");
+    for (const code of strangers.slice(0, 10)) {
+      expect(stored).not.toContain(code);
+      expect(logs).not.toContain(code);
+    }
+  });
+
+  it("refuses malformed points, an answer to someone else's job, and a column the scenario does not name", async () => {
+    const client = world.client(world.operator);
+    const fail = (promise: Promise<unknown>) =>
+      promise.then(
+        () => ({ status: 0, type: "" }),
+        (e: SluiceApiError) => ({ status: e.status, type: String(e.problem?.type ?? ""), detail: e.message }),
+      );
+    const before = await client.getScenario(scenarioId);
+    const started = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
+    // A point of small order (u = 0) among the operator's points: the node refuses it by name.
+    const bad = Buffer.alloc(64);
+    bad[32] = 9;
+    expect(
+      await fail(client.answerPsi(started.jobId, { operatorPoints: bad.toString("base64"), ownerPointsRaised: "" })),
+    ).toMatchObject({
+      status: 422,
+      type: expect.stringMatching(/psi-point-invalid/),
+    });
+    const [failed] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, started.jobId));
+    expect(failed?.status).toBe("failed");
+    // Its session is gone, and the reservation was given back.
+    expect(await fail(client.answerPsi(started.jobId, { operatorPoints: "" }))).toMatchObject({ status: 404 });
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
+    // Another operator cannot answer this operator's job.
+    const other = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
+    expect(await fail(world.client(world.regulator).answerPsi(other.jobId, { operatorPoints: "" }))).toMatchObject({
+      status: 403,
+    });
+    // An id column the scenario does not name is refused by the authorisation.
+    expect(
+      await fail(client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "district", idKind: "text" })),
+    ).toMatchObject({ status: 403, type: expect.stringMatching(/denied/) });
+  });
+});

@@ -1,0 +1,11 @@
+// The few libsodium functions Sluice calls, as sodium-native 5 exposes them (it ships no types).
+// Each writes its result into the first buffer and throws when libsodium returns an error.
+declare module "sodium-native" {
+  export function crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
+  export function crypto_core_ed25519_from_uniform(p: Uint8Array, r: Uint8Array): void;
+  const sodium: {
+    crypto_scalarmult: typeof crypto_scalarmult;
+    crypto_core_ed25519_from_uniform: typeof crypto_core_ed25519_from_uniform;
+  };
+  export default sodium;
+}
