@@ -23,15 +23,12 @@ import {
   signShare,
   verifyPlan,
 } from "../protocol.js";
-import { psiPool } from "../psi/pool.js";
-import { psiAnswerRequestSchema, psiStartSchema } from "../psi/protocol.js";
 import { measuresOf, vectorLength } from "../query/schema.js";
-import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
 import { outsideApproval } from "./approval-check.js";
 import { type NodeDataStore, scaleOf } from "./datastore.js";
-import { createPsiResponder } from "./psi.js";
-import { ScoreQuota } from "./score-quota.js";
-import { createScorer, type ScoringSettings } from "./scoring.js";
+import { psiRoutes, scoringRoutes } from "./one-node-routes.js";
+import type { ScoreQuota } from "./score-quota.js";
+import type { ScoringSettings } from "./scoring.js";
 import { createShareInbox } from "./share-inbox.js";
 
 export interface NodeAppOptions {
@@ -226,30 +223,6 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     return result;
   }
 
-  const score = createScorer({
-    nodeId: options.nodeId,
-    privateKey: options.privateKey,
-    publicKey: options.publicKey,
-    gatewayPublicKey: options.gatewayPublicKey,
-    store: options.store,
-    scoring: options.helper ? {} : (options.scoring ?? {}),
-    quota: options.scoreQuota ?? new ScoreQuota(),
-    pool: hePool,
-    approval,
-    now,
-  });
-  const scoring = new Map<string, { signature: string; job: Promise<EncryptedScores> }>();
-  const psi = createPsiResponder({
-    nodeId: options.nodeId,
-    privateKey: options.privateKey,
-    publicKey: options.publicKey,
-    gatewayPublicKey: options.gatewayPublicKey,
-    store: options.store,
-    pool: psiPool,
-    approval,
-    now,
-  });
-
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,
@@ -258,8 +231,6 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const app = new Hono();
   app.use("/jobs", limit(MAX_MESSAGE_BYTES));
   app.use("/jobs/*", limit(MAX_MESSAGE_BYTES));
-  app.use("/scores", limit(MAX_SCORING_BYTES));
-  app.use("/psi/*", limit(MAX_SCORING_BYTES));
 
   app.get("/health", (c) =>
     c.json({
@@ -320,65 +291,9 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     return c.json(result);
   });
 
-  app.post("/scores", async (c) => {
-    const request = await jsonBody(c, scoringRequestSchema);
-    const { plan } = request;
-    const context = {
-      requestId: plan.requestId,
-      jobId: plan.jobId,
-      scenarioId: plan.scenarioId,
-      nodeId: options.nodeId,
-    };
-    if (!verifyScoringPlan(plan, request.signature, options.gatewayPublicKey)) {
-      throw new SluiceError("unauthenticated", "the plan is not signed by the gateway this node trusts");
-    }
-    // A retried request for a job already scored gets the same answer and spends no second score.
-    const earlier = scoring.get(plan.jobId);
-    if (earlier && earlier.signature !== request.signature) {
-      throw new SluiceError("conflict", `job ${plan.jobId} was already scored under another plan`);
-    }
-    let job = earlier?.job;
-    if (!job) {
-      logger.info(
-        { ...context, ids: plan.idCount, features: plan.features.length, model: plan.modelKind },
-        "scoring accepted",
-      );
-      const started = performance.now();
-      job = score(request);
-      scoring.set(plan.jobId, { signature: request.signature, job });
-      job.then(
-        (scores) =>
-          logger.info(
-            { ...context, ms: Math.round(performance.now() - started), scored: scores.scored },
-            "scores returned",
-          ),
-        (error: unknown) => {
-          scoring.delete(plan.jobId);
-          logger.warn({ ...context, code: (error as { code?: string }).code, err: error }, "scoring failed");
-        },
-      );
-      // Kept for retries, which come within seconds: a few jobs' scores, not megabytes times thousands.
-      if (scoring.size > 16) scoring.delete(scoring.keys().next().value as string);
-    }
-    return c.json(await job);
-  });
-
-  app.post("/psi/sessions", async (c) => {
-    if (options.helper) throw new SluiceError("forbidden", `helper node ${options.nodeId} holds no data`);
-    const request = await jsonBody(c, psiStartSchema);
-    logger.info(
-      { requestId: request.plan.requestId, jobId: request.plan.jobId, output: request.plan.output },
-      "psi started",
-    );
-    return c.json(await psi.start(request));
-  });
-
-  app.post("/psi/answers", async (c) => {
-    const request = await jsonBody(c, psiAnswerRequestSchema);
-    const result = await psi.answer(request);
-    logger.info({ jobId: request.jobId, suppressed: result.suppressed }, "psi answered");
-    return c.json(result);
-  });
+  const oneNode = { options, approval, logger, now, limit: limit(MAX_SCORING_BYTES) };
+  app.route("/", scoringRoutes(oneNode));
+  app.route("/", psiRoutes(oneNode));
 
   app.post("/jobs/:jobId/shares", async (c) => {
     const message = await jsonBody(c, shareMessageSchema);

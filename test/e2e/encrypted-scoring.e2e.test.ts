@@ -110,7 +110,8 @@ describe("encrypted scoring at the tax bureau's node: the bank's model stays sec
     const logs = world.logLines.join("\n");
     for (const place of [stored, JSON.stringify(record), logs]) {
       for (const offset of [0, 5_000, 20_000]) expect(place).not.toContain(keys.secretKey.slice(offset, offset + 48));
-      expect(place).not.toContain("2e-9");
+      // The model in clear, as the bank's own code holds it ("[0.02,2e-9]"), never leaves its machine.
+      expect(place).not.toContain(JSON.stringify(linear.weights));
     }
   });
 

@@ -1,0 +1,120 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { SluiceError } from "../../lib/errors.js";
+import type { Logger } from "../../lib/logger.js";
+import { jsonBody } from "../../lib/validate.js";
+import { hePool } from "../he/pool.js";
+import { psiPool } from "../psi/pool.js";
+import { psiAnswerRequestSchema, psiStartSchema } from "../psi/protocol.js";
+import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
+import type { NodeAppOptions } from "./app.js";
+import type { ApprovalCheckContext } from "./approval-check.js";
+import { createPsiResponder } from "./psi.js";
+import { ScoreQuota } from "./score-quota.js";
+import { createScorer } from "./scoring.js";
+
+/** What the one-node protocols' routes share with the node's app. */
+export interface OneNodeContext {
+  options: NodeAppOptions;
+  approval: Omit<ApprovalCheckContext, "now">;
+  logger: Logger;
+  now: () => Date;
+  /** The body limit of these routes. */
+  limit: MiddlewareHandler;
+}
+
+/** POST /scores: encrypted scoring of the owner's records under an operator's encrypted model. */
+export function scoringRoutes({ options, approval, logger, now, limit }: OneNodeContext): Hono {
+  const score = createScorer({
+    nodeId: options.nodeId,
+    privateKey: options.privateKey,
+    publicKey: options.publicKey,
+    gatewayPublicKey: options.gatewayPublicKey,
+    store: options.store,
+    scoring: options.helper ? {} : (options.scoring ?? {}),
+    quota: options.scoreQuota ?? new ScoreQuota(),
+    pool: hePool,
+    approval,
+    now,
+  });
+  const scoring = new Map<string, { signature: string; job: Promise<EncryptedScores> }>();
+  const app = new Hono();
+  app.use("/scores", limit);
+  app.post("/scores", async (c) => {
+    const request = await jsonBody(c, scoringRequestSchema);
+    const { plan } = request;
+    const context = {
+      requestId: plan.requestId,
+      jobId: plan.jobId,
+      scenarioId: plan.scenarioId,
+      nodeId: options.nodeId,
+    };
+    if (!verifyScoringPlan(plan, request.signature, options.gatewayPublicKey)) {
+      throw new SluiceError("unauthenticated", "the plan is not signed by the gateway this node trusts");
+    }
+    // A retried request for a job already scored gets the same answer and spends no second score.
+    const earlier = scoring.get(plan.jobId);
+    if (earlier && earlier.signature !== request.signature) {
+      throw new SluiceError("conflict", `job ${plan.jobId} was already scored under another plan`);
+    }
+    let job = earlier?.job;
+    if (!job) {
+      logger.info(
+        { ...context, ids: plan.idCount, features: plan.features.length, model: plan.modelKind },
+        "scoring accepted",
+      );
+      const started = performance.now();
+      job = score(request);
+      scoring.set(plan.jobId, { signature: request.signature, job });
+      job.then(
+        (scores) =>
+          logger.info(
+            { ...context, ms: Math.round(performance.now() - started), scored: scores.scored },
+            "scores returned",
+          ),
+        (error: unknown) => {
+          scoring.delete(plan.jobId);
+          logger.warn({ ...context, code: (error as { code?: string }).code, err: error }, "scoring failed");
+        },
+      );
+      // Kept for retries, which come within seconds: a few jobs' scores, not megabytes times thousands.
+      if (scoring.size > 16) scoring.delete(scoring.keys().next().value as string);
+    }
+    return c.json(await job);
+  });
+
+  return app;
+}
+
+/** POST /psi/sessions and /psi/answers: the owner's two rounds of a private set intersection. */
+export function psiRoutes({ options, approval, logger, now, limit }: OneNodeContext): Hono {
+  const psi = createPsiResponder({
+    nodeId: options.nodeId,
+    privateKey: options.privateKey,
+    publicKey: options.publicKey,
+    gatewayPublicKey: options.gatewayPublicKey,
+    store: options.store,
+    pool: psiPool,
+    approval,
+    now,
+  });
+  const app = new Hono();
+  app.use("/psi/*", limit);
+  app.post("/psi/sessions", async (c) => {
+    if (options.helper) throw new SluiceError("forbidden", `helper node ${options.nodeId} holds no data`);
+    const request = await jsonBody(c, psiStartSchema);
+    logger.info(
+      { requestId: request.plan.requestId, jobId: request.plan.jobId, output: request.plan.output },
+      "psi started",
+    );
+    return c.json(await psi.start(request));
+  });
+
+  app.post("/psi/answers", async (c) => {
+    const request = await jsonBody(c, psiAnswerRequestSchema);
+    const result = await psi.answer(request);
+    logger.info({ jobId: request.jobId, suppressed: result.suppressed }, "psi answered");
+    return c.json(result);
+  });
+
+  return app;
+}
