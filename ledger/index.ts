@@ -24,6 +24,16 @@ export {
 export { type InclusionProof, proveRecord } from "./proof.js";
 export { CHAIN_PROVIDER_OPTIONS, createChainProvider } from "./provider.js";
 export {
+  lineProof,
+  PLATFORM,
+  type ScenarioShares,
+  type SettlementRecord,
+  type SettlementStatement,
+  settle,
+  splitFee,
+  verifyLine,
+} from "./settlement.js";
+export {
   type SealedUsageRecord,
   sealUsageRecord,
   USAGE_RECORD_SCHEMA_VERSION,
