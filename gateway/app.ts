@@ -20,6 +20,7 @@ import { createLedgerRoutes } from "./routes/ledger.js";
 import { createParticipantRoutes } from "./routes/participants.js";
 import { createPsiRoutes } from "./routes/psi.js";
 import { createScenarioRoutes } from "./routes/scenarios.js";
+import { createSettlementRoutes } from "./routes/settlements.js";
 
 /**
  * The Sluice HTTP API. Pure composition: every dependency is passed in, nothing is opened here.
@@ -93,6 +94,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", createScenarioRoutes(deps));
   app.route("/", createAutoApprovalRoutes(deps));
   app.route("/", createPsiRoutes({ ...deps, logger }, limits));
+  app.route("/", createSettlementRoutes({ ...deps, logger }));
   app.route("/", createJobRoutes({ ...deps, logger }, limits));
   app.route("/", createLedgerRoutes(deps));
   app.route("/", createHeKeyRoutes(deps));

@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import type { LedgerClient, ParticipantRegistryClient } from "../ledger/index.js";
+import type { LedgerClient, ParticipantRegistryClient, SettlementClient } from "../ledger/index.js";
 import type { Logger } from "../lib/logger.js";
 import type { Db, Participant } from "../store/index.js";
 import type { AuthState } from "./auth/auth-state.js";
@@ -40,6 +40,8 @@ export interface GatewayDeps {
   ledger: LedgerClient;
   /** Where admissions, key rotations and revocations are anchored; without it they are only stored. */
   participantRegistry?: ParticipantRegistryClient;
+  /** Where settlement statements are anchored; without it they are only stored. */
+  settlement?: SettlementClient;
   gatewayKeys: GatewayKeys;
   limits?: Partial<GatewayLimits>;
   fetch?: typeof fetch;

@@ -73,7 +73,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       provider = chain.provider;
       chainKey = config.chainPrivateKey ?? EMBEDDED_CHAIN_PRIVATE_KEY;
     }
-    const { ledger, participantRegistry } = await connectContracts(database.db, provider, chainKey);
+    const { ledger, participantRegistry, settlement } = await connectContracts(database.db, provider, chainKey);
 
     const authority = loadOrCreateKeyFile(keysDir, "authority");
     const [existing] = await database.db.select().from(participants).where(eq(participants.role, "authority"));
@@ -96,6 +96,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       pingDatabase: database.ping,
       ledger,
       participantRegistry,
+      settlement,
       gatewayKeys,
       limits: config.limits,
       logger,

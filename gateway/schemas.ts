@@ -224,6 +224,9 @@ export const psiAnswerSchema = z
   .object({ operatorPoints: pointsSchema, ownerPointsRaised: pointsSchema.optional() })
   .strict();
 
+/** A period to settle, [periodStart, periodEnd). */
+export const settlementPeriodSchema = z.object({ periodStart: instant, periodEnd: instant }).strict();
+
 export const jobReviewSchema = z
   .object({ decision: z.enum(["release", "withhold"]), reason: reasonSchema.optional() })
   .strict()

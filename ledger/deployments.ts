@@ -4,6 +4,7 @@ import { contractDeployments, type Db } from "../store/index.js";
 import { createLedgerClient, deployWithRole } from "./client.js";
 import { LedgerError } from "./errors.js";
 import { createParticipantRegistryClient } from "./participant-registry.js";
+import { createSettlementClient } from "./settlement-client.js";
 
 /**
  * Returns a contract's address on this chain, deploying it on first use. A recorded address with no
@@ -43,12 +44,14 @@ export function ensureParticipantRegistry(db: Db, provider: JsonRpcProvider, pri
   return ensureContract(db, provider, privateKey, "ParticipantRegistry", "REGISTRAR_ROLE");
 }
 
-/** The contracts Sluice writes to on a chain, deployed on first use: the usage ledger and the participant registry. */
+/** The contracts Sluice writes to on a chain, deployed on first use: usage ledger, participant registry, settlements. */
 export async function connectContracts(db: Db, provider: JsonRpcProvider, privateKey: string) {
   const usageLedgerAddress = await ensureUsageLedger(db, provider, privateKey);
   const registryAddress = await ensureParticipantRegistry(db, provider, privateKey);
+  const settlementAddress = await ensureContract(db, provider, privateKey, "SettlementLedger", "SETTLE_ROLE");
   return {
     ledger: createLedgerClient({ provider, privateKey, usageLedgerAddress }),
     participantRegistry: createParticipantRegistryClient({ provider, privateKey, address: registryAddress }),
+    settlement: createSettlementClient({ provider, privateKey, address: settlementAddress }),
   };
 }

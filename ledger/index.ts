@@ -33,6 +33,7 @@ export {
   splitFee,
   verifyLine,
 } from "./settlement.js";
+export { createSettlementClient, type SettlementClient } from "./settlement-client.js";
 export {
   type SealedUsageRecord,
   sealUsageRecord,

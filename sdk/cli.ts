@@ -40,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       model: { type: "string" },
       ids: { type: "string" },
       "id-kind": { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
       membership: { type: "boolean", default: false },
       epsilon: { type: "string" },
       release: { type: "boolean", default: false },

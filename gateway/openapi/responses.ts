@@ -275,6 +275,51 @@ export const psiStartResponseSchema = z
   ])
   .meta({ id: "PsiStart" });
 
+const statementLine = z.strictObject({
+  payeeId: id,
+  role: z.enum(["platform", "owner"]),
+  amountFen: z.number().int(),
+  records: z.number().int(),
+});
+
+export const settlementResponseSchema = z
+  .strictObject({
+    id,
+    periodStart: instant,
+    periodEnd: instant,
+    recordCount: z.number().int(),
+    feeTotalFen: z.number().int(),
+    recordsHash: z.string(),
+    root: z.string().describe("Merkle root of the (payeeId, amountFen) lines, @openzeppelin/merkle-tree format"),
+    lines: z.array(statementLine),
+    txHash: z.string().nullable().optional(),
+    anchor: z
+      .strictObject({
+        status: z.enum(["anchored", "pending", "not_anchored"]),
+        txHash: z.string().nullable().optional(),
+        reason: z.string().optional(),
+      })
+      .optional(),
+    chain: z.strictObject({ anchored: z.boolean(), rootMatches: z.boolean() }).nullable().optional(),
+    proof: z.array(z.string()).nullable().optional(),
+    verified: z.boolean().nullable().optional(),
+  })
+  .meta({ id: "SettlementStatement" });
+
+export const settlementListResponseSchema = z.strictObject({
+  statements: z.array(
+    z.strictObject({
+      id,
+      periodStart: instant,
+      periodEnd: instant,
+      recordCount: z.number().int(),
+      feeTotalFen: z.number().int(),
+      root: z.string(),
+      txHash: z.string().nullable(),
+    }),
+  ),
+});
+
 export const jobReviewOutcomeResponseSchema = z.strictObject({
   jobId: id,
   status: z.enum(["succeeded", "awaiting_review", "withheld"]),

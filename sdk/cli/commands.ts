@@ -13,6 +13,7 @@ import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
 import { psi } from "./psi.js";
 import { score } from "./score.js";
+import { settlePeriod, showSettlement } from "./settlement.js";
 
 export { EXIT, type Invocation, UsageError } from "./handler.js";
 
@@ -243,6 +244,8 @@ const HANDLERS: Record<string, Handler> = {
   },
   score,
   psi,
+  settle: settlePeriod,
+  settlement: showSettlement,
   "he-register": async (client, h) => {
     const file = h.option("keys", "--keys <file>");
     let keys: HeKeyFile;

@@ -53,6 +53,10 @@ export const HELP: Record<string, string> = {
     --ids <file>          one id per line (unified social credit codes unless --id-kind text)
     --id-kind uscc|text   uscc (default): upper-cased and check-verified; invalid ones are reported
     --job-id <id>         your own id: retrying with it never runs twice`,
+  settle:
+    "sluice settle --from <ISO instant> --to <ISO instant>\n  (authority) Settle a period: split its usage records' fees between the platform and the owners, and anchor the statement. Exit 3 if the chain did not take it yet.",
+  settlement:
+    "sluice settlement <statement-id>\n  (authority, regulator, owner) Show a settlement statement; an owner's own line is verified here against the anchored root (exit 1 if it fails).",
   "he-keygen":
     "sluice he-keygen --param-set bfv-8192|ckks-8192 --out <file> [--relin]\n  (operator) Make a homomorphic key set on this machine; the file holds the secret key and stays here.",
   "he-register":

@@ -4,3 +4,4 @@ export * from "./chain.js";
 export * from "./he.js";
 export * from "./jobs.js";
 export * from "./participants.js";
+export * from "./settlement.js";

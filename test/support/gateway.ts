@@ -41,7 +41,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
   let server: ServerType | undefined;
   try {
     chain = await startEmbeddedChain({ dataDir: path.join(dataDir, "chain") });
-    const { ledger, participantRegistry } = await connectContracts(
+    const { ledger, participantRegistry, settlement } = await connectContracts(
       database.db,
       chain.provider,
       EMBEDDED_CHAIN_PRIVATE_KEY,
@@ -62,6 +62,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       pingDatabase: database.ping,
       ledger,
       participantRegistry,
+      settlement,
       gatewayKeys: loadOrCreateGatewayKeys(path.join(dataDir, "keys")),
       logger: createLogger({ service: "gateway", level: "silent" }),
       ...overrides,

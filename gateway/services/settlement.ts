@@ -1,0 +1,151 @@
+import { and, asc, eq, gt, gte, inArray, lt } from "drizzle-orm";
+import { lineProof, type SettlementStatement, settle, verifyLine } from "../../ledger/index.js";
+import { canonicalHash } from "../../lib/canonical-json.js";
+import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
+import { newId } from "../../lib/ids.js";
+import { scenarios, settlementStatements, usageRecords } from "../../store/index.js";
+import type { GatewayDeps } from "../deps.js";
+
+interface Caller {
+  id: string;
+  role: string;
+}
+
+/**
+ * Settles a period: every usage record written in [start, end), each checked against its stored
+ * hash (a record altered since it was written is not paid on), split by its scenario's shares,
+ * summed per payee; the statement is stored and its root anchored on chain. Periods never overlap.
+ */
+export async function createSettlement(deps: GatewayDeps, caller: Caller, period: { start: Date; end: Date }) {
+  const now = deps.now?.() ?? new Date();
+  if (!(period.start < period.end)) throw new SluiceError("validation_failed", "the period must end after it starts");
+  if (period.end > now) throw new SluiceError("validation_failed", "a period can be settled only once it has ended");
+  const [overlap] = await deps.db
+    .select({ id: settlementStatements.id })
+    .from(settlementStatements)
+    .where(and(lt(settlementStatements.periodStart, period.end), gt(settlementStatements.periodEnd, period.start)));
+  if (overlap) throw new ConflictError(`statement ${overlap.id} already settles part of this period`);
+  const rows = await deps.db
+    .select()
+    .from(usageRecords)
+    .where(and(gte(usageRecords.createdAt, period.start), lt(usageRecords.createdAt, period.end)))
+    .orderBy(asc(usageRecords.createdAt), asc(usageRecords.id));
+  if (rows.length === 0) throw new SluiceError("not_executable", "no usage record was written in this period");
+  const altered = rows.find((r) => canonicalHash(r.record) !== r.recordHash);
+  if (altered) {
+    throw new ConflictError(
+      `usage record ${altered.id} no longer matches its hash: audit the period before settling it`,
+    );
+  }
+  const scenarioIds = [...new Set(rows.map((r) => String(r.record.scenarioId)))];
+  const shares = new Map(
+    (await deps.db.select().from(scenarios).where(inArray(scenarios.id, scenarioIds))).map((s) => [
+      s.id,
+      { platformShareBasisPoints: s.platformShareBasisPoints, ownerShareBasisPoints: s.ownerShareBasisPoints },
+    ]),
+  );
+  const statement = settle(
+    { start: period.start.toISOString(), end: period.end.toISOString() },
+    rows.map((r) => ({
+      recordId: r.id,
+      scenarioId: String(r.record.scenarioId),
+      feeFen: Number(r.record.feeFen),
+      owners: (r.record.owners as { ownerId: string; contributionUnits: number }[]).map((o) => ({
+        ownerId: o.ownerId,
+        contributionUnits: o.contributionUnits,
+      })),
+    })),
+    (scenarioId) => {
+      const found = shares.get(scenarioId);
+      if (!found) throw new SluiceError("internal", `scenario ${scenarioId} of a usage record is missing`);
+      return found;
+    },
+  );
+  // 12 random bytes: the id fits the contract's bytes32 key.
+  const id = newId("stl", 12);
+  await deps.db.insert(settlementStatements).values({
+    id,
+    periodStart: period.start,
+    periodEnd: period.end,
+    recordCount: statement.recordCount,
+    feeTotalFen: statement.feeTotalFen,
+    statement: statement as unknown as Record<string, unknown>,
+    root: statement.root,
+    recordsHash: statement.recordsHash,
+    createdBy: caller.id,
+  });
+  const anchor = await anchorStatement(deps, id, statement);
+  return { id, ...statement, anchor };
+}
+
+/** Anchors a stored statement, or finds it already on chain (a crash after sending); records the receipt. */
+async function anchorStatement(deps: GatewayDeps, id: string, statement: SettlementStatement) {
+  if (!deps.settlement) return { status: "not_anchored" as const, reason: "no settlement contract configured" };
+  try {
+    const onChain = await deps.settlement.getStatement(id);
+    const txHash = onChain ? null : (await deps.settlement.anchorStatement(id, statement)).txHash;
+    if (onChain && onChain.root !== statement.root) {
+      throw new SluiceError("internal", `statement ${id} is on chain with another root`);
+    }
+    await deps.db
+      .update(settlementStatements)
+      .set({ txHash, anchoredAt: deps.now?.() ?? new Date() })
+      .where(eq(settlementStatements.id, id));
+    return { status: "anchored" as const, txHash };
+  } catch (error) {
+    deps.logger?.warn({ err: error, statementId: id }, "anchoring a settlement statement failed");
+    return { status: "pending" as const, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Whether the chain holds this statement's root. */
+async function chainCheck(deps: GatewayDeps, id: string, root: string) {
+  if (!deps.settlement) return null;
+  const onChain = await deps.settlement.getStatement(id).catch(() => null);
+  return { anchored: onChain !== null, rootMatches: onChain?.root === root };
+}
+
+/**
+ * A statement as the caller may see it: the authority and regulators see every line; an owner
+ * sees its own line with the Merkle proof it checks against the anchored root.
+ */
+export async function getSettlement(deps: GatewayDeps, caller: Caller, id: string) {
+  const [row] = await deps.db.select().from(settlementStatements).where(eq(settlementStatements.id, id));
+  if (!row) throw new NotFoundError("settlement statement", id);
+  const statement = row.statement as unknown as SettlementStatement;
+  const chain = await chainCheck(deps, id, statement.root);
+  const header = {
+    id,
+    periodStart: statement.periodStart,
+    periodEnd: statement.periodEnd,
+    recordCount: statement.recordCount,
+    feeTotalFen: statement.feeTotalFen,
+    recordsHash: statement.recordsHash,
+    root: statement.root,
+    txHash: row.txHash,
+    chain,
+  };
+  if (caller.role === "authority" || caller.role === "regulator") return { ...header, lines: statement.lines };
+  if (caller.role !== "owner")
+    throw new ForbiddenError("settlement statements are for the authority, regulators and owners");
+  const line = statement.lines.find((l) => l.payeeId === caller.id);
+  if (!line) return { ...header, lines: [], proof: null, verified: null };
+  const proof = lineProof(statement, caller.id);
+  return { ...header, lines: [line], proof, verified: verifyLine(statement.root, line, proof) };
+}
+
+export async function listSettlements(deps: GatewayDeps) {
+  const rows = await deps.db
+    .select({
+      id: settlementStatements.id,
+      periodStart: settlementStatements.periodStart,
+      periodEnd: settlementStatements.periodEnd,
+      recordCount: settlementStatements.recordCount,
+      feeTotalFen: settlementStatements.feeTotalFen,
+      root: settlementStatements.root,
+      txHash: settlementStatements.txHash,
+    })
+    .from(settlementStatements)
+    .orderBy(asc(settlementStatements.periodStart));
+  return rows.map((r) => ({ ...r, periodStart: r.periodStart.toISOString(), periodEnd: r.periodEnd.toISOString() }));
+}

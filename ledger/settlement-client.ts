@@ -1,0 +1,52 @@
+import { Contract, isHexString, type JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { loadArtifact } from "./artifacts.js";
+import { type AnchorReceipt, toBytes32Id } from "./client.js";
+import { LedgerError } from "./errors.js";
+import type { SettlementStatement } from "./settlement.js";
+
+const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/** Client of SettlementLedger: anchors a period's statement and reads it back. */
+export function createSettlementClient(options: { provider: JsonRpcProvider; privateKey: string; address: string }) {
+  const artifact = loadArtifact("SettlementLedger");
+  const signer = new NonceManager(new Wallet(options.privateKey, options.provider));
+  const contract = new Contract(options.address, artifact.abi, signer);
+  return {
+    address: options.address,
+
+    async anchorStatement(statementId: string, statement: SettlementStatement): Promise<AnchorReceipt> {
+      if (!isHexString(statement.root, 32))
+        throw new LedgerError("invalid_root", "the statement's root is not 32 bytes");
+      const tx = await contract.getFunction("anchorStatement")(
+        toBytes32Id(statementId),
+        statement.root,
+        `0x${statement.recordsHash}`,
+        seconds(statement.periodStart),
+        seconds(statement.periodEnd),
+        statement.recordCount,
+        BigInt(statement.feeTotalFen),
+      );
+      const receipt = await tx.wait(1);
+      if (!receipt || receipt.status !== 1) throw new LedgerError("anchor_failed", `anchoring ${statementId} failed`);
+      return { txHash: receipt.hash, blockNumber: receipt.blockNumber };
+    },
+
+    /** The statement's root and records hash as the chain holds them, or null when never anchored. */
+    async getStatement(statementId: string): Promise<{ root: string; recordsHash: string } | null> {
+      try {
+        const s = await contract.getFunction("getStatement")(toBytes32Id(statementId));
+        return { root: String(s.root), recordsHash: String(s.recordsHash).slice(2) };
+      } catch (error) {
+        if (
+          String((error as Error).message).includes("SettlementUnknownStatement") ||
+          (error as { revert?: unknown }).revert
+        ) {
+          return null;
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+export type SettlementClient = ReturnType<typeof createSettlementClient>;

@@ -1,0 +1,63 @@
+import { verifyLine } from "../../ledger/settlement.js";
+import { EXIT, type Handler } from "./handler.js";
+
+interface Statement {
+  id: string;
+  periodStart: string;
+  periodEnd: string;
+  recordCount: number;
+  feeTotalFen: number;
+  root: string;
+  lines: { payeeId: string; amountFen: number; records: number }[];
+  anchor?: { status: string; txHash?: string | null; reason?: string };
+  chain?: { anchored: boolean; rootMatches: boolean } | null;
+  proof?: string[] | null;
+}
+
+const yuan = (fen: number) => (fen / 100).toFixed(2);
+
+function describeStatement(s: Statement): string {
+  return [
+    `statement ${s.id}: ${s.periodStart} – ${s.periodEnd}, ${s.recordCount} usage records, ${yuan(s.feeTotalFen)} yuan`,
+    ...s.lines.map((l) => `  ${l.payeeId.padEnd(24)} ${yuan(l.amountFen).padStart(14)} yuan  (${l.records} records)`),
+    `root ${s.root}`,
+  ].join("\n");
+}
+
+/** `sluice settle --from <instant> --to <instant>`: the authority settles a period. */
+export const settlePeriod: Handler = async (client, h) => {
+  const statement = await client.request<Statement>("POST", "/settlements", {
+    periodStart: h.option("from", "--from <ISO instant>"),
+    periodEnd: h.option("to", "--to <ISO instant>"),
+  });
+  h.print(
+    statement,
+    () =>
+      `${describeStatement(statement)}\nanchoring: ${statement.anchor?.status}${statement.anchor?.reason ? ` (${statement.anchor.reason})` : ""}`,
+  );
+  return statement.anchor?.status === "anchored" ? EXIT.ok : EXIT.unavailable;
+};
+
+/**
+ * `sluice settlement <id>`: a statement as the caller may see it; an owner's own line is verified
+ * here, with the Merkle proof against the root the gateway reports as anchored on chain.
+ */
+export const showSettlement: Handler = async (client, h) => {
+  const statement = await client.request<Statement>(
+    "GET",
+    `/settlements/${encodeURIComponent(h.arg(0, "a statement id"))}`,
+  );
+  const line = statement.proof ? statement.lines[0] : undefined;
+  const verified = line && statement.proof ? verifyLine(statement.root, line, statement.proof) : null;
+  const onChain = statement.chain ? statement.chain.anchored && statement.chain.rootMatches : null;
+  h.print({ ...statement, verifiedHere: verified }, () =>
+    [
+      describeStatement(statement),
+      verified === null ? "" : `your line: ${verified ? "VERIFIED" : "FAILED"} against the root`,
+      `on chain: ${onChain === null ? "no settlement contract" : onChain ? "anchored, root matches" : "NOT anchored or another root"}`,
+    ]
+      .filter(Boolean)
+      .join("\n"),
+  );
+  return verified === false || onChain === false ? EXIT.refused : EXIT.ok;
+};
