@@ -9,6 +9,7 @@ import { installFallbacks } from "./middleware/errors.js";
 import { createRateLimiter } from "./middleware/limits.js";
 import { assertEveryRouteDocumented } from "./openapi/document.js";
 import { routeAt } from "./route-table.js";
+import { createAuditRoutes } from "./routes/audits.js";
 import { createAutoApprovalRoutes } from "./routes/auto-approval.js";
 import { createCatalogueRoutes } from "./routes/catalogue.js";
 import { createDocsRoutes } from "./routes/docs.js";
@@ -95,6 +96,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", createAutoApprovalRoutes(deps));
   app.route("/", createPsiRoutes({ ...deps, logger }, limits));
   app.route("/", createSettlementRoutes({ ...deps, logger }));
+  app.route("/", createAuditRoutes({ ...deps, logger }));
   app.route("/", createJobRoutes({ ...deps, logger }, limits));
   app.route("/", createLedgerRoutes(deps));
   app.route("/", createHeKeyRoutes(deps));

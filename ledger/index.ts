@@ -8,6 +8,8 @@
  * const proof = await proveRecord(db, ledger, recordId, gatewayPublicKey);
  */
 export { type AnchorOptions, anchorPending, createAnchorWorker } from "./anchor.js";
+export { type AuditFinding, type AuditReport, auditPeriod } from "./audit.js";
+export { renderAuditHtml } from "./audit-html.js";
 export { createLedgerClient, deployUsageLedger, type LedgerClient, toBytes32Id } from "./client.js";
 export { connectContracts, ensureParticipantRegistry, ensureUsageLedger } from "./deployments.js";
 export { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";

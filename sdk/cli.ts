@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       "id-kind": { type: "string" },
       from: { type: "string" },
       to: { type: "string" },
+      html: { type: "string" },
       membership: { type: "boolean", default: false },
       epsilon: { type: "string" },
       release: { type: "boolean", default: false },

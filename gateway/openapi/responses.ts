@@ -320,6 +320,42 @@ export const settlementListResponseSchema = z.strictObject({
   ),
 });
 
+export const auditReportResponseSchema = z
+  .strictObject({
+    periodStart: instant,
+    periodEnd: instant,
+    checkedAt: instant,
+    records: z.number().int(),
+    batches: z.number().int(),
+    statements: z.number().int(),
+    decisionsReplayed: z.number().int(),
+    findings: z.array(
+      z.strictObject({
+        kind: z.enum([
+          "record_altered",
+          "record_forged",
+          "record_deleted",
+          "record_inserted",
+          "record_unanchored",
+          "batch_root_mismatch",
+          "batch_not_on_chain",
+          "decision_missing",
+          "decision_not_reproduced",
+          "settlement_mismatch",
+          "settlement_not_on_chain",
+        ]),
+        recordId: z.string().optional(),
+        jobId: z.string().optional(),
+        batchId: z.string().optional(),
+        leafIndex: z.number().int().optional(),
+        statementId: z.string().optional(),
+        detail: z.string(),
+      }),
+    ),
+    ok: z.boolean().describe("nothing found beyond records not yet anchored"),
+  })
+  .meta({ id: "AuditReport" });
+
 export const jobReviewOutcomeResponseSchema = z.strictObject({
   jobId: id,
   status: z.enum(["succeeded", "awaiting_review", "withheld"]),

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, inArray, lt } from "drizzle-orm";
-import { lineProof, type SettlementStatement, settle, verifyLine } from "../../ledger/index.js";
+import { lineProof, type ScenarioShares, type SettlementStatement, settle, verifyLine } from "../../ledger/index.js";
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
@@ -37,13 +37,7 @@ export async function createSettlement(deps: GatewayDeps, caller: Caller, period
       `usage record ${altered.id} no longer matches its hash: audit the period before settling it`,
     );
   }
-  const scenarioIds = [...new Set(rows.map((r) => String(r.record.scenarioId)))];
-  const shares = new Map(
-    (await deps.db.select().from(scenarios).where(inArray(scenarios.id, scenarioIds))).map((s) => [
-      s.id,
-      { platformShareBasisPoints: s.platformShareBasisPoints, ownerShareBasisPoints: s.ownerShareBasisPoints },
-    ]),
-  );
+  const shares = await scenarioShares(deps, [...new Set(rows.map((r) => String(r.record.scenarioId)))]);
   const statement = settle(
     { start: period.start.toISOString(), end: period.end.toISOString() },
     rows.map((r) => ({
@@ -148,4 +142,16 @@ export async function listSettlements(deps: GatewayDeps) {
     .from(settlementStatements)
     .orderBy(asc(settlementStatements.periodStart));
   return rows.map((r) => ({ ...r, periodStart: r.periodStart.toISOString(), periodEnd: r.periodEnd.toISOString() }));
+}
+
+/** Each scenario's agreed revenue shares, as settlement applies them. */
+export async function scenarioShares(deps: GatewayDeps, scenarioIds: string[]): Promise<Map<string, ScenarioShares>> {
+  if (scenarioIds.length === 0) return new Map();
+  const rows = await deps.db.select().from(scenarios).where(inArray(scenarios.id, scenarioIds));
+  return new Map(
+    rows.map((s) => [
+      s.id,
+      { platformShareBasisPoints: s.platformShareBasisPoints, ownerShareBasisPoints: s.ownerShareBasisPoints },
+    ]),
+  );
 }

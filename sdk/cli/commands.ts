@@ -8,6 +8,7 @@ import {
   readHeKeyFile,
   writeHeKeyFile,
 } from "../he.js";
+import { audit } from "./audit.js";
 import { EXIT, type Handler, type Helpers, helpers, type Invocation, UsageError } from "./handler.js";
 import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
@@ -245,6 +246,7 @@ const HANDLERS: Record<string, Handler> = {
   score,
   psi,
   settle: settlePeriod,
+  audit,
   settlement: showSettlement,
   "he-register": async (client, h) => {
     const file = h.option("keys", "--keys <file>");

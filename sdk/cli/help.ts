@@ -53,6 +53,8 @@ export const HELP: Record<string, string> = {
     --ids <file>          one id per line (unified social credit codes unless --id-kind text)
     --id-kind uscc|text   uscc (default): upper-cased and check-verified; invalid ones are reported
     --job-id <id>         your own id: retrying with it never runs twice`,
+  audit:
+    "sluice audit --from <ISO instant> --to <ISO instant> [--out report.json] [--html report.html]\n  (regulator, authority) Audit a period: every record against its hash, signature and anchored root; deletions and insertions named; decisions replayed; settlements recomputed. Exit 1 on any finding.",
   settle:
     "sluice settle --from <ISO instant> --to <ISO instant>\n  (authority) Settle a period: split its usage records' fees between the platform and the owners, and anchor the statement. Exit 3 if the chain did not take it yet.",
   settlement:
