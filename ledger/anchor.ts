@@ -3,7 +3,7 @@ import { newId } from "../lib/ids.js";
 import { type AnchorBatch, anchorBatches, type Db, usageRecords } from "../store/index.js";
 import type { LedgerClient } from "./client.js";
 import { LedgerError } from "./errors.js";
-import { buildRecordTree } from "./merkle.js";
+import { buildFastRecordTree } from "./fast-merkle.js";
 import { anchorParticipantEvents, type ParticipantRegistryClient } from "./participant-registry.js";
 
 export interface AnchorOptions {
@@ -72,7 +72,7 @@ export async function anchorPending(options: AnchorOptions): Promise<{ batchId: 
       .limit(options.maxBatchSize ?? 256)
       .for("update");
     if (pending.length === 0) return null;
-    const tree = buildRecordTree(pending.map((r) => r.recordHash));
+    const tree = buildFastRecordTree(pending.map((r) => r.recordHash));
     const times = pending.map((r) => r.createdAt.getTime());
     const [row] = await tx
       .insert(anchorBatches)

@@ -3,7 +3,7 @@ import { canonicalHash } from "../lib/canonical-json.js";
 import { replayDecision, type StoredDecision } from "../policies/index.js";
 import { anchorBatches, type Db, decisions, jobs, settlementStatements, usageRecords } from "../store/index.js";
 import type { LedgerClient } from "./client.js";
-import { buildRecordTree } from "./merkle.js";
+import { buildFastRecordTree } from "./fast-merkle.js";
 import { type ScenarioShares, type SettlementStatement, settle } from "./settlement.js";
 import type { SettlementClient } from "./settlement-client.js";
 import { verifyUsageRecordSignature } from "./usage-record.js";
@@ -126,7 +126,7 @@ async function auditBatch(deps: AuditDeps, batch: typeof anchorBatches.$inferSel
   // With every leaf present and every record intact, the rebuilt root must be the anchored one.
   const intact = members.filter((r) => r.leafIndex !== null && r.leafIndex < onChain.recordCount);
   if (missing.length === 0 && intact.length === onChain.recordCount) {
-    const root = buildRecordTree(intact.map((r) => canonicalHash(r.record))).root;
+    const root = buildFastRecordTree(intact.map((r) => canonicalHash(r.record))).root;
     const explained = intact.some((r) => recordFinding(r, deps.gatewayPublicKey));
     if (root !== onChain.root && !explained) {
       findings.push({

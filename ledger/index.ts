@@ -14,6 +14,7 @@ export { createLedgerClient, deployUsageLedger, type LedgerClient, toBytes32Id }
 export { connectContracts, ensureParticipantRegistry, ensureUsageLedger } from "./deployments.js";
 export { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
 export { LedgerError } from "./errors.js";
+export { buildFastRecordTree } from "./fast-merkle.js";
 export { buildRecordTree, verifyRecordProof } from "./merkle.js";
 export { writeUsageRecord } from "./outbox.js";
 export {

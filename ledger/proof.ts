@@ -3,7 +3,8 @@ import { canonicalHash } from "../lib/canonical-json.js";
 import { NotFoundError } from "../lib/errors.js";
 import { anchorBatches, type Db, usageRecords } from "../store/index.js";
 import type { LedgerClient } from "./client.js";
-import { buildRecordTree, LEAF_ENCODING, verifyRecordProof } from "./merkle.js";
+import { buildFastRecordTree } from "./fast-merkle.js";
+import { LEAF_ENCODING, verifyRecordProof } from "./merkle.js";
 import { verifyUsageRecordSignature } from "./usage-record.js";
 
 export interface InclusionProof {
@@ -63,7 +64,7 @@ export async function proveRecord(
     .from(usageRecords)
     .where(eq(usageRecords.batchId, batch.id))
     .orderBy(asc(usageRecords.leafIndex));
-  const tree = buildRecordTree(members.map((m) => m.recordHash));
+  const tree = buildFastRecordTree(members.map((m) => m.recordHash));
   const proof = tree.getProof(row.leafIndex);
   // The proof is checked with the hash recomputed from the record as stored, not the stored hash.
   const proofValid = verifyRecordProof(batch.root, canonicalHash(row.record), proof);
