@@ -17,6 +17,7 @@ import { createApp } from "./app.js";
 import { createAuthState } from "./auth/auth-state.js";
 import { seedDemo, startDemoNodes } from "./demo.js";
 import type { GatewayLimits } from "./deps.js";
+import { startStaleJobSweep } from "./jobs/sweep.js";
 import { loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
 import type { NodeProcess } from "./node-processes.js";
 import { insertParticipant } from "./services/participants.js";
@@ -123,6 +124,8 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     });
     worker.start();
     stops.push(() => worker.stop());
+    const sweep = startStaleJobSweep({ db: database.db, logger });
+    stops.push(async () => sweep.stop());
 
     const server: ServerType = await new Promise((resolve, reject) => {
       const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PsiPool } from "../../compute/psi/pool.js";
+import { failStaleJobs } from "../../gateway/jobs/sweep.js";
 import { makeUscc } from "../../lib/uscc.js";
 import { privateSetIntersection, type SluiceApiError } from "../../sdk/index.js";
 import { jobs, usageRecords } from "../../store/index.js";
@@ -128,6 +129,20 @@ describe("private set intersection: a bank's applicants against the tax bureau's
       expect(stored).not.toContain(code);
       expect(logs).not.toContain(code);
     }
+  });
+
+  it("gives back what a job interrupted by a stopped gateway reserved: the sweep fails it", async () => {
+    const client = world.client(world.operator);
+    const before = await client.getScenario(scenarioId);
+    const started = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(Number(before.queriesUsed) + 1);
+    // As after a restart: the second round never comes, and the job is older than any job may run.
+    const swept = await failStaleJobs(world.gw.database.db, new Date(Date.now() + 1_000));
+    expect(swept).toContain(started.jobId);
+    const [job] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, started.jobId));
+    expect(job).toMatchObject({ status: "failed", error: expect.stringMatching(/interrupted/) });
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
+    expect(await failStaleJobs(world.gw.database.db, new Date(Date.now() + 1_000))).toEqual([]);
   });
 
   it("refuses malformed points, an answer to someone else's job, and a column the scenario does not name", async () => {
