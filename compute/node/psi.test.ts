@@ -100,7 +100,8 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
     expect(ownerSet.count).toBe(40);
     const a = newBlindingKey();
     const ownerRaised = blindPeer(Buffer.from(ownerSet.points, "base64"), a);
-    const mine = blindOwn(["N1", "N2", "N3", "N4", "N5", "N6", "X"], a);
+    // N1 sent three times still counts once: repeats cannot amplify one entity past the noise.
+    const mine = blindOwn(["N1", "N2", "N3", "N4", "N5", "N6", "X", "N1", "N1"], a);
     const result = await responder.answer({
       jobId: signed.plan.jobId,
       signature: signed.signature,

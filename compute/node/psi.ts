@@ -146,10 +146,14 @@ export function createPsiResponder(options: PsiResponderOptions) {
       for (let offset = 0; offset < theirs.length; offset += POINT_BYTES) {
         present.add(theirs.toString("base64", offset, offset + POINT_BYTES));
       }
-      let count = 0;
+      // Distinct points only: an operator that sent one x many times would otherwise multiply its
+      // membership past the noise, which is calibrated to one entity changing the count by one.
+      const matched = new Set<string>();
       for (let offset = 0; offset < raised.length; offset += POINT_BYTES) {
-        if (present.has(raised.toString("base64", offset, offset + POINT_BYTES))) count++;
+        const point = raised.toString("base64", offset, offset + POINT_BYTES);
+        if (present.has(point)) matched.add(point);
       }
+      const count = matched.size;
       const noise = plan.epsilonMicro > 0 ? Number(sampleDiscreteLaplace(1_000_000n, BigInt(plan.epsilonMicro))) : 0;
       const noisy = count + noise;
       const suppressed = noisy < plan.minGroupSize;
