@@ -4,6 +4,7 @@ import { replayDecision, type StoredDecision } from "../policies/index.js";
 import { anchorBatches, type Db, decisions, jobs, settlementStatements, usageRecords } from "../store/index.js";
 import type { LedgerClient } from "./client.js";
 import { buildFastRecordTree } from "./fast-merkle.js";
+import { recordsWrittenIn, settlementRecordOf } from "./period-records.js";
 import { type ScenarioShares, type SettlementStatement, settle } from "./settlement.js";
 import type { SettlementClient } from "./settlement-client.js";
 import { verifyUsageRecordSignature } from "./usage-record.js";
@@ -89,7 +90,7 @@ async function auditBatch(deps: AuditDeps, batch: typeof anchorBatches.$inferSel
   const onChain = await deps.ledger.getBatch(batch.id);
   if (!onChain) {
     findings.push({ kind: "batch_not_on_chain", batchId: batch.id, detail: "the chain holds no batch with this id" });
-    return members;
+    return { members, rebuiltRootDiffers: false };
   }
   if (onChain.root !== batch.root) {
     findings.push({
@@ -125,18 +126,12 @@ async function auditBatch(deps: AuditDeps, batch: typeof anchorBatches.$inferSel
   }
   // With every leaf present and every record intact, the rebuilt root must be the anchored one.
   const intact = members.filter((r) => r.leafIndex !== null && r.leafIndex < onChain.recordCount);
+  let rebuiltRootDiffers = false;
   if (missing.length === 0 && intact.length === onChain.recordCount) {
     const root = buildFastRecordTree(intact.map((r) => canonicalHash(r.record))).root;
-    const explained = intact.some((r) => recordFinding(r, deps.gatewayPublicKey));
-    if (root !== onChain.root && !explained) {
-      findings.push({
-        kind: "batch_root_mismatch",
-        batchId: batch.id,
-        detail: "the records as stored do not rebuild the anchored root",
-      });
-    }
+    rebuiltRootDiffers = root !== onChain.root;
   }
-  return members;
+  return { members, rebuiltRootDiffers };
 }
 
 async function auditDecisions(db: Db, rows: RecordRow[], findings: AuditFinding[]): Promise<number> {
@@ -170,22 +165,13 @@ async function auditSettlements(deps: AuditDeps, period: { start: Date; end: Dat
     .from(settlementStatements)
     .where(and(gte(settlementStatements.periodStart, period.start), lt(settlementStatements.periodStart, period.end)));
   for (const row of statements) {
-    const records = await deps.db
-      .select()
-      .from(usageRecords)
-      .where(and(gte(usageRecords.createdAt, row.periodStart), lt(usageRecords.createdAt, row.periodEnd)))
-      .orderBy(asc(usageRecords.createdAt), asc(usageRecords.id));
+    const records = await recordsWrittenIn(deps.db, { start: row.periodStart, end: row.periodEnd });
     const shares = await deps.sharesOf([...new Set(records.map((r) => String(r.record.scenarioId)))]);
     let recomputed: SettlementStatement | null = null;
     try {
       recomputed = settle(
         { start: row.periodStart.toISOString(), end: row.periodEnd.toISOString() },
-        records.map((r) => ({
-          recordId: r.id,
-          scenarioId: String(r.record.scenarioId),
-          feeFen: Number(r.record.feeFen),
-          owners: r.record.owners as { ownerId: string; contributionUnits: number }[],
-        })),
+        records.map(settlementRecordOf),
         (id) => shares.get(id) ?? { platformShareBasisPoints: 10_000, ownerShareBasisPoints: null },
       );
     } catch {}
@@ -229,16 +215,20 @@ export async function auditPeriod(
       ),
     );
   const byId = new Map<string, RecordRow>();
-  for (const batch of batches) for (const row of await auditBatch(deps, batch, findings)) byId.set(row.id, row);
-  const loose = await deps.db
-    .select()
-    .from(usageRecords)
-    .where(and(gte(usageRecords.createdAt, period.start), lt(usageRecords.createdAt, period.end)));
+  const rootsDiffering: string[] = [];
+  for (const batch of batches) {
+    const { members, rebuiltRootDiffers } = await auditBatch(deps, batch, findings);
+    for (const row of members) byId.set(row.id, row);
+    if (rebuiltRootDiffers) rootsDiffering.push(batch.id);
+  }
+  const loose = await recordsWrittenIn(deps.db, period);
   for (const row of loose) byId.set(row.id, row);
   const rows = [...byId.values()];
+  const explained = new Set<string>();
   for (const row of rows) {
     const finding = recordFinding(row, deps.gatewayPublicKey);
     if (finding) findings.push({ ...finding, ...(row.batchId ? { batchId: row.batchId } : {}) });
+    if (finding && row.batchId) explained.add(row.batchId);
     if (!row.batchId)
       findings.push({ kind: "record_unanchored", recordId: row.id, detail: "not yet in an anchored batch" });
   }
@@ -255,11 +245,24 @@ export async function auditPeriod(
         lt(jobs.finishedAt, period.end),
       ),
     );
-  for (const job of finished) {
-    const deleted = findings.find((f) => f.kind === "record_deleted" && !f.jobId);
-    if (deleted) deleted.jobId = job.id;
-    else
+  // One missing leaf and one job without its record belong together; with several, which job held
+  // which leaf cannot be told, and each is reported on its own.
+  const gaps = findings.filter((f) => f.kind === "record_deleted");
+  const [onlyGap] = gaps;
+  const [onlyJob] = finished;
+  if (onlyGap && onlyJob && gaps.length === 1 && finished.length === 1) onlyGap.jobId = onlyJob.id;
+  else {
+    for (const job of finished) {
       findings.push({ kind: "record_deleted", jobId: job.id, detail: "a finished job whose usage record is missing" });
+    }
+  }
+  // Every leaf present, yet the records do not rebuild the anchored root, and no record explains it.
+  for (const batchId of rootsDiffering.filter((id) => !explained.has(id))) {
+    findings.push({
+      kind: "batch_root_mismatch",
+      batchId,
+      detail: "the records as stored do not rebuild the anchored root",
+    });
   }
   const decisionsReplayed = await auditDecisions(deps.db, rows, findings);
   const statements = await auditSettlements(deps, period, findings);

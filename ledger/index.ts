@@ -24,6 +24,7 @@ export {
   participantEventRecord,
   verifyParticipantEvent,
 } from "./participant-registry.js";
+export { recordsWrittenIn, settlementRecordOf } from "./period-records.js";
 export { type InclusionProof, proveRecord } from "./proof.js";
 export { CHAIN_PROVIDER_OPTIONS, createChainProvider } from "./provider.js";
 export {

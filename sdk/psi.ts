@@ -1,4 +1,4 @@
-import { newBlindingKey, POINT_BYTES } from "../compute/psi/blind.js";
+import { membershipIn, newBlindingKey } from "../compute/psi/blind.js";
 import { type IdentifierKind, normaliseIdentifiers } from "../compute/psi/identifiers.js";
 import { PsiPool } from "../compute/psi/pool.js";
 import { blindAll, reblindAll } from "../compute/psi/psi-ca.js";
@@ -59,14 +59,8 @@ export async function privateSetIntersection(
       ownerCount: started.ownerSet.count,
     };
     if (output === "membership") {
-      const present = new Set<string>();
-      for (let offset = 0; offset < theirs.length; offset += POINT_BYTES) {
-        present.add(theirs.toString("base64", offset, offset + POINT_BYTES));
-      }
-      const answers = Buffer.from(done.result.answers ?? "", "base64");
-      outcome.members = normalised.identifiers.filter((_, i) =>
-        present.has(answers.toString("base64", i * POINT_BYTES, (i + 1) * POINT_BYTES)),
-      );
+      const inSet = membershipIn(Buffer.from(done.result.answers ?? "", "base64"), theirs);
+      outcome.members = normalised.identifiers.filter((_, i) => inSet[i]);
       outcome.size = outcome.members.length;
     }
     return outcome;

@@ -5,6 +5,8 @@ import { MAX_CIPHERTEXT_CHARS } from "./vectors.js";
 /** The most features one model may weigh, and the most entity ids one scoring job may name. */
 export const MAX_SCORING_FEATURES = 32;
 export const MAX_SCORING_IDS = 200_000;
+/** Records per batch, and scores per ciphertext: the slots of ckks-8192 (n / 2). */
+export const SCORES_PER_CIPHERTEXT = 4096;
 
 /**
  * CKKS scales of encrypted scoring: the operator encrypts its coefficients at 2^40; owners encode

@@ -331,17 +331,6 @@ export async function scoreBatches(request: {
   });
 }
 
-/** How many records one ciphertext of scores holds. */
-export async function scoresPerCiphertext(): Promise<number> {
-  const { seal, context } = await contextFor(PARAM_SET);
-  const encoder = seal.CKKSEncoder(context);
-  try {
-    return encoder.slotCount;
-  } finally {
-    encoder.delete();
-  }
-}
-
 /**
  * Encrypts a model on the operator's machine, with its secret key (symmetric encryption, saved in
  * SEAL's seeded half-size form). A polynomial a0 + a1·z + a2·z² becomes c + (w·x + b)(v·x + d) with

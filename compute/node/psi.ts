@@ -2,7 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { SluiceError } from "../../lib/errors.js";
 import { sampleDiscreteLaplace } from "../dp/discrete-laplace.js";
 import type { OwnerTask } from "../protocol.js";
-import { newBlindingKey, POINT_BYTES } from "../psi/blind.js";
+import { membershipIn, newBlindingKey, POINT_BYTES, pointKeys } from "../psi/blind.js";
 import { normaliseIdentifiers } from "../psi/identifiers.js";
 import type { PsiPool } from "../psi/pool.js";
 import {
@@ -142,18 +142,10 @@ export function createPsiResponder(options: PsiResponderOptions) {
         throw new SluiceError("validation_failed", "the size needs the owner's points raised by the operator");
       }
       const theirs = decodePoints(request.ownerPointsRaised, "the owner's points raised");
-      const present = new Set<string>();
-      for (let offset = 0; offset < theirs.length; offset += POINT_BYTES) {
-        present.add(theirs.toString("base64", offset, offset + POINT_BYTES));
-      }
       // Distinct points only: an operator that sent one x many times would otherwise multiply its
       // membership past the noise, which is calibrated to one entity changing the count by one.
-      const matched = new Set<string>();
-      for (let offset = 0; offset < raised.length; offset += POINT_BYTES) {
-        const point = raised.toString("base64", offset, offset + POINT_BYTES);
-        if (present.has(point)) matched.add(point);
-      }
-      const count = matched.size;
+      const inSet = membershipIn(raised, theirs);
+      const count = new Set(pointKeys(raised).filter((_, i) => inSet[i])).size;
       const noise = plan.epsilonMicro > 0 ? Number(sampleDiscreteLaplace(1_000_000n, BigInt(plan.epsilonMicro))) : 0;
       const noisy = count + noise;
       const suppressed = noisy < plan.minGroupSize;

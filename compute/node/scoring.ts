@@ -2,7 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { SluiceError } from "../../lib/errors.js";
 import type { HePool } from "../he/pool.js";
 import type { FeatureRecipe } from "../he/scoring.js";
-import { idsDigest, modelDigest } from "../he/scoring-model.js";
+import { idsDigest, modelDigest, SCORES_PER_CIPHERTEXT } from "../he/scoring-model.js";
 import type { OwnerTask } from "../protocol.js";
 import {
   type EncryptedScores,
@@ -40,8 +40,6 @@ export interface ScorerOptions {
   now: () => Date;
 }
 
-const SLOTS = 4096;
-
 const refuse = (message: string) => new SluiceError("plan_not_approved", message);
 
 /**
@@ -62,8 +60,8 @@ export function featureBatches(
   const m = plan.features.length;
   const found = rows.filter((r) => r >= 0);
   const batches: Float64Array[][] = [];
-  for (let start = 0; start < found.length; start += SLOTS) {
-    batches.push(plan.features.map(() => new Float64Array(Math.min(SLOTS, found.length - start))));
+  for (let start = 0; start < found.length; start += SCORES_PER_CIPHERTEXT) {
+    batches.push(plan.features.map(() => new Float64Array(Math.min(SCORES_PER_CIPHERTEXT, found.length - start))));
   }
   const recipes = plan.features.map((feature, j): FeatureRecipe => {
     const spec = columns.find((c) => c.name === feature);
@@ -75,7 +73,7 @@ export function featureBatches(
     const [low, high] = [Math.round(bounds[0] * divisor), Math.round(bounds[1] * divisor)];
     const values = store.numbers(datasetId, feature);
     found.forEach((row, i) => {
-      (batches[Math.floor(i / SLOTS)]?.[j] as Float64Array)[i % SLOTS] = Math.min(
+      (batches[Math.floor(i / SCORES_PER_CIPHERTEXT)]?.[j] as Float64Array)[i % SCORES_PER_CIPHERTEXT] = Math.min(
         high,
         Math.max(low, values[row] as number),
       );

@@ -1,4 +1,4 @@
-import { newBlindingKey, POINT_BYTES } from "./blind.js";
+import { membershipIn, newBlindingKey, POINT_BYTES } from "./blind.js";
 import type { PsiPool } from "./pool.js";
 import { shufflePoints } from "./shuffle.js";
 
@@ -81,16 +81,7 @@ export class PsiOperatorSession {
 
   /** For each of the owner's answers (H(x)^ab), whether it is among the owner's set raised (H(y)^ba). */
   async matches(answers: Buffer, ownerSet: Buffer): Promise<boolean[]> {
-    const doubled = await reblindAll(ownerSet, this.key, this.pool, this.chunk);
-    const present = new Set<string>();
-    for (let offset = 0; offset < doubled.length; offset += POINT_BYTES) {
-      present.add(doubled.toString("base64", offset, offset + POINT_BYTES));
-    }
-    const result: boolean[] = [];
-    for (let offset = 0; offset < answers.length; offset += POINT_BYTES) {
-      result.push(present.has(answers.toString("base64", offset, offset + POINT_BYTES)));
-    }
-    return result;
+    return membershipIn(answers, await reblindAll(ownerSet, this.key, this.pool, this.chunk));
   }
 }
 

@@ -4,7 +4,12 @@ import { scenarioTermsSchema } from "../../lib/approvals.js";
 import { canonicalHash, canonicalize } from "../../lib/canonical-json.js";
 import { signBytes, verifyBytes } from "../../lib/ed25519.js";
 import { MAX_KEY_CHARS } from "../he/params.js";
-import { encryptedModelSchema, MAX_SCORING_FEATURES, MAX_SCORING_IDS } from "../he/scoring-model.js";
+import {
+  encryptedModelSchema,
+  MAX_SCORING_FEATURES,
+  MAX_SCORING_IDS,
+  SCORES_PER_CIPHERTEXT,
+} from "../he/scoring-model.js";
 import { MAX_CIPHERTEXT_CHARS } from "../he/vectors.js";
 import { nodeTaskSchema } from "../protocol.js";
 import { fieldNameSchema } from "../query/schema.js";
@@ -86,7 +91,9 @@ export const encryptedScoresSchema = z.object({
   scored: z.number().int().min(0).max(MAX_SCORING_IDS),
   missing: z.array(entityIdSchema).max(MAX_SCORING_IDS),
   /** One ciphertext per 4,096 scored records, slot i of ciphertext c holding record 4096·c + i. */
-  ciphertexts: z.array(z.string().min(1).max(MAX_CIPHERTEXT_CHARS)).max(Math.ceil(MAX_SCORING_IDS / 4096)),
+  ciphertexts: z
+    .array(z.string().min(1).max(MAX_CIPHERTEXT_CHARS))
+    .max(Math.ceil(MAX_SCORING_IDS / SCORES_PER_CIPHERTEXT)),
   signature,
 });
 export type EncryptedScores = z.infer<typeof encryptedScoresSchema>;

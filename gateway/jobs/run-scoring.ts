@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ComputeError } from "../../compute/errors.js";
 import { hePool } from "../../compute/he/pool.js";
-import { idsDigest, modelDigest } from "../../compute/he/scoring-model.js";
+import { idsDigest, modelDigest, SCORES_PER_CIPHERTEXT } from "../../compute/he/scoring-model.js";
 import { postToNode } from "../../compute/mpc/secure-aggregate.js";
 import {
   encryptedScoresSchema,
@@ -20,8 +20,6 @@ import { completeJob, decideUnheld, earlierOutcome, failJob, operatorHeKeys, res
 import { ownerTaskFor } from "./plan-tasks.js";
 
 export type ScoringInput = z.infer<typeof runScoringSchema>;
-
-const SCORES_PER_CIPHERTEXT = 4096;
 
 /** Checks the model against the operator's keys before anything is reserved: a bad one is a 422, not a node's failure. */
 async function checkModel(input: ScoringInput, keys: HeKeysRow) {

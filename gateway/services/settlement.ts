@@ -1,9 +1,17 @@
-import { and, asc, eq, gt, gte, inArray, lt } from "drizzle-orm";
-import { lineProof, type ScenarioShares, type SettlementStatement, settle, verifyLine } from "../../ledger/index.js";
+import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
+import {
+  lineProof,
+  recordsWrittenIn,
+  type ScenarioShares,
+  type SettlementStatement,
+  settle,
+  settlementRecordOf,
+  verifyLine,
+} from "../../ledger/index.js";
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { scenarios, settlementStatements, usageRecords } from "../../store/index.js";
+import { scenarios, settlementStatements } from "../../store/index.js";
 import type { GatewayDeps } from "../deps.js";
 
 interface Caller {
@@ -25,11 +33,7 @@ export async function createSettlement(deps: GatewayDeps, caller: Caller, period
     .from(settlementStatements)
     .where(and(lt(settlementStatements.periodStart, period.end), gt(settlementStatements.periodEnd, period.start)));
   if (overlap) throw new ConflictError(`statement ${overlap.id} already settles part of this period`);
-  const rows = await deps.db
-    .select()
-    .from(usageRecords)
-    .where(and(gte(usageRecords.createdAt, period.start), lt(usageRecords.createdAt, period.end)))
-    .orderBy(asc(usageRecords.createdAt), asc(usageRecords.id));
+  const rows = await recordsWrittenIn(deps.db, period);
   if (rows.length === 0) throw new SluiceError("not_executable", "no usage record was written in this period");
   const altered = rows.find((r) => canonicalHash(r.record) !== r.recordHash);
   if (altered) {
@@ -40,15 +44,7 @@ export async function createSettlement(deps: GatewayDeps, caller: Caller, period
   const shares = await scenarioShares(deps, [...new Set(rows.map((r) => String(r.record.scenarioId)))]);
   const statement = settle(
     { start: period.start.toISOString(), end: period.end.toISOString() },
-    rows.map((r) => ({
-      recordId: r.id,
-      scenarioId: String(r.record.scenarioId),
-      feeFen: Number(r.record.feeFen),
-      owners: (r.record.owners as { ownerId: string; contributionUnits: number }[]).map((o) => ({
-        ownerId: o.ownerId,
-        contributionUnits: o.contributionUnits,
-      })),
-    })),
+    rows.map(settlementRecordOf),
     (scenarioId) => {
       const found = shares.get(scenarioId);
       if (!found) throw new SluiceError("internal", `scenario ${scenarioId} of a usage record is missing`);
