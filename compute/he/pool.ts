@@ -1,24 +1,9 @@
-import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
-import { SluiceError } from "../../lib/errors.js";
+import { DEFAULT_POOL_SIZE, WorkerPool } from "../../lib/worker-pool.js";
 import type { HePublicKeys } from "./keys.js";
 import type { HeParameterSetId } from "./params.js";
 import type { scoreBatches } from "./scoring.js";
 import type { EncryptedModel } from "./scoring-model.js";
 import type { HeOperation } from "./worker.js";
-
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string };
-interface Job {
-  id: number;
-  op: HeOperation;
-  args: unknown[];
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-}
-interface Slot {
-  worker: Worker;
-  current: Job | undefined;
-}
 
 /**
  * SEAL work off the event loop: a few worker threads, each with its own SEAL, each running one
@@ -28,59 +13,14 @@ interface Slot {
  * (the soak test shows it). Errors come back typed (he_key_invalid, ciphertext_invalid).
  */
 export class HePool {
-  private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
-  private nextId = 0;
-  private closed = false;
+  private readonly pool: WorkerPool;
 
-  constructor(size = Math.max(1, Math.min(2, availableParallelism()))) {
-    for (let i = 0; i < size; i++) this.slots.push({ worker: this.spawn(), current: undefined });
-  }
-
-  private spawn(): Worker {
-    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url));
-    worker.unref();
-    worker.on("message", (reply: Reply) => this.settle(worker, reply));
-    worker.on("error", (error) =>
-      this.settle(worker, {
-        id: -1,
-        ok: false,
-        code: "he_worker_failed",
-        message: `a SEAL worker failed: ${error.message}`,
-      }),
-    );
-    return worker;
-  }
-
-  private settle(worker: Worker, reply: Reply) {
-    const slot = this.slots.find((s) => s.worker === worker);
-    const job = slot?.current;
-    if (!slot || !job) return;
-    slot.current = undefined;
-    if (reply.ok) job.resolve(reply.value);
-    else {
-      job.reject(new SluiceError(reply.code, reply.message));
-      void worker.terminate();
-      if (!this.closed) slot.worker = this.spawn();
-    }
-    this.dispatch();
-  }
-
-  private dispatch() {
-    for (const slot of this.slots) {
-      if (slot.current || this.queue.length === 0) continue;
-      const job = this.queue.shift() as Job;
-      slot.current = job;
-      slot.worker.postMessage({ id: job.id, op: job.op, args: job.args });
-    }
+  constructor(size = DEFAULT_POOL_SIZE) {
+    this.pool = new WorkerPool(new URL("./worker-entry.mjs", import.meta.url), "he_worker_failed", size, true);
   }
 
   private run<T>(op: HeOperation, ...args: unknown[]): Promise<T> {
-    if (this.closed) return Promise.reject(new SluiceError("he_worker_failed", "the SEAL pool is closed"));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, op, args, resolve: resolve as (value: unknown) => void, reject });
-      this.dispatch();
-    });
+    return this.pool.run<T>(op, args);
   }
 
   validateHePublicKeys(keys: HePublicKeys): Promise<void> {
@@ -110,7 +50,7 @@ export class HePool {
 
   /** How many workers run operations side by side. */
   get size(): number {
-    return this.slots.length;
+    return this.pool.size;
   }
 
   /** The resident memory of the process the workers run in, as each worker reports it. */
@@ -118,10 +58,8 @@ export class HePool {
     return this.run("memory");
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new SluiceError("he_worker_failed", "the SEAL pool is closed"));
-    await Promise.all(this.slots.map(({ worker }) => worker.terminate()));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 

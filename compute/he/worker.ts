@@ -1,5 +1,4 @@
-import { parentPort } from "node:worker_threads";
-import { SluiceError } from "../../lib/errors.js";
+import { serveOperations } from "../../lib/worker-serve.js";
 import { validateHePublicKeys } from "./keys.js";
 import { scoreBatches, validateScoringModel } from "./scoring.js";
 import { addCiphertexts, encryptVector } from "./vectors.js";
@@ -16,12 +15,4 @@ const OPERATIONS = {
 
 export type HeOperation = keyof typeof OPERATIONS;
 
-parentPort?.on("message", async (message: { id: number; op: HeOperation; args: unknown[] }) => {
-  try {
-    const run = OPERATIONS[message.op] as (...args: unknown[]) => Promise<unknown>;
-    parentPort?.postMessage({ id: message.id, ok: true, value: await run(...message.args) });
-  } catch (error) {
-    const code = error instanceof SluiceError ? error.code : "internal";
-    parentPort?.postMessage({ id: message.id, ok: false, code, message: (error as Error).message });
-  }
-});
+serveOperations(OPERATIONS);
