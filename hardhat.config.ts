@@ -19,7 +19,11 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
 });
 
 const config: HardhatUserConfig = {
-  solidity: { version: solcVersion, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } },
+  // SLUICE_EVM_VERSION: "london" for a chain without PUSH0 and MCOPY (ledger/README.md, production chains).
+  solidity: {
+    version: solcVersion,
+    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: process.env.SLUICE_EVM_VERSION || "cancun" },
+  },
   paths: { sources: "contracts", tests: "test/contracts" },
   networks: {
     hardhat: { chainId: 31337, initialDate: "2026-01-01T00:00:00Z" },

@@ -9,7 +9,9 @@ import {
   createChainProvider,
   EMBEDDED_CHAIN_PRIVATE_KEY,
   type EmbeddedChain,
+  ledgerPool,
   startEmbeddedChain,
+  transactionOverrides,
 } from "../ledger/index.js";
 import { createLogger, type Logger } from "../lib/logger.js";
 import { createDb, type Database, participants } from "../store/index.js";
@@ -35,6 +37,17 @@ export interface PlatformConfig {
   demo: boolean;
   anchorIntervalMs: number;
   anchorMaxBatch: number;
+  /** A partial batch is anchored once its oldest record has waited this long (ms). */
+  anchorMaxWaitMs?: number;
+  /** Longest pause between anchoring attempts while the chain fails (ms). */
+  anchorMaxBackoffMs?: number;
+  chain?: {
+    confirmations?: number;
+    /** Blocks after which an anchored batch is final; younger ones are re-checked for reorganisations. */
+    finalityBlocks?: number;
+    gasPriceWei?: bigint;
+    gasLimit?: bigint;
+  };
   limits?: Partial<GatewayLimits>;
   logger?: Logger;
 }
@@ -74,7 +87,15 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       provider = chain.provider;
       chainKey = config.chainPrivateKey ?? EMBEDDED_CHAIN_PRIVATE_KEY;
     }
-    const { ledger, participantRegistry, settlement } = await connectContracts(database.db, provider, chainKey);
+    const { ledger, participantRegistry, authorisationRegistry, settlement } = await connectContracts(
+      database.db,
+      provider,
+      chainKey,
+      {
+        confirmations: config.chain?.confirmations,
+        transactionOverrides: transactionOverrides(config.chain ?? {}),
+      },
+    );
 
     const authority = loadOrCreateKeyFile(keysDir, "authority");
     const [existing] = await database.db.select().from(participants).where(eq(participants.role, "authority"));
@@ -118,9 +139,15 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       db: database.db,
       ledger,
       participantRegistry,
+      authorisationRegistry,
+      settlement,
       intervalMs: config.anchorIntervalMs,
       maxBatchSize: config.anchorMaxBatch,
-      onError: (error) => logger.warn({ err: error }, "anchoring failed; will retry"),
+      maxWaitMs: config.anchorMaxWaitMs ?? 0,
+      maxBackoffMs: config.anchorMaxBackoffMs,
+      finalityBlocks: config.chain?.finalityBlocks,
+      pool: ledgerPool(),
+      onError: (error, retryInMs) => logger.warn({ err: error, retryInMs }, "anchoring failed; will retry"),
     });
     worker.start();
     stops.push(() => worker.stop());
@@ -143,6 +170,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
         chain: config.chainRpcUrl ?? "embedded hardhat",
         usageLedger: ledger.address,
         participantRegistry: participantRegistry.address,
+        authorisationRegistry: authorisationRegistry.address,
         nodes: nodes.map((n) => ({ id: n.nodeId, url: n.url })),
       },
       "sluice is running",

@@ -13,6 +13,16 @@ function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+function bigintFromEnv(name: string): bigint | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^[0-9]+$/.test(raw)) {
+    console.error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return BigInt(raw);
+}
+
 const platform = await startPlatform({
   dataDir: path.resolve(process.env.SLUICE_DATA_DIR || ".sluice"),
   host: process.env.HOST || "127.0.0.1",
@@ -23,6 +33,14 @@ const platform = await startPlatform({
   demo: process.env.SLUICE_DEMO !== "0",
   anchorIntervalMs: intFromEnv("SLUICE_ANCHOR_INTERVAL_MS", 5_000),
   anchorMaxBatch: intFromEnv("SLUICE_ANCHOR_MAX_BATCH", 256),
+  anchorMaxWaitMs: intFromEnv("SLUICE_ANCHOR_MAX_WAIT_MS", 0),
+  anchorMaxBackoffMs: intFromEnv("SLUICE_ANCHOR_MAX_BACKOFF_MS", 60_000),
+  chain: {
+    confirmations: intFromEnv("SLUICE_CHAIN_CONFIRMATIONS", 1),
+    finalityBlocks: intFromEnv("SLUICE_CHAIN_FINALITY_BLOCKS", 0),
+    gasPriceWei: bigintFromEnv("SLUICE_CHAIN_GAS_PRICE_WEI"),
+    gasLimit: bigintFromEnv("SLUICE_CHAIN_GAS_LIMIT"),
+  },
   limits: {
     maxBodyBytes: intFromEnv("SLUICE_MAX_BODY_BYTES", 1024 * 1024),
     nodeTimeoutMs: intFromEnv("SLUICE_NODE_TIMEOUT_MS", 30_000),

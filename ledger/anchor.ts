@@ -1,19 +1,32 @@
-import { and, asc, eq, isNull, lte } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
 import { newId } from "../lib/ids.js";
 import { type AnchorBatch, anchorBatches, type Db, usageRecords } from "../store/index.js";
 import type { LedgerClient } from "./client.js";
 import { LedgerError } from "./errors.js";
 import { buildFastRecordTree } from "./fast-merkle.js";
-import { anchorParticipantEvents, type ParticipantRegistryClient } from "./participant-registry.js";
+import type { LedgerPool } from "./ledger-pool.js";
+
+/** The points of an anchoring pass where a crash leaves different state behind (the kill tests stop at each). */
+export type AnchorStep = "batch-sealed" | "transaction-sent" | "receipt-received" | "batch-marked";
 
 export interface AnchorOptions {
   db: Db;
   ledger: LedgerClient;
-  /** Most records in one batch. */
+  /** Most records in one batch; this many waiting records are anchored at once. */
   maxBatchSize?: number;
-  /** Records younger than this (ms) wait, so a batch can fill; 0 anchors at once. */
-  minAgeMs?: number;
+  /** Fewer records than a full batch wait until the oldest has waited this long (ms); 0 anchors at once. */
+  maxWaitMs?: number;
+  /**
+   * Blocks after which an anchored batch can no longer be reorganised away (0 on an instant-finality
+   * chain such as QBFT or the embedded one). Batches younger than this are checked on every pass
+   * and sent again if a reorganisation dropped them.
+   */
+  finalityBlocks?: number;
   now?: () => Date;
+  /** Computes batch roots off the event loop, alongside the database's work; inline when absent. */
+  pool?: LedgerPool;
+  /** Called at each step of a pass (tests kill the process here). */
+  onStep?: (step: AnchorStep, batchId: string) => void;
 }
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -29,14 +42,18 @@ async function send(options: AnchorOptions, batch: AnchorBatch) {
   // Idempotent: a batch whose transaction went out before a crash is found on chain and not sent again.
   const receipt = onChain
     ? await options.ledger.findAnchorTransaction(batch.id)
-    : await options.ledger.anchorBatch({
-        batchId: batch.id,
-        root: batch.root,
-        recordCount: batch.recordCount,
-        feeTotalFen: BigInt(batch.feeTotalFen),
-        periodStart: seconds(batch.periodStart),
-        periodEnd: seconds(batch.periodEnd),
-      });
+    : await options.ledger.anchorBatch(
+        {
+          batchId: batch.id,
+          root: batch.root,
+          recordCount: batch.recordCount,
+          feeTotalFen: BigInt(batch.feeTotalFen),
+          periodStart: seconds(batch.periodStart),
+          periodEnd: seconds(batch.periodEnd),
+        },
+        () => options.onStep?.("transaction-sent", batch.id),
+      );
+  options.onStep?.("receipt-received", batch.id);
   await options.db
     .update(anchorBatches)
     .set({
@@ -46,19 +63,43 @@ async function send(options: AnchorOptions, batch: AnchorBatch) {
       anchoredAt: new Date(),
     })
     .where(eq(anchorBatches.id, batch.id));
+  options.onStep?.("batch-marked", batch.id);
 }
 
 /**
- * One pass of the anchoring worker: finish any batch a crash left half-sent, then seal the oldest
- * unanchored records into a new batch and anchor its Merkle root. Returns the batch anchored, if any.
+ * Sends again any batch anchored within the last `finalityBlocks` blocks that the chain no longer
+ * holds (a reorganisation dropped its transaction). Returns the batches sent back.
  */
-export async function anchorPending(options: AnchorOptions): Promise<{ batchId: string; recordCount: number } | null> {
-  const { db } = options;
-  for (const stuck of await db.select().from(anchorBatches).where(eq(anchorBatches.status, "sending"))) {
-    await send(options, stuck);
+async function recheckUnfinalised(options: AnchorOptions): Promise<string[]> {
+  const depth = options.finalityBlocks ?? 0;
+  if (depth <= 0) return [];
+  const head = await options.ledger.blockNumber();
+  const recent = await options.db
+    .select()
+    .from(anchorBatches)
+    .where(and(eq(anchorBatches.status, "anchored"), gte(anchorBatches.blockNumber, head - depth)));
+  const dropped: string[] = [];
+  for (const batch of recent) {
+    if (await options.ledger.getBatch(batch.id)) continue;
+    await options.db
+      .update(anchorBatches)
+      .set({ status: "sending", txHash: null, blockNumber: null, anchoredAt: null })
+      .where(eq(anchorBatches.id, batch.id));
+    dropped.push(batch.id);
   }
-  const cutoff = new Date((options.now?.() ?? new Date()).getTime() - (options.minAgeMs ?? 0));
-  const batch = await db.transaction(async (tx) => {
+  if (dropped.length > 0) options.ledger.resetNonce();
+  return dropped;
+}
+
+/**
+ * Seals the oldest waiting records into a batch (status `sending`) when a batch is full or has
+ * waited long enough. The records take the batch's id while its Merkle root is computed on the
+ * ledger pool (the foreign key is checked at commit), so the database and a core work at once.
+ */
+async function sealBatch(options: AnchorOptions): Promise<AnchorBatch | null> {
+  const maxBatchSize = options.maxBatchSize ?? 256;
+  const now = (options.now?.() ?? new Date()).getTime();
+  return options.db.transaction(async (tx) => {
     const pending = await tx
       .select({
         id: usageRecords.id,
@@ -67,62 +108,92 @@ export async function anchorPending(options: AnchorOptions): Promise<{ batchId: 
         createdAt: usageRecords.createdAt,
       })
       .from(usageRecords)
-      .where(and(isNull(usageRecords.batchId), lte(usageRecords.createdAt, cutoff)))
+      .where(isNull(usageRecords.batchId))
       .orderBy(asc(usageRecords.createdAt), asc(usageRecords.id))
-      .limit(options.maxBatchSize ?? 256)
-      .for("update");
-    if (pending.length === 0) return null;
-    const tree = buildFastRecordTree(pending.map((r) => r.recordHash));
-    const times = pending.map((r) => r.createdAt.getTime());
+      .limit(maxBatchSize)
+      .for("update", { skipLocked: true });
+    const oldest = pending[0];
+    if (!oldest) return null;
+    if (pending.length < maxBatchSize && now - oldest.createdAt.getTime() < (options.maxWaitMs ?? 0)) return null;
+    const hashes = pending.map((r) => r.recordHash);
+    const root = options.pool
+      ? options.pool.recordTreeRoot(hashes)
+      : Promise.resolve().then(() => buildFastRecordTree(hashes).root);
+    // Awaited below; until then a failure must not count as unhandled.
+    root.catch(() => {});
+    const id = newId("batch", 12);
+    await tx.execute(sql`
+      update usage_records set batch_id = ${id}, leaf_index = leaf.position - 1
+      from jsonb_array_elements_text(${JSON.stringify(pending.map((r) => r.id))}::jsonb) with ordinality as leaf(id, position)
+      where usage_records.id = leaf.id`);
+    let first = Number.POSITIVE_INFINITY;
+    let last = 0;
+    let feeTotalFen = 0;
+    for (const r of pending) {
+      first = Math.min(first, r.createdAt.getTime());
+      last = Math.max(last, r.createdAt.getTime());
+      feeTotalFen += r.feeFen;
+    }
     const [row] = await tx
       .insert(anchorBatches)
       .values({
-        id: newId("batch", 12),
-        root: tree.root,
+        id,
+        root: await root,
         recordCount: pending.length,
-        feeTotalFen: pending.reduce((sum, r) => sum + r.feeFen, 0),
-        periodStart: new Date(Math.min(...times)),
-        periodEnd: new Date(Math.max(...times)),
+        feeTotalFen,
+        periodStart: new Date(first),
+        periodEnd: new Date(last),
         status: "sending",
       })
       .returning();
-    for (const [leafIndex, record] of pending.entries()) {
-      await tx.update(usageRecords).set({ batchId: row?.id, leafIndex }).where(eq(usageRecords.id, record.id));
-    }
-    return row ?? null;
+    if (!row) throw new LedgerError("anchor_failed", "the batch row was not written");
+    return row;
   });
+}
+
+/**
+ * One pass of the anchoring worker: send back any batch a reorganisation dropped, finish any batch
+ * a crash left half-sent, then seal the oldest waiting records into a new batch (when full, or when
+ * the oldest has waited `maxWaitMs`) and anchor its Merkle root. Returns the batch anchored, if any.
+ */
+export async function anchorPending(options: AnchorOptions): Promise<{ batchId: string; recordCount: number } | null> {
+  await recheckUnfinalised(options);
+  for (const stuck of await options.db.select().from(anchorBatches).where(eq(anchorBatches.status, "sending"))) {
+    await send(options, stuck);
+  }
+  const batch = await sealBatch(options);
   if (!batch) return null;
+  options.onStep?.("batch-sealed", batch.id);
   await send(options, batch);
   return { batchId: batch.id, recordCount: batch.recordCount };
 }
 
-/** Runs anchorPending on an interval until stopped; failures wait for the next tick (the chain may be down). */
-export function createAnchorWorker(
-  options: AnchorOptions & {
-    intervalMs?: number;
-    onError?: (error: unknown) => void;
-    /** Also anchor admissions, key rotations and revocations. */
-    participantRegistry?: ParticipantRegistryClient;
-  },
-) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    const registry = options.participantRegistry;
-    running = Promise.all([anchorPending(options), registry ? anchorParticipantEvents(options.db, registry) : 0])
-      .catch((error) => options.onError?.(error))
-      .finally(() => {
-        if (timer) timer = setTimeout(tick, options.intervalMs ?? 2_000);
-      });
-  };
-  return {
-    start() {
-      timer = setTimeout(tick, 0);
-    },
-    async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+/**
+ * Anchors the backlog, up to `maxBatches` batches: like anchorPending, but the next batch is sealed
+ * while the previous one's transaction is out, so the database and the chain work at once. The
+ * worker's pass; a crash anywhere leaves each batch where anchorPending finds and finishes it.
+ */
+export async function anchorBacklog(
+  options: AnchorOptions,
+  maxBatches = 16,
+): Promise<{ batches: number; records: number }> {
+  await recheckUnfinalised(options);
+  for (const stuck of await options.db.select().from(anchorBatches).where(eq(anchorBatches.status, "sending"))) {
+    await send(options, stuck);
+  }
+  let batches = 0;
+  let records = 0;
+  let batch = await sealBatch(options);
+  while (batch) {
+    options.onStep?.("batch-sealed", batch.id);
+    const sent = send(options, batch);
+    const next = batches + 1 < maxBatches ? sealBatch(options) : Promise.resolve(null);
+    // Awaited after the send; if the send fails first, the sealed batch waits for the next pass.
+    next.catch(() => {});
+    await sent;
+    batches += 1;
+    records += batch.recordCount;
+    batch = await next;
+  }
+  return { batches, records };
 }

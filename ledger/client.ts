@@ -1,6 +1,8 @@
-import { Contract, ContractFactory, isHexString, type JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { Contract, ContractFactory, isHexString, type JsonRpcProvider } from "ethers";
 import { loadArtifact } from "./artifacts.js";
 import { LedgerError } from "./errors.js";
+import type { TransactionOverrides } from "./provider.js";
+import { chainSigner, sending } from "./signer.js";
 
 export interface AnchoredBatch {
   root: string;
@@ -23,6 +25,7 @@ export interface LedgerClientOptions {
   usageLedgerAddress: string;
   /** Confirmations to wait for before a batch counts as anchored (1 on an instant-finality chain). */
   confirmations?: number;
+  transactionOverrides?: TransactionOverrides;
 }
 
 /** Turns a platform id (e.g. `batch_…`) into the bytes32 the contract keys batches by. */
@@ -38,17 +41,24 @@ export function deployUsageLedger(provider: JsonRpcProvider, privateKey: string)
 }
 
 /** Deploys a Sluice contract with the signer as admin, and grants the signer the contract's writer role. */
-export async function deployWithRole(provider: JsonRpcProvider, privateKey: string, name: string, role: string) {
-  const signer = new NonceManager(new Wallet(privateKey, provider));
+export async function deployWithRole(
+  provider: JsonRpcProvider,
+  privateKey: string,
+  name: string,
+  role: string,
+  overrides: TransactionOverrides = {},
+) {
+  const signer = chainSigner(provider, privateKey);
   const artifact = loadArtifact(name);
   const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer);
   const admin = await signer.getAddress();
-  const contract = await factory.deploy(admin);
+  const contract = await sending(signer, () => factory.deploy(admin, { ...overrides }));
   const deployment = contract.deploymentTransaction();
   await contract.waitForDeployment();
   const address = await contract.getAddress();
   const ledger = new Contract(address, artifact.abi, signer);
-  const grant = await ledger.getFunction("grantRole")(await ledger.getFunction(role)(), admin);
+  const roleId = await ledger.getFunction(role)();
+  const grant = await sending(signer, () => ledger.getFunction("grantRole")(roleId, admin, { ...overrides }));
   await grant.wait();
   return { address, txHash: deployment?.hash ?? "" };
 }
@@ -62,15 +72,26 @@ export async function deployWithRole(provider: JsonRpcProvider, privateKey: stri
  */
 export function createLedgerClient(options: LedgerClientOptions) {
   const artifact = loadArtifact("UsageLedger");
-  const signer = new NonceManager(new Wallet(options.privateKey, options.provider));
+  const signer = chainSigner(options.provider, options.privateKey);
   const ledger = new Contract(options.usageLedgerAddress, artifact.abi, signer);
-  const confirmations = options.confirmations ?? 1;
+  const confirmations = Math.max(1, options.confirmations ?? 1);
+
+  /** Every transaction that emitted BatchAnchored for a batch (one, on a sound chain: batches are write-once). */
+  async function findAnchorTransactions(batchId: string): Promise<AnchorReceipt[]> {
+    const events = await ledger.queryFilter(ledger.filters.BatchAnchored?.(toBytes32Id(batchId)) ?? "BatchAnchored");
+    return events.map((event) => ({ txHash: event.transactionHash, blockNumber: event.blockNumber }));
+  }
 
   return {
     address: options.usageLedgerAddress,
 
     async chainId(): Promise<number> {
       return Number((await options.provider.getNetwork()).chainId);
+    },
+
+    /** Forgets the counted nonce, so the next send reads it from the chain (after a reorganisation dropped sends). */
+    resetNonce() {
+      signer.reset();
     },
 
     async blockNumber(): Promise<number> {
@@ -81,34 +102,42 @@ export function createLedgerClient(options: LedgerClientOptions) {
       return (await options.provider.getCode(options.usageLedgerAddress)) !== "0x";
     },
 
-    async anchorBatch(batch: {
-      batchId: string;
-      root: string;
-      recordCount: number;
-      feeTotalFen: bigint;
-      periodStart: number;
-      periodEnd: number;
-    }): Promise<AnchorReceipt> {
+    /** Sends the batch and waits for its receipt; `onSent` runs between the two. */
+    async anchorBatch(
+      batch: {
+        batchId: string;
+        root: string;
+        recordCount: number;
+        feeTotalFen: bigint;
+        periodStart: number;
+        periodEnd: number;
+      },
+      onSent?: (txHash: string) => void,
+    ): Promise<AnchorReceipt> {
       if (!isHexString(batch.root, 32))
         throw new LedgerError("invalid_root", `root ${batch.root} is not 32 bytes of hex`);
-      const tx = await ledger.getFunction("anchorBatch")(
-        toBytes32Id(batch.batchId),
-        batch.root,
-        batch.recordCount,
-        batch.feeTotalFen,
-        batch.periodStart,
-        batch.periodEnd,
+      const tx = await sending(signer, () =>
+        ledger.getFunction("anchorBatch")(
+          toBytes32Id(batch.batchId),
+          batch.root,
+          batch.recordCount,
+          batch.feeTotalFen,
+          batch.periodStart,
+          batch.periodEnd,
+          { ...options.transactionOverrides },
+        ),
       );
+      onSent?.(tx.hash);
       const receipt = await tx.wait(confirmations);
       if (!receipt || receipt.status !== 1) throw new LedgerError("anchor_failed", `anchoring ${batch.batchId} failed`);
       return { txHash: receipt.hash, blockNumber: receipt.blockNumber };
     },
 
+    findAnchorTransactions,
+
     /** The transaction that anchored a batch, found from its BatchAnchored event. */
     async findAnchorTransaction(batchId: string): Promise<AnchorReceipt | null> {
-      const events = await ledger.queryFilter(ledger.filters.BatchAnchored?.(toBytes32Id(batchId)) ?? "BatchAnchored");
-      const event = events[0];
-      return event ? { txHash: event.transactionHash, blockNumber: event.blockNumber } : null;
+      return (await findAnchorTransactions(batchId))[0] ?? null;
     },
 
     /** The batch as the chain holds it, or null when it was never anchored. */

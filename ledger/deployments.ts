@@ -1,9 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import type { JsonRpcProvider } from "ethers";
 import { contractDeployments, type Db } from "../store/index.js";
+import { createAuthorisationRegistryClient } from "./authorisation-registry.js";
 import { createLedgerClient, deployWithRole } from "./client.js";
 import { LedgerError } from "./errors.js";
 import { createParticipantRegistryClient } from "./participant-registry.js";
+import type { TransactionOverrides } from "./provider.js";
 import { createSettlementClient } from "./settlement-client.js";
 
 /**
@@ -16,6 +18,7 @@ async function ensureContract(
   privateKey: string,
   name: string,
   role: string,
+  overrides: TransactionOverrides = {},
 ): Promise<string> {
   const chainId = Number((await provider.getNetwork()).chainId);
   const [known] = await db
@@ -31,7 +34,7 @@ async function ensureContract(
     }
     return known.address;
   }
-  const deployed = await deployWithRole(provider, privateKey, name, role);
+  const deployed = await deployWithRole(provider, privateKey, name, role, overrides);
   await db.insert(contractDeployments).values({ chainId, name, address: deployed.address, txHash: deployed.txHash });
   return deployed.address;
 }
@@ -44,14 +47,35 @@ export function ensureParticipantRegistry(db: Db, provider: JsonRpcProvider, pri
   return ensureContract(db, provider, privateKey, "ParticipantRegistry", "REGISTRAR_ROLE");
 }
 
-/** The contracts Sluice writes to on a chain, deployed on first use: usage ledger, participant registry, settlements. */
-export async function connectContracts(db: Db, provider: JsonRpcProvider, privateKey: string) {
-  const usageLedgerAddress = await ensureUsageLedger(db, provider, privateKey);
-  const registryAddress = await ensureParticipantRegistry(db, provider, privateKey);
-  const settlementAddress = await ensureContract(db, provider, privateKey, "SettlementLedger", "SETTLE_ROLE");
+/** How Sluice's transactions are sent on a chain. */
+export interface ChainSettings {
+  /** Confirmations a transaction waits for (1 on an instant-finality chain). */
+  confirmations?: number;
+  transactionOverrides?: TransactionOverrides;
+}
+
+/**
+ * The contracts Sluice writes to on a chain, deployed on first use: usage ledger, participant and
+ * authorisation registries, settlements.
+ */
+export async function connectContracts(
+  db: Db,
+  provider: JsonRpcProvider,
+  privateKey: string,
+  settings: ChainSettings = {},
+) {
+  const overrides = settings.transactionOverrides ?? {};
+  const ensure = (name: string, role: string) => ensureContract(db, provider, privateKey, name, role, overrides);
+  const usageLedgerAddress = await ensure("UsageLedger", "ANCHOR_ROLE");
+  const registryAddress = await ensure("ParticipantRegistry", "REGISTRAR_ROLE");
+  const authorisationAddress = await ensure("AuthorisationRegistry", "REGISTRAR_ROLE");
+  const settlementAddress = await ensure("SettlementLedger", "SETTLE_ROLE");
+  const common = { provider, privateKey, transactionOverrides: overrides };
+  const confirm = { confirmations: settings.confirmations };
   return {
-    ledger: createLedgerClient({ provider, privateKey, usageLedgerAddress }),
-    participantRegistry: createParticipantRegistryClient({ provider, privateKey, address: registryAddress }),
-    settlement: createSettlementClient({ provider, privateKey, address: settlementAddress }),
+    ledger: createLedgerClient({ ...common, ...confirm, usageLedgerAddress }),
+    participantRegistry: createParticipantRegistryClient({ ...common, ...confirm, address: registryAddress }),
+    authorisationRegistry: createAuthorisationRegistryClient({ ...common, ...confirm, address: authorisationAddress }),
+    settlement: createSettlementClient({ ...common, ...confirm, address: settlementAddress }),
   };
 }

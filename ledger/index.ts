@@ -7,14 +7,26 @@
  * await anchorPending({ db, ledger });
  * const proof = await proveRecord(db, ledger, recordId, gatewayPublicKey);
  */
-export { type AnchorOptions, anchorPending, createAnchorWorker } from "./anchor.js";
-export { type AuditFinding, type AuditReport, auditPeriod } from "./audit.js";
+export { type AnchorOptions, type AnchorStep, anchorBacklog, anchorPending } from "./anchor.js";
+export { type AnchorWorkerOptions, createAnchorWorker, nextDelayMs } from "./anchor-worker.js";
+export { type AuditDeps, type AuditFinding, type AuditReport, auditPeriod } from "./audit.js";
 export { renderAuditHtml } from "./audit-html.js";
+export {
+  type AuthorisationRegistryClient,
+  anchorAuthorisationEvents,
+  authorisationEventRecord,
+  createAuthorisationRegistryClient,
+  registryEntryOf,
+  SUBJECT_KINDS,
+  type SubjectKind,
+  verifyAuthorisationEvent,
+} from "./authorisation-registry.js";
 export { createLedgerClient, deployUsageLedger, type LedgerClient, toBytes32Id } from "./client.js";
 export { connectContracts, ensureParticipantRegistry, ensureUsageLedger } from "./deployments.js";
 export { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
 export { LedgerError } from "./errors.js";
 export { buildFastRecordTree } from "./fast-merkle.js";
+export { LedgerPool, ledgerPool } from "./ledger-pool.js";
 export { buildRecordTree, verifyRecordProof } from "./merkle.js";
 export { writeUsageRecord } from "./outbox.js";
 export {
@@ -24,10 +36,16 @@ export {
   participantEventRecord,
   verifyParticipantEvent,
 } from "./participant-registry.js";
-export { recordsWrittenIn, settlementRecordOf } from "./period-records.js";
+export { recordPagesWrittenIn, settlementRecordOf } from "./period-records.js";
 export { type InclusionProof, proveRecord } from "./proof.js";
-export { CHAIN_PROVIDER_OPTIONS, createChainProvider } from "./provider.js";
 export {
+  CHAIN_PROVIDER_OPTIONS,
+  createChainProvider,
+  type TransactionOverrides,
+  transactionOverrides,
+} from "./provider.js";
+export {
+  createSettlementAccumulator,
   lineProof,
   PLATFORM,
   type ScenarioShares,
@@ -38,6 +56,7 @@ export {
   verifyLine,
 } from "./settlement.js";
 export { createSettlementClient, type SettlementClient } from "./settlement-client.js";
+export { anchorPendingStatements, anchorStoredStatement } from "./statement-anchor.js";
 export {
   type SealedUsageRecord,
   sealUsageRecord,

@@ -3,86 +3,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateEd25519KeyPair } from "../lib/ed25519.js";
-import { newId } from "../lib/ids.js";
-import { type Database, decisions, jobs, participants, scenarios, usageRecords } from "../store/index.js";
+import { type Database, usageRecords } from "../store/index.js";
 import { testDatabases } from "../test/support/databases.js";
-import { anchorPending } from "./anchor.js";
+import { gatewayKeys, seedJob } from "../test/support/usage-records.js";
+import { anchorBacklog, anchorPending } from "./anchor.js";
 import { createLedgerClient } from "./client.js";
 import { ensureUsageLedger } from "./deployments.js";
 import { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
-import { writeUsageRecord } from "./outbox.js";
+import { startInProcessChain } from "./in-process-chain.js";
 import { proveRecord } from "./proof.js";
-import { sealUsageRecord } from "./usage-record.js";
-
-const gatewayKeys = generateEd25519KeyPair();
-
-async function seedJob(database: Database, feeFen: number) {
-  const { db } = database;
-  const jobId = newId("job");
-  await db
-    .insert(participants)
-    .values({ id: "op", name: "Bank", role: "operator", publicKey: "pk-op" })
-    .onConflictDoNothing();
-  await db
-    .insert(scenarios)
-    .values({
-      id: "sc",
-      operatorId: "op",
-      purpose: "test",
-      datasetIds: [],
-      datasetVersions: {},
-      fields: [],
-      computeModes: ["mpc"],
-      queryShapes: ["sum"],
-      minGroupSize: 1,
-      epsilonPerQueryMicro: 0,
-      epsilonBudgetMicro: 0,
-      queryQuota: 10,
-      pricePerQueryFen: feeFen,
-      platformShareBasisPoints: 1000,
-      validFrom: new Date(0),
-      validUntil: new Date(Date.now() + 1e9),
-    })
-    .onConflictDoNothing();
-  const now = new Date().toISOString();
-  const sealed = sealUsageRecord(
-    {
-      schemaVersion: 1,
-      recordId: newId("rec"),
-      jobId,
-      requestId: null,
-      scenarioId: "sc",
-      operatorId: "op",
-      computeMode: "mpc",
-      queryShape: "sum",
-      owners: [{ ownerId: "tax", datasetId: "ds", contributionUnits: 1 }],
-      epsilonSpent: 0,
-      feeFen,
-      decisionHash: "d".repeat(64),
-      resultHash: "e".repeat(64),
-      startedAt: now,
-      finishedAt: now,
-    },
-    gatewayKeys.privateKeyPem,
-  );
-  await db
-    .insert(decisions)
-    .values({ hash: "d".repeat(64), request: {}, state: {}, decision: {} })
-    .onConflictDoNothing();
-  await db.transaction(async (tx) => {
-    await tx.insert(jobs).values({
-      id: jobId,
-      scenarioId: "sc",
-      operatorId: "op",
-      query: { computeMode: "mpc", queryShape: "sum", fields: [], epsilon: 0 },
-      status: "succeeded",
-      decisionHash: "d".repeat(64),
-    });
-    await writeUsageRecord(tx, sealed);
-  });
-  return sealed;
-}
 
 describe.each(testDatabases())("anchoring on the embedded chain with $name", ({ open }) => {
   let dataDir: string;
@@ -136,6 +65,23 @@ describe.each(testDatabases())("anchoring on the embedded chain with $name", ({ 
       proofValid: false,
       rootOnChain: true,
     });
+  });
+
+  it("drains a backlog in full batches, sealing the next while the last is sent", async () => {
+    const address = await ensureUsageLedger(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY);
+    const ledger = createLedgerClient({
+      provider: chain.provider,
+      privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
+      usageLedgerAddress: address,
+    });
+    const sealed = [];
+    for (let i = 0; i < 5; i++) sealed.push(await seedJob(database, 10 + i));
+    expect(await anchorBacklog({ db: database.db, ledger, maxBatchSize: 2 }, 2)).toEqual({ batches: 2, records: 4 });
+    expect(await anchorBacklog({ db: database.db, ledger, maxBatchSize: 2 })).toEqual({ batches: 1, records: 1 });
+    expect(await anchorBacklog({ db: database.db, ledger, maxBatchSize: 2 })).toEqual({ batches: 0, records: 0 });
+    for (const { record } of sealed) {
+      expect((await proveRecord(database.db, ledger, record.recordId, gatewayKeys.publicKey)).verified).toBe(true);
+    }
   });
 
   it("finishes a batch that a crash left between the database and the chain, without anchoring twice", async () => {
@@ -199,6 +145,30 @@ describe("the embedded chain across a restart", () => {
     } finally {
       await database.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("anchoring on the in-process chain (Hardhat's EVM in this process, no HTTP)", () => {
+  it("anchors, proves and reads an unknown batch as absent", async () => {
+    const chain = await startInProcessChain();
+    const database = await testDatabases()[0]!.open();
+    try {
+      const address = await ensureUsageLedger(database.db, chain.provider, EMBEDDED_CHAIN_PRIVATE_KEY);
+      const ledger = createLedgerClient({
+        provider: chain.provider,
+        privateKey: EMBEDDED_CHAIN_PRIVATE_KEY,
+        usageLedgerAddress: address,
+      });
+      const sealed = await seedJob(database, 250);
+      const batch = await anchorPending({ db: database.db, ledger });
+      expect((await ledger.getBatch(batch!.batchId))?.feeTotalFen).toBe(250n);
+      expect(await ledger.getBatch("batch_never")).toBeNull();
+      const proof = await proveRecord(database.db, ledger, sealed.record.recordId, gatewayKeys.publicKey);
+      expect(proof.verified).toBe(true);
+    } finally {
+      await chain.stop();
+      await database.close();
     }
   });
 });

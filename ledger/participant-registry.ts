@@ -1,10 +1,13 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
-import { Contract, type JsonRpcProvider, keccak256, NonceManager, toUtf8Bytes, Wallet } from "ethers";
+import { eq } from "drizzle-orm";
+import { Contract, type JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalHash } from "../lib/canonical-json.js";
 import { type AuthorisationEvent, authorisationEvents, type Db } from "../store/index.js";
 import { loadArtifact } from "./artifacts.js";
 import { toBytes32Id } from "./client.js";
 import { LedgerError } from "./errors.js";
+import { anchorEvents, verifyEvent } from "./event-anchoring.js";
+import type { TransactionOverrides } from "./provider.js";
+import { chainSigner, sending } from "./signer.js";
 
 const hash32 = (text: string) => keccak256(toUtf8Bytes(text));
 
@@ -26,8 +29,10 @@ export function createParticipantRegistryClient(options: {
   provider: JsonRpcProvider;
   privateKey: string;
   address: string;
+  confirmations?: number;
+  transactionOverrides?: TransactionOverrides;
 }) {
-  const signer = new NonceManager(new Wallet(options.privateKey, options.provider));
+  const signer = chainSigner(options.provider, options.privateKey);
   const registry = new Contract(options.address, loadArtifact("ParticipantRegistry").abi, signer);
   return {
     address: options.address,
@@ -36,14 +41,17 @@ export function createParticipantRegistryClient(options: {
     },
     async record(event: AuthorisationEvent): Promise<string> {
       const publicKey = String((event.details as { publicKey?: string } | null)?.publicKey ?? "");
-      const tx = await registry.getFunction("recordEvent")(
-        toBytes32Id(event.id),
-        hash32(event.subjectId),
-        hash32(event.action),
-        publicKey ? hash32(publicKey) : `0x${"0".repeat(64)}`,
-        `0x${canonicalHash(participantEventRecord(event))}`,
+      const tx = await sending(signer, () =>
+        registry.getFunction("recordEvent")(
+          toBytes32Id(event.id),
+          hash32(event.subjectId),
+          hash32(event.action),
+          publicKey ? hash32(publicKey) : `0x${"0".repeat(64)}`,
+          `0x${canonicalHash(participantEventRecord(event))}`,
+          { ...options.transactionOverrides },
+        ),
       );
-      const receipt = await tx.wait();
+      const receipt = await tx.wait(options.confirmations ?? 1);
       if (!receipt || receipt.status !== 1)
         throw new LedgerError("anchor_failed", `anchoring participant event ${event.id} failed`);
       return receipt.hash as string;
@@ -59,39 +67,14 @@ export function createParticipantRegistryClient(options: {
 
 export type ParticipantRegistryClient = ReturnType<typeof createParticipantRegistryClient>;
 
-/**
- * Anchors participant events not yet on chain, oldest first. Idempotent: an event whose record is
- * already on chain (a crash after sending) is only marked; one on chain with another hash is an error.
- */
-export async function anchorParticipantEvents(
-  db: Db,
-  registry: ParticipantRegistryClient,
-  limit = 100,
-): Promise<number> {
-  const pending = await db
-    .select()
-    .from(authorisationEvents)
-    .where(and(eq(authorisationEvents.subjectType, "participant"), isNull(authorisationEvents.anchorTxHash)))
-    .orderBy(asc(authorisationEvents.at))
-    .limit(limit);
-  for (const event of pending) {
-    const expected = `0x${canonicalHash(participantEventRecord(event))}`;
-    const onChain = await registry.recordOf(event.id);
-    let txHash: string | null;
-    if (onChain === `0x${"0".repeat(64)}`) txHash = await registry.record(event);
-    else if (onChain === expected) txHash = await registry.findTransaction(event.id);
-    else throw new LedgerError("anchor_conflict", `participant event ${event.id} is on chain with another record hash`);
-    await db
-      .update(authorisationEvents)
-      .set({ anchorTxHash: txHash ?? "unknown" })
-      .where(eq(authorisationEvents.id, event.id));
-  }
-  return pending.length;
+const recordHashOf = (event: AuthorisationEvent) => `0x${canonicalHash(participantEventRecord(event))}`;
+
+/** Anchors participant events not yet on chain, in the order written (see anchorEvents). */
+export function anchorParticipantEvents(db: Db, registry: ParticipantRegistryClient, limit = 100) {
+  return anchorEvents(db, registry, eq(authorisationEvents.subjectType, "participant"), recordHashOf, limit);
 }
 
 /** Whether a stored participant event still matches what was anchored for it. */
-export async function verifyParticipantEvent(registry: ParticipantRegistryClient, event: AuthorisationEvent) {
-  const expected = `0x${canonicalHash(participantEventRecord(event))}`;
-  const onChain = event.anchorTxHash ? await registry.recordOf(event.id) : null;
-  return { anchored: event.anchorTxHash !== null, recordHash: expected, onChain, verified: onChain === expected };
+export function verifyParticipantEvent(registry: ParticipantRegistryClient, event: AuthorisationEvent) {
+  return verifyEvent(registry, event, recordHashOf);
 }

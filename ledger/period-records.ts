@@ -1,15 +1,6 @@
-import { and, asc, gte, lt } from "drizzle-orm";
+import { and, asc, gte, lt, sql } from "drizzle-orm";
 import { type DbOrTx, type UsageRecordRow, usageRecords } from "../store/index.js";
 import type { SettlementRecord } from "./settlement.js";
-
-/** The usage records written in [start, end), in the order they were written: what a period settles. */
-export function recordsWrittenIn(db: DbOrTx, period: { start: Date; end: Date }): Promise<UsageRecordRow[]> {
-  return db
-    .select()
-    .from(usageRecords)
-    .where(and(gte(usageRecords.createdAt, period.start), lt(usageRecords.createdAt, period.end)))
-    .orderBy(asc(usageRecords.createdAt), asc(usageRecords.id));
-}
 
 /** What settlement reads of a stored usage record. */
 export function settlementRecordOf(row: UsageRecordRow): SettlementRecord {
@@ -22,4 +13,38 @@ export function settlementRecordOf(row: UsageRecordRow): SettlementRecord {
       contributionUnits: o.contributionUnits,
     })),
   };
+}
+
+/**
+ * The usage records written in [start, end), in the order they were written (what a period
+ * settles), a page at a time (keyset on creation time and id), so a period of any size streams. The cursor keeps the database's microseconds, which a Date would drop.
+ */
+export async function* recordPagesWrittenIn(
+  db: DbOrTx,
+  period: { start: Date; end: Date },
+  pageSize = 5_000,
+): AsyncGenerator<UsageRecordRow[]> {
+  let after = null as { createdAt: string; id: string } | null;
+  const inPeriod = and(gte(usageRecords.createdAt, period.start), lt(usageRecords.createdAt, period.end));
+  for (;;) {
+    const cursor = after;
+    const rows = await db
+      .select({ row: usageRecords, cursor: sql<string>`(${usageRecords.createdAt})::text` })
+      .from(usageRecords)
+      .where(
+        cursor
+          ? and(
+              inPeriod,
+              sql`(${usageRecords.createdAt}, ${usageRecords.id}) > (${cursor.createdAt}::timestamptz, ${cursor.id})`,
+            )
+          : inPeriod,
+      )
+      .orderBy(asc(usageRecords.createdAt), asc(usageRecords.id))
+      .limit(pageSize);
+    if (rows.length === 0) return;
+    yield rows.map((r) => r.row);
+    const last = rows[rows.length - 1] as (typeof rows)[number];
+    after = { createdAt: last.cursor, id: last.row.id };
+    if (rows.length < pageSize) return;
+  }
 }

@@ -1,15 +1,23 @@
-import { Contract, isHexString, type JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { Contract, isHexString, type JsonRpcProvider } from "ethers";
 import { loadArtifact } from "./artifacts.js";
 import { type AnchorReceipt, toBytes32Id } from "./client.js";
 import { LedgerError } from "./errors.js";
+import type { TransactionOverrides } from "./provider.js";
 import type { SettlementStatement } from "./settlement.js";
+import { chainSigner, sending } from "./signer.js";
 
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /** Client of SettlementLedger: anchors a period's statement and reads it back. */
-export function createSettlementClient(options: { provider: JsonRpcProvider; privateKey: string; address: string }) {
+export function createSettlementClient(options: {
+  provider: JsonRpcProvider;
+  privateKey: string;
+  address: string;
+  confirmations?: number;
+  transactionOverrides?: TransactionOverrides;
+}) {
   const artifact = loadArtifact("SettlementLedger");
-  const signer = new NonceManager(new Wallet(options.privateKey, options.provider));
+  const signer = chainSigner(options.provider, options.privateKey);
   const contract = new Contract(options.address, artifact.abi, signer);
   return {
     address: options.address,
@@ -17,16 +25,19 @@ export function createSettlementClient(options: { provider: JsonRpcProvider; pri
     async anchorStatement(statementId: string, statement: SettlementStatement): Promise<AnchorReceipt> {
       if (!isHexString(statement.root, 32))
         throw new LedgerError("invalid_root", "the statement's root is not 32 bytes");
-      const tx = await contract.getFunction("anchorStatement")(
-        toBytes32Id(statementId),
-        statement.root,
-        `0x${statement.recordsHash}`,
-        seconds(statement.periodStart),
-        seconds(statement.periodEnd),
-        statement.recordCount,
-        BigInt(statement.feeTotalFen),
+      const tx = await sending(signer, () =>
+        contract.getFunction("anchorStatement")(
+          toBytes32Id(statementId),
+          statement.root,
+          `0x${statement.recordsHash}`,
+          seconds(statement.periodStart),
+          seconds(statement.periodEnd),
+          statement.recordCount,
+          BigInt(statement.feeTotalFen),
+          { ...options.transactionOverrides },
+        ),
       );
-      const receipt = await tx.wait(1);
+      const receipt = await tx.wait(options.confirmations ?? 1);
       if (!receipt || receipt.status !== 1) throw new LedgerError("anchor_failed", `anchoring ${statementId} failed`);
       return { txHash: receipt.hash, blockNumber: receipt.blockNumber };
     },

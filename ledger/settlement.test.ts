@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { canonicalHash } from "../lib/canonical-json.js";
 import { lineProof, PLATFORM, type ScenarioShares, settle, splitFee, verifyLine } from "./settlement.js";
 
 const byUnits = (platformShareBasisPoints: number): ScenarioShares => ({
@@ -179,5 +180,18 @@ describe("revenue sharing in integer fen", () => {
 
   it("refuses a fee that is not a whole number of fen", () => {
     expect(() => splitFee(record(1.5, [["a", 1]]), byUnits(0))).toThrow(/integer of fen/);
+  });
+
+  it("hashes the record ids streamed exactly as the RFC 8785 form of the whole list", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "grapheme", maxLength: 12 }), { maxLength: 20 }), (ids) => {
+        const statement = settle(
+          { start: "2026-01-01T00:00:00.000Z", end: "2026-02-01T00:00:00.000Z" },
+          ids.map((id) => record(7, [["a", 1]], id)),
+          () => byUnits(1000),
+        );
+        expect(statement.recordsHash).toBe(canonicalHash(ids));
+      }),
+    );
   });
 });

@@ -1,5 +1,5 @@
+import { createHash } from "node:crypto";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { canonicalHash } from "../lib/canonical-json.js";
 
 // Revenue sharing for a period: each usage record's fee is split between the platform and the
 // owners whose data it used, in integer fen, so that the parts add up to the fee exactly.
@@ -83,41 +83,61 @@ export function splitFee(record: SettlementRecord, shares: ScenarioShares): Map<
 
 const LINE_ENCODING = ["string", "uint256"] as const;
 
+/**
+ * A statement built one record at a time, in the order the records were written, so a period of
+ * any size settles in memory bounded by its payees: the records hash is SHA-256 over the same
+ * RFC 8785 text as `canonicalHash(recordIds)`, streamed.
+ */
+export function createSettlementAccumulator(period: { start: string; end: string }) {
+  const totals = new Map<string, { amount: number; records: number }>();
+  const recordsDigest = createHash("sha256").update("[");
+  let feeTotalFen = 0;
+  let recordCount = 0;
+  return {
+    add(record: SettlementRecord, shares: ScenarioShares) {
+      const split = splitFee(record, shares);
+      recordsDigest.update(`${recordCount > 0 ? "," : ""}${JSON.stringify(record.recordId)}`);
+      recordCount += 1;
+      feeTotalFen += record.feeFen;
+      for (const [payee, fen] of split) {
+        const line = totals.get(payee) ?? { amount: 0, records: 0 };
+        line.amount += fen;
+        line.records += 1;
+        totals.set(payee, line);
+      }
+    },
+    finish(): SettlementStatement {
+      const lines: StatementLine[] = [...totals.entries()]
+        .sort(([a], [b]) => (a === PLATFORM ? -1 : b === PLATFORM ? 1 : a < b ? -1 : 1))
+        .map(([payeeId, t]) => ({
+          payeeId,
+          role: payeeId === PLATFORM ? "platform" : "owner",
+          amountFen: t.amount,
+          records: t.records,
+        }));
+      const tree = lines.length ? StandardMerkleTree.of(lines.map(leafOf), [...LINE_ENCODING]) : undefined;
+      return {
+        periodStart: period.start,
+        periodEnd: period.end,
+        recordCount,
+        feeTotalFen,
+        lines,
+        recordsHash: recordsDigest.update("]").digest("hex"),
+        root: tree?.root ?? `0x${"0".repeat(64)}`,
+      };
+    },
+  };
+}
+
 /** The statement of a period: every record's split, summed per payee, with a Merkle root over the lines. */
 export function settle(
   period: { start: string; end: string },
   records: readonly SettlementRecord[],
   sharesOf: (scenarioId: string) => ScenarioShares,
 ): SettlementStatement {
-  const totals = new Map<string, { amount: number; records: number }>();
-  let feeTotalFen = 0;
-  for (const record of records) {
-    feeTotalFen += record.feeFen;
-    for (const [payee, fen] of splitFee(record, sharesOf(record.scenarioId))) {
-      const line = totals.get(payee) ?? { amount: 0, records: 0 };
-      line.amount += fen;
-      line.records += 1;
-      totals.set(payee, line);
-    }
-  }
-  const lines: StatementLine[] = [...totals.entries()]
-    .sort(([a], [b]) => (a === PLATFORM ? -1 : b === PLATFORM ? 1 : a < b ? -1 : 1))
-    .map(([payeeId, t]) => ({
-      payeeId,
-      role: payeeId === PLATFORM ? "platform" : "owner",
-      amountFen: t.amount,
-      records: t.records,
-    }));
-  const tree = lines.length ? StandardMerkleTree.of(lines.map(leafOf), [...LINE_ENCODING]) : undefined;
-  return {
-    periodStart: period.start,
-    periodEnd: period.end,
-    recordCount: records.length,
-    feeTotalFen,
-    lines,
-    recordsHash: canonicalHash(records.map((r) => r.recordId)),
-    root: tree?.root ?? `0x${"0".repeat(64)}`,
-  };
+  const statement = createSettlementAccumulator(period);
+  for (const record of records) statement.add(record, sharesOf(record.scenarioId));
+  return statement.finish();
 }
 
 const leafOf = (line: StatementLine): [string, string] => [line.payeeId, String(line.amountFen)];

@@ -1,11 +1,19 @@
 // The few libsodium functions Sluice calls, as sodium-native 5 exposes them (it ships no types).
-// Each writes its result into the first buffer and throws when libsodium returns an error.
+// Each writes its result into the first buffer and throws when libsodium returns an error, except
+// the verification, which answers true or false.
 declare module "sodium-native" {
   export function crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
   export function crypto_core_ed25519_from_uniform(p: Uint8Array, r: Uint8Array): void;
+  /** Returns whether `signature` is `publicKey`'s Ed25519 signature over `message` (does not throw). */
+  export function crypto_sign_verify_detached(
+    signature: Uint8Array,
+    message: Uint8Array,
+    publicKey: Uint8Array,
+  ): boolean;
   const sodium: {
     crypto_scalarmult: typeof crypto_scalarmult;
     crypto_core_ed25519_from_uniform: typeof crypto_core_ed25519_from_uniform;
+    crypto_sign_verify_detached: typeof crypto_sign_verify_detached;
   };
   export default sodium;
 }

@@ -44,7 +44,13 @@ export const authorisationEventResponseSchema = z
     reason: z.string().nullable(),
     details: json.nullable(),
     at: instant,
-    anchorTxHash: z.string().nullable(),
+    seq: z.number().int().describe("the order events were written in (several can share `at`)"),
+    anchorTxHash: z
+      .string()
+      .nullable()
+      .describe(
+        "the transaction that anchored the event (ParticipantRegistry or AuthorisationRegistry), null until then",
+      ),
   })
   .meta({ id: "AuthorisationEvent" });
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { auditPeriod } from "../../ledger/index.js";
+import { auditPeriod, ledgerPool } from "../../ledger/index.js";
 import { jsonBody } from "../../lib/validate.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
 import { describe } from "../openapi/describe.js";
@@ -30,6 +30,7 @@ export function createAuditRoutes(deps: GatewayDeps) {
             ...(deps.settlement ? { settlement: deps.settlement } : {}),
             gatewayPublicKey: deps.gatewayKeys.publicKey,
             sharesOf: (ids) => scenarioShares(deps, ids),
+            pool: ledgerPool(),
           },
           { start: new Date(input.periodStart), end: new Date(input.periodEnd) },
           deps.now?.() ?? new Date(),

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { verifyRule } from "../../lib/approvals.js";
+import { canonicalHash } from "../../lib/canonical-json.js";
 import { NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jsonBody } from "../../lib/validate.js";
@@ -48,7 +49,7 @@ export function createAutoApprovalRoutes(deps: GatewayDeps) {
             subjectId: id,
             actorId: owner.id,
             action: "created",
-            details: { ...input, maxEpsilonPerQuery },
+            details: { ...input, maxEpsilonPerQuery, contentHash: canonicalHash(content) },
           });
           return created;
         });

@@ -1,6 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { canonicalHash } from "../../lib/canonical-json.js";
 import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jsonBody } from "../../lib/validate.js";
@@ -68,25 +69,29 @@ export function createGrantRoutes(deps: GatewayDeps) {
           }
         }
         const id = newId("grant", 8);
+        const content: typeof grants.$inferInsert = {
+          id,
+          tier,
+          grantorId: grantor.id,
+          operatorId: operator.id,
+          regions: input.regions,
+          sectors: input.sectors,
+          datasetIds: input.datasetIds,
+          categories: input.categories,
+          computeModes,
+          maxLevel: input.maxLevel,
+          validFrom: new Date(input.validFrom),
+          validUntil: new Date(input.validUntil),
+        };
         const row = await deps.db.transaction(async (tx) => {
-          const [created] = await tx
-            .insert(grants)
-            .values({
-              id,
-              tier,
-              grantorId: grantor.id,
-              operatorId: operator.id,
-              regions: input.regions,
-              sectors: input.sectors,
-              datasetIds: input.datasetIds,
-              categories: input.categories,
-              computeModes,
-              maxLevel: input.maxLevel,
-              validFrom: new Date(input.validFrom),
-              validUntil: new Date(input.validUntil),
-            })
-            .returning();
-          await recordEvent(tx, { subjectType: "grant", subjectId: id, actorId: grantor.id, action: "granted" });
+          const [created] = await tx.insert(grants).values(content).returning();
+          await recordEvent(tx, {
+            subjectType: "grant",
+            subjectId: id,
+            actorId: grantor.id,
+            action: "granted",
+            details: { contentHash: canonicalHash(content) },
+          });
           return created;
         });
         return c.json(row, 201);

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { scenarioTerms, verifyApproval } from "../../lib/approvals.js";
+import { canonicalHash } from "../../lib/canonical-json.js";
 import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import {
@@ -132,29 +133,40 @@ export async function proposeScenario(db: Db, operator: Participant, input: Scen
     );
   }
   const id = newId("sc", 8);
+  const content = {
+    id,
+    operatorId: operator.id,
+    purpose: input.purpose,
+    datasetIds,
+    datasetVersions: Object.fromEntries(datasetRows.map((d) => [d.id, d.version])),
+    fields: [...new Set(input.fields)],
+    computeModes: input.computeModes,
+    queryShapes: input.queryShapes,
+    minGroupSize: input.minGroupSize,
+    epsilonPerQueryMicro: toMicro(input.epsilonPerQuery),
+    epsilonBudgetMicro: toMicro(input.epsilonBudget),
+    queryQuota: input.queryQuota,
+    pricePerQueryFen: input.pricePerQueryFen,
+    platformShareBasisPoints: input.platformShareBasisPoints,
+    ownerShareBasisPoints: input.ownerShareBasisPoints ?? null,
+    requiresResultReview: input.requiresResultReview,
+    validFrom: new Date(input.validFrom),
+    validUntil: new Date(input.validUntil),
+  };
   await db.transaction(async (tx) => {
-    await tx.insert(scenarios).values({
-      id,
-      operatorId: operator.id,
-      purpose: input.purpose,
-      datasetIds,
-      datasetVersions: Object.fromEntries(datasetRows.map((d) => [d.id, d.version])),
-      fields: [...new Set(input.fields)],
-      computeModes: input.computeModes,
-      queryShapes: input.queryShapes,
-      minGroupSize: input.minGroupSize,
-      epsilonPerQueryMicro: toMicro(input.epsilonPerQuery),
-      epsilonBudgetMicro: toMicro(input.epsilonBudget),
-      queryQuota: input.queryQuota,
-      pricePerQueryFen: input.pricePerQueryFen,
-      platformShareBasisPoints: input.platformShareBasisPoints,
-      ownerShareBasisPoints: input.ownerShareBasisPoints ?? null,
-      requiresResultReview: input.requiresResultReview,
-      validFrom: new Date(input.validFrom),
-      validUntil: new Date(input.validUntil),
-    });
+    await tx.insert(scenarios).values(content);
     await tx.insert(scenarioApprovals).values(ownerIds.map((ownerId) => ({ scenarioId: id, ownerId })));
-    await recordEvent(tx, { subjectType: "scenario", subjectId: id, actorId: operator.id, action: "proposed" }, now);
+    await recordEvent(
+      tx,
+      {
+        subjectType: "scenario",
+        subjectId: id,
+        actorId: operator.id,
+        action: "proposed",
+        details: { contentHash: canonicalHash(content) },
+      },
+      now,
+    );
     await applyAutoApprovals(tx, id, operator.id, proposal, views, ownerIds, now);
     await settleApprovals(tx, id, operator.id);
   });
@@ -174,6 +186,8 @@ async function applyAutoApprovals(
     .select()
     .from(autoApprovalRules)
     .where(and(inArray(autoApprovalRules.ownerId, ownerIds), eq(autoApprovalRules.active, true)));
+  const { scenario } = await loadScenario(tx, scenarioId);
+  const termsHash = canonicalHash(scenarioTerms(scenario));
   for (const ownerId of ownerIds) {
     const match = rules
       .filter((r) => r.ownerId === ownerId)
@@ -193,7 +207,7 @@ async function applyAutoApprovals(
         actorId: decidedBy,
         action: "owner-approved",
         reason,
-        details: { ownerId },
+        details: { ownerId, termsHash },
       },
       now,
     );
@@ -245,6 +259,7 @@ export async function decideScenario(
       actorId: owner.id,
       action: decision === "approve" ? "owner-approved" : "owner-rejected",
       reason,
+      details: { ownerId: owner.id, termsHash: canonicalHash(scenarioTerms(scenario)) },
     });
     await settleApprovals(tx, scenarioId, owner.id);
   });

@@ -1,10 +1,11 @@
 import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
 import {
+  anchorStoredStatement,
+  createSettlementAccumulator,
   lineProof,
-  recordsWrittenIn,
+  recordPagesWrittenIn,
   type ScenarioShares,
   type SettlementStatement,
-  settle,
   settlementRecordOf,
   verifyLine,
 } from "../../ledger/index.js";
@@ -33,24 +34,28 @@ export async function createSettlement(deps: GatewayDeps, caller: Caller, period
     .from(settlementStatements)
     .where(and(lt(settlementStatements.periodStart, period.end), gt(settlementStatements.periodEnd, period.start)));
   if (overlap) throw new ConflictError(`statement ${overlap.id} already settles part of this period`);
-  const rows = await recordsWrittenIn(deps.db, period);
-  if (rows.length === 0) throw new SluiceError("not_executable", "no usage record was written in this period");
-  const altered = rows.find((r) => canonicalHash(r.record) !== r.recordHash);
-  if (altered) {
-    throw new ConflictError(
-      `usage record ${altered.id} no longer matches its hash: audit the period before settling it`,
-    );
+  // Streamed a page at a time: a period of any size settles in memory bounded by its payees.
+  const accumulator = createSettlementAccumulator({ start: period.start.toISOString(), end: period.end.toISOString() });
+  const shares = new Map<string, ScenarioShares>();
+  for await (const page of recordPagesWrittenIn(deps.db, period)) {
+    const altered = page.find((r) => canonicalHash(r.record) !== r.recordHash);
+    if (altered) {
+      throw new ConflictError(
+        `usage record ${altered.id} no longer matches its hash: audit the period before settling it`,
+      );
+    }
+    const records = page.map(settlementRecordOf);
+    const unknown = [...new Set(records.map((r) => r.scenarioId).filter((id) => !shares.has(id)))];
+    if (unknown.length) for (const [id, s] of await scenarioShares(deps, unknown)) shares.set(id, s);
+    for (const record of records) {
+      const found = shares.get(record.scenarioId);
+      if (!found) throw new SluiceError("internal", `scenario ${record.scenarioId} of a usage record is missing`);
+      accumulator.add(record, found);
+    }
   }
-  const shares = await scenarioShares(deps, [...new Set(rows.map((r) => String(r.record.scenarioId)))]);
-  const statement = settle(
-    { start: period.start.toISOString(), end: period.end.toISOString() },
-    rows.map(settlementRecordOf),
-    (scenarioId) => {
-      const found = shares.get(scenarioId);
-      if (!found) throw new SluiceError("internal", `scenario ${scenarioId} of a usage record is missing`);
-      return found;
-    },
-  );
+  const statement = accumulator.finish();
+  if (statement.recordCount === 0)
+    throw new SluiceError("not_executable", "no usage record was written in this period");
   // 12 random bytes: the id fits the contract's bytes32 key.
   const id = newId("stl", 12);
   await deps.db.insert(settlementStatements).values({
@@ -72,15 +77,7 @@ export async function createSettlement(deps: GatewayDeps, caller: Caller, period
 async function anchorStatement(deps: GatewayDeps, id: string, statement: SettlementStatement) {
   if (!deps.settlement) return { status: "not_anchored" as const, reason: "no settlement contract configured" };
   try {
-    const onChain = await deps.settlement.getStatement(id);
-    const txHash = onChain ? null : (await deps.settlement.anchorStatement(id, statement)).txHash;
-    if (onChain && onChain.root !== statement.root) {
-      throw new SluiceError("internal", `statement ${id} is on chain with another root`);
-    }
-    await deps.db
-      .update(settlementStatements)
-      .set({ txHash, anchoredAt: deps.now?.() ?? new Date() })
-      .where(eq(settlementStatements.id, id));
+    const { txHash } = await anchorStoredStatement(deps.db, deps.settlement, id, statement, deps.now?.() ?? new Date());
     return { status: "anchored" as const, txHash };
   } catch (error) {
     deps.logger?.warn({ err: error, statementId: id }, "anchoring a settlement statement failed");

@@ -1,4 +1,15 @@
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 import type { ComputeMode, GrantStatus, QueryShape, ScenarioStatus } from "../../lib/vocabulary.js";
 import { participants } from "./participants.js";
 
@@ -115,7 +126,9 @@ export const authorisationEvents = pgTable(
     reason: text("reason"),
     details: jsonb("details").$type<Record<string, unknown>>(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
-    /** For participant events: the transaction that anchored the event in ParticipantRegistry. */
+    /** The order events were written in (several can share a timestamp); the registries anchor in this order. */
+    seq: bigserial("seq", { mode: "number" }).notNull(),
+    /** The transaction that anchored the event (ParticipantRegistry or AuthorisationRegistry). */
     anchorTxHash: text("anchor_tx_hash"),
   },
   (t) => [index("authorisation_events_subject_idx").on(t.subjectType, t.subjectId)],

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import type { ComputeMode, JobStatus, QueryShape } from "../../lib/vocabulary.js";
 
@@ -93,7 +94,19 @@ export const usageRecords = pgTable(
     leafIndex: integer("leaf_index"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("usage_records_batch_idx").on(t.batchId)],
+  (t) => [
+    // A batch's records in leaf order (audit, proofs); only records in a batch, so the anchoring
+    // worker's search for those not yet in one can only use the pending index below.
+    index("usage_records_batch_idx")
+      .on(t.batchId, t.leafIndex)
+      .where(sql`${t.batchId} is not null`),
+    // Periods (settlement, audit) are read in creation order a page at a time.
+    index("usage_records_created_idx").on(t.createdAt, t.id),
+    // The anchoring worker takes the oldest records not yet in a batch.
+    index("usage_records_pending_idx")
+      .on(t.createdAt, t.id)
+      .where(sql`${t.batchId} is null`),
+  ],
 );
 
 export type Job = typeof jobs.$inferSelect;

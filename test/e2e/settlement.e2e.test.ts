@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PLATFORM, verifyLine } from "../../ledger/index.js";
+import { anchorPendingStatements, PLATFORM, type SettlementClient, verifyLine } from "../../ledger/index.js";
 import type { SluiceApiError } from "../../sdk/index.js";
 import { usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
@@ -108,5 +108,29 @@ describe("settlement: a period's fees split between the platform and the owners,
     expect(await fail(settleNow(new Date(Date.now() - 10 * 86_400_000), new Date(Date.now() - 9 * 86_400_000)))).toBe(
       422,
     );
+  });
+
+  it("keeps a statement the chain could not take, and anchors it on the worker's next pass", async () => {
+    const start = new Date();
+    const scenarioId = await world.approvedScenario();
+    await world.client(world.operator).runJob({ scenarioId, queryShape: "sum", fields: world.fields });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const real = world.gw.deps.settlement as SettlementClient;
+    const send = real.anchorStatement;
+    real.anchorStatement = () => Promise.reject(new Error("the chain is down"));
+    let statement: Statement;
+    try {
+      statement = await settleNow(start);
+    } finally {
+      real.anchorStatement = send;
+    }
+    expect(statement.anchor?.status).toBe("pending");
+    const before = await world.client(world.regulator).request<Statement>("GET", `/settlements/${statement.id}`);
+    expect(before.chain).toEqual({ anchored: false, rootMatches: false });
+
+    expect(await anchorPendingStatements(world.gw.database.db, real)).toBe(1);
+    expect(await anchorPendingStatements(world.gw.database.db, real)).toBe(0);
+    const after = await world.client(world.regulator).request<Statement>("GET", `/settlements/${statement.id}`);
+    expect(after.chain).toEqual({ anchored: true, rootMatches: true });
   });
 });

@@ -16,7 +16,8 @@ export function testDatabases(): TestDatabase[] {
   return list;
 }
 
-async function openFreshPostgres(serverUrl: string): Promise<Database> {
+/** A fresh, migrated database on the PostgreSQL server at `serverUrl`, with its own URL (for other processes). */
+export async function openFreshPostgres(serverUrl: string): Promise<Database & { url: string }> {
   const name = `sluice_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
@@ -25,6 +26,7 @@ async function openFreshPostgres(serverUrl: string): Promise<Database> {
   const database = await createDb({ url: url.toString() });
   return {
     ...database,
+    url: url.toString(),
     close: async () => {
       await database.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);

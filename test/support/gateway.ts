@@ -8,6 +8,7 @@ import type { GatewayDeps } from "../../gateway/deps.js";
 import { loadOrCreateGatewayKeys } from "../../gateway/keys.js";
 import { insertParticipant } from "../../gateway/services/participants.js";
 import {
+  type AuthorisationRegistryClient,
   connectContracts,
   EMBEDDED_CHAIN_PRIVATE_KEY,
   type EmbeddedChain,
@@ -25,6 +26,7 @@ export interface TestGateway {
   deps: GatewayDeps;
   database: Database;
   ledger: LedgerClient;
+  authorisationRegistry: AuthorisationRegistryClient;
   authority: KeyFile;
   dataDir: string;
   /** Serves the app over real HTTP on a free loopback port. */
@@ -41,7 +43,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
   let server: ServerType | undefined;
   try {
     chain = await startEmbeddedChain({ dataDir: path.join(dataDir, "chain") });
-    const { ledger, participantRegistry, settlement } = await connectContracts(
+    const { ledger, participantRegistry, authorisationRegistry, settlement } = await connectContracts(
       database.db,
       chain.provider,
       EMBEDDED_CHAIN_PRIVATE_KEY,
@@ -80,6 +82,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       deps,
       database,
       ledger,
+      authorisationRegistry,
       authority,
       dataDir,
       listen: () =>

@@ -1,0 +1,5 @@
+// The benchmark's seeding worker is TypeScript like the rest of Sluice: register tsx, then load it.
+import { register } from "tsx/esm/api";
+
+register();
+await import("./ledger-seed-worker.ts");

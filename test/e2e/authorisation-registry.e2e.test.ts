@@ -1,0 +1,79 @@
+import { and, eq } from "drizzle-orm";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { anchorAuthorisationEvents, verifyAuthorisationEvent } from "../../ledger/index.js";
+import { scenarioTerms } from "../../lib/approvals.js";
+import { canonicalHash } from "../../lib/canonical-json.js";
+import { authorisationEvents, datasets, grants, scenarios } from "../../store/index.js";
+import { testDatabases } from "../support/databases.js";
+import { startWorld, type World } from "../support/world.js";
+
+const [{ open }] = testDatabases() as [ReturnType<typeof testDatabases>[number]];
+const state = (name: string) => keccak256(toUtf8Bytes(name));
+
+describe("the three tiers and every owner's approval, anchored in AuthorisationRegistry", () => {
+  let world: World;
+  let scenarioId: string;
+
+  beforeAll(async () => {
+    world = await startWorld(await open());
+    scenarioId = await world.approvedScenario();
+    expect(await anchorAuthorisationEvents(world.gw.database.db, world.gw.authorisationRegistry)).toBeGreaterThan(5);
+    expect(await anchorAuthorisationEvents(world.gw.database.db, world.gw.authorisationRegistry)).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it("holds each dataset's registered content, each grant, the scenario's terms and state, and each owner's approval of them", async () => {
+    const { db } = world.gw.database;
+    const registry = world.gw.authorisationRegistry;
+    for (const dataset of await db.select().from(datasets)) {
+      expect(await registry.subjectOf("dataset", dataset.id)).toMatchObject({
+        state: state("registered"),
+        contentHash: `0x${dataset.contentHash}`,
+      });
+    }
+    for (const grant of await db.select().from(grants)) {
+      expect((await registry.subjectOf("grant", grant.id))?.state).toBe(state("granted"));
+    }
+    const [proposed] = await db
+      .select()
+      .from(authorisationEvents)
+      .where(and(eq(authorisationEvents.subjectId, scenarioId), eq(authorisationEvents.action, "proposed")));
+    const onChain = await registry.subjectOf("scenario", scenarioId);
+    expect(onChain).toMatchObject({
+      state: state("approved"),
+      contentHash: `0x${(proposed?.details as { contentHash: string }).contentHash}`,
+    });
+    expect(onChain?.eventCount).toBeGreaterThanOrEqual(2);
+
+    const [scenario] = await db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
+    const termsHash = `0x${canonicalHash(scenarioTerms(scenario!))}`;
+    for (const { key } of world.owners) {
+      expect(await registry.subjectOf("approval", `${scenarioId}/${key.id}`)).toMatchObject({
+        state: state("approved"),
+        contentHash: termsHash,
+      });
+    }
+  });
+
+  it("follows a suspension, and shows an event altered in the database as no longer matching", async () => {
+    const { db } = world.gw.database;
+    const registry = world.gw.authorisationRegistry;
+    await world.client(world.owners[0]?.key).request("POST", `/scenarios/${scenarioId}/suspend`, {
+      reason: "reviewing the purpose",
+    });
+    expect(await anchorAuthorisationEvents(db, registry)).toBe(1);
+    expect((await registry.subjectOf("scenario", scenarioId))?.state).toBe(state("suspended"));
+
+    const [suspension] = await db
+      .select()
+      .from(authorisationEvents)
+      .where(and(eq(authorisationEvents.subjectId, scenarioId), eq(authorisationEvents.action, "suspended")));
+    expect((await verifyAuthorisationEvent(registry, suspension!)).verified).toBe(true);
+    await db.update(authorisationEvents).set({ reason: "routine" }).where(eq(authorisationEvents.id, suspension!.id));
+    const [altered] = await db.select().from(authorisationEvents).where(eq(authorisationEvents.id, suspension!.id));
+    expect(await verifyAuthorisationEvent(registry, altered!)).toMatchObject({ anchored: true, verified: false });
+  });
+});

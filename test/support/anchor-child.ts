@@ -1,0 +1,31 @@
+// An anchoring worker in a process of its own, for the kill tests: one pass over the outbox, and a
+// SIGKILL to itself at the step named by SLUICE_TEST_CRASH_AT.
+import { anchorPending } from "../../ledger/anchor.js";
+import { createLedgerClient } from "../../ledger/client.js";
+import { createChainProvider } from "../../ledger/provider.js";
+import { createDb } from "../../store/index.js";
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+const database = await createDb({ url: env("DATABASE_URL") });
+const provider = createChainProvider(env("CHAIN_RPC_URL"));
+const ledger = createLedgerClient({
+  provider,
+  privateKey: env("SLUICE_CHAIN_PRIVATE_KEY"),
+  usageLedgerAddress: env("USAGE_LEDGER_ADDRESS"),
+});
+const crashAt = env("SLUICE_TEST_CRASH_AT");
+const batch = await anchorPending({
+  db: database.db,
+  ledger,
+  onStep: (step) => {
+    if (step === crashAt) process.kill(process.pid, "SIGKILL");
+  },
+});
+process.stdout.write(`${JSON.stringify({ completed: batch })}\n`);
+provider.destroy();
+await database.close();
