@@ -243,6 +243,11 @@ export function createClient(options: ClientOptions) {
         result?: Json;
         usageRecordId?: string;
       }>("POST", "/jobs/psi", input as unknown as Json),
+    cancelPsi: (jobId: string) =>
+      request<{ jobId: string; status: "failed"; error: string; ownerSessionEnded: boolean }>(
+        "DELETE",
+        `/jobs/psi/${encodeURIComponent(jobId)}`,
+      ),
     answerPsi: (jobId: string, input: { operatorPoints: string; ownerPointsRaised?: string }) =>
       request<{
         jobId: string;

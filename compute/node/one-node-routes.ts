@@ -4,7 +4,7 @@ import type { Logger } from "../../lib/logger.js";
 import { jsonBody } from "../../lib/validate.js";
 import { hePool } from "../he/pool.js";
 import { psiPool } from "../psi/pool.js";
-import { psiAnswerRequestSchema, psiStartSchema } from "../psi/protocol.js";
+import { psiAnswerRequestSchema, psiCancelRequestSchema, psiStartSchema } from "../psi/protocol.js";
 import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
 import type { NodeAppOptions } from "./app.js";
 import type { ApprovalCheckContext } from "./approval-check.js";
@@ -85,7 +85,7 @@ export function scoringRoutes({ options, approval, logger, now, limit }: OneNode
   return app;
 }
 
-/** POST /psi/sessions and /psi/answers: the owner's two rounds of a private set intersection. */
+/** POST /psi/sessions, /psi/answers and /psi/cancellations: the owner's side of a private set intersection. */
 export function psiRoutes({ options, approval, logger, now, limit }: OneNodeContext): Hono {
   const psi = createPsiResponder({
     nodeId: options.nodeId,
@@ -114,6 +114,13 @@ export function psiRoutes({ options, approval, logger, now, limit }: OneNodeCont
     const result = await psi.answer(request);
     logger.info({ jobId: request.jobId, suppressed: result.suppressed }, "psi answered");
     return c.json(result);
+  });
+
+  app.post("/psi/cancellations", async (c) => {
+    const request = await jsonBody(c, psiCancelRequestSchema);
+    const ended = psi.cancel(request);
+    logger.info({ jobId: request.jobId, ended }, "psi cancelled");
+    return c.json({ jobId: request.jobId, ended });
   });
 
   return app;

@@ -52,7 +52,7 @@ function decodePoints(text: string, what: string): Buffer {
  * raised to a fresh exponent b, shuffled; the answer raises the operator's points to b and either
  * counts the intersection (releasing it with discrete Laplace noise and withholding it below k) or
  * returns the raised points in order for membership. The exponent lives only in the session, which
- * ends with the answer, its plan's expiry, or a failure.
+ * ends with the answer, its plan's expiry, a failure, or the gateway's cancellation.
  */
 export function createPsiResponder(options: PsiResponderOptions) {
   const sessions = new Map<string, Session>();
@@ -164,5 +164,13 @@ export function createPsiResponder(options: PsiResponderOptions) {
     }
   }
 
-  return { start, answer, sessions: () => sessions.size };
+  /** Ends a session before its answer (the operator cancelled); its exponent is dropped. Returns whether one was open. */
+  function cancel(request: { jobId: string; signature: string }): boolean {
+    const session = sessions.get(request.jobId);
+    if (!session || session.signature !== request.signature) return false;
+    end(request.jobId);
+    return true;
+  }
+
+  return { start, answer, cancel, sessions: () => sessions.size };
 }

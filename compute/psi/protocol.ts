@@ -50,6 +50,9 @@ export const psiAnswerRequestSchema = z.object({
   ownerPointsRaised: pointsSchema.optional(),
 });
 
+/** The gateway ending a session early (the operator cancelled): the plan's signature names the session. */
+export const psiCancelRequestSchema = z.strictObject({ jobId: id, signature });
+
 /** The node's first answer: its own set raised to its exponent, shuffled. */
 export const psiOwnerSetSchema = z.object({
   jobId: id,

@@ -183,5 +183,33 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: job.evaluation.hash };
   }
 
-  return { start, answer };
+  /**
+   * The operator gives up an open job (its SDK failed, or it was interrupted): the job fails and
+   * gives its reservation back at once, and the owner's node drops its session and exponent.
+   */
+  async function cancel(operatorId: string, jobId: string) {
+    const job = open.get(jobId);
+    if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
+    open.delete(jobId);
+    clearTimeout(job.timer);
+    const { plan, signature } = job.signed;
+    await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, new Error("cancelled by the operator"));
+    let ownerSessionEnded = false;
+    try {
+      const reply = (await postToNode(
+        plan.task,
+        "/psi/cancellations",
+        JSON.stringify({ jobId, signature }),
+        nodeOptions,
+        new AbortController().signal,
+      )) as { ended?: unknown };
+      ownerSessionEnded = reply?.ended === true;
+    } catch (error) {
+      // The node's session ends with its plan's expiry anyway; the job and the reservation are settled.
+      deps.logger?.warn({ err: error, jobId }, "the owner's node did not take the cancellation");
+    }
+    return { jobId, status: "failed" as const, error: "cancelled by the operator", ownerSessionEnded };
+  }
+
+  return { start, answer, cancel };
 }

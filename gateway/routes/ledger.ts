@@ -1,8 +1,9 @@
-import { desc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { proveRecord } from "../../ledger/index.js";
 import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
+import { parseWith } from "../../lib/validate.js";
 import { replayDecision, type StoredDecision } from "../../policies/index.js";
 import { decisions, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
@@ -13,6 +14,7 @@ import {
   storedDecisionResponseSchema,
   usageRecordResponseSchema,
 } from "../openapi/responses.js";
+import { listUsageRecords, recordListQuerySchema } from "../services/record-list.js";
 
 /** Regulators (and the operator a record bills) read usage records and prove them against the chain. */
 export function createLedgerRoutes(deps: GatewayDeps) {
@@ -20,19 +22,22 @@ export function createLedgerRoutes(deps: GatewayDeps) {
     .get(
       "/ledger/records",
       describe({
-        summary: "The latest usage records",
+        summary: "Usage records, newest first, filtered and a page at a time",
+        description:
+          "Filters combine (all must hold). `next` is the cursor for the following (older) page; pass it as `before`.",
         tag: "ledger",
         roles: ["regulator"],
+        query: recordListQuerySchema,
         responses: {
           200: {
-            description: "Up to 100 records, newest first",
-            schema: z.strictObject({ records: z.array(usageRecordResponseSchema) }),
+            description: "Up to `limit` records, newest first, and the cursor of the next page",
+            schema: z.strictObject({ records: z.array(usageRecordResponseSchema), next: z.string().nullable() }),
           },
         },
       }),
       async (c) => {
-        const rows = await deps.db.select().from(usageRecords).orderBy(desc(usageRecords.createdAt)).limit(100);
-        return c.json({ records: rows });
+        const query = parseWith(recordListQuerySchema, c.req.query(), "the query");
+        return c.json(await listUsageRecords(deps.db, query));
       },
     )
     .get(

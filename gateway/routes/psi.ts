@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { jsonBody } from "../../lib/validate.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 import { createPsiJobs } from "../jobs/run-psi.js";
@@ -54,5 +55,28 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         const input = await jsonBody(c, psiAnswerSchema);
         return c.json(await psi.answer(c.get("participant").id, c.req.param("id"), input), 201);
       },
+    )
+    .delete(
+      "/jobs/psi/:id",
+      describe({
+        summary: "Cancel an open private set intersection",
+        description:
+          "Fails the job and gives its quota and ε back at once, and has the owner's node drop its session and secret exponent. Only an open job of yours (started, not yet answered) can be cancelled.",
+        tag: "jobs",
+        roles: ["operator"],
+        responses: {
+          200: {
+            description: "Cancelled",
+            schema: z.strictObject({
+              jobId: z.string(),
+              status: z.literal("failed"),
+              error: z.string(),
+              ownerSessionEnded: z.boolean().describe("whether the owner's node confirmed it dropped the session"),
+            }),
+          },
+        },
+        problems: ["not_found"],
+      }),
+      async (c) => c.json(await psi.cancel(c.get("participant").id, c.req.param("id"))),
     );
 }

@@ -13,6 +13,7 @@ import { EXIT, type Handler, type Helpers, helpers, type Invocation, UsageError 
 import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
 import { psi } from "./psi.js";
+import { records } from "./records.js";
 import { score } from "./score.js";
 import { settlePeriod, showSettlement } from "./settlement.js";
 
@@ -247,6 +248,7 @@ const HANDLERS: Record<string, Handler> = {
   psi,
   settle: settlePeriod,
   audit,
+  records,
   settlement: showSettlement,
   "he-register": async (client, h) => {
     const file = h.option("keys", "--keys <file>");

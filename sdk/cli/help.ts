@@ -55,6 +55,8 @@ export const HELP: Record<string, string> = {
     --job-id <id>         your own id: retrying with it never runs twice`,
   audit:
     "sluice audit --from <ISO instant> --to <ISO instant> [--out report.json] [--html report.html]\n  (regulator, authority) Audit a period: every record against its hash, signature and anchored root; deletions and insertions named; decisions replayed; settlements recomputed. Exit 1 on any finding.",
+  records:
+    "sluice records [--operator <id>] [--scenario <id>] [--owner <id>] [--batch <id>] [--from <ISO instant>] [--to <ISO instant>] [--limit <n>] [--before <cursor>]\n  (regulator) Usage records, newest first, filtered; a page at a time (the last line gives the next page's --before).",
   settle:
     "sluice settle --from <ISO instant> --to <ISO instant>\n  (authority) Settle a period: split its usage records' fees between the platform and the owners, and anchor the statement. Exit 3 if the chain did not take it yet.",
   settlement:

@@ -11,6 +11,17 @@ export const psi: Handler = async (client, h) => {
   if (idKind !== "uscc" && idKind !== "text") throw new UsageError("--id-kind is uscc or text");
   const jobId = h.call.options["job-id"];
   const membership = h.call.options.membership === true;
+  // Ctrl-C cancels the job: the gateway gives its quota and ε back and the owner drops its session.
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort(new Error("interrupted"));
+  process.once("SIGINT", onInterrupt);
+  let shownPercent = -1;
+  const showProgress = (done: number, total: number) => {
+    const percent = Math.floor((100 * done) / Math.max(1, total));
+    if (h.call.json || percent < shownPercent + 10) return;
+    shownPercent = percent - (percent % 10);
+    process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}blinded ${done} of ${total} (${percent}%)\n`);
+  };
   const outcome = await withProgress(`private set intersection of ${ids.length} ids`, h.call.json, () =>
     privateSetIntersection(
       client,
@@ -24,10 +35,20 @@ export const psi: Handler = async (client, h) => {
         epsilon,
         ids,
       },
-      // On a terminal the spinner shows the time; in a log, each step gets its line.
-      { onStep: (now) => h.call.json || process.stderr.isTTY || process.stderr.write(`${now}…\n`) },
+      {
+        // On a terminal the spinner shows the time; in a log, each step gets its line.
+        onStep: (now) => h.call.json || process.stderr.isTTY || process.stderr.write(`${now}…\n`),
+        onProgress: showProgress,
+        signal: interrupt.signal,
+      },
     ),
-  );
+  ).catch((error: unknown) => {
+    if (!interrupt.signal.aborted) throw error;
+    process.stderr.write("cancelled: the job gave its quota and ε back\n");
+    return null;
+  });
+  process.off("SIGINT", onInterrupt);
+  if (!outcome) return EXIT.refused;
   h.print(outcome, () =>
     [
       outcome.suppressed

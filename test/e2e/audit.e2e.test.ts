@@ -56,6 +56,47 @@ describe("the regulator's audit names every record altered, forged, deleted or i
     });
   });
 
+  it("lists the ledger for a regulator, filtered and a page at a time", async () => {
+    type Page = { records: { id: string }[]; next: string | null };
+    const regulator = world.client(world.regulator);
+    const list = (query: string) => regulator.request<Page>("GET", `/ledger/records${query}`);
+    const seen: string[] = [];
+    let page = await list("?limit=2");
+    for (;;) {
+      seen.push(...page.records.map((r) => r.id));
+      if (!page.next) break;
+      page = await list(`?limit=2&before=${page.next}`);
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen)).toEqual(new Set(records));
+    expect(seen).toEqual([...records].reverse());
+
+    const scenarioId = ((await list("?limit=1")).records[0] as { record?: { scenarioId: string } }).record?.scenarioId;
+    expect((await list(`?operatorId=${world.operator.id}`)).records).toHaveLength(5);
+    expect((await list(`?scenarioId=${scenarioId}&ownerId=${world.owners[0]?.key.id}`)).records).toHaveLength(5);
+    expect((await list("?operatorId=nobody")).records).toHaveLength(0);
+    expect(
+      (await list(`?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).records,
+    ).toHaveLength(0);
+
+    const status = (query: string, client = regulator) =>
+      client.request("GET", `/ledger/records${query}`).then(
+        () => 200,
+        (e: { status: number }) => e.status,
+      );
+    expect(await status("?limit=0")).toBe(400);
+    expect(await status("?limit=1001")).toBe(400);
+    expect(await status("?before=not-a-cursor")).toBe(400);
+    expect(await status("?from=yesterday")).toBe(400);
+    expect(await status("?colour=blue")).toBe(400);
+    expect(await status("", world.client(world.operator))).toBe(403);
+
+    const keyFile = path.join(mkdtempSync(path.join(tmpdir(), "sluice-records-")), "regulator.key.json");
+    writeFileSync(keyFile, JSON.stringify(world.regulator));
+    const cli = await run(process.execPath, [bin, "records", "--limit", "3", "--url", world.url, "--key", keyFile]);
+    expect(cli.stdout).toMatch(/3 records\nmore: --before \S+/);
+  });
+
   it("finds each kind of tampering in the database and names the exact record", async () => {
     const db = world.gw.database.db;
     const [altered, forged, deleted] = records as [string, string, string];

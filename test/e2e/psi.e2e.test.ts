@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PsiPool } from "../../compute/psi/pool.js";
 import { failStaleJobs } from "../../gateway/jobs/sweep.js";
@@ -143,6 +143,66 @@ describe("private set intersection: a bank's applicants against the tax bureau's
     expect(job).toMatchObject({ status: "failed", error: expect.stringMatching(/interrupted/) });
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
     expect(await failStaleJobs(world.gw.database.db, new Date(Date.now() + 1_000))).toEqual([]);
+  });
+
+  it("cancels an open job at the operator's word: the reservation comes back and the owner drops its session", async () => {
+    const client = world.client(world.operator);
+    const before = await client.getScenario(scenarioId);
+    const started = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
+    expect(await client.cancelPsi(started.jobId)).toEqual({
+      jobId: started.jobId,
+      status: "failed",
+      error: "cancelled by the operator",
+      ownerSessionEnded: true,
+    });
+    const [job] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, started.jobId));
+    expect(job).toMatchObject({ status: "failed", error: "cancelled by the operator" });
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
+
+    const status = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 200,
+        (e: SluiceApiError) => e.status,
+      );
+    expect(await status(client.answerPsi(started.jobId, { operatorPoints: "" }))).toBe(404);
+    expect(await status(client.cancelPsi(started.jobId))).toBe(404);
+    expect(await status(client.cancelPsi("job_never_started"))).toBe(404);
+    const again = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
+    expect(await status(world.client(world.regulator).cancelPsi(again.jobId))).toBe(403);
+    expect((await client.cancelPsi(again.jobId)).ownerSessionEnded).toBe(true);
+  });
+
+  it("shows progress chunk by chunk, and an aborted run cancels its job", async () => {
+    const client = world.client(world.operator);
+    const applicants = [...taxpayers.slice(0, 300), ...strangers];
+    const seen: [number, number][] = [];
+    const done = await privateSetIntersection(
+      client,
+      { scenarioId, datasetId: TAX.dataset, idField: "uscc", ids: applicants },
+      { pool, onProgress: (count, total) => seen.push([count, total]) },
+    );
+    expect(done.size).toBe(300);
+    const total = applicants.length + done.ownerCount;
+    expect(seen.every(([, t]) => t === total)).toBe(true);
+    expect(seen.map(([count]) => count)).toEqual([...seen.map(([count]) => count)].sort((a, b) => a - b));
+    expect(seen.at(-1)?.[0]).toBe(total);
+
+    const before = await client.getScenario(scenarioId);
+    const interrupt = new AbortController();
+    const run = privateSetIntersection(
+      client,
+      { scenarioId, datasetId: TAX.dataset, idField: "uscc", ids: applicants },
+      { pool, signal: interrupt.signal, onProgress: () => interrupt.abort(new Error("interrupted")) },
+    );
+    await expect(run).rejects.toThrow("interrupted");
+    const [cancelled] = await world.gw.database.db
+      .select()
+      .from(jobs)
+      .where(eq(jobs.error, "cancelled by the operator"))
+      .orderBy(desc(jobs.createdAt))
+      .limit(1);
+    expect(cancelled?.status).toBe("failed");
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
   });
 
   it("refuses malformed points, an answer to someone else's job, and a column the scenario does not name", async () => {
