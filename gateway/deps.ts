@@ -1,5 +1,10 @@
 import type { KeyObject } from "node:crypto";
-import type { LedgerClient, ParticipantRegistryClient, SettlementClient } from "../ledger/index.js";
+import type {
+  AuthorisationRegistryClient,
+  LedgerClient,
+  ParticipantRegistryClient,
+  SettlementClient,
+} from "../ledger/index.js";
 import type { Logger } from "../lib/logger.js";
 import type { Db, Participant } from "../store/index.js";
 import type { AuthState } from "./auth/auth-state.js";
@@ -40,6 +45,8 @@ export interface GatewayDeps {
   ledger: LedgerClient;
   /** Where admissions, key rotations and revocations are anchored; without it they are only stored. */
   participantRegistry?: ParticipantRegistryClient;
+  /** Where dataset registrations, grants, scenarios and approvals are anchored; without it they are only stored. */
+  authorisationRegistry?: AuthorisationRegistryClient;
   /** Where settlement statements are anchored; without it they are only stored. */
   settlement?: SettlementClient;
   gatewayKeys: GatewayKeys;

@@ -118,6 +118,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       pingDatabase: database.ping,
       ledger,
       participantRegistry,
+      authorisationRegistry,
       settlement,
       gatewayKeys,
       limits: config.limits,

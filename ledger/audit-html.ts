@@ -18,6 +18,7 @@ const LABELS: Record<AuditFinding["kind"], string> = {
   decision_not_reproduced: "决策无法复现 / decision not reproduced",
   settlement_mismatch: "结算不符 / settlement mismatch",
   settlement_not_on_chain: "结算未上链 / settlement not on chain",
+  authorisation_event_altered: "授权记录被篡改 / authorisation event altered",
 };
 
 /** The audit as a page a person reads: the verdict first, then each finding naming what it concerns. */
@@ -25,7 +26,7 @@ export function renderAuditHtml(report: AuditReport): string {
   const rows = report.findings
     .map(
       (f) =>
-        `<tr><td>${escapeHtml(LABELS[f.kind])}</td><td>${escapeHtml(f.recordId ?? f.statementId ?? "")}</td><td>${escapeHtml(f.jobId ?? "")}</td><td>${escapeHtml(f.batchId ?? "")}${f.leafIndex === undefined ? "" : ` #${f.leafIndex}`}</td><td>${escapeHtml(f.detail)}</td></tr>`,
+        `<tr><td>${escapeHtml(LABELS[f.kind])}</td><td>${escapeHtml(f.recordId ?? f.statementId ?? f.eventId ?? "")}</td><td>${escapeHtml(f.jobId ?? "")}</td><td>${escapeHtml(f.batchId ?? "")}${f.leafIndex === undefined ? "" : ` #${f.leafIndex}`}</td><td>${escapeHtml(f.detail)}</td></tr>`,
     )
     .join("\n");
   const verdict = report.ok ? "通过 / PASSED" : "未通过 / FAILED";
@@ -42,6 +43,7 @@ export function renderAuditHtml(report: AuditReport): string {
 <li>上链批次 / anchored batches: ${report.batches}</li>
 <li>复现决策 / decisions replayed: ${report.decisionsReplayed}</li>
 <li>结算单 / settlement statements: ${report.statements}</li>
+<li>授权记录 / authorisation events checked: ${report.authorisationEvents}</li>
 <li>发现 / findings: ${report.findings.length}</li>
 </ul>
 ${

@@ -1,7 +1,10 @@
 import { and, asc, eq, gte, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { anchorBatches, type Db, decisions, jobs, settlementStatements, usageRecords } from "../store/index.js";
+import { auditAuthorisationEvents } from "./audit-events.js";
+import type { AuthorisationRegistryClient } from "./authorisation-registry.js";
 import type { LedgerClient } from "./client.js";
 import type { LedgerPool } from "./ledger-pool.js";
+import type { ParticipantRegistryClient } from "./participant-registry.js";
 import { recordPagesWrittenIn, settlementRecordOf } from "./period-records.js";
 import { RECORD_ALTERED, RECORD_FORGED } from "./record-check.js";
 import { createSettlementAccumulator, type ScenarioShares, type SettlementStatement } from "./settlement.js";
@@ -27,7 +30,8 @@ export type FindingKind =
   | "decision_missing"
   | "decision_not_reproduced"
   | "settlement_mismatch"
-  | "settlement_not_on_chain";
+  | "settlement_not_on_chain"
+  | "authorisation_event_altered";
 
 export interface AuditFinding {
   kind: FindingKind;
@@ -36,6 +40,7 @@ export interface AuditFinding {
   batchId?: string;
   leafIndex?: number;
   statementId?: string;
+  eventId?: string;
   detail: string;
 }
 
@@ -47,6 +52,8 @@ export interface AuditReport {
   batches: number;
   statements: number;
   decisionsReplayed: number;
+  /** Authorisation events of the period checked against their registries (anchored ones). */
+  authorisationEvents: number;
   findings: AuditFinding[];
   /** True when nothing was found: every record verified, every batch and statement on chain as stored. */
   ok: boolean;
@@ -56,6 +63,9 @@ export interface AuditDeps {
   db: Db;
   ledger: LedgerClient;
   settlement?: SettlementClient;
+  /** With these, the period's authorisation events are checked against what was anchored. */
+  participantRegistry?: ParticipantRegistryClient;
+  authorisationRegistry?: AuthorisationRegistryClient;
   gatewayPublicKey: string;
   sharesOf: (scenarioIds: string[]) => Promise<Map<string, ScenarioShares>>;
   /** Hashing and signature checks on worker threads. */
@@ -438,6 +448,7 @@ export async function auditPeriod(
     }
   }
   const statements = await auditSettlements(deps, period, findings);
+  const authorisationEventsChecked = await auditAuthorisationEvents(deps, period, findings);
   return {
     periodStart: period.start.toISOString(),
     periodEnd: period.end.toISOString(),
@@ -446,6 +457,7 @@ export async function auditPeriod(
     batches: batches.length,
     statements,
     decisionsReplayed,
+    authorisationEvents: authorisationEventsChecked,
     findings,
     ok: findings.every((f) => f.kind === "record_unanchored"),
   };

@@ -335,6 +335,10 @@ export const auditReportResponseSchema = z
     batches: z.number().int(),
     statements: z.number().int(),
     decisionsReplayed: z.number().int(),
+    authorisationEvents: z
+      .number()
+      .int()
+      .describe("the period's anchored authorisation events checked against the chain"),
     findings: z.array(
       z.strictObject({
         kind: z.enum([
@@ -349,12 +353,14 @@ export const auditReportResponseSchema = z
           "decision_not_reproduced",
           "settlement_mismatch",
           "settlement_not_on_chain",
+          "authorisation_event_altered",
         ]),
         recordId: z.string().optional(),
         jobId: z.string().optional(),
         batchId: z.string().optional(),
         leafIndex: z.number().int().optional(),
         statementId: z.string().optional(),
+        eventId: z.string().optional(),
         detail: z.string(),
       }),
     ),

@@ -28,6 +28,8 @@ export function createAuditRoutes(deps: GatewayDeps) {
             db: deps.db,
             ledger: deps.ledger,
             ...(deps.settlement ? { settlement: deps.settlement } : {}),
+            ...(deps.participantRegistry ? { participantRegistry: deps.participantRegistry } : {}),
+            ...(deps.authorisationRegistry ? { authorisationRegistry: deps.authorisationRegistry } : {}),
             gatewayPublicKey: deps.gatewayKeys.publicKey,
             sharesOf: (ids) => scenarioShares(deps, ids),
             pool: ledgerPool(),

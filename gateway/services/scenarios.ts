@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, ne, notInArray, sql } from "drizzle-orm";
 import { scenarioTerms, verifyApproval } from "../../lib/approvals.js";
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
@@ -333,10 +333,25 @@ export async function requireReapproval(tx: DbOrTx, datasetId: string, actorId: 
     );
   for (const scenario of using) {
     await tx.update(scenarios).set({ status: "needs_reapproval" }).where(eq(scenarios.id, scenario.id));
+    const decided = await tx
+      .select({ ownerId: scenarioApprovals.ownerId })
+      .from(scenarioApprovals)
+      .where(and(eq(scenarioApprovals.scenarioId, scenario.id), ne(scenarioApprovals.decision, "pending")));
     await tx
       .update(scenarioApprovals)
       .set({ decision: "pending", reason: null, decidedBy: null, signature: null, decidedAt: null })
       .where(eq(scenarioApprovals.scenarioId, scenario.id));
+    // Each decision taken back is an event of its own, so the approval's state on chain follows.
+    for (const { ownerId } of decided) {
+      await recordEvent(tx, {
+        subjectType: "scenario",
+        subjectId: scenario.id,
+        actorId,
+        action: "owner-pending",
+        reason: `dataset ${datasetId} changed to version ${version}`,
+        details: { ownerId },
+      });
+    }
     await recordEvent(tx, {
       subjectType: "scenario",
       subjectId: scenario.id,

@@ -21,10 +21,10 @@ export const audit: Handler = async (client, h) => {
   if (typeof html === "string") writeFileSync(html, renderAuditHtml(report));
   h.print(report, () =>
     [
-      `${report.ok ? "PASSED" : "FAILED"}: ${report.records} usage records, ${report.batches} batches, ${report.decisionsReplayed} decisions replayed, ${report.statements} settlement statements`,
+      `${report.ok ? "PASSED" : "FAILED"}: ${report.records} usage records, ${report.batches} batches, ${report.decisionsReplayed} decisions replayed, ${report.statements} settlement statements, ${report.authorisationEvents} authorisation events`,
       ...report.findings.map(
         (f) =>
-          `  ${f.kind}: ${[f.recordId ?? f.statementId, f.jobId && `job ${f.jobId}`, f.batchId && `batch ${f.batchId}${f.leafIndex === undefined ? "" : ` leaf ${f.leafIndex}`}`].filter(Boolean).join(", ")} — ${f.detail}`,
+          `  ${f.kind}: ${[f.recordId ?? f.statementId ?? f.eventId, f.jobId && `job ${f.jobId}`, f.batchId && `batch ${f.batchId}${f.leafIndex === undefined ? "" : ` leaf ${f.leafIndex}`}`].filter(Boolean).join(", ")} — ${f.detail}`,
       ),
       ...(typeof out === "string" ? [`report: ${out}`] : []),
       ...(typeof html === "string" ? [`page: ${html}`] : []),

@@ -42,12 +42,13 @@ export const psi: Handler = async (client, h) => {
         signal: interrupt.signal,
       },
     ),
-  ).catch((error: unknown) => {
-    if (!interrupt.signal.aborted) throw error;
-    process.stderr.write("cancelled: the job gave its quota and ε back\n");
-    return null;
-  });
-  process.off("SIGINT", onInterrupt);
+  )
+    .catch((error: unknown) => {
+      if (!interrupt.signal.aborted) throw error;
+      process.stderr.write("cancelled: the job gave its quota and ε back\n");
+      return null;
+    })
+    .finally(() => process.off("SIGINT", onInterrupt));
   if (!outcome) return EXIT.refused;
   h.print(outcome, () =>
     [

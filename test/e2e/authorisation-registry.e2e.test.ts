@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anchorAuthorisationEvents, verifyAuthorisationEvent } from "../../ledger/index.js";
+import { type AuditReport, anchorAuthorisationEvents, verifyAuthorisationEvent } from "../../ledger/index.js";
 import { scenarioTerms } from "../../lib/approvals.js";
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { authorisationEvents, datasets, grants, scenarios } from "../../store/index.js";
@@ -75,5 +75,38 @@ describe("the three tiers and every owner's approval, anchored in AuthorisationR
     await db.update(authorisationEvents).set({ reason: "routine" }).where(eq(authorisationEvents.id, suspension!.id));
     const [altered] = await db.select().from(authorisationEvents).where(eq(authorisationEvents.id, suspension!.id));
     expect(await verifyAuthorisationEvent(registry, altered!)).toMatchObject({ anchored: true, verified: false });
+
+    // The regulator's audit of the day names it, and nothing else.
+    const report = await world.client(world.regulator).request<AuditReport>("POST", "/audits", {
+      periodStart: new Date(Date.now() - 3_600_000).toISOString(),
+      periodEnd: new Date(Date.now() + 1_000).toISOString(),
+    });
+    expect(report.authorisationEvents).toBeGreaterThan(5);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ kind: "authorisation_event_altered", eventId: suspension!.id }),
+    ]);
+  });
+
+  it("takes each owner's approval back to pending on chain when a dataset's new version asks them again", async () => {
+    const { db } = world.gw.database;
+    const registry = world.gw.authorisationRegistry;
+    const owner = world.owners[0]!;
+    const [dataset] = await db.select().from(datasets).where(eq(datasets.ownerId, owner.key.id));
+    const fields = dataset!.fields as object[];
+    const changed = await world.client(owner.key).updateDataset(dataset!.id, {
+      name: dataset!.name,
+      sector: dataset!.sector,
+      category: dataset!.category,
+      region: dataset!.region,
+      keyField: dataset!.keyField,
+      fields: [...fields, { name: "added_later", type: "string", level: 1 }],
+    });
+    expect(changed.scenariosNeedingReapproval).toContain(scenarioId);
+    await anchorAuthorisationEvents(db, registry);
+    expect((await registry.subjectOf("scenario", scenarioId))?.state).toBe(state("needs_reapproval"));
+    expect((await registry.subjectOf("dataset", dataset!.id))?.state).toBe(state("new-version"));
+    for (const { key } of world.owners) {
+      expect((await registry.subjectOf("approval", `${scenarioId}/${key.id}`))?.state).toBe(state("pending"));
+    }
   });
 });

@@ -64,6 +64,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       pingDatabase: database.ping,
       ledger,
       participantRegistry,
+      authorisationRegistry,
       settlement,
       gatewayKeys: loadOrCreateGatewayKeys(path.join(dataDir, "keys")),
       logger: createLogger({ service: "gateway", level: "silent" }),
