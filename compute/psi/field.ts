@@ -11,13 +11,25 @@ export const mod = (x: bigint) => {
   return r < 0n ? r + P : r;
 };
 
+const LOW_255 = (1n << 255n) - 1n;
+
+/**
+ * x mod p for 0 ≤ x < 2^512 (a product of two reduced elements), by folding: 2^255 ≡ 19 (mod p),
+ * so x = hi·2^255 + lo ≡ lo + 19·hi. About twice as fast as BigInt's division on this machine.
+ */
+export function reduce(x: bigint): bigint {
+  let r = (x & LOW_255) + 19n * (x >> 255n);
+  r = (r & LOW_255) + 19n * (r >> 255n);
+  return r >= P ? r - P : r;
+}
+
 export function pow(base: bigint, exponent: bigint): bigint {
   let result = 1n;
   let b = mod(base);
   let e = exponent;
   while (e > 0n) {
-    if (e & 1n) result = (result * b) % P;
-    b = (b * b) % P;
+    if (e & 1n) result = reduce(result * b);
+    b = reduce(b * b);
     e >>= 1n;
   }
   return result;
@@ -44,19 +56,19 @@ export function batchInvert(values: readonly bigint[]): bigint[] {
   let running = 1n;
   for (let i = 0; i < values.length; i++) {
     prefix[i] = running;
-    running = (running * (values[i] as bigint)) % P;
+    running = reduce(running * (values[i] as bigint));
   }
   let inverse = pow(running, P - 2n);
   const out: bigint[] = new Array(values.length);
   for (let i = values.length - 1; i >= 0; i--) {
-    out[i] = (inverse * (prefix[i] as bigint)) % P;
-    inverse = (inverse * (values[i] as bigint)) % P;
+    out[i] = reduce(inverse * (prefix[i] as bigint));
+    inverse = reduce(inverse * (values[i] as bigint));
   }
   return out;
 }
 
 /** The right-hand side u³ + A·u² + u: a square exactly when u is on curve25519 rather than its twist. */
-export const montgomeryRhs = (u: bigint) => (((((u + A) * u) % P) + 1n) * u) % P;
+export const montgomeryRhs = (u: bigint) => reduce((reduce((u + A) * u) + 1n) * u);
 
 /** Whether x is a square mod p (0 counts as one), by Euler's criterion. */
 export const isSquare = (x: bigint) => {
@@ -75,7 +87,7 @@ export function allSquares(values: readonly bigint[], random: (bytes: number) =>
     let product = 1n;
     for (let i = 0; i < values.length; i++) {
       const bit = round * values.length + i;
-      if (((bits[bit >> 3] as number) >> (bit & 7)) & 1) product = (product * (values[i] as bigint)) % P;
+      if (((bits[bit >> 3] as number) >> (bit & 7)) & 1) product = reduce(product * (values[i] as bigint));
     }
     if (!isSquare(product)) return false;
   }

@@ -63,8 +63,8 @@ describe("the sluice CLI against a running gateway", () => {
       "CLI Bank",
       "--role",
       "operator",
-      "--public-key",
-      publicKey,
+      // The = form: a base64url key can start with a dash, which would read as an option.
+      `--public-key=${publicKey}`,
     ]);
     expect([admitted.code, admitted.stdout.trim()]).toEqual([0, "Admitted cli_bank as operator"]);
 
@@ -78,8 +78,8 @@ describe("the sluice CLI against a running gateway", () => {
       "X",
       "--role",
       "operator",
-      "--public-key",
-      publicKey,
+      // The = form: a base64url key can start with a dash, which would read as an option.
+      `--public-key=${publicKey}`,
     ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/refused \(403\)/);
