@@ -151,16 +151,21 @@ async function sealBatch(options: AnchorOptions): Promise<AnchorBatch | null> {
   });
 }
 
+/** Before sealing anything new: send back what a reorganisation dropped, and finish what a crash left half-sent. */
+async function finishUnsent(options: AnchorOptions) {
+  await recheckUnfinalised(options);
+  for (const stuck of await options.db.select().from(anchorBatches).where(eq(anchorBatches.status, "sending"))) {
+    await send(options, stuck);
+  }
+}
+
 /**
  * One pass of the anchoring worker: send back any batch a reorganisation dropped, finish any batch
  * a crash left half-sent, then seal the oldest waiting records into a new batch (when full, or when
  * the oldest has waited `maxWaitMs`) and anchor its Merkle root. Returns the batch anchored, if any.
  */
 export async function anchorPending(options: AnchorOptions): Promise<{ batchId: string; recordCount: number } | null> {
-  await recheckUnfinalised(options);
-  for (const stuck of await options.db.select().from(anchorBatches).where(eq(anchorBatches.status, "sending"))) {
-    await send(options, stuck);
-  }
+  await finishUnsent(options);
   const batch = await sealBatch(options);
   if (!batch) return null;
   options.onStep?.("batch-sealed", batch.id);
@@ -177,10 +182,7 @@ export async function anchorBacklog(
   options: AnchorOptions,
   maxBatches = 16,
 ): Promise<{ batches: number; records: number }> {
-  await recheckUnfinalised(options);
-  for (const stuck of await options.db.select().from(anchorBatches).where(eq(anchorBatches.status, "sending"))) {
-    await send(options, stuck);
-  }
+  await finishUnsent(options);
   let batches = 0;
   let records = 0;
   let batch = await sealBatch(options);

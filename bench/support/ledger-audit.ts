@@ -6,31 +6,26 @@ import { LedgerPool } from "../../ledger/ledger-pool.js";
 import { createChainProvider } from "../../ledger/provider.js";
 import { createSettlementClient } from "../../ledger/settlement-client.js";
 import { createDb, scenarios } from "../../store/index.js";
+import { requiredEnv } from "../../test/support/env.js";
 
-const env = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const database = await createDb({ url: env("DATABASE_URL") });
-const provider = createChainProvider(env("CHAIN_RPC_URL"));
-const privateKey = env("SLUICE_CHAIN_PRIVATE_KEY");
+const database = await createDb({ url: requiredEnv("DATABASE_URL") });
+const provider = createChainProvider(requiredEnv("CHAIN_RPC_URL"));
+const privateKey = requiredEnv("SLUICE_CHAIN_PRIVATE_KEY");
 const pool = new LedgerPool(2);
 const started = performance.now();
 const report = await auditPeriod(
   {
     db: database.db,
-    ledger: createLedgerClient({ provider, privateKey, usageLedgerAddress: env("USAGE_LEDGER_ADDRESS") }),
-    settlement: createSettlementClient({ provider, privateKey, address: env("SETTLEMENT_ADDRESS") }),
-    gatewayPublicKey: env("GATEWAY_PUBLIC_KEY"),
+    ledger: createLedgerClient({ provider, privateKey, usageLedgerAddress: requiredEnv("USAGE_LEDGER_ADDRESS") }),
+    settlement: createSettlementClient({ provider, privateKey, address: requiredEnv("SETTLEMENT_ADDRESS") }),
+    gatewayPublicKey: requiredEnv("GATEWAY_PUBLIC_KEY"),
     sharesOf: async (ids) => {
       const rows = await database.db.select().from(scenarios).where(inArray(scenarios.id, ids));
       return new Map(rows.map((s) => [s.id, s]));
     },
     pool,
   },
-  { start: new Date(env("PERIOD_START")), end: new Date(env("PERIOD_END")) },
+  { start: new Date(requiredEnv("PERIOD_START")), end: new Date(requiredEnv("PERIOD_END")) },
 );
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(

@@ -4,21 +4,16 @@ import { anchorPending } from "../../ledger/anchor.js";
 import { createLedgerClient } from "../../ledger/client.js";
 import { createChainProvider } from "../../ledger/provider.js";
 import { createDb } from "../../store/index.js";
+import { requiredEnv } from "./env.js";
 
-const env = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const database = await createDb({ url: env("DATABASE_URL") });
-const provider = createChainProvider(env("CHAIN_RPC_URL"));
+const database = await createDb({ url: requiredEnv("DATABASE_URL") });
+const provider = createChainProvider(requiredEnv("CHAIN_RPC_URL"));
 const ledger = createLedgerClient({
   provider,
-  privateKey: env("SLUICE_CHAIN_PRIVATE_KEY"),
-  usageLedgerAddress: env("USAGE_LEDGER_ADDRESS"),
+  privateKey: requiredEnv("SLUICE_CHAIN_PRIVATE_KEY"),
+  usageLedgerAddress: requiredEnv("USAGE_LEDGER_ADDRESS"),
 });
-const crashAt = env("SLUICE_TEST_CRASH_AT");
+const crashAt = requiredEnv("SLUICE_TEST_CRASH_AT");
 const batch = await anchorPending({
   db: database.db,
   ledger,
