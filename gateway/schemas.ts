@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { heParameterSetSchema, MAX_KEY_CHARS } from "../compute/he/params.js";
 import { encryptedModelSchema } from "../compute/he/scoring-model.js";
+import { bitmapSchema } from "../compute/psi/helper-protocol.js";
 import { pointsSchema } from "../compute/psi/protocol.js";
 import { aggregateQueryShape, fieldNameSchema, filterSchema } from "../compute/query/schema.js";
 import { entityIdsSchema, scoringFeaturesSchema } from "../compute/scoring/protocol.js";
@@ -213,15 +214,42 @@ export const runPsiSchema = z
     idField: fieldNameSchema,
     /** uscc: unified social credit codes, normalised and check-verified by both sides before hashing. */
     idKind: z.enum(["uscc", "text"]).default("uscc"),
-    /** size (PSI-CA, noisy, k-checked) or membership (which of your ids the owner holds). */
-    output: z.enum(["size", "membership"]).default("size"),
+    /** size (PSI-CA, noisy, k-checked), membership (which of your ids the owner holds) or sum (of an owner's column over the intersection). */
+    output: z.enum(["size", "membership", "sum"]).default("size"),
+    /** A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit. */
+    value: z
+      .object({ field: fieldNameSchema, min: z.number().finite(), max: z.number().finite() })
+      .strict()
+      .refine((v) => v.min <= v.max, { message: "min must not be above max", path: ["min"] })
+      .optional(),
+    /** A size over two owners: X ∩ (Y1 ∪ Y2) or X ∩ Y1 ∩ Y2, combined by the platform's helper node. */
+    combineWith: z
+      .object({ datasetId: idSchema, idField: fieldNameSchema, op: z.enum(["union", "intersection"]) })
+      .strict()
+      .optional(),
     epsilon: epsilonSchema.max(10).default(0),
   })
   .strict();
 
-/** The second round: your points, and for the size the owner's points raised to your exponent and shuffled. */
+/** The second round: your points, and for a size each owner's points raised to your exponent and shuffled. */
 export const psiAnswerSchema = z
-  .object({ operatorPoints: pointsSchema, ownerPointsRaised: pointsSchema.optional() })
+  .object({
+    operatorPoints: pointsSchema,
+    ownerPointsRaised: pointsSchema.optional(),
+    secondOwnerPointsRaised: pointsSchema.optional(),
+  })
+  .strict();
+
+/** A sum's last step: which of the owner's entities matched, and your shares summed over them. */
+export const psiSumReleaseRequestSchema = z
+  .object({
+    matched: bitmapSchema.describe("bit i (least significant first) set when the owner's i-th entity matched"),
+    operatorPartial: z
+      .string()
+      .regex(/^\d{1,39}$/)
+      .refine((v) => !/^\d{1,39}$/.test(v) || BigInt(v) < 1n << 128n, { message: "a ring element is below 2^128" })
+      .describe("the sum of your shares over the matched entities, modulo 2^128, in decimal"),
+  })
   .strict();
 
 /** A period to settle, [periodStart, periodEnd). */

@@ -49,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       before: { type: "string" },
       html: { type: "string" },
       membership: { type: "boolean", default: false },
+      union: { type: "string" },
+      intersection: { type: "string" },
       epsilon: { type: "string" },
       release: { type: "boolean", default: false },
       withhold: { type: "boolean", default: false },

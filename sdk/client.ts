@@ -38,8 +38,35 @@ export interface PsiStartRequest {
   datasetId: string;
   idField: string;
   idKind?: "uscc" | "text";
-  output?: "size" | "membership";
+  output?: "size" | "membership" | "sum";
+  /** A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit. */
+  value?: { field: string; min: number; max: number };
+  /** A size over two owners: the second owner's dataset and id field, and union or intersection. */
+  combineWith?: { datasetId: string; idField: string; op: "union" | "intersection" };
   epsilon?: number;
+}
+
+/** An owner's blinded set as the start returns it. */
+export interface PsiOwnerSet {
+  points: string;
+  count: number;
+  invalid: number;
+  /** A sum: your share of each entity's clamped total, beside its point. */
+  operatorShares?: string;
+}
+
+/** What a finished PSI job returns. */
+export interface PsiJobOutcome {
+  jobId: string;
+  status: string;
+  result: Record<string, unknown> & {
+    size: number | null;
+    suppressed: boolean;
+    answers?: string;
+    sum?: number | null;
+    noise: Record<string, unknown>;
+  };
+  usageRecordId: string;
 }
 
 /** What a scoring job returns: scores still encrypted for your key, in the order of `ids`. */
@@ -239,7 +266,8 @@ export function createClient(options: ClientOptions) {
         jobId: string;
         status: string;
         expiresAt: string;
-        ownerSet: { points: string; count: number; invalid: number } | null;
+        ownerSet: PsiOwnerSet | null;
+        secondOwnerSet?: PsiOwnerSet;
         result?: Json;
         usageRecordId?: string;
       }>("POST", "/jobs/psi", input as unknown as Json),
@@ -248,13 +276,14 @@ export function createClient(options: ClientOptions) {
         "DELETE",
         `/jobs/psi/${encodeURIComponent(jobId)}`,
       ),
-    answerPsi: (jobId: string, input: { operatorPoints: string; ownerPointsRaised?: string }) =>
-      request<{
-        jobId: string;
-        status: string;
-        result: Json & { size: number | null; suppressed: boolean; answers?: string; noise: Json };
-        usageRecordId: string;
-      }>("POST", `/jobs/psi/${encodeURIComponent(jobId)}/answer`, input),
+    /** Finishes a size or membership; for a sum returns the owner's answers (status running) to match and release. */
+    answerPsi: (
+      jobId: string,
+      input: { operatorPoints: string; ownerPointsRaised?: string; secondOwnerPointsRaised?: string },
+    ) => request<PsiJobOutcome & { answers?: string }>("POST", `/jobs/psi/${encodeURIComponent(jobId)}/answer`, input),
+    /** A sum's release: which of the owner's entities matched (bitmap, base64) and your shares summed over them. */
+    releasePsiSum: (jobId: string, input: { matched: string; operatorPartial: string }) =>
+      request<PsiJobOutcome>("POST", `/jobs/psi/${encodeURIComponent(jobId)}/sum`, input),
     reviewJob: (id: string, input: { decision: "release" | "withhold"; reason?: string }) =>
       request<{ jobId: string; status: string; usageRecordId?: string }>(
         "POST",

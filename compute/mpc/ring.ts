@@ -28,6 +28,13 @@ export function addInRing(...elements: bigint[]): bigint {
   return sum & MASK;
 }
 
+/** The sum of any number of ring elements (no argument list, so a million of them do not overflow the stack). */
+export function sumInRing(elements: Iterable<bigint>): bigint {
+  let sum = 0n;
+  for (const e of elements) sum += e;
+  return sum & MASK;
+}
+
 export function isRingElement(value: bigint): boolean {
   return value >= 0n && value < MODULUS;
 }

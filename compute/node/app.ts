@@ -291,7 +291,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     return c.json(result);
   });
 
-  const oneNode = { options, approval, logger, now, limit: limit(MAX_SCORING_BYTES) };
+  const oneNode = { options, encryption, approval, logger, now, limit: limit(MAX_SCORING_BYTES) };
   app.route("/", scoringRoutes(oneNode));
   app.route("/", psiRoutes(oneNode));
 

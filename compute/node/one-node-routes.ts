@@ -3,18 +3,22 @@ import { SluiceError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 import { jsonBody } from "../../lib/validate.js";
 import { hePool } from "../he/pool.js";
+import type { EncryptionKeys } from "../mpc/channel.js";
+import { psiCombineReleaseSchema, psiSumReleaseSchema } from "../psi/helper-protocol.js";
 import { psiPool } from "../psi/pool.js";
 import { psiAnswerRequestSchema, psiCancelRequestSchema, psiStartSchema } from "../psi/protocol.js";
 import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
 import type { NodeAppOptions } from "./app.js";
 import type { ApprovalCheckContext } from "./approval-check.js";
 import { createPsiResponder } from "./psi.js";
+import { createPsiHelper } from "./psi-helper.js";
 import { ScoreQuota } from "./score-quota.js";
 import { createScorer } from "./scoring.js";
 
 /** What the one-node protocols' routes share with the node's app. */
 export interface OneNodeContext {
   options: NodeAppOptions;
+  encryption: EncryptionKeys;
   approval: Omit<ApprovalCheckContext, "now">;
   logger: Logger;
   now: () => Date;
@@ -85,8 +89,12 @@ export function scoringRoutes({ options, approval, logger, now, limit }: OneNode
   return app;
 }
 
-/** POST /psi/sessions, /psi/answers and /psi/cancellations: the owner's side of a private set intersection. */
-export function psiRoutes({ options, approval, logger, now, limit }: OneNodeContext): Hono {
+/**
+ * POST /psi/sessions, /psi/answers and /psi/cancellations: the owner's side of a private set
+ * intersection; POST /psi/sums and /psi/combinations: the helper's releases of a PSI-sum and of a
+ * two-owner size.
+ */
+export function psiRoutes({ options, encryption, approval, logger, now, limit }: OneNodeContext): Hono {
   const psi = createPsiResponder({
     nodeId: options.nodeId,
     privateKey: options.privateKey,
@@ -113,6 +121,30 @@ export function psiRoutes({ options, approval, logger, now, limit }: OneNodeCont
     const request = await jsonBody(c, psiAnswerRequestSchema);
     const result = await psi.answer(request);
     logger.info({ jobId: request.jobId, suppressed: result.suppressed }, "psi answered");
+    return c.json(result);
+  });
+
+  const helper = createPsiHelper({
+    nodeId: options.nodeId,
+    publicKey: options.publicKey,
+    privateKey: options.privateKey,
+    encryption,
+    gatewayPublicKey: options.gatewayPublicKey,
+    now,
+  });
+  const helperOnly = () => {
+    if (!options.helper) throw new SluiceError("forbidden", `node ${options.nodeId} is not a helper node`);
+  };
+  app.post("/psi/sums", async (c) => {
+    helperOnly();
+    const result = helper.sum(await jsonBody(c, psiSumReleaseSchema));
+    logger.info({ jobId: result.jobId, suppressed: result.suppressed }, "psi sum released");
+    return c.json(result);
+  });
+  app.post("/psi/combinations", async (c) => {
+    helperOnly();
+    const result = helper.combine(await jsonBody(c, psiCombineReleaseSchema));
+    logger.info({ jobId: result.jobId, suppressed: result.suppressed }, "psi two-owner size released");
     return c.json(result);
   });
 

@@ -1,9 +1,12 @@
 import type { KeyObject } from "node:crypto";
 import { SluiceError } from "../../lib/errors.js";
 import { sampleDiscreteLaplace } from "../dp/discrete-laplace.js";
+import { encodeVector, splitVector } from "../mpc/ring.js";
 import type { OwnerTask } from "../protocol.js";
 import { membershipIn, newBlindingKey, POINT_BYTES, pointKeys } from "../psi/blind.js";
-import { normaliseIdentifiers } from "../psi/identifiers.js";
+import { sealForHelper } from "../psi/helper-input.js";
+import { encodeBitmap } from "../psi/helper-protocol.js";
+import { normaliseIdentifiers, totalsByIdentifier } from "../psi/identifiers.js";
 import type { PsiPool } from "../psi/pool.js";
 import {
   type PsiOwnerSet,
@@ -16,9 +19,9 @@ import {
   verifyPsiPlan,
 } from "../psi/protocol.js";
 import { blindAll, reblindAll } from "../psi/psi-ca.js";
-import { shufflePoints } from "../psi/shuffle.js";
+import { shufflePoints, shuffleRows } from "../psi/shuffle.js";
 import { type ApprovalCheckContext, outsideTerms } from "./approval-check.js";
-import type { NodeDataStore } from "./datastore.js";
+import { type NodeDataStore, scaleOf } from "./datastore.js";
 import { admitPlan } from "./plan-gate.js";
 
 export interface PsiResponderOptions {
@@ -47,12 +50,27 @@ function decodePoints(text: string, what: string): Buffer {
   return points;
 }
 
+const SHAPES = { size: "psi-size", membership: "psi-membership", sum: "psi-sum" } as const;
+
+/** Which of the operator's points are in the owner's set, each distinct point counted at its first position only. */
+function firstMembers(raised: Buffer, theirs: Buffer): boolean[] {
+  const inSet = membershipIn(raised, theirs);
+  const seen = new Set<string>();
+  return pointKeys(raised).map((key, i) => {
+    if (!inSet[i] || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /**
  * The owner's side of a PSI job, in two rounds: the start sends the owner's identifiers hashed and
- * raised to a fresh exponent b, shuffled; the answer raises the operator's points to b and either
- * counts the intersection (releasing it with discrete Laplace noise and withholding it below k) or
- * returns the raised points in order for membership. The exponent lives only in the session, which
- * ends with the answer, its plan's expiry, a failure, or the gateway's cancellation.
+ * raised to a fresh exponent b, shuffled (for a sum, each beside the operator's share of its
+ * clamped total, the helper's shares sealed to the helper); the answer raises the operator's points
+ * to b and either counts the intersection (releasing it with discrete Laplace noise and withholding
+ * it below k), seals its membership bits to the helper (two owners), or returns the raised points:
+ * in order for membership, shuffled for a sum. The exponent lives only in the session, which ends
+ * with the answer, its plan's expiry, a failure, or the gateway's cancellation.
  */
 export function createPsiResponder(options: PsiResponderOptions) {
   const sessions = new Map<string, Session>();
@@ -72,30 +90,87 @@ export function createPsiResponder(options: PsiResponderOptions) {
         terms: plan.terms,
         scenarioId: plan.scenarioId,
         computeMode: "psi",
-        shape: plan.output === "size" ? "psi-size" : "psi-membership",
+        shape: SHAPES[plan.output],
         datasetId: task.datasetId,
-        fieldsRead: [plan.idField],
-        minGroupSize: plan.output === "size" ? plan.minGroupSize : null,
+        fieldsRead: plan.sum ? [plan.idField, plan.sum.valueField] : [plan.idField],
+        minGroupSize: plan.output === "membership" ? null : plan.minGroupSize,
         epsilonMicro: plan.epsilonMicro,
       },
       task.approval,
       { ...options.approval, now: options.now() },
     );
     if (refusal) throw new SluiceError("plan_not_approved", `this node's owner did not approve this plan: ${refusal}`);
+    if (plan.combine && !plan.combine.owners.includes(options.nodeId)) {
+      throw new SluiceError("forbidden", "a two-owner plan that does not name this node among its owners");
+    }
+    if (plan.sum) {
+      const type = options.store.describe(task.datasetId)?.columns.find((c) => c.name === plan.sum?.valueField)?.type;
+      if (type !== "integer" && type !== "decimal") {
+        throw new SluiceError(
+          "not_executable",
+          `${task.datasetId}.${plan.sum.valueField} is not a numeric column here`,
+        );
+      }
+      if (scaleOf(type) !== plan.sum.valueScale) {
+        throw new SluiceError(
+          "validation_failed",
+          `the plan's fixed point does not match ${plan.sum.valueField}'s type here`,
+        );
+      }
+    }
     return task;
+  }
+
+  /** The owner's identifiers blinded and shuffled; for a sum, the two shares of each total beside them. */
+  async function ownSet(plan: PsiPlan, task: OwnerTask, key: Buffer) {
+    const ids = options.store.strings(task.datasetId, plan.idField);
+    if (!plan.sum || !plan.helper) {
+      const normalised = normaliseIdentifiers(ids, plan.idKind);
+      const points = shufflePoints(await blindAll(normalised.identifiers, key, options.pool()));
+      return { normalised, points, shares: {} };
+    }
+    const normalised = totalsByIdentifier(
+      ids,
+      options.store.numbers(task.datasetId, plan.sum.valueField),
+      plan.idKind,
+      plan.sum,
+    );
+    const points = await blindAll(normalised.identifiers, key, options.pool());
+    const [operatorShares, helperShares] = splitVector(normalised.totals, 2).map(encodeVector) as [Buffer, Buffer];
+    shuffleRows([
+      { bytes: points, width: POINT_BYTES },
+      { bytes: operatorShares, width: 16 },
+      { bytes: helperShares, width: 16 },
+    ]);
+    const count = normalised.identifiers.length;
+    const route = { jobId: plan.jobId, from: options.nodeId, to: plan.helper.nodeId };
+    return {
+      normalised,
+      points,
+      shares: {
+        operatorShares: operatorShares.toString("base64"),
+        helperShares: sealForHelper(
+          "sum-shares",
+          route,
+          plan.helper.encryptionKey,
+          count,
+          helperShares,
+          options.privateKey,
+        ),
+      },
+    };
   }
 
   async function start(request: { plan: PsiPlan; signature: string }): Promise<PsiOwnerSet> {
     const { plan, signature } = request as ReturnType<typeof psiStartSchema.parse>;
     const task = check(plan, signature);
     if (sessions.has(plan.jobId)) throw new SluiceError("conflict", `PSI job ${plan.jobId} has already started`);
-    const normalised = normaliseIdentifiers(options.store.strings(task.datasetId, plan.idField), plan.idKind);
     const key = newBlindingKey();
     const timer = setTimeout(() => end(plan.jobId), Math.max(0, Date.parse(plan.expiresAt) - options.now().getTime()));
     timer.unref();
     sessions.set(plan.jobId, { plan, signature, key, timer });
     try {
-      const points = shufflePoints(await blindAll(normalised.identifiers, key, options.pool()));
+      const { normalised, points, shares } = await ownSet(plan, task, key);
       return signPsiOwnerSet(
         {
           jobId: plan.jobId,
@@ -103,6 +178,7 @@ export function createPsiResponder(options: PsiResponderOptions) {
           points: points.toString("base64"),
           count: normalised.identifiers.length,
           invalid: normalised.invalid.length,
+          ...shares,
         },
         options.privateKey,
       );
@@ -138,14 +214,48 @@ export function createPsiResponder(options: PsiResponderOptions) {
           options.privateKey,
         );
       }
+      if (plan.output === "sum") {
+        return signPsiResult(
+          {
+            jobId: plan.jobId,
+            nodeId: options.nodeId,
+            output: "sum",
+            size: null,
+            suppressed: false,
+            answers: shufflePoints(raised).toString("base64"),
+          },
+          options.privateKey,
+        );
+      }
       if (!request.ownerPointsRaised) {
         throw new SluiceError("validation_failed", "the size needs the owner's points raised by the operator");
       }
       const theirs = decodePoints(request.ownerPointsRaised, "the owner's points raised");
       // Distinct points only: an operator that sent one x many times would otherwise multiply its
       // membership past the noise, which is calibrated to one entity changing the count by one.
-      const inSet = membershipIn(raised, theirs);
-      const count = new Set(pointKeys(raised).filter((_, i) => inSet[i])).size;
+      const members = firstMembers(raised, theirs);
+      if (plan.combine && plan.helper) {
+        const route = { jobId: plan.jobId, from: options.nodeId, to: plan.helper.nodeId };
+        return signPsiResult(
+          {
+            jobId: plan.jobId,
+            nodeId: options.nodeId,
+            output: "size",
+            size: null,
+            suppressed: false,
+            helperBits: sealForHelper(
+              "membership-bits",
+              route,
+              plan.helper.encryptionKey,
+              members.length,
+              encodeBitmap(members),
+              options.privateKey,
+            ),
+          },
+          options.privateKey,
+        );
+      }
+      const count = members.filter(Boolean).length;
       const noise = plan.epsilonMicro > 0 ? Number(sampleDiscreteLaplace(1_000_000n, BigInt(plan.epsilonMicro))) : 0;
       const noisy = count + noise;
       const suppressed = noisy < plan.minGroupSize;

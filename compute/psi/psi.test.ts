@@ -3,9 +3,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { makeUscc } from "../../lib/uscc.js";
 import { blindOwn, blindPeer, newBlindingKey, PsiPointError } from "./blind.js";
 import { isSquare, montgomeryRhs, P, toLittleEndian } from "./field.js";
-import { normaliseIdentifiers } from "./identifiers.js";
+import { normaliseIdentifiers, totalsByIdentifier } from "./identifiers.js";
 import { PsiPool } from "./pool.js";
 import { runPsi } from "./psi-ca.js";
+import { shuffleRows } from "./shuffle.js";
 
 const ids = (prefix: string, count: number, offset = 0) =>
   Array.from({ length: count }, (_, i) => `${prefix}${String(i + offset).padStart(8, "0")}`);
@@ -53,6 +54,45 @@ describe("ECDH private set intersection on curve25519's prime-order group", () =
     expect(result.identifiers).toEqual([valid]);
     expect(result.duplicates).toBe(1);
     expect(result.invalid.map((i) => i.index)).toEqual([2, 3]);
+  });
+
+  it("totals a column per entity before clamping, so one entity moves a sum by at most the bound", () => {
+    const valid = makeUscc("91", "330100", "MA2AB3C4D");
+    const other = makeUscc("91", "330100", "MA2AB3C5B");
+    const result = totalsByIdentifier([valid, other, valid.toLowerCase(), "BAD"], [60, -30, 70, 5], "uscc", {
+      min: -20,
+      max: 100,
+    });
+    expect(result.identifiers).toEqual([valid, other]);
+    expect(result.totals).toEqual([100n, -20n]);
+    expect(result.invalid.map((i) => i.index)).toEqual([3]);
+    expect(result.duplicates).toBe(1);
+  });
+
+  it("shuffles aligned columns with one permutation", () => {
+    const count = 500;
+    const points = Buffer.alloc(count * 32);
+    const shares = Buffer.alloc(count * 16);
+    for (let i = 0; i < count; i++) {
+      points.writeUInt32LE(i, i * 32);
+      shares.writeUInt32LE(i * 7, i * 16);
+    }
+    shuffleRows([
+      { bytes: points, width: 32 },
+      { bytes: shares, width: 16 },
+    ]);
+    const order = Array.from({ length: count }, (_, i) => points.readUInt32LE(i * 32));
+    expect(order).not.toEqual([...order].sort((a, b) => a - b));
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
+    order.forEach((original, i) => {
+      expect(shares.readUInt32LE(i * 16)).toBe(original * 7);
+    });
+    expect(() =>
+      shuffleRows([
+        { bytes: points, width: 32 },
+        { bytes: Buffer.alloc(8), width: 16 },
+      ]),
+    ).toThrow(/aligned/);
   });
 
   describe("refuses malformed points from the peer, naming the point", () => {

@@ -1,5 +1,8 @@
 import { eq, inArray } from "drizzle-orm";
 import type { NodeTask, OwnerTask } from "../../compute/protocol.js";
+
+type HelperTask = Extract<NodeTask, { role: "helper" }>;
+
 import { SluiceError } from "../../lib/errors.js";
 import { computeNodes, type DbOrTx, datasets } from "../../store/index.js";
 import type { approvalProofs } from "./approval-proofs.js";
@@ -49,21 +52,34 @@ export async function planTasks(
     throw notExecutable("the measured fields mix integers and decimals; aggregate one kind at a time");
   // Secret sharing between two owners needs a third party; encryption under the operator's key does not.
   if (tasks.length === 2 && computeMode === "mpc") {
-    const [helper] = await db.select().from(computeNodes).where(eq(computeNodes.kind, "helper")).limit(1);
-    if (!helper?.encryptionKey) {
-      throw notExecutable(
-        "a two-owner job needs a helper node as third party, and none is registered (the authority registers one)",
-      );
-    }
-    tasks.push({
-      role: "helper",
-      nodeId: helper.id,
-      url: helper.url,
-      publicKey: helper.publicKey,
-      encryptionKey: helper.encryptionKey,
-    });
+    tasks.push(await helperTask(db, "a two-owner job needs a helper node as third party"));
   }
   return { tasks, valueScale: types.has("decimal") ? 100 : 1 };
+}
+
+/** The platform's helper node as a task; `why` says what needs it when none is registered. */
+export async function helperTask(db: DbOrTx, why: string): Promise<HelperTask> {
+  const [helper] = await db.select().from(computeNodes).where(eq(computeNodes.kind, "helper")).limit(1);
+  if (!helper?.encryptionKey) {
+    throw notExecutable(`${why}, and none is registered (the authority registers one)`);
+  }
+  return {
+    role: "helper",
+    nodeId: helper.id,
+    url: helper.url,
+    publicKey: helper.publicKey,
+    encryptionKey: helper.encryptionKey,
+  };
+}
+
+/** The fixed point of a registered dataset's numeric field: 100 for a decimal (hundredths), 1 for an integer. */
+export async function valueScaleOf(db: DbOrTx, datasetId: string, field: string): Promise<1 | 100> {
+  const [row] = await db.select({ fields: datasets.fields }).from(datasets).where(eq(datasets.id, datasetId));
+  const type = row?.fields.find((f) => f.name === field)?.type;
+  if (type !== "integer" && type !== "decimal") {
+    throw notExecutable(`${datasetId}.${field} is ${type ?? "unknown"}; only integer and decimal fields are summed`);
+  }
+  return type === "decimal" ? 100 : 1;
 }
 
 type DatasetNodeRow = { dataset: typeof datasets.$inferSelect; node: typeof computeNodes.$inferSelect };

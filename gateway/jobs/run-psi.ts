@@ -1,22 +1,33 @@
 import { eq } from "drizzle-orm";
 import { ComputeError } from "../../compute/errors.js";
+import { addInRing, fromRing } from "../../compute/mpc/ring.js";
 import { postToNode } from "../../compute/mpc/secure-aggregate.js";
+import type { NodeTask } from "../../compute/protocol.js";
+import type { HelperInput } from "../../compute/psi/helper-input.js";
 import {
+  type PsiHelperRelease,
+  psiHelperReleaseSchema,
+  verifyPsiHelperRelease,
+} from "../../compute/psi/helper-protocol.js";
+import {
+  type PsiOwnerSet,
   type PsiPlan,
+  type PsiResult,
   psiOwnerSetSchema,
   psiResultSchema,
   signPsiPlan,
   verifyPsiOwnerSet,
   verifyPsiResult,
 } from "../../compute/psi/protocol.js";
-import { NotFoundError } from "../../lib/errors.js";
+import { NotFoundError, SluiceError, ValidationError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jobs } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { approvalProofs } from "./approval-proofs.js";
 import type { Evaluation } from "./evaluate.js";
 import { completeJob, decideUnheld, earlierOutcome, failJob, reserveJob } from "./lifecycle.js";
-import { ownerTaskFor } from "./plan-tasks.js";
+import { helperTask, ownerTaskFor, valueScaleOf } from "./plan-tasks.js";
+import { combinedResult, ownerResult, sumResult } from "./psi-results.js";
 
 export interface PsiStartInput {
   jobId?: string;
@@ -24,30 +35,93 @@ export interface PsiStartInput {
   datasetId: string;
   idField: string;
   idKind: "uscc" | "text";
-  output: "size" | "membership";
+  output: "size" | "membership" | "sum";
+  /** A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit. */
+  value?: { field: string; min: number; max: number };
+  /** A size over two owners: the second owner's dataset and id field, and how the two sets combine. */
+  combineWith?: { datasetId: string; idField: string; op: "union" | "intersection" };
   epsilon: number;
 }
 
-/** How long an operator has between the two rounds: its own hashing and exponentiation take minutes at a million ids. */
+export interface PsiAnswerInput {
+  operatorPoints: string;
+  ownerPointsRaised?: string;
+  secondOwnerPointsRaised?: string;
+}
+
+/** How long an operator has between the rounds: its own hashing and exponentiation take minutes at a million ids. */
 const PSI_WINDOW_MS = 15 * 60_000;
+
+const PSI_SHAPES = { size: "psi-size", membership: "psi-membership", sum: "psi-sum" } as const;
+
+type SignedPsiPlan = ReturnType<typeof signPsiPlan>;
 
 interface OpenJob {
   operatorId: string;
-  signed: ReturnType<typeof signPsiPlan>;
+  /** One plan per owner: two when two owners' sets combine. */
+  signed: SignedPsiPlan[];
   evaluation: Evaluation;
   epsilon: number;
   timer: NodeJS.Timeout;
+  /** A sum is answered in two steps: the owner's answers, then the helper's release. */
+  answered: boolean;
+  helperShares?: HelperInput;
+}
+
+const rejected = (nodeId: string, what: string) =>
+  new ComputeError("node_rejected", `node ${nodeId} answered with ${what} that does not verify`, { nodeId });
+
+/** Fields the decision covers: the id field of each owner's dataset, and a sum's value field. */
+function fieldsOf(input: PsiStartInput): string[] {
+  const fields = [`${input.datasetId}.${input.idField}`];
+  if (input.value) fields.push(`${input.datasetId}.${input.value.field}`);
+  if (input.combineWith) fields.push(`${input.combineWith.datasetId}.${input.combineWith.idField}`);
+  return fields;
+}
+
+function checkShape(input: PsiStartInput) {
+  if ((input.output === "sum") !== (input.value !== undefined)) {
+    throw new ValidationError("a sum names its value field and bounds (value), and only a sum does", [
+      { path: "value", message: "required for output sum, and only for it" },
+    ]);
+  }
+  if (input.combineWith && input.output !== "size") {
+    throw new ValidationError("two owners' sets combine for the size only", [
+      { path: "combineWith", message: "only with output size" },
+    ]);
+  }
+  if (input.combineWith?.datasetId === input.datasetId) {
+    throw new ValidationError("combine two different owners' datasets", [
+      { path: "combineWith.datasetId", message: "must differ from datasetId" },
+    ]);
+  }
+}
+
+/** A sum's bounds in the column's kept units (hundredths for a decimal); they must be whole there. */
+function keptBounds(value: NonNullable<PsiStartInput["value"]>, scale: number) {
+  const kept = (x: number) => Math.round(x * scale);
+  const [min, max] = [kept(value.min), kept(value.max)];
+  if (Math.abs(min / scale - value.min) > 1e-9 || Math.abs(max / scale - value.max) > 1e-9) {
+    throw new ValidationError(`the bounds have more decimal places than ${value.field} keeps`, [
+      { path: "value", message: `at most ${Math.log10(scale)} decimal places` },
+    ]);
+  }
+  return { min, max };
 }
 
 /**
- * PSI jobs through the gateway, in two rounds that the operator drives with its own exponent: the
- * start decides, reserves and opens the owner's session (answering with the owner's shuffled,
- * exponentiated set); the answer carries the operator's points and finishes the job with its usage
- * record. A job not answered within its window fails and gives its reservation back.
+ * PSI jobs through the gateway, in rounds that the operator drives with its own exponent: the
+ * start decides, reserves and opens each owner's session (answering with the owners' shuffled,
+ * exponentiated sets, and for a sum the operator's shares); the answer carries the operator's
+ * points and finishes the job — through the helper for two owners — or, for a sum, returns the
+ * owner's answers, and the sum step has the helper release its share. A job not finished within
+ * its window fails and gives its reservation back.
  */
 export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
   const open = new Map<string, OpenJob>();
   const nodeOptions = { fetch: deps.fetch, timeoutMs: Math.max(limits.nodeTimeoutMs, 120_000) };
+  const post = (task: NodeTask, path: string, body: unknown) =>
+    postToNode(task, path, JSON.stringify(body), nodeOptions, new AbortController().signal);
 
   async function expire(jobId: string) {
     const job = open.get(jobId);
@@ -55,17 +129,49 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     if (!job) return;
     const [row] = await deps.db.select().from(jobs).where(eq(jobs.id, jobId));
     if (row?.status === "running") {
-      await failJob(
-        deps,
-        jobId,
-        job.signed.plan.scenarioId,
-        row.epsilonMicro,
-        new Error("the operator did not answer in time"),
-      );
+      const { plan } = job.signed[0] as SignedPsiPlan;
+      await failJob(deps, jobId, plan.scenarioId, row.epsilonMicro, new Error("the operator did not answer in time"));
     }
   }
 
+  /** Takes an open job of this operator's out of the table, in the step expected. */
+  function take(operatorId: string, jobId: string, answered: boolean): OpenJob {
+    const job = open.get(jobId);
+    if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
+    if (job.answered !== answered) {
+      throw new SluiceError(
+        "conflict",
+        answered ? `job ${jobId} is not a sum waiting for its release` : `job ${jobId} was answered; release its sum`,
+      );
+    }
+    open.delete(jobId);
+    clearTimeout(job.timer);
+    return job;
+  }
+
+  function keepOpen(jobId: string, job: Omit<OpenJob, "timer">, remainingMs: number) {
+    const timer = setTimeout(() => void expire(jobId), remainingMs);
+    timer.unref();
+    open.set(jobId, { ...job, timer });
+  }
+
+  async function startSession({ plan, signature }: SignedPsiPlan): Promise<PsiOwnerSet> {
+    const reply = psiOwnerSetSchema.safeParse(await post(plan.task, "/psi/sessions", { plan, signature })).data;
+    const { nodeId } = plan.task;
+    if (!reply || reply.jobId !== plan.jobId || !verifyPsiOwnerSet(reply, plan.task.publicKey)) {
+      throw rejected(nodeId, "an owner set");
+    }
+    if (plan.sum) {
+      const sharesFit = Buffer.from(reply.operatorShares ?? "", "base64").length === reply.count * 16;
+      if (!sharesFit || reply.helperShares?.kind !== "sum-shares" || reply.helperShares.count !== reply.count) {
+        throw rejected(nodeId, "a sum's shares");
+      }
+    }
+    return reply;
+  }
+
   async function start(operatorId: string, input: PsiStartInput, requestId?: string) {
+    checkShape(input);
     const earlier = await earlierOutcome(deps, operatorId, input);
     if (earlier) return { ...earlier, ownerSet: null };
     const now = deps.now?.() ?? new Date();
@@ -75,141 +181,210 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       {
         scenarioId: input.scenarioId,
         computeMode: "psi",
-        queryShape: input.output === "size" ? "psi-size" : "psi-membership",
+        queryShape: PSI_SHAPES[input.output],
         epsilon: input.epsilon,
       },
-      [`${input.datasetId}.${input.idField}`],
+      fieldsOf(input),
       now,
       "an intersection's result cannot be held",
     );
     const { decision, hash } = evaluation;
     const proofs = await approvalProofs(deps.db, input.scenarioId);
-    const task = await ownerTaskFor(deps.db, input.datasetId, input.idField, proofs);
+    const owners = [{ datasetId: input.datasetId, idField: input.idField }];
+    if (input.combineWith) owners.push(input.combineWith);
+    const tasks = await Promise.all(owners.map((o) => ownerTaskFor(deps.db, o.datasetId, o.idField, proofs)));
+    const needsHelper = input.value !== undefined || input.combineWith !== undefined;
+    const helper = needsHelper
+      ? await helperTask(deps.db, "a PSI-sum or a two-owner size needs the platform's helper node")
+      : undefined;
+    const valueScale = input.value ? await valueScaleOf(deps.db, input.datasetId, input.value.field) : 1;
     const jobId = input.jobId ?? newId("job");
     await reserveJob(deps, { jobId, operatorId, evaluation, epsilon: input.epsilon, requestId, now });
-    const plan: PsiPlan = {
-      version: 2,
-      kind: "psi",
-      jobId,
-      scenarioId: input.scenarioId,
-      idField: input.idField,
-      idKind: input.idKind,
-      output: input.output,
-      epsilonMicro: evaluation.request.epsilonMicro,
-      minGroupSize: decision.obligations.minGroupSize,
-      decisionHash: hash,
-      ...(requestId ? { requestId } : {}),
-      terms: proofs.terms,
-      task,
-      issuedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + PSI_WINDOW_MS).toISOString(),
-    };
-    const signed = signPsiPlan(plan, deps.gatewayKeys.privateKey);
     try {
-      const answer = psiOwnerSetSchema.safeParse(
-        await postToNode(plan.task, "/psi/sessions", JSON.stringify(signed), nodeOptions, new AbortController().signal),
+      const signed = tasks.map((task, i) => {
+        const plan: PsiPlan = {
+          version: 2,
+          kind: "psi",
+          jobId,
+          scenarioId: input.scenarioId,
+          idField: owners[i]?.idField as string,
+          idKind: input.idKind,
+          output: input.output,
+          ...(input.value
+            ? { sum: { valueField: input.value.field, valueScale, ...keptBounds(input.value, valueScale) } }
+            : {}),
+          ...(input.combineWith
+            ? {
+                combine: { op: input.combineWith.op, owners: [tasks[0]?.nodeId, tasks[1]?.nodeId] as [string, string] },
+              }
+            : {}),
+          ...(helper ? { helper } : {}),
+          epsilonMicro: evaluation.request.epsilonMicro,
+          minGroupSize: decision.obligations.minGroupSize,
+          decisionHash: hash,
+          ...(requestId ? { requestId } : {}),
+          terms: proofs.terms,
+          task,
+          issuedAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + PSI_WINDOW_MS).toISOString(),
+        };
+        return signPsiPlan(plan, deps.gatewayKeys.privateKey);
+      });
+      const sets = await Promise.all(signed.map(startSession));
+      const [first, second] = sets as [PsiOwnerSet, PsiOwnerSet | undefined];
+      keepOpen(
+        jobId,
+        { operatorId, signed, evaluation, epsilon: input.epsilon, answered: false, helperShares: first.helperShares },
+        PSI_WINDOW_MS,
       );
-      const ownerSet = answer.data;
-      if (!ownerSet || ownerSet.jobId !== jobId || !verifyPsiOwnerSet(ownerSet, plan.task.publicKey)) {
-        throw new ComputeError(
-          "node_rejected",
-          `node ${plan.task.nodeId} answered with an owner set that does not verify`,
-        );
-      }
-      const timer = setTimeout(() => void expire(jobId), PSI_WINDOW_MS);
-      timer.unref();
-      open.set(jobId, { operatorId, signed, evaluation, epsilon: input.epsilon, timer });
+      const shown = (set: PsiOwnerSet) => ({
+        points: set.points,
+        count: set.count,
+        invalid: set.invalid,
+        ...(set.operatorShares ? { operatorShares: set.operatorShares } : {}),
+      });
       return {
         jobId,
         status: "running" as const,
         decisionHash: hash,
-        expiresAt: plan.expiresAt,
-        ownerSet: { points: ownerSet.points, count: ownerSet.count, invalid: ownerSet.invalid },
+        expiresAt: new Date(now.getTime() + PSI_WINDOW_MS).toISOString(),
+        ownerSet: shown(first),
+        ...(second ? { secondOwnerSet: shown(second) } : {}),
       };
     } catch (error) {
       throw await failJob(deps, jobId, input.scenarioId, evaluation.request.epsilonMicro, error);
     }
   }
 
-  async function answer(
-    operatorId: string,
-    jobId: string,
-    input: { operatorPoints: string; ownerPointsRaised?: string },
-  ) {
-    const job = open.get(jobId);
-    if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
-    open.delete(jobId);
-    clearTimeout(job.timer);
-    const { plan, signature } = job.signed;
-    let result: Record<string, unknown>;
-    try {
-      const parsed = psiResultSchema.safeParse(
-        await postToNode(
-          plan.task,
-          "/psi/answers",
-          JSON.stringify({ jobId, signature, ...input }),
-          nodeOptions,
-          new AbortController().signal,
-        ),
-      );
-      const reply = parsed.data;
-      if (
-        !reply ||
-        reply.jobId !== jobId ||
-        reply.output !== plan.output ||
-        !verifyPsiResult(reply, plan.task.publicKey)
-      ) {
-        throw new ComputeError("node_rejected", `node ${plan.task.nodeId} answered with a result that does not verify`);
-      }
-      const { obligations } = job.evaluation.decision as Extract<Evaluation["decision"], { effect: "allow" }>;
-      result = {
-        queryShape: plan.output === "size" ? "psi-size" : "psi-membership",
-        datasetId: (plan.task as { datasetId: string }).datasetId,
-        idField: plan.idField,
-        size: reply.size,
-        suppressed: reply.suppressed,
-        minGroupSize: plan.minGroupSize,
-        noise:
-          plan.output === "size" && plan.epsilonMicro > 0
-            ? { mechanism: "discrete-laplace", epsilon: job.epsilon, scale: 1_000_000 / plan.epsilonMicro }
-            : { mechanism: "none" },
-        classification: obligations.resultClassification,
-        ...(reply.answers ? { answers: reply.answers } : {}),
-      };
-    } catch (error) {
-      throw await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, error);
+  async function ownerAnswer({ plan, signature }: SignedPsiPlan, body: Record<string, unknown>): Promise<PsiResult> {
+    const reply = psiResultSchema.safeParse(
+      await post(plan.task, "/psi/answers", { jobId: plan.jobId, signature, ...body }),
+    ).data;
+    if (
+      !reply ||
+      reply.jobId !== plan.jobId ||
+      reply.output !== plan.output ||
+      !verifyPsiResult(reply, plan.task.publicKey)
+    ) {
+      throw rejected(plan.task.nodeId, "a result");
     }
+    return reply;
+  }
+
+  async function helperRelease(plan: PsiPlan, path: string, body: unknown): Promise<PsiHelperRelease> {
+    const helper = plan.helper as NonNullable<PsiPlan["helper"]>;
+    const reply = psiHelperReleaseSchema.safeParse(await post(helper, path, body)).data;
+    if (!reply || reply.jobId !== plan.jobId || !verifyPsiHelperRelease(reply, helper.publicKey)) {
+      throw rejected(helper.nodeId, "a release");
+    }
+    return reply;
+  }
+
+  async function finish(jobId: string, job: OpenJob, result: Record<string, unknown>) {
     const usageRecordId = await completeJob(deps, jobId, job.evaluation, result, deps.now?.() ?? new Date());
     return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: job.evaluation.hash };
   }
 
+  async function answer(operatorId: string, jobId: string, input: PsiAnswerInput) {
+    const job = take(operatorId, jobId, false);
+    const [first, second] = job.signed as [SignedPsiPlan, SignedPsiPlan | undefined];
+    const { plan } = first;
+    let result: Record<string, unknown>;
+    try {
+      if (plan.output === "sum") {
+        const reply = await ownerAnswer(first, { operatorPoints: input.operatorPoints });
+        keepOpen(jobId, { ...job, answered: true }, Math.max(0, Date.parse(plan.expiresAt) - Date.now()));
+        return { jobId, status: "running" as const, answers: reply.answers as string };
+      }
+      if (second) {
+        if (!input.ownerPointsRaised || !input.secondOwnerPointsRaised) {
+          throw new ValidationError("a two-owner size needs both owners' points raised", [
+            { path: "secondOwnerPointsRaised", message: "required" },
+          ]);
+        }
+        const replies = await Promise.all([
+          ownerAnswer(first, { operatorPoints: input.operatorPoints, ownerPointsRaised: input.ownerPointsRaised }),
+          ownerAnswer(second, {
+            operatorPoints: input.operatorPoints,
+            ownerPointsRaised: input.secondOwnerPointsRaised,
+          }),
+        ]);
+        const bits = replies.map((r) => {
+          if (!r.helperBits) throw rejected(r.nodeId, "no membership bits for the helper");
+          return r.helperBits;
+        });
+        const release = await helperRelease(plan, "/psi/combinations", { plans: job.signed, bits });
+        result = combinedResult([plan, second.plan], release, job.evaluation, job.epsilon);
+      } else {
+        const body = {
+          operatorPoints: input.operatorPoints,
+          ...(input.ownerPointsRaised ? { ownerPointsRaised: input.ownerPointsRaised } : {}),
+        };
+        result = ownerResult(plan, await ownerAnswer(first, body), job.evaluation, job.epsilon);
+      }
+    } catch (error) {
+      throw await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, error);
+    }
+    return finish(jobId, job, result);
+  }
+
+  /**
+   * A sum's last step: which of the owner's shuffled entities matched (a bitmap) and the sum of the
+   * operator's shares over them; the helper adds its share and the noise, and k applies.
+   */
+  async function releaseSum(operatorId: string, jobId: string, input: { matched: string; operatorPartial: string }) {
+    const job = take(operatorId, jobId, true);
+    const { plan, signature } = job.signed[0] as SignedPsiPlan;
+    let result: Record<string, unknown>;
+    try {
+      const release = await helperRelease(plan, "/psi/sums", {
+        plan,
+        signature,
+        shares: job.helperShares,
+        matched: input.matched,
+      });
+      const total =
+        release.partial === null ? null : fromRing(addInRing(BigInt(input.operatorPartial), BigInt(release.partial)));
+      result = sumResult(plan, total, release, job.evaluation, job.epsilon);
+    } catch (error) {
+      throw await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, error);
+    }
+    return finish(jobId, job, result);
+  }
+
   /**
    * The operator gives up an open job (its SDK failed, or it was interrupted): the job fails and
-   * gives its reservation back at once, and the owner's node drops its session and exponent.
+   * gives its reservation back at once, and the owners' nodes drop their sessions and exponents.
    */
   async function cancel(operatorId: string, jobId: string) {
     const job = open.get(jobId);
     if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
     open.delete(jobId);
     clearTimeout(job.timer);
-    const { plan, signature } = job.signed;
+    const { plan } = job.signed[0] as SignedPsiPlan;
     await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, new Error("cancelled by the operator"));
-    let ownerSessionEnded = false;
-    try {
-      const reply = (await postToNode(
-        plan.task,
-        "/psi/cancellations",
-        JSON.stringify({ jobId, signature }),
-        nodeOptions,
-        new AbortController().signal,
-      )) as { ended?: unknown };
-      ownerSessionEnded = reply?.ended === true;
-    } catch (error) {
-      // The node's session ends with its plan's expiry anyway; the job and the reservation are settled.
-      deps.logger?.warn({ err: error, jobId }, "the owner's node did not take the cancellation");
-    }
-    return { jobId, status: "failed" as const, error: "cancelled by the operator", ownerSessionEnded };
+    const ended = await Promise.all(
+      job.signed.map(async ({ plan: p, signature }) => {
+        try {
+          const reply = (await post(p.task, "/psi/cancellations", { jobId, signature })) as { ended?: unknown };
+          return reply?.ended === true;
+        } catch (error) {
+          // The node's session ends with its plan's expiry anyway; the job and the reservation are settled.
+          deps.logger?.warn(
+            { err: error, jobId, nodeId: p.task.nodeId },
+            "an owner's node did not take the cancellation",
+          );
+          return false;
+        }
+      }),
+    );
+    return {
+      jobId,
+      status: "failed" as const,
+      error: "cancelled by the operator",
+      ownerSessionEnded: ended.every(Boolean),
+    };
   }
 
-  return { start, answer, cancel };
+  return { start, answer, releaseSum, cancel };
 }

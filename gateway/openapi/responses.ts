@@ -249,6 +249,23 @@ export const jobOutcomeResponseSchema = z
   ])
   .meta({ id: "JobOutcome" });
 
+const psiOwnerSet = z.strictObject({
+  points: z
+    .string()
+    .describe(
+      "the owner's identifiers hashed to the group and raised to its exponent, shuffled: 32 bytes each, base64",
+    ),
+  count: z.number().int(),
+  invalid: z
+    .number()
+    .int()
+    .describe("identifiers in the owner's column that are not valid codes (counted, never sent)"),
+  operatorShares: z
+    .string()
+    .optional()
+    .describe("a sum: your share of each entity's clamped total, beside its point (16 bytes each, base64)"),
+});
+
 export const psiStartResponseSchema = z
   .union([
     z.strictObject({
@@ -256,18 +273,8 @@ export const psiStartResponseSchema = z
       status: z.literal("running"),
       decisionHash: z.string(),
       expiresAt: instant,
-      ownerSet: z.strictObject({
-        points: z
-          .string()
-          .describe(
-            "the owner's identifiers hashed to the group and raised to its exponent, shuffled: 32 bytes each, base64",
-          ),
-        count: z.number().int(),
-        invalid: z
-          .number()
-          .int()
-          .describe("identifiers in the owner's column that are not valid codes (counted, never sent)"),
-      }),
+      ownerSet: psiOwnerSet,
+      secondOwnerSet: psiOwnerSet.optional().describe("a two-owner size: the second owner's set"),
     }),
     z.strictObject({
       jobId: id,
@@ -280,6 +287,19 @@ export const psiStartResponseSchema = z
     }),
   ])
   .meta({ id: "PsiStart" });
+
+export const psiAnswerResponseSchema = z
+  .union([
+    jobOutcomeResponseSchema,
+    z.strictObject({
+      jobId: id,
+      status: z.literal("running"),
+      answers: z
+        .string()
+        .describe("a sum: your points raised by the owner (H(x)^ab), shuffled; match them and release"),
+    }),
+  ])
+  .meta({ id: "PsiAnswer" });
 
 const statementLine = z.strictObject({
   payeeId: id,

@@ -46,12 +46,18 @@ export const HELP: Record<string, string> = {
     --ids <file>          the entities you may score, one per line
     --epsilon <ε>         noise per entity on every feature (needed for level-3 fields)
     --job-id <id>         your own id: retrying with it never scores twice`,
-  psi: `sluice psi --scenario <id> --dataset <id> --id-field <field> --ids <file> [--membership] [--epsilon ε]
+  psi: `sluice psi --scenario <id> --dataset <id> --id-field <field> --ids <file> [--membership | --sum <field> --bounds <min>,<max> | --union|--intersection <dataset>.<id field>] [--epsilon ε]
   (operator) Private set intersection with an owner's dataset: how many of your ids it holds (noisy
-  with ε, withheld below k), or with --membership which ones. Your ids are hashed and blinded here
-  with a secret made for this job; only the blinded points leave.
+  with ε, withheld below k), with --membership which ones, with --sum the owner's column summed over
+  them (noisy, withheld below k), or with --union/--intersection how many are in either or both of
+  two owners' datasets. Your ids are hashed and blinded here with a secret made for this job; only
+  the blinded points leave.
     --ids <file>          one id per line (unified social credit codes unless --id-kind text)
     --id-kind uscc|text   uscc (default): upper-cased and check-verified; invalid ones are reported
+    --sum <field>         sum this numeric field of the owner's over the intersection
+    --bounds <min>,<max>  each entity's total is clamped to these (the noise is scaled to them)
+    --union <ds>.<field>  the second owner's dataset and id field: count ids in either owner's set
+    --intersection <ds>.<field>  the same, counting ids in both
     --job-id <id>         your own id: retrying with it never runs twice`,
   audit:
     "sluice audit --from <ISO instant> --to <ISO instant> [--out report.json] [--html report.html]\n  (regulator, authority) Audit a period: every record against its hash, signature and anchored root; deletions and insertions named; decisions replayed; settlements recomputed. Exit 1 on any finding.",

@@ -2,6 +2,42 @@ import { privateSetIntersection } from "../psi.js";
 import { EXIT, type Handler, readListFile, UsageError } from "./handler.js";
 import { withProgress } from "./progress.js";
 
+type Options = Parameters<Handler>[1];
+
+/** --sum <field> --bounds <min>,<max>: a sum's value field and clamping bounds. */
+function sumOption(h: Options) {
+  const given = h.call.options.sum;
+  if (given === undefined) return undefined;
+  const fields = [given].flat();
+  const [field] = fields;
+  if (fields.length !== 1 || typeof field !== "string")
+    throw new UsageError("--sum takes one of the owner's numeric fields");
+  const bounds = String(h.option("bounds", "--bounds <min>,<max>")).split(",").map(Number);
+  const [min, max] = bounds as [number, number];
+  if (bounds.length !== 2 || !bounds.every(Number.isFinite) || min > max) {
+    throw new UsageError("--bounds is two numbers, min,max, with min ≤ max (write --bounds=-5,100 for a negative min)");
+  }
+  return { field, min, max };
+}
+
+/** --union or --intersection <dataset>.<id field>: a second owner's set to combine. */
+function combineOption(h: Options) {
+  const op =
+    h.call.options.union !== undefined
+      ? "union"
+      : h.call.options.intersection !== undefined
+        ? "intersection"
+        : undefined;
+  if (!op) return undefined;
+  if (h.call.options.union !== undefined && h.call.options.intersection !== undefined) {
+    throw new UsageError("choose --union or --intersection, not both");
+  }
+  const target = String(h.call.options[op]);
+  const dot = target.indexOf(".");
+  if (dot <= 0 || dot === target.length - 1) throw new UsageError(`--${op} is <dataset>.<id field>`);
+  return { datasetId: target.slice(0, dot), idField: target.slice(dot + 1), op } as const;
+}
+
 /** `sluice psi`: the intersection's size (or, with --membership, which of your ids) with an owner's dataset. */
 export const psi: Handler = async (client, h) => {
   const ids = readListFile(h.option("ids", "--ids <file>"), "the id list");
@@ -11,6 +47,11 @@ export const psi: Handler = async (client, h) => {
   if (idKind !== "uscc" && idKind !== "text") throw new UsageError("--id-kind is uscc or text");
   const jobId = h.call.options["job-id"];
   const membership = h.call.options.membership === true;
+  const sum = sumOption(h);
+  const combineWith = combineOption(h);
+  if ([membership, sum !== undefined, combineWith !== undefined].filter(Boolean).length > 1) {
+    throw new UsageError("choose one of --membership, --sum and --union/--intersection");
+  }
   // Ctrl-C cancels the job: the gateway gives its quota and ε back and the owner drops its session.
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort(new Error("interrupted"));
@@ -31,7 +72,9 @@ export const psi: Handler = async (client, h) => {
         datasetId: h.option("dataset", "--dataset <id>"),
         idField: h.option("id-field", "--id-field <field>"),
         idKind,
-        output: membership ? "membership" : "size",
+        output: membership ? "membership" : sum ? "sum" : "size",
+        ...(sum ? { value: sum } : {}),
+        ...(combineWith ? { combineWith } : {}),
         epsilon,
         ids,
       },
@@ -52,12 +95,21 @@ export const psi: Handler = async (client, h) => {
   if (!outcome) return EXIT.refused;
   h.print(outcome, () =>
     [
-      outcome.suppressed
-        ? `intersection: withheld (below the scenario's minimum group size)`
-        : `intersection: ${outcome.size}${epsilon > 0 && !membership ? ` (with noise, ε ${epsilon})` : ""}`,
+      ...(sum
+        ? [
+            outcome.suppressed
+              ? `sum of ${sum.field}: withheld (fewer matched than the scenario's minimum group size)`
+              : `sum of ${sum.field}: ${outcome.sum}${epsilon > 0 ? ` (with noise, ε ${epsilon})` : ""}`,
+            `matched: ${outcome.size} of the owner's entities (exact: matching reveals it to you)`,
+          ]
+        : [
+            outcome.suppressed
+              ? `intersection${combineWith ? ` with the ${combineWith.op}` : ""}: withheld (below the scenario's minimum group size)`
+              : `intersection${combineWith ? ` with the ${combineWith.op}` : ""}: ${outcome.size}${epsilon > 0 && !membership ? ` (with noise, ε ${epsilon})` : ""}`,
+          ]),
       ...(outcome.members ? ["members:", ...outcome.members.map((m) => `  ${m}`)] : []),
       `your ids: ${ids.length}; refused as invalid: ${outcome.invalid.length}${outcome.invalid.length ? ` (${outcome.invalid.map((i) => `line ${i.index + 1}`).join(", ")})` : ""}; repeated: ${outcome.duplicates}`,
-      `the owner's ids: ${outcome.ownerCount}`,
+      `the owner's ids: ${outcome.ownerCount}${outcome.secondOwnerCount === undefined ? "" : `; the second owner's: ${outcome.secondOwnerCount}`}`,
       `job ${outcome.jobId}, usage record ${outcome.usageRecordId}`,
     ].join("\n"),
   );

@@ -1,0 +1,295 @@
+import { createPrivateKey } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
+import { generateEd25519KeyPair } from "../../lib/ed25519.js";
+import { deriveEncryptionKeys } from "../mpc/channel.js";
+import { addInRing, decodeVector, fromRing, sumInRing } from "../mpc/ring.js";
+import { blindOwn, blindPeer, membershipIn, newBlindingKey } from "../psi/blind.js";
+import { encodeBitmap } from "../psi/helper-protocol.js";
+import { PsiPool } from "../psi/pool.js";
+import { type PsiPlan, signPsiPlan } from "../psi/protocol.js";
+import { shufflePoints } from "../psi/shuffle.js";
+import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
+import { createPsiResponder } from "./psi.js";
+import { createPsiHelper } from "./psi-helper.js";
+
+const gateway = generateEd25519KeyPair();
+const helperKeys = generateEd25519KeyPair();
+const helperEncryption = deriveEncryptionKeys(createPrivateKey(helperKeys.privateKeyPem));
+const helperTask = {
+  role: "helper" as const,
+  nodeId: "node_helper",
+  url: "http://helper.test",
+  publicKey: helperKeys.publicKey,
+  encryptionKey: helperEncryption.publicKey,
+};
+const helper = createPsiHelper({
+  nodeId: "node_helper",
+  publicKey: helperKeys.publicKey,
+  privateKey: createPrivateKey(helperKeys.privateKeyPem),
+  encryption: helperEncryption,
+  gatewayPublicKey: gateway.publicKey,
+  now: () => new Date(),
+});
+
+// Tax: N0…N39, paid 100·i (N5 appears twice: 500 and 7, so its total is 507). Social: N20…N59.
+const TAX_ROWS = [
+  ...Array.from({ length: 40 }, (_, i) => ({ name: `N${i}`, paid: String(100 * i) })),
+  { name: "N5", paid: "7" },
+];
+const SOCIAL_ROWS = Array.from({ length: 40 }, (_, i) => ({ name: `N${i + 20}`, paid: "1" }));
+
+function owner(key: string, dataset: string, rows: Record<string, string>[]) {
+  const node = generateEd25519KeyPair();
+  const ownerKeys = generateEd25519KeyPair();
+  const store = createMemoryDataStore([
+    datasetFromRows(
+      dataset,
+      [
+        { name: "name", type: "string", level: 1 },
+        { name: "paid", type: "integer", level: 2 },
+      ],
+      rows,
+    ),
+  ]);
+  return { key, dataset, node, ownerKeys, store, nodeId: `node_${key}`, ownerId: `owner_${key}` };
+}
+const tax = owner("tax", "ds_tax", TAX_ROWS);
+const social = owner("social", "ds_social", SOCIAL_ROWS);
+
+const terms: ScenarioTerms = {
+  scenarioId: "scn_psi",
+  operatorId: "bank",
+  fields: ["ds_tax.name", "ds_tax.paid", "ds_social.name"],
+  computeModes: ["psi"],
+  queryShapes: ["psi-size", "psi-sum"],
+  minGroupSize: 5,
+  epsilonPerQueryMicro: 1_000_000,
+  validFrom: "2020-01-01T00:00:00.000Z",
+  validUntil: "2099-01-01T00:00:00.000Z",
+};
+
+let jobs = 0;
+function planFor(o: typeof tax, overrides: Partial<PsiPlan>, jobId = `job_${jobs++}`): PsiPlan {
+  return {
+    version: 2,
+    kind: "psi",
+    jobId,
+    scenarioId: terms.scenarioId,
+    idField: "name",
+    idKind: "text",
+    output: "size",
+    helper: helperTask,
+    epsilonMicro: 0,
+    minGroupSize: 5,
+    decisionHash: "0".repeat(64),
+    terms,
+    task: {
+      role: "owner",
+      nodeId: o.nodeId,
+      url: `http://${o.key}.test`,
+      publicKey: o.node.publicKey,
+      encryptionKey: deriveEncryptionKeys(createPrivateKey(o.node.privateKeyPem)).publicKey,
+      datasetId: o.dataset,
+      field: "name",
+      approval: {
+        kind: "signed",
+        ownerId: o.ownerId,
+        signature: signApproval(o.ownerId, terms, o.ownerKeys.privateKeyPem),
+      },
+    },
+    issuedAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    ...overrides,
+  };
+}
+
+describe("the helper node: PSI-sum and the two-owner size", () => {
+  const pool = new PsiPool(1);
+  afterAll(async () => {
+    await pool.close();
+  });
+  const responder = (o: typeof tax) =>
+    createPsiResponder({
+      nodeId: o.nodeId,
+      privateKey: createPrivateKey(o.node.privateKeyPem),
+      publicKey: o.node.publicKey,
+      gatewayPublicKey: gateway.publicKey,
+      store: o.store,
+      pool: () => pool,
+      approval: {
+        ownerId: o.ownerId,
+        ownerPublicKeys: [o.ownerKeys.publicKey],
+        holds: (id) => id === o.dataset,
+        levelOf: () => 1,
+        noiseFromLevel: 3,
+      },
+      now: () => new Date(),
+    });
+  const taxNode = responder(tax);
+  const socialNode = responder(social);
+  const sumTerms = { valueField: "paid", valueScale: 1 as const, min: 0, max: 3_000 };
+
+  /** The operator's side of a sum, as the SDK runs it: the bitmap of matched entities and its shares summed. */
+  async function operatorSum(ids: string[], overrides: Partial<PsiPlan> = {}) {
+    const signed = signPsiPlan(planFor(tax, { output: "sum", sum: sumTerms, ...overrides }), gateway.privateKeyPem);
+    const set = await taxNode.start(signed);
+    const a = newBlindingKey();
+    const ownerRaised = blindPeer(Buffer.from(set.points, "base64"), a);
+    const reply = await taxNode.answer({
+      jobId: signed.plan.jobId,
+      signature: signed.signature,
+      operatorPoints: blindOwn(ids, a).toString("base64"),
+    });
+    const matched = membershipIn(ownerRaised, Buffer.from(reply.answers ?? "", "base64"));
+    const shares = decodeVector(Buffer.from(set.operatorShares ?? "", "base64"), set.count);
+    const partial = sumInRing(shares.filter((_, i) => matched[i]));
+    return { signed, set, matched: Buffer.from(encodeBitmap(matched)).toString("base64"), partial };
+  }
+
+  it("sums the owner's column over the intersection: totals per entity, clamped, exact at ε 0", async () => {
+    const ids = ["N1", "N5", "N10", "N35", "N39", "X1", "X2", "N1"];
+    const { signed, set, matched, partial } = await operatorSum(ids);
+    expect(set.count).toBe(40);
+    const release = helper.sum({
+      ...signed,
+      shares: set.helperShares as NonNullable<typeof set.helperShares>,
+      matched,
+    });
+    expect(release).toMatchObject({ kind: "sum", matched: 5, suppressed: false });
+    // N5's two rows total 507; N35 (3,500) and N39 (3,900) are clamped to 3,000.
+    expect(fromRing(addInRing(partial, BigInt(release.partial as string)))).toBe(
+      100n + 507n + 1_000n + 3_000n + 3_000n,
+    );
+  });
+
+  it("withholds a sum when fewer than k entities matched", async () => {
+    const { signed, set, matched } = await operatorSum(["N1", "N2", "X"]);
+    const release = helper.sum({
+      ...signed,
+      shares: set.helperShares as NonNullable<typeof set.helperShares>,
+      matched,
+    });
+    expect(release).toMatchObject({ matched: 2, suppressed: true, partial: null });
+  });
+
+  it("adds noise of scale max(|min|, |max|)/ε to a sum at ε > 0", async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `N${i}`);
+    const totals = Array.from({ length: 30 }, (_, i) => Math.min(i === 5 ? 507 : 100 * i, 3_000));
+    const exact = BigInt(totals.reduce((a, b) => a + b, 0));
+    const errors: number[] = [];
+    for (let run = 0; run < 8; run++) {
+      const { signed, set, matched, partial } = await operatorSum(ids, { epsilonMicro: 1_000_000 });
+      const release = helper.sum({
+        ...signed,
+        shares: set.helperShares as NonNullable<typeof set.helperShares>,
+        matched,
+      });
+      errors.push(Number(fromRing(addInRing(partial, BigInt(release.partial as string))) - exact));
+    }
+    // Scale 3,000: some noise shows, and 12 standard deviations (√2·3,000 each) bound every sample.
+    expect(errors.some((e) => e !== 0)).toBe(true);
+    for (const e of errors) expect(Math.abs(e)).toBeLessThan(12 * Math.SQRT2 * 3_000);
+  });
+
+  it("refuses a second release, another helper's plan, altered shares, and a bitmap of the wrong size", async () => {
+    const { signed, set, matched } = await operatorSum(["N1", "N2", "N3", "N4", "N6", "N7"]);
+    const shares = set.helperShares as NonNullable<typeof set.helperShares>;
+    const tampered = {
+      ...shares,
+      ciphertext: `${shares.ciphertext.slice(0, -2)}${shares.ciphertext.endsWith("AA") ? "BA" : "AA"}`,
+    };
+    expect(() => helper.sum({ ...signed, shares: tampered, matched })).toThrow(/not signed|could not be opened/);
+    const resigned = { ...shares, count: shares.count - 1 };
+    expect(() => helper.sum({ ...signed, shares: resigned, matched })).toThrow(/not signed/);
+    expect(() => helper.sum({ ...signed, shares, matched: Buffer.alloc(6).toString("base64") })).toThrow(/bitmap/);
+    const other = generateEd25519KeyPair();
+    const elsewhere = signPsiPlan(
+      { ...signed.plan, helper: { ...helperTask, publicKey: other.publicKey } },
+      gateway.privateKeyPem,
+    );
+    expect(() => helper.sum({ ...elsewhere, shares, matched })).toThrow(/does not name node node_helper/);
+    expect(() =>
+      helper.sum({ ...signPsiPlan(signed.plan, generateEd25519KeyPair().privateKeyPem), shares, matched }),
+    ).toThrow(/not signed by the gateway/);
+    expect(helper.sum({ ...signed, shares, matched }).matched).toBe(6);
+    expect(() => helper.sum({ ...signed, shares, matched })).toThrow(/already released/);
+  });
+
+  /** Both owners' bits over the operator's points, as the gateway collects them. */
+  async function combined(ids: string[], op: "union" | "intersection", epsilonMicro = 0) {
+    const jobId = `job_${jobs++}`;
+    const combine = { op, owners: [tax.nodeId, social.nodeId] as [string, string] };
+    const times = { issuedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString() };
+    const plans = [tax, social].map((o) =>
+      signPsiPlan(planFor(o, { combine, epsilonMicro, ...times }, jobId), gateway.privateKeyPem),
+    ) as [ReturnType<typeof signPsiPlan>, ReturnType<typeof signPsiPlan>];
+    const a = newBlindingKey();
+    const mine = blindOwn(ids, a).toString("base64");
+    const nodes = [taxNode, socialNode];
+    const bits = await Promise.all(
+      plans.map(async (signed, i) => {
+        const node = nodes[i] as typeof taxNode;
+        const set = await node.start(signed);
+        const raised = shufflePoints(blindPeer(Buffer.from(set.points, "base64"), a)).toString("base64");
+        const reply = await node.answer({
+          jobId,
+          signature: signed.signature,
+          operatorPoints: mine,
+          ownerPointsRaised: raised,
+        });
+        expect(reply.size).toBeNull();
+        return reply.helperBits as NonNullable<typeof reply.helperBits>;
+      }),
+    );
+    return { plans, bits: bits as [(typeof bits)[0], (typeof bits)[0]] };
+  }
+
+  it("releases the size of the union and of the intersection of two owners' sets, repeats counted once", async () => {
+    // In tax only: N1…N9 (9); in both: N20…N29 (10); in social only: N45…N49 (5); in neither: X1, X2.
+    const ids = [
+      ...Array.from({ length: 9 }, (_, i) => `N${i + 1}`),
+      ...Array.from({ length: 10 }, (_, i) => `N${i + 20}`),
+      ...Array.from({ length: 5 }, (_, i) => `N${i + 45}`),
+      "X1",
+      "X2",
+      "N20",
+      "N1",
+    ];
+    expect(helper.combine(await combined(ids, "intersection"))).toMatchObject({ size: 10, suppressed: false });
+    expect(helper.combine(await combined(ids, "union"))).toMatchObject({ size: 24, suppressed: false });
+    expect(helper.combine(await combined(["N20", "N21", "X"], "intersection"))).toMatchObject({
+      size: null,
+      suppressed: true,
+    });
+  });
+
+  it("refuses two plans that are not one job, owners out of order, and one owner's bits twice", async () => {
+    const { plans, bits } = await combined(["N20", "N21", "N22", "N23", "N24", "N25"], "intersection");
+    const [first, second] = plans;
+    const stranger = signPsiPlan({ ...second.plan, jobId: "job_other" }, gateway.privateKeyPem);
+    expect(() => helper.combine({ plans: [first, stranger], bits })).toThrow(/not one two-owner job/);
+    expect(() => helper.combine({ plans: [second, first], bits: [bits[1], bits[0]] })).toThrow(/owners the job names/);
+    expect(() => helper.combine({ plans, bits: [bits[0], bits[0]] })).toThrow(/not signed by node node_social/);
+    expect(helper.combine({ plans, bits }).size).toBe(6);
+    expect(() => helper.combine({ plans, bits })).toThrow(/already released/);
+  });
+
+  it("has an owner refuse a sum its owner did not approve and a two-owner plan that does not name it", async () => {
+    const unapproved = { ...terms, queryShapes: ["psi-size" as const] };
+    const plan = planFor(tax, { output: "sum", sum: sumTerms, terms: unapproved });
+    plan.task = {
+      ...plan.task,
+      approval: {
+        kind: "signed",
+        ownerId: tax.ownerId,
+        signature: signApproval(tax.ownerId, unapproved, tax.ownerKeys.privateKeyPem),
+      },
+    } as PsiPlan["task"];
+    await expect(taxNode.start(signPsiPlan(plan, gateway.privateKeyPem))).rejects.toThrow(/did not approve psi-sum/);
+    const notMine = planFor(tax, { combine: { op: "union", owners: ["node_a", "node_b"] } });
+    await expect(taxNode.start(signPsiPlan(notMine, gateway.privateKeyPem))).rejects.toThrow(/does not name this node/);
+    const wrongScale = planFor(tax, { output: "sum", sum: { ...sumTerms, valueScale: 100 } });
+    await expect(taxNode.start(signPsiPlan(wrongScale, gateway.privateKeyPem))).rejects.toThrow(/fixed point/);
+  });
+});
