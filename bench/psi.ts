@@ -1,15 +1,16 @@
 import sodium from "sodium-native";
+import type { Column, LocalDataset } from "../compute/node/datastore.js";
 import { blindOwn, blindPeer, newBlindingKey } from "../compute/psi/blind.js";
 import { PsiPool } from "../compute/psi/pool.js";
-import { runPsi } from "../compute/psi/psi-ca.js";
+import { privateSetIntersection } from "../sdk/psi.js";
+import { BENCH_DATASET, psiParties } from "../test/support/psi-parties.js";
 import { report } from "./report.js";
-import { psiSumParties } from "./support/psi-sum.js";
 
 // ECDH-PSI: the group operation beside libsodium's native X25519 on one core, then PSI-CA of
 // 2^PSI_BENCH_LOG2 × 2^PSI_BENCH_LOG2 identifiers (half of them shared) with both parties in this
 // process sharing a pool of two worker threads, so both cores work.
 const log2 = Number(process.env.PSI_BENCH_LOG2 ?? 20);
-const size = 2 ** log2;
+const size = Number(process.env.PSI_BENCH_ITEMS ?? 2 ** log2);
 const SAMPLE = 20_000;
 
 const key = newBlindingKey();
@@ -45,49 +46,83 @@ report("psi", "hash_and_blind_per_s", hashAndBlind, "ids/s", {
   note: "RFC 9380 encode_to_curve (edwards25519, SHA-512, Elligator 2 by libsodium), Montgomery conversion batched, X25519",
 });
 
-const shared = size / 2;
+// Both sets, half shared, and the owner's dataset as its node holds it (ids and one integer column).
+const shared = Math.floor(size / 2);
 const operator = Array.from({ length: size }, (_, i) => `A${i < shared ? `S${i}` : i}`);
 const owner = Array.from({ length: size }, (_, i) => `A${i < shared ? `S${i}` : `B${i}`}`);
+const values = Float64Array.from({ length: size }, (_, i) => i % 1_000);
+const dataset: LocalDataset = {
+  id: BENCH_DATASET,
+  rowCount: size,
+  columns: new Map<string, Column>([
+    [
+      "id",
+      {
+        spec: { name: "id", type: "string", level: 1 },
+        codes: Int32Array.from({ length: size }, (_, i) => i),
+        dictionary: owner,
+      },
+    ],
+    ["value", { spec: { name: "value", type: "integer", level: 1 }, values }],
+  ]),
+};
 const pool = new PsiPool(2);
 await pool.blindOwn(["warm"], key);
 await pool.blindOwn(["warm"], key);
+const parties = psiParties(dataset, pool);
+const peak = () => process.resourceUsage().maxRSS / 1024;
+const rssBefore = peak();
+
 started = performance.now();
-const result = await runPsi(operator, owner, "size", pool);
+const result = await privateSetIntersection(
+  parties.client(),
+  { scenarioId: "scn_bench", datasetId: BENCH_DATASET, idField: "id", idKind: "text", ids: operator },
+  { pool },
+);
 const seconds = (performance.now() - started) / 1000;
-await pool.close();
 if (result.size !== shared) throw new Error(`PSI-CA counted ${result.size}, expected ${shared}`);
 report("psi", "psi_ca_s", seconds, "s", {
-  log2,
+  log2: Number(Math.log2(size).toFixed(2)),
   operatorItems: size,
   ownerItems: size,
   intersection: shared,
   cores: 2,
-  note: "both parties in one process on a pool of two workers: hashing, four exponentiations per pair of items, shuffles, comparison",
+  note: "the operator's SDK and the owner node's responder in one process sharing two workers, no HTTP: paging, hashing, four exponentiations per pair of items, chunks spilled to disk and compared a bucket at a time",
 });
-const peakAfterCa = process.resourceUsage().maxRSS / 1024;
+const peakAfterCa = peak();
 
-// PSI-sum on the same sets: the owner's column (value i at row i) summed over the intersection.
-const sumPool = new PsiPool(2);
-await sumPool.blindOwn(["warm"], key);
-await sumPool.blindOwn(["warm"], key);
-const values = Array.from({ length: size }, (_, i) => i % 1_000);
-const parties = psiSumParties(owner, values, sumPool);
-started = performance.now();
-const sum = await parties.run(operator);
-const sumSeconds = (performance.now() - started) / 1000;
-await sumPool.close();
-const expectedSum = values.slice(0, shared).reduce((a, b) => a + b, 0);
-if (sum !== BigInt(expectedSum)) throw new Error(`PSI-sum released ${sum}, expected ${expectedSum}`);
-report("psi", "psi_sum_s", sumSeconds, "s", {
-  log2,
-  operatorItems: size,
-  ownerItems: size,
-  intersection: shared,
-  cores: 2,
-  note: "the owner node's responder and the helper (compute/node) in one process, no HTTP: hashing, four exponentiations per pair, additive shares (2^128) sealed to the helper, shuffles, matching, the helper's release",
-});
-report("psi", "peak_rss_mb", Math.max(peakAfterCa, process.resourceUsage().maxRSS / 1024), "MiB", {
-  log2,
-  peakAfterPsiCa: Math.round(peakAfterCa),
-  note: "the whole run: both parties' sets in memory at once (32 bytes a point, plus the lookup set; for the sum, 2 × 16 bytes of shares an entity and the owner's dataset)",
+if (process.env.PSI_BENCH_SUM !== "0") {
+  started = performance.now();
+  const summed = await privateSetIntersection(
+    parties.client(),
+    {
+      scenarioId: "scn_bench",
+      datasetId: BENCH_DATASET,
+      idField: "id",
+      idKind: "text",
+      output: "sum",
+      value: { field: "value", min: 0, max: 1_000_000 },
+      ids: operator,
+    },
+    { pool },
+  );
+  const sumSeconds = (performance.now() - started) / 1000;
+  let expectedSum = 0;
+  for (let i = 0; i < shared; i++) expectedSum += values[i] as number;
+  if (summed.sum !== expectedSum) throw new Error(`PSI-sum released ${summed.sum}, expected ${expectedSum}`);
+  report("psi", "psi_sum_s", sumSeconds, "s", {
+    log2: Number(Math.log2(size).toFixed(2)),
+    operatorItems: size,
+    ownerItems: size,
+    intersection: shared,
+    cores: 2,
+    note: "as psi_ca_s, plus the shares (a seed's AES-CTR keystream for the helper), the owner's answers paged back sorted, the matching and the helper's release",
+  });
+}
+await pool.close();
+report("psi", "peak_rss_mb", peak(), "MiB", {
+  log2: Number(Math.log2(size).toFixed(2)),
+  beforeProtocolMb: Math.round(rssBefore),
+  afterPsiCaMb: Math.round(peakAfterCa),
+  note: "the whole process: both parties' inputs (the operator's ids, the owner's dataset) plus the protocol's chunks and one bucket of each compared set; the sets themselves are on disk",
 });

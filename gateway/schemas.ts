@@ -2,6 +2,7 @@ import { z } from "zod";
 import { heParameterSetSchema, MAX_KEY_CHARS } from "../compute/he/params.js";
 import { encryptedModelSchema } from "../compute/he/scoring-model.js";
 import { bitmapSchema } from "../compute/psi/helper-protocol.js";
+import { MAX_PSI_CHUNKS, MAX_PSI_ITEMS } from "../compute/psi/limits.js";
 import { pointsSchema } from "../compute/psi/protocol.js";
 import { aggregateQueryShape, fieldNameSchema, filterSchema } from "../compute/query/schema.js";
 import { entityIdsSchema, scoringFeaturesSchema } from "../compute/scoring/protocol.js";
@@ -231,12 +232,23 @@ export const runPsiSchema = z
   })
   .strict();
 
-/** The second round: your points, and for a size each owner's points raised to your exponent and shuffled. */
+/** A chunk of points you send: your own H(x)^a, or an owner's H(y)^ba in the sorted order. */
+export const psiChunkUploadSchema = z
+  .object({
+    index: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_PSI_CHUNKS - 1),
+    points: pointsSchema,
+  })
+  .strict();
+
+/** The end of your uploads: how many chunks and points of your own you sent. */
 export const psiAnswerSchema = z
   .object({
-    operatorPoints: pointsSchema,
-    ownerPointsRaised: pointsSchema.optional(),
-    secondOwnerPointsRaised: pointsSchema.optional(),
+    operatorChunks: z.number().int().min(0).max(MAX_PSI_CHUNKS),
+    operatorCount: z.number().int().min(0).max(MAX_PSI_ITEMS),
   })
   .strict();
 

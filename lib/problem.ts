@@ -34,6 +34,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   unavailable: 503,
   share_rejected: 401,
   share_conflict: 409,
+  psi_chunk_repeated: 409,
   inbox_full: 503,
   quota_exhausted: 409,
   score_quota_exhausted: 409,

@@ -46,12 +46,18 @@ export interface PsiStartRequest {
   epsilon?: number;
 }
 
-/** An owner's blinded set as the start returns it. */
+/** An owner's set as the start describes it: fetched in pages. */
 export interface PsiOwnerSet {
-  points: string;
   count: number;
   invalid: number;
-  /** A sum: your share of each entity's clamped total, beside its point. */
+  chunks: number;
+}
+
+/** A page of points (and, for a sum, your shares beside them). */
+export interface PsiPage {
+  jobId: string;
+  index: number;
+  points: string;
   operatorShares?: string;
 }
 
@@ -260,12 +266,13 @@ export function createClient(options: ClientOptions) {
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs/scores", input as unknown as Json),
-    /** PSI's first round; privateSetIntersection (sdk/psi.ts) drives both rounds. */
+    /** PSI's start; privateSetIntersection (sdk/psi.ts) drives every step. */
     startPsi: (input: PsiStartRequest) =>
       request<{
         jobId: string;
         status: string;
         expiresAt: string;
+        chunkSize: number;
         ownerSet: PsiOwnerSet | null;
         secondOwnerSet?: PsiOwnerSet;
         result?: Json;
@@ -276,11 +283,33 @@ export function createClient(options: ClientOptions) {
         "DELETE",
         `/jobs/psi/${encodeURIComponent(jobId)}`,
       ),
-    /** Finishes a size or membership; for a sum returns the owner's answers (status running) to match and release. */
-    answerPsi: (
-      jobId: string,
-      input: { operatorPoints: string; ownerPointsRaised?: string; secondOwnerPointsRaised?: string },
-    ) => request<PsiJobOutcome & { answers?: string }>("POST", `/jobs/psi/${encodeURIComponent(jobId)}/answer`, input),
+    /** Page `index` of owner `owner`'s set (0, or 1 for the second owner). */
+    psiPage: (jobId: string, owner: number, index: number) =>
+      request<PsiPage>("GET", `/jobs/psi/${encodeURIComponent(jobId)}/owners/${owner}/pages/${index}`),
+    /** A chunk of your points H(x)^a; for membership the reply carries them raised by the owner. */
+    sendPsiPoints: (jobId: string, chunk: { index: number; points: string }) =>
+      request<{ jobId: string; index: number; count: number; answers?: string }>(
+        "POST",
+        `/jobs/psi/${encodeURIComponent(jobId)}/points`,
+        chunk,
+      ),
+    /** A chunk of owner `owner`'s points raised by you, sorted (a size). */
+    sendPsiRaisedPoints: (jobId: string, owner: number, chunk: { index: number; points: string }) =>
+      request<{ jobId: string; index: number; count: number }>(
+        "POST",
+        `/jobs/psi/${encodeURIComponent(jobId)}/owners/${owner}/raised-points`,
+        chunk,
+      ),
+    /** Finishes a size or membership; for a sum, says how many pages of answers to fetch (status running). */
+    answerPsi: (jobId: string, input: { operatorChunks: number; operatorCount: number }) =>
+      request<PsiJobOutcome & { answerChunks?: number }>(
+        "POST",
+        `/jobs/psi/${encodeURIComponent(jobId)}/answer`,
+        input,
+      ),
+    /** Page `index` of a sum's answers: your points raised by the owner, sorted. */
+    psiAnswerPage: (jobId: string, index: number) =>
+      request<PsiPage>("GET", `/jobs/psi/${encodeURIComponent(jobId)}/answers/${index}`),
     /** A sum's release: which of the owner's entities matched (bitmap, base64) and your shares summed over them. */
     releasePsiSum: (jobId: string, input: { matched: string; operatorPartial: string }) =>
       request<PsiJobOutcome>("POST", `/jobs/psi/${encodeURIComponent(jobId)}/sum`, input),

@@ -1,11 +1,10 @@
-import { decodeVector, sumInRing } from "../compute/mpc/ring.js";
-import { membershipIn, newBlindingKey } from "../compute/psi/blind.js";
-import { encodeBitmap } from "../compute/psi/helper-protocol.js";
+import { decodeVector } from "../compute/mpc/ring.js";
+import { newBlindingKey, POINT_BYTES } from "../compute/psi/blind.js";
 import { type IdentifierKind, normaliseIdentifiers } from "../compute/psi/identifiers.js";
 import { PsiPool } from "../compute/psi/pool.js";
 import { blindAll, reblindAll } from "../compute/psi/psi-ca.js";
-import { shufflePoints } from "../compute/psi/shuffle.js";
-import type { PsiOwnerSet, PsiStartRequest, SluiceClient } from "./client.js";
+import { BUCKETS, joinBuckets, PointBuckets, ScratchDir } from "../compute/psi/spill.js";
+import type { PsiStartRequest, SluiceClient } from "./client.js";
 
 export interface PsiOutcome {
   jobId: string;
@@ -29,25 +28,42 @@ export interface PsiOutcome {
   secondOwnerCount?: number;
 }
 
-/**
- * A sum's release from the owner's entities (in the owner's shuffled order, raised to your exponent)
- * and its answers: which entities matched, and your shares summed over them modulo 2^128.
- */
-function sumRelease(ownerRaised: Buffer, answers: Buffer, ownerSet: PsiOwnerSet) {
-  const matched = membershipIn(ownerRaised, answers);
-  const shares = decodeVector(Buffer.from(ownerSet.operatorShares ?? "", "base64"), ownerSet.count);
-  const partial = sumInRing(shares.filter((_, i) => matched[i]));
-  return { matched: Buffer.from(encodeBitmap(matched)).toString("base64"), operatorPartial: partial.toString() };
+const POSITION = 4;
+const SHARE = 16;
+/** Pages and chunks in flight at once: enough to keep the pool and the network busy together. */
+const LANES = 4;
+
+async function inLanes(tasks: (() => Promise<void>)[], lanes: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, tasks.length) }, async () => {
+      while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
+    }),
+  );
+}
+
+/** Records of points with their position (and, for a sum, a share) beside each. */
+function withPositions(points: Buffer, first: number, shares?: Buffer): Buffer {
+  const count = points.length / POINT_BYTES;
+  const width = POINT_BYTES + POSITION + (shares ? SHARE : 0);
+  const records = Buffer.alloc(count * width);
+  for (let i = 0; i < count; i++) {
+    points.copy(records, i * width, i * POINT_BYTES, (i + 1) * POINT_BYTES);
+    records.writeUInt32LE(first + i, i * width + POINT_BYTES);
+    shares?.copy(records, i * width + POINT_BYTES + POSITION, i * SHARE, (i + 1) * SHARE);
+  }
+  return records;
 }
 
 /**
  * Runs a private set intersection with an owner's dataset (or two owners', with `combineWith`) from
- * the operator's machine: your identifiers are normalised, hashed to the group and raised to a
- * secret exponent made here for this job; only those points leave. For the size, the owner's node
- * (two owners: the helper) counts and releases it, noisy and k-checked; for membership, you compare
- * here; for a sum, you find the matched entities here and the helper releases the noisy sum.
- * `onStep` and `onProgress` report a long run's progress; a failure or an abort before the end
- * cancels the job.
+ * the operator's machine, in chunks, so sets of millions run in bounded memory (the sets are
+ * compared on disk, a bucket at a time): your identifiers are normalised, hashed to the group and
+ * raised to a secret exponent made here for this job; only those points leave. For the size, the
+ * owner's node (two owners: the helper) counts and releases it, noisy and k-checked; for
+ * membership, you compare here; for a sum, you find the matched entities here and the helper
+ * releases the noisy sum. `onStep` and `onProgress` report a long run's progress; a failure or an
+ * abort before the end cancels the job.
  */
 export async function privateSetIntersection(
   client: SluiceClient,
@@ -64,36 +80,58 @@ export async function privateSetIntersection(
   const { ids, ...start } = input;
   const output = start.output ?? "size";
   const normalised = normaliseIdentifiers(ids, (start.idKind ?? "uscc") as IdentifierKind);
+  const mine = normalised.identifiers;
   options.signal?.throwIfAborted();
-  options.onStep?.("asking the owner's node for its blinded set");
+  options.onStep?.("asking the owner's node to open its set");
   const started = await client.startPsi({ ...start, output });
   if (!started.ownerSet) throw new Error(`job ${started.jobId} already ran; start a new one with another job id`);
-  const ownerSets = [started.ownerSet, ...(started.secondOwnerSet ? [started.secondOwnerSet] : [])];
+  const { jobId, chunkSize } = started;
+  const owners = [started.ownerSet, ...(started.secondOwnerSet ? [started.secondOwnerSet] : [])];
   const pool = options.pool ?? new PsiPool();
+  const scratch = new ScratchDir();
   let settled = false;
   try {
     const key = newBlindingKey();
-    const counts = ownerSets.map((s) => s.count);
-    options.onStep?.(`blinding ${normalised.identifiers.length} identifiers and the owners' ${counts.join(" + ")}`);
-    const total = normalised.identifiers.length + counts.reduce((a, b) => a + b, 0);
-    const done = ownerSets.map(() => 0).concat(0);
-    const progress = (side: number) => (count: number) => {
-      done[side] = count;
-      options.onProgress?.(
-        done.reduce((a, b) => a + b, 0),
-        total,
-      );
+    const sum = output === "sum";
+    const ownerSets = owners.map(
+      (_, n) => new PointBuckets(scratch, `owner${n}`, POINT_BYTES + (sum ? POSITION + SHARE : 0)),
+    );
+    const answers = new PointBuckets(scratch, "answers", POINT_BYTES + (output === "membership" ? POSITION : 0));
+    const total = mine.length + owners.reduce((a, o) => a + o.count, 0);
+    let done = 0;
+    const progress = (count: number) => {
+      done += count;
+      options.onProgress?.(done, total);
       options.signal?.throwIfAborted();
     };
-    const [mine, ...theirs] = (await Promise.all([
-      blindAll(normalised.identifiers, key, pool, undefined, progress(0)),
-      ...ownerSets.map((set, i) =>
-        reblindAll(Buffer.from(set.points, "base64"), key, pool, undefined, progress(i + 1)),
-      ),
-    ])) as [Buffer, Buffer, ...Buffer[]];
+    const myChunks = Math.ceil(mine.length / chunkSize);
+    options.onStep?.(`blinding ${mine.length} identifiers and the owners' ${owners.map((o) => o.count).join(" + ")}`);
+    const tasks: (() => Promise<void>)[] = [];
+    owners.forEach((owner, n) => {
+      for (let index = 0; index < owner.chunks; index++) {
+        tasks.push(async () => {
+          const page = await client.psiPage(jobId, n, index);
+          const raised = await reblindAll(Buffer.from(page.points, "base64"), key, pool);
+          const shares = page.operatorShares ? Buffer.from(page.operatorShares, "base64") : undefined;
+          (ownerSets[n] as PointBuckets).append(sum ? withPositions(raised, index * chunkSize, shares) : raised);
+          progress(raised.length / POINT_BYTES);
+        });
+      }
+    });
+    for (let index = 0; index < myChunks; index++) {
+      tasks.push(async () => {
+        const points = await blindAll(mine.slice(index * chunkSize, (index + 1) * chunkSize), key, pool);
+        const receipt = await client.sendPsiPoints(jobId, { index, points: points.toString("base64") });
+        if (receipt.answers) answers.append(withPositions(Buffer.from(receipt.answers, "base64"), index * chunkSize));
+        progress(points.length / POINT_BYTES);
+      });
+    }
+    await inLanes(tasks, LANES);
+    if (output === "size") {
+      options.onStep?.("sending the owners' points back raised, sorted");
+      await Promise.all(ownerSets.map((set, n) => sendSorted(client, jobId, n, set, chunkSize)));
+    }
     options.signal?.throwIfAborted();
-    options.onStep?.("sending the answer");
-    const operatorPoints = mine.toString("base64");
     const outcome = (finished: Awaited<ReturnType<typeof client.answerPsi>>): PsiOutcome => ({
       jobId: finished.jobId,
       usageRecordId: finished.usageRecordId,
@@ -101,37 +139,83 @@ export async function privateSetIntersection(
       suppressed: finished.result.suppressed,
       invalid: normalised.invalid,
       duplicates: normalised.duplicates,
-      ownerCount: started.ownerSet?.count ?? 0,
-      ...(started.secondOwnerSet ? { secondOwnerCount: started.secondOwnerSet.count } : {}),
+      ownerCount: owners[0]?.count ?? 0,
+      ...(owners[1] ? { secondOwnerCount: owners[1].count } : {}),
     });
-    if (output === "sum") {
-      const answered = await client.answerPsi(started.jobId, { operatorPoints });
-      options.signal?.throwIfAborted();
-      options.onStep?.("matching and releasing the sum");
-      const release = sumRelease(theirs[0], Buffer.from(answered.answers ?? "", "base64"), started.ownerSet);
-      settled = true;
-      const finished = await client.releasePsiSum(started.jobId, release);
-      return { ...outcome(finished), sum: finished.result.sum ?? null };
-    }
-    const raisedShuffled = (i: number) => shufflePoints(Buffer.from(theirs[i] as Buffer)).toString("base64");
-    settled = true;
-    const finished = await client.answerPsi(started.jobId, {
-      operatorPoints,
-      ...(output === "size" ? { ownerPointsRaised: raisedShuffled(0) } : {}),
-      ...(theirs.length > 1 ? { secondOwnerPointsRaised: raisedShuffled(1) } : {}),
-    });
-    const result = outcome(finished);
+    options.onStep?.("asking for the answer");
+    if (!sum) settled = true;
+    const answered = await client.answerPsi(jobId, { operatorChunks: myChunks, operatorCount: mine.length });
     if (output === "membership") {
-      const inSet = membershipIn(Buffer.from(finished.result.answers ?? "", "base64"), theirs[0]);
-      result.members = normalised.identifiers.filter((_, i) => inSet[i]);
+      const result = outcome(answered);
+      const inSet = new Uint8Array(mine.length);
+      joinBuckets(ownerSets[0] as PointBuckets, answers, (records, offset, found) => {
+        if (found) inSet[records.readUInt32LE(offset + POINT_BYTES)] = 1;
+      });
+      result.members = mine.filter((_, i) => inSet[i] === 1);
       result.size = result.members.length;
+      return result;
     }
-    return result;
+    if (!sum) return outcome(answered);
+
+    options.onStep?.("matching and releasing the sum");
+    const pages = answered.answerChunks ?? 0;
+    await inLanes(
+      Array.from({ length: pages }, (_, index) => async () => {
+        answers.append(Buffer.from((await client.psiAnswerPage(jobId, index)).points, "base64"));
+      }),
+      LANES,
+    );
+    const ownerCount = owners[0]?.count ?? 0;
+    const matched = new Uint8Array(Math.ceil(ownerCount / 8));
+    let partial = 0n;
+    joinBuckets(answers, ownerSets[0] as PointBuckets, (records, offset, found) => {
+      if (!found) return;
+      const position = records.readUInt32LE(offset + POINT_BYTES);
+      matched[position >> 3] = (matched[position >> 3] as number) | (1 << (position & 7));
+      partial += decodeVector(
+        records.subarray(offset + POINT_BYTES + POSITION, offset + POINT_BYTES + POSITION + SHARE),
+        1,
+      )[0] as bigint;
+    });
+    settled = true;
+    const finished = await client.releasePsiSum(jobId, {
+      matched: Buffer.from(matched).toString("base64"),
+      operatorPartial: (partial & ((1n << 128n) - 1n)).toString(),
+    });
+    return { ...outcome(finished), sum: finished.result.sum ?? null };
   } catch (error) {
     // Failed or interrupted before the gateway settled it: give the job up now rather than at the window's end.
-    if (!settled) await client.cancelPsi(started.jobId).catch(() => undefined);
+    if (!settled) await client.cancelPsi(jobId).catch(() => undefined);
     throw error;
   } finally {
+    scratch.remove();
     if (!options.pool) await pool.close();
   }
+}
+
+/** Sends an owner's points raised by you in sorted order (bucket by bucket, each sorted), chunk by chunk. */
+async function sendSorted(client: SluiceClient, jobId: string, owner: number, set: PointBuckets, chunkSize: number) {
+  let pending: Buffer[] = [];
+  let pendingCount = 0;
+  let index = 0;
+  const flush = async () => {
+    if (pendingCount === 0) return;
+    await client.sendPsiRaisedPoints(jobId, owner, {
+      index: index++,
+      points: Buffer.concat(pending).toString("base64"),
+    });
+    pending = [];
+    pendingCount = 0;
+  };
+  for (let b = 0; b < BUCKETS; b++) {
+    const sorted = set.sortedBucket(b);
+    for (let offset = 0; offset < sorted.length; ) {
+      const take = Math.min(chunkSize - pendingCount, (sorted.length - offset) / POINT_BYTES);
+      pending.push(sorted.subarray(offset, offset + take * POINT_BYTES));
+      pendingCount += take;
+      offset += take * POINT_BYTES;
+      if (pendingCount === chunkSize) await flush();
+    }
+  }
+  await flush();
 }

@@ -54,9 +54,13 @@ export async function postToNode(
       type = String(problem.type ?? "");
     } catch {}
     // The operator's own limit, or its own malformed input, at the owner's node is its to act on: it keeps its name.
-    const passedOn = ["score-quota-exhausted", "psi-point-invalid", "psi-bitmap-invalid"].find((name) =>
-      type.endsWith(`/${name}`),
-    );
+    const passedOn = [
+      "score-quota-exhausted",
+      "psi-point-invalid",
+      "psi-bitmap-invalid",
+      "psi-chunk-repeated",
+      "psi-upload-incomplete",
+    ].find((name) => type.endsWith(`/${name}`));
     const code = passedOn ? passedOn.replaceAll("-", "_") : response.status === 504 ? "node_timeout" : "node_rejected";
     throw new ComputeError(code, `node ${task.nodeId} refused the job (${response.status}): ${detail}`, {
       nodeId: task.nodeId,

@@ -6,7 +6,13 @@ import { hePool } from "../he/pool.js";
 import type { EncryptionKeys } from "../mpc/channel.js";
 import { psiCombineReleaseSchema, psiSumReleaseSchema } from "../psi/helper-protocol.js";
 import { psiPool } from "../psi/pool.js";
-import { psiAnswerRequestSchema, psiCancelRequestSchema, psiStartSchema } from "../psi/protocol.js";
+import {
+  psiAnswerRequestSchema,
+  psiCancelRequestSchema,
+  psiChunkSchema,
+  psiPageRequestSchema,
+  psiStartSchema,
+} from "../psi/protocol.js";
 import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
 import type { NodeAppOptions } from "./app.js";
 import type { ApprovalCheckContext } from "./approval-check.js";
@@ -90,9 +96,9 @@ export function scoringRoutes({ options, approval, logger, now, limit }: OneNode
 }
 
 /**
- * POST /psi/sessions, /psi/answers and /psi/cancellations: the owner's side of a private set
- * intersection; POST /psi/sums and /psi/combinations: the helper's releases of a PSI-sum and of a
- * two-owner size.
+ * POST /psi/sessions, /psi/pages, /psi/operator-points, /psi/raised-points, /psi/answers,
+ * /psi/answer-pages and /psi/cancellations: the owner's side of a private set intersection; POST
+ * /psi/sums and /psi/combinations: the helper's releases of a PSI-sum and of a two-owner size.
  */
 export function psiRoutes({ options, encryption, approval, logger, now, limit }: OneNodeContext): Hono {
   const psi = createPsiResponder({
@@ -114,8 +120,12 @@ export function psiRoutes({ options, encryption, approval, logger, now, limit }:
       { requestId: request.plan.requestId, jobId: request.plan.jobId, output: request.plan.output },
       "psi started",
     );
-    return c.json(await psi.start(request));
+    return c.json(psi.start(request));
   });
+  app.post("/psi/pages", async (c) => c.json(await psi.page(await jsonBody(c, psiPageRequestSchema))));
+  app.post("/psi/operator-points", async (c) => c.json(await psi.operatorPoints(await jsonBody(c, psiChunkSchema))));
+  app.post("/psi/raised-points", async (c) => c.json(await psi.raisedPoints(await jsonBody(c, psiChunkSchema))));
+  app.post("/psi/answer-pages", async (c) => c.json(await psi.answerPage(await jsonBody(c, psiPageRequestSchema))));
 
   app.post("/psi/answers", async (c) => {
     const request = await jsonBody(c, psiAnswerRequestSchema);

@@ -130,30 +130,32 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
   const socialNode = responder(social);
   const sumTerms = { valueField: "paid", valueScale: 1 as const, min: 0, max: 3_000 };
 
-  /** The operator's side of a sum, as the SDK runs it: the bitmap of matched entities and its shares summed. */
+  /** The operator's side of a sum, as the SDK runs it (one chunk each way): the matched entities' bitmap and its shares summed. */
   async function operatorSum(ids: string[], overrides: Partial<PsiPlan> = {}) {
     const signed = signPsiPlan(planFor(tax, { output: "sum", sum: sumTerms, ...overrides }), gateway.privateKeyPem);
-    const set = await taxNode.start(signed);
+    const request = { jobId: signed.plan.jobId, signature: signed.signature };
+    const set = taxNode.start(signed);
     const a = newBlindingKey();
-    const ownerRaised = blindPeer(Buffer.from(set.points, "base64"), a);
-    const reply = await taxNode.answer({
-      jobId: signed.plan.jobId,
-      signature: signed.signature,
-      operatorPoints: blindOwn(ids, a).toString("base64"),
-    });
-    const matched = membershipIn(ownerRaised, Buffer.from(reply.answers ?? "", "base64"));
-    const shares = decodeVector(Buffer.from(set.operatorShares ?? "", "base64"), set.count);
+    const page = await taxNode.page({ ...request, index: 0 });
+    const ownerRaised = blindPeer(Buffer.from(page.points, "base64"), a);
+    await taxNode.operatorPoints({ ...request, index: 0, points: blindOwn(ids, a).toString("base64") });
+    const reply = await taxNode.answer({ ...request, operatorChunks: 1, operatorCount: ids.length });
+    expect(reply.answerChunks).toBe(1);
+    const answers = await taxNode.answerPage({ ...request, index: 0 });
+    const matched = membershipIn(ownerRaised, Buffer.from(answers.points, "base64"));
+    const shares = decodeVector(Buffer.from(page.operatorShares ?? "", "base64"), set.count);
     const partial = sumInRing(shares.filter((_, i) => matched[i]));
-    return { signed, set, matched: Buffer.from(encodeBitmap(matched)).toString("base64"), partial };
+    const seed = set.helperSeed as NonNullable<typeof set.helperSeed>;
+    return { signed, seed, matched: Buffer.from(encodeBitmap(matched)).toString("base64"), partial };
   }
 
   it("sums the owner's column over the intersection: totals per entity, clamped, exact at ε 0", async () => {
     const ids = ["N1", "N5", "N10", "N35", "N39", "X1", "X2", "N1"];
-    const { signed, set, matched, partial } = await operatorSum(ids);
-    expect(set.count).toBe(40);
+    const { signed, seed, matched, partial } = await operatorSum(ids);
+    expect(seed.count).toBe(40);
     const release = helper.sum({
       ...signed,
-      shares: set.helperShares as NonNullable<typeof set.helperShares>,
+      seed,
       matched,
     });
     expect(release).toMatchObject({ kind: "sum", matched: 5, suppressed: false });
@@ -164,10 +166,10 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
   });
 
   it("withholds a sum when fewer than k entities matched", async () => {
-    const { signed, set, matched } = await operatorSum(["N1", "N2", "X"]);
+    const { signed, seed, matched } = await operatorSum(["N1", "N2", "X"]);
     const release = helper.sum({
       ...signed,
-      shares: set.helperShares as NonNullable<typeof set.helperShares>,
+      seed,
       matched,
     });
     expect(release).toMatchObject({ matched: 2, suppressed: true, partial: null });
@@ -179,10 +181,10 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
     const exact = BigInt(totals.reduce((a, b) => a + b, 0));
     const errors: number[] = [];
     for (let run = 0; run < 8; run++) {
-      const { signed, set, matched, partial } = await operatorSum(ids, { epsilonMicro: 1_000_000 });
+      const { signed, seed, matched, partial } = await operatorSum(ids, { epsilonMicro: 1_000_000 });
       const release = helper.sum({
         ...signed,
-        shares: set.helperShares as NonNullable<typeof set.helperShares>,
+        seed,
         matched,
       });
       errors.push(Number(fromRing(addInRing(partial, BigInt(release.partial as string))) - exact));
@@ -193,27 +195,28 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
   });
 
   it("refuses a second release, another helper's plan, altered shares, and a bitmap of the wrong size", async () => {
-    const { signed, set, matched } = await operatorSum(["N1", "N2", "N3", "N4", "N6", "N7"]);
-    const shares = set.helperShares as NonNullable<typeof set.helperShares>;
+    const { signed, seed: shares, matched } = await operatorSum(["N1", "N2", "N3", "N4", "N6", "N7"]);
     const tampered = {
       ...shares,
       ciphertext: `${shares.ciphertext.slice(0, -2)}${shares.ciphertext.endsWith("AA") ? "BA" : "AA"}`,
     };
-    expect(() => helper.sum({ ...signed, shares: tampered, matched })).toThrow(/not signed|could not be opened/);
+    expect(() => helper.sum({ ...signed, seed: tampered, matched })).toThrow(/not signed|could not be opened/);
     const resigned = { ...shares, count: shares.count - 1 };
-    expect(() => helper.sum({ ...signed, shares: resigned, matched })).toThrow(/not signed/);
-    expect(() => helper.sum({ ...signed, shares, matched: Buffer.alloc(6).toString("base64") })).toThrow(/bitmap/);
+    expect(() => helper.sum({ ...signed, seed: resigned, matched })).toThrow(/not signed/);
+    expect(() => helper.sum({ ...signed, seed: shares, matched: Buffer.alloc(6).toString("base64") })).toThrow(
+      /bitmap/,
+    );
     const other = generateEd25519KeyPair();
     const elsewhere = signPsiPlan(
       { ...signed.plan, helper: { ...helperTask, publicKey: other.publicKey } },
       gateway.privateKeyPem,
     );
-    expect(() => helper.sum({ ...elsewhere, shares, matched })).toThrow(/does not name node node_helper/);
+    expect(() => helper.sum({ ...elsewhere, seed: shares, matched })).toThrow(/does not name node node_helper/);
     expect(() =>
-      helper.sum({ ...signPsiPlan(signed.plan, generateEd25519KeyPair().privateKeyPem), shares, matched }),
+      helper.sum({ ...signPsiPlan(signed.plan, generateEd25519KeyPair().privateKeyPem), seed: shares, matched }),
     ).toThrow(/not signed by the gateway/);
-    expect(helper.sum({ ...signed, shares, matched }).matched).toBe(6);
-    expect(() => helper.sum({ ...signed, shares, matched })).toThrow(/already released/);
+    expect(helper.sum({ ...signed, seed: shares, matched }).matched).toBe(6);
+    expect(() => helper.sum({ ...signed, seed: shares, matched })).toThrow(/already released/);
   });
 
   /** Both owners' bits over the operator's points, as the gateway collects them. */
@@ -230,14 +233,13 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
     const bits = await Promise.all(
       plans.map(async (signed, i) => {
         const node = nodes[i] as typeof taxNode;
-        const set = await node.start(signed);
-        const raised = shufflePoints(blindPeer(Buffer.from(set.points, "base64"), a)).toString("base64");
-        const reply = await node.answer({
-          jobId,
-          signature: signed.signature,
-          operatorPoints: mine,
-          ownerPointsRaised: raised,
-        });
+        const request = { jobId, signature: signed.signature };
+        node.start(signed);
+        const page = await node.page({ ...request, index: 0 });
+        const raised = shufflePoints(blindPeer(Buffer.from(page.points, "base64"), a)).toString("base64");
+        await node.operatorPoints({ ...request, index: 0, points: mine });
+        await node.raisedPoints({ ...request, index: 0, points: raised });
+        const reply = await node.answer({ ...request, operatorChunks: 1, operatorCount: ids.length });
         expect(reply.size).toBeNull();
         return reply.helperBits as NonNullable<typeof reply.helperBits>;
       }),
@@ -286,10 +288,10 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
         signature: signApproval(tax.ownerId, unapproved, tax.ownerKeys.privateKeyPem),
       },
     } as PsiPlan["task"];
-    await expect(taxNode.start(signPsiPlan(plan, gateway.privateKeyPem))).rejects.toThrow(/did not approve psi-sum/);
+    expect(() => taxNode.start(signPsiPlan(plan, gateway.privateKeyPem))).toThrow(/did not approve psi-sum/);
     const notMine = planFor(tax, { combine: { op: "union", owners: ["node_a", "node_b"] } });
-    await expect(taxNode.start(signPsiPlan(notMine, gateway.privateKeyPem))).rejects.toThrow(/does not name this node/);
+    expect(() => taxNode.start(signPsiPlan(notMine, gateway.privateKeyPem))).toThrow(/does not name this node/);
     const wrongScale = planFor(tax, { output: "sum", sum: { ...sumTerms, valueScale: 100 } });
-    await expect(taxNode.start(signPsiPlan(wrongScale, gateway.privateKeyPem))).rejects.toThrow(/fixed point/);
+    expect(() => taxNode.start(signPsiPlan(wrongScale, gateway.privateKeyPem))).toThrow(/fixed point/);
   });
 });

@@ -3,7 +3,7 @@ import { canonicalize } from "../../lib/canonical-json.js";
 import { SluiceError } from "../../lib/errors.js";
 import { sampleDiscreteLaplace } from "../dp/discrete-laplace.js";
 import type { EncryptionKeys } from "../mpc/channel.js";
-import { addInRing, decodeVector } from "../mpc/ring.js";
+import { addInRing } from "../mpc/ring.js";
 import { type HelperInputKind, openHelperInput } from "../psi/helper-input.js";
 import {
   bitAt,
@@ -13,7 +13,9 @@ import {
   type PsiSumRelease,
   signPsiHelperRelease,
 } from "../psi/helper-protocol.js";
+import { PSI_CHUNK_ITEMS } from "../psi/limits.js";
 import { type PsiPlan, verifyPsiPlan } from "../psi/protocol.js";
+import { helperShares } from "../psi/sum-shares.js";
 
 export interface PsiHelperOptions {
   nodeId: string;
@@ -67,7 +69,7 @@ export function createPsiHelper(options: PsiHelperOptions) {
     released.set(plan.jobId, Date.parse(plan.expiresAt));
   }
 
-  const input = (plan: PsiPlan, sealed: PsiSumRelease["shares"], kind: HelperInputKind) =>
+  const input = (plan: PsiPlan, sealed: PsiSumRelease["seed"], kind: HelperInputKind) =>
     openHelperInput(
       sealed,
       kind,
@@ -93,16 +95,20 @@ export function createPsiHelper(options: PsiHelperOptions) {
     const { plan } = request;
     admit(plan, request.signature);
     if (!plan.sum) throw new SluiceError("validation_failed", "this plan is not a sum");
-    const shares = decodeVector(input(plan, request.shares, "sum-shares"), request.shares.count);
-    const matched = bitmap(request.matched, shares.length);
+    const seed = input(plan, request.seed, "sum-seed");
+    const entities = request.seed.count;
+    const matched = bitmap(request.matched, entities);
     releaseOnce(plan);
     let total = 0n;
     let count = 0;
-    shares.forEach((share, i) => {
-      if (!bitAt(matched, i)) return;
-      total += share;
-      count++;
-    });
+    for (let from = 0; from < entities; from += PSI_CHUNK_ITEMS) {
+      const shares = helperShares(seed, from, Math.min(PSI_CHUNK_ITEMS, entities - from));
+      shares.forEach((share, i) => {
+        if (!bitAt(matched, from + i)) return;
+        total += share;
+        count++;
+      });
+    }
     const suppressed = count < plan.minGroupSize;
     const sensitivity = Math.max(Math.abs(plan.sum.min), Math.abs(plan.sum.max));
     return sign({

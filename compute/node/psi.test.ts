@@ -5,6 +5,7 @@ import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { blindOwn, blindPeer, newBlindingKey } from "../psi/blind.js";
 import { PsiPool } from "../psi/pool.js";
 import { type PsiPlan, signPsiPlan } from "../psi/protocol.js";
+import { BUCKETS, PointBuckets, ScratchDir } from "../psi/spill.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
 import { createPsiResponder } from "./psi.js";
 
@@ -72,6 +73,18 @@ function plan(overrides: Partial<PsiPlan> = {}, scenario = terms()): PsiPlan {
   };
 }
 
+/** Points in the order the operator's SDK sends them back: bucket by bucket, each sorted. */
+function sortPoints(points: Buffer): Buffer {
+  const scratch = new ScratchDir();
+  try {
+    const set = new PointBuckets(scratch, "sort", 32);
+    set.append(points);
+    return Buffer.concat(Array.from({ length: BUCKETS }, (_, b) => set.sortedBucket(b)));
+  } finally {
+    scratch.remove();
+  }
+}
+
 describe("an owner's node in a PSI job: it answers only what its owner approved", () => {
   const pool = new PsiPool(1);
   afterAll(async () => {
@@ -94,33 +107,39 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
     now: () => new Date(),
   });
 
-  it("counts the intersection, withholds it below k, and ends the session", async () => {
-    const signed = signPsiPlan(plan(), gateway.privateKeyPem);
-    const ownerSet = await responder.start(signed);
-    expect(ownerSet.count).toBe(40);
+  /** The operator's side of a size, in one chunk each way: its points, and the owner's raised and sorted. */
+  async function size(signed: ReturnType<typeof signPsiPlan>, operatorIds: string[]) {
+    const request = { jobId: signed.plan.jobId, signature: signed.signature };
+    const ownerSet = responder.start(signed);
     const a = newBlindingKey();
-    const ownerRaised = blindPeer(Buffer.from(ownerSet.points, "base64"), a);
+    const page = await responder.page({ ...request, index: 0 });
+    const ownerRaised = blindPeer(Buffer.from(page.points, "base64"), a);
+    await responder.operatorPoints({ ...request, index: 0, points: blindOwn(operatorIds, a).toString("base64") });
+    await responder.raisedPoints({ ...request, index: 0, points: sortPoints(ownerRaised).toString("base64") });
+    return {
+      ownerSet,
+      result: await responder.answer({ ...request, operatorChunks: 1, operatorCount: operatorIds.length }),
+    };
+  }
+
+  it("counts the intersection, withholds it below k, and ends the session", async () => {
     // N1 sent three times still counts once: repeats cannot amplify one entity past the noise.
-    const mine = blindOwn(["N1", "N2", "N3", "N4", "N5", "N6", "X", "N1", "N1"], a);
-    const result = await responder.answer({
-      jobId: signed.plan.jobId,
-      signature: signed.signature,
-      operatorPoints: mine.toString("base64"),
-      ownerPointsRaised: ownerRaised.toString("base64"),
-    });
+    const { ownerSet, result } = await size(signPsiPlan(plan(), gateway.privateKeyPem), [
+      "N1",
+      "N2",
+      "N3",
+      "N4",
+      "N5",
+      "N6",
+      "X",
+      "N1",
+      "N1",
+    ]);
+    expect(ownerSet.count).toBe(40);
     expect(result).toMatchObject({ size: 6, suppressed: false });
     expect(responder.sessions()).toBe(0);
-
-    const small = signPsiPlan(plan(), gateway.privateKeyPem);
-    const again = await responder.start(small);
-    const b = newBlindingKey();
-    const suppressed = await responder.answer({
-      jobId: small.plan.jobId,
-      signature: small.signature,
-      operatorPoints: blindOwn(["N1", "N2"], b).toString("base64"),
-      ownerPointsRaised: blindPeer(Buffer.from(again.points, "base64"), b).toString("base64"),
-    });
-    expect(suppressed).toMatchObject({ size: null, suppressed: true });
+    const suppressed = await size(signPsiPlan(plan(), gateway.privateKeyPem), ["N1", "N2"]);
+    expect(suppressed.result).toMatchObject({ size: null, suppressed: true });
   });
 
   it.each([
@@ -155,26 +174,45 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
       /k 1 is below the approved 5/,
     ],
   ])("refuses %s", async (_name, make, reason) => {
-    await expect(responder.start(make())).rejects.toThrow(reason);
+    expect(() => responder.start(make())).toThrow(reason);
     expect(responder.sessions()).toBe(0);
   });
 
-  it("refuses a second start, an answer without a session or with another signature, and malformed points", async () => {
+  it("refuses a second start, a chunk twice, an incomplete upload, a request without a session, and malformed points", async () => {
     const signed = signPsiPlan(plan(), gateway.privateKeyPem);
-    await responder.start(signed);
-    await expect(responder.start(signed)).rejects.toThrow(/already started/);
+    const request = { jobId: signed.plan.jobId, signature: signed.signature };
+    responder.start(signed);
+    expect(() => responder.start(signed)).toThrow(/already started/);
     const other = signPsiPlan(plan(), gateway.privateKeyPem);
     await expect(
-      responder.answer({ jobId: signed.plan.jobId, signature: other.signature, operatorPoints: "" }),
-    ).rejects.toMatchObject({ code: "not_found" });
+      responder.page({ jobId: signed.plan.jobId, signature: other.signature, index: 0 }),
+    ).rejects.toMatchObject({
+      code: "not_found",
+    });
+    const a = newBlindingKey();
+    const points = blindOwn(["N1", "N2"], a).toString("base64");
+    await responder.operatorPoints({ ...request, index: 0, points });
+    await expect(responder.operatorPoints({ ...request, index: 0, points })).rejects.toMatchObject({
+      code: "psi_chunk_repeated",
+    });
+    // Chunk 1 never came: the upload is incomplete, and the failed answer ends the session.
+    await expect(responder.answer({ ...request, operatorChunks: 2, operatorCount: 3 })).rejects.toThrow(/incomplete/);
+    expect(responder.sessions()).toBe(0);
+
+    const again = signPsiPlan(plan(), gateway.privateKeyPem);
+    const next = { jobId: again.plan.jobId, signature: again.signature };
+    responder.start(again);
     await expect(
-      responder.answer({
-        jobId: signed.plan.jobId,
-        signature: signed.signature,
-        operatorPoints: Buffer.alloc(31).toString("base64"),
-      }),
+      responder.operatorPoints({ ...next, index: 0, points: Buffer.alloc(31).toString("base64") }),
     ).rejects.toMatchObject({ code: "psi_point_invalid" });
-    // A failed answer ends the session too: nothing is left behind.
+    // A failed step ends the session too: nothing is left behind.
+    expect(responder.sessions()).toBe(0);
+
+    const third = signPsiPlan(plan(), gateway.privateKeyPem);
+    responder.start(third);
+    await expect(responder.page({ jobId: third.plan.jobId, signature: third.signature, index: 1 })).rejects.toThrow(
+      /past the owner's 40 entities/,
+    );
     expect(responder.sessions()).toBe(0);
   });
 });

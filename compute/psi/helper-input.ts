@@ -18,16 +18,16 @@ const base64url = (maxBytes: number) =>
 const x25519PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an X25519 public key is 32 bytes of base64url");
 const signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, "an Ed25519 signature is 64 bytes of base64url");
 
-/** sum-shares: the helper's share of each entity's total (16 bytes each); membership-bits: one bit per operator point. */
-export type HelperInputKind = "sum-shares" | "membership-bits";
+/** sum-seed: the seed of the helper's shares of every entity's total; membership-bits: one bit per operator point. */
+export type HelperInputKind = "sum-seed" | "membership-bits";
 
 export const helperInputSchema = z.strictObject({
-  kind: z.enum(["sum-shares", "membership-bits"]),
-  /** Entities (sum-shares) or the operator's points (membership-bits) the sealed bytes cover. */
+  kind: z.enum(["sum-seed", "membership-bits"]),
+  /** Entities (sum-seed) or the operator's points (membership-bits) the sealed bytes cover. */
   count: z.number().int().min(0).max(MAX_PSI_ITEMS),
   ephemeralKey: x25519PublicKey,
   nonce: base64url(12),
-  ciphertext: base64url(MAX_PSI_ITEMS * 16 + 16),
+  ciphertext: base64url(Math.ceil(MAX_PSI_ITEMS / 8) + 16),
   signature,
 });
 export type HelperInput = z.infer<typeof helperInputSchema>;
@@ -40,9 +40,11 @@ export interface HelperInputRoute {
   to: string;
 }
 
+export const SEED_BYTES = 32;
+
 /** How many bytes the sealed plaintext holds for `count` items of a kind. */
 export function helperInputBytes(kind: HelperInputKind, count: number): number {
-  return kind === "sum-shares" ? count * 16 : Math.ceil(count / 8);
+  return kind === "sum-seed" ? SEED_BYTES : Math.ceil(count / 8);
 }
 
 const associated = (kind: HelperInputKind, route: HelperInputRoute, count: number) =>

@@ -20,10 +20,10 @@ export const bitmapSchema = z
   .max(Math.ceil(MAX_PSI_ITEMS / 8 / 3) * 4 + 4)
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, "a bitmap is base64");
 
-/** PSI-sum: the owner's sealed shares, and which of the owner's shuffled entities the operator found in its set. */
+/** PSI-sum: the owner's sealed seed of the helper's shares, and which of the owner's shuffled entities the operator found in its set. */
 export const psiSumReleaseSchema = z.strictObject({
   ...signedPlan.shape,
-  shares: helperInputSchema,
+  seed: helperInputSchema,
   matched: bitmapSchema,
 });
 export type PsiSumRelease = z.infer<typeof psiSumReleaseSchema>;

@@ -7,19 +7,29 @@ import { MAX_ABS_VALUE } from "../node/datastore.js";
 import { nodeTaskSchema } from "../protocol.js";
 import { fieldNameSchema } from "../query/schema.js";
 import { type HelperInput, helperInputSchema } from "./helper-input.js";
-import { MAX_PSI_ITEMS } from "./limits.js";
+import { MAX_PSI_CHUNKS, MAX_PSI_ITEMS, PSI_CHUNK_ITEMS } from "./limits.js";
 
 const id = z.string().min(1).max(128);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, "an Ed25519 signature is 64 bytes of base64url");
 
-export { MAX_PSI_ITEMS } from "./limits.js";
+export { MAX_PSI_ITEMS, PSI_CHUNK_ITEMS } from "./limits.js";
 
-/** Points on the wire: 32 bytes each, concatenated, base64. */
-export const pointsSchema = z
-  .string()
-  .max(Math.ceil((MAX_PSI_ITEMS * 32) / 3) * 4)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, "points are base64");
+const base64 = (maxBytes: number, what: string) =>
+  z
+    .string()
+    .max(Math.ceil(maxBytes / 3) * 4)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, `${what} are base64`);
+
+/** One chunk of points on the wire: up to PSI_CHUNK_ITEMS of 32 bytes, concatenated, base64. */
+export const pointsSchema = base64(PSI_CHUNK_ITEMS * 32, "points");
+/** One chunk of PSI-sum shares: 16 bytes an entity, big-endian ring elements, base64. */
+export const sharesSchema = base64(PSI_CHUNK_ITEMS * 16, "shares");
+const chunkIndex = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_PSI_CHUNKS - 1);
 
 const keptValue = z.number().int().min(-MAX_ABS_VALUE).max(MAX_ABS_VALUE);
 
@@ -84,44 +94,64 @@ export type PsiPlan = z.infer<typeof psiPlanSchema>;
 
 export const psiStartSchema = z.object({ plan: psiPlanSchema, signature });
 
-/** Round two: the operator's H(x)^a and, for the size, the owner's set raised to a and shuffled: H(y)^ba. */
-export const psiAnswerRequestSchema = z.object({
+/** A request about an open session: the plan's signature names it. */
+const sessionRequest = { jobId: id, signature };
+
+/** A page of the owner's set: H(y)^b for the entities at [index·chunk, (index+1)·chunk) of its shuffled order. */
+export const psiPageRequestSchema = z.strictObject({ ...sessionRequest, index: chunkIndex });
+export const psiPageSchema = z.strictObject({
   jobId: id,
-  signature,
-  operatorPoints: pointsSchema,
-  ownerPointsRaised: pointsSchema.optional(),
+  index: chunkIndex,
+  points: pointsSchema,
+  /** A sum: the operator's share of each of these entities' clamped totals. */
+  operatorShares: sharesSchema.optional(),
+});
+export type PsiPage = z.infer<typeof psiPageSchema>;
+
+/** A chunk the operator sends: its own points H(x)^a, or the owner's points raised by it and sorted, H(y)^ba. */
+export const psiChunkSchema = z.strictObject({ ...sessionRequest, index: chunkIndex, points: pointsSchema });
+/** The node's receipt of a chunk; for membership, the chunk raised by the node (H(x)^ab), in order. */
+export const psiChunkReceiptSchema = z.strictObject({
+  jobId: id,
+  index: chunkIndex,
+  count: z.number().int().min(0).max(PSI_CHUNK_ITEMS),
+  answers: pointsSchema.optional(),
+});
+export type PsiChunkReceipt = z.infer<typeof psiChunkReceiptSchema>;
+
+/** The end of the operator's uploads: how many chunks and points it sent, so none is missing. */
+export const psiAnswerRequestSchema = z.strictObject({
+  ...sessionRequest,
+  operatorChunks: z.number().int().min(0).max(MAX_PSI_CHUNKS),
+  operatorCount: z.number().int().min(0).max(MAX_PSI_ITEMS),
 });
 
 /** The gateway ending a session early (the operator cancelled): the plan's signature names the session. */
 export const psiCancelRequestSchema = z.strictObject({ jobId: id, signature });
 
-/** The node's first answer: its own set raised to its exponent, shuffled. */
+/** The node's first answer: how many entities its set holds (fetched in pages), and for a sum the helper's seed. */
 export const psiOwnerSetSchema = z.object({
   jobId: id,
   nodeId: id,
-  points: pointsSchema,
-  count: z.number().int().min(0),
+  count: z.number().int().min(0).max(MAX_PSI_ITEMS),
   /** Identifiers in the owner's column that are not valid codes: counted, never sent. */
   invalid: z.number().int().min(0),
-  /** PSI-sum: the operator's share of each entity's clamped total, beside its point (16 bytes each, base64). */
-  operatorShares: z
-    .string()
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/)
-    .optional(),
-  /** PSI-sum: the helper's shares, sealed to the helper and signed by this node. */
-  helperShares: helperInputSchema.optional(),
+  chunkSize: z.literal(PSI_CHUNK_ITEMS),
+  /** PSI-sum: the seed of the helper's shares, sealed to the helper and signed by this node. */
+  helperSeed: helperInputSchema.optional(),
   signature,
 });
 export type PsiOwnerSet = z.infer<typeof psiOwnerSetSchema>;
 
-/** The node's last answer: the noisy size (or its suppression), or H(x)^ab in the operator's order. */
+/** The node's last answer: the noisy size (or its suppression); for a sum, how many pages of answers wait. */
 export const psiResultSchema = z.object({
   jobId: id,
   nodeId: id,
   output: z.enum(["size", "membership", "sum"]),
   size: z.number().int().nullable(),
   suppressed: z.boolean(),
-  answers: pointsSchema.optional(),
+  /** A sum: the operator's points raised by the node (H(x)^ab), sorted, in this many pages. */
+  answerChunks: z.number().int().min(0).max(MAX_PSI_CHUNKS).optional(),
   /** A two-owner size: this owner's membership bits over the operator's points, sealed to the helper. */
   helperBits: helperInputSchema.optional(),
   signature,
@@ -130,17 +160,8 @@ export type PsiResult = z.infer<typeof psiResultSchema>;
 
 const message = (kind: string, body: unknown) => canonicalize({ kind, body });
 const hashOf = (helperInput: HelperInput | undefined) => (helperInput ? canonicalHash(helperInput) : null);
-const ownerSetBody = (s: Omit<PsiOwnerSet, "signature">) => ({
-  ...s,
-  points: canonicalHash(s.points),
-  operatorShares: s.operatorShares ? canonicalHash(s.operatorShares) : null,
-  helperShares: hashOf(s.helperShares),
-});
-const resultBody = (r: Omit<PsiResult, "signature">) => ({
-  ...r,
-  answers: r.answers ? canonicalHash(r.answers) : null,
-  helperBits: hashOf(r.helperBits),
-});
+const ownerSetBody = (s: Omit<PsiOwnerSet, "signature">) => ({ ...s, helperSeed: hashOf(s.helperSeed) });
+const resultBody = (r: Omit<PsiResult, "signature">) => ({ ...r, helperBits: hashOf(r.helperBits) });
 
 export const signPsiPlan = (plan: PsiPlan, key: KeyObject | string) => ({
   plan,

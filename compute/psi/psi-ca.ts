@@ -70,13 +70,20 @@ export async function reblindAll(
   pool: PsiPool,
   chunk = DEFAULT_CHUNK,
   onProgress?: ChunkProgress,
+  /** The position of the first point among all the peer sent, so a refusal names the right one. */
+  firstIndex = 0,
 ) {
   const count = points.length / POINT_BYTES;
   let done = 0;
   const parts = await mapChunks(
     chunksOf(count, chunk),
     pool.size * 2,
-    (i) => pool.blindPeer(points.subarray(i * chunk * POINT_BYTES, (i + 1) * chunk * POINT_BYTES), key, i * chunk),
+    (i) =>
+      pool.blindPeer(
+        points.subarray(i * chunk * POINT_BYTES, (i + 1) * chunk * POINT_BYTES),
+        key,
+        firstIndex + i * chunk,
+      ),
     (i) => {
       done += Math.min(chunk, count - i * chunk);
       onProgress?.(done, count);

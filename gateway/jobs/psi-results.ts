@@ -19,7 +19,7 @@ const common = (plan: PsiPlan, evaluation: Evaluation) => ({
 
 const datasetOf = (plan: PsiPlan) => (plan.task as { datasetId: string }).datasetId;
 
-/** One owner's size (noisy, k-checked by the owner) or membership (H(x)^ab in the operator's order). */
+/** One owner's size (noisy, k-checked by the owner), or membership (which the operator works out itself). */
 export function ownerResult(plan: PsiPlan, reply: PsiResult, evaluation: Evaluation, epsilon: number) {
   return {
     queryShape: plan.output === "size" ? "psi-size" : "psi-membership",
@@ -28,7 +28,6 @@ export function ownerResult(plan: PsiPlan, reply: PsiResult, evaluation: Evaluat
     size: reply.size,
     suppressed: reply.suppressed,
     noise: plan.output === "size" ? noiseOf(plan, epsilon, 1) : { mechanism: "none" },
-    ...(reply.answers ? { answers: reply.answers } : {}),
   };
 }
 

@@ -9,11 +9,16 @@ import {
   psiHelperReleaseSchema,
   verifyPsiHelperRelease,
 } from "../../compute/psi/helper-protocol.js";
+import { PSI_CHUNK_ITEMS } from "../../compute/psi/limits.js";
 import {
+  type PsiChunkReceipt,
   type PsiOwnerSet,
+  type PsiPage,
   type PsiPlan,
   type PsiResult,
+  psiChunkReceiptSchema,
   psiOwnerSetSchema,
+  psiPageSchema,
   psiResultSchema,
   signPsiPlan,
   verifyPsiOwnerSet,
@@ -43,10 +48,16 @@ export interface PsiStartInput {
   epsilon: number;
 }
 
+/** The end of the operator's uploads: how many chunks and points of its own it sent. */
 export interface PsiAnswerInput {
-  operatorPoints: string;
-  ownerPointsRaised?: string;
-  secondOwnerPointsRaised?: string;
+  operatorChunks: number;
+  operatorCount: number;
+}
+
+/** A chunk of points the operator sends: index and base64. */
+export interface PsiChunkInput {
+  index: number;
+  points: string;
 }
 
 /** How long an operator has between the rounds: its own hashing and exponentiation take minutes at a million ids. */
@@ -63,9 +74,9 @@ interface OpenJob {
   evaluation: Evaluation;
   epsilon: number;
   timer: NodeJS.Timeout;
-  /** A sum is answered in two steps: the owner's answers, then the helper's release. */
+  /** A sum is answered in two steps: the owner's answers (in pages), then the helper's release. */
   answered: boolean;
-  helperShares?: HelperInput;
+  helperSeed?: HelperInput;
 }
 
 const rejected = (nodeId: string, what: string) =>
@@ -134,8 +145,8 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     }
   }
 
-  /** Takes an open job of this operator's out of the table, in the step expected. */
-  function take(operatorId: string, jobId: string, answered: boolean): OpenJob {
+  /** An open job of this operator's, in the step expected. */
+  function openJob(operatorId: string, jobId: string, answered: boolean): OpenJob {
     const job = open.get(jobId);
     if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
     if (job.answered !== answered) {
@@ -144,9 +155,26 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
         answered ? `job ${jobId} is not a sum waiting for its release` : `job ${jobId} was answered; release its sum`,
       );
     }
+    return job;
+  }
+
+  /** Takes an open job out of the table: it finishes or fails now. */
+  function take(operatorId: string, jobId: string, answered: boolean): OpenJob {
+    const job = openJob(operatorId, jobId, answered);
     open.delete(jobId);
     clearTimeout(job.timer);
     return job;
+  }
+
+  /** A relayed step failed: the job fails, gives its reservation back, and the owners drop their sessions. */
+  async function failOpen(jobId: string, job: OpenJob, error: unknown): Promise<Error> {
+    if (open.get(jobId) === job) {
+      open.delete(jobId);
+      clearTimeout(job.timer);
+    }
+    const { plan } = job.signed[0] as SignedPsiPlan;
+    await endSessions(job);
+    return failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, error);
   }
 
   function keepOpen(jobId: string, job: Omit<OpenJob, "timer">, remainingMs: number) {
@@ -161,11 +189,8 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     if (!reply || reply.jobId !== plan.jobId || !verifyPsiOwnerSet(reply, plan.task.publicKey)) {
       throw rejected(nodeId, "an owner set");
     }
-    if (plan.sum) {
-      const sharesFit = Buffer.from(reply.operatorShares ?? "", "base64").length === reply.count * 16;
-      if (!sharesFit || reply.helperShares?.kind !== "sum-shares" || reply.helperShares.count !== reply.count) {
-        throw rejected(nodeId, "a sum's shares");
-      }
+    if (plan.sum && (reply.helperSeed?.kind !== "sum-seed" || reply.helperSeed.count !== reply.count)) {
+      throw rejected(nodeId, "a sum's seed");
     }
     return reply;
   }
@@ -234,20 +259,20 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       const [first, second] = sets as [PsiOwnerSet, PsiOwnerSet | undefined];
       keepOpen(
         jobId,
-        { operatorId, signed, evaluation, epsilon: input.epsilon, answered: false, helperShares: first.helperShares },
+        { operatorId, signed, evaluation, epsilon: input.epsilon, answered: false, helperSeed: first.helperSeed },
         PSI_WINDOW_MS,
       );
       const shown = (set: PsiOwnerSet) => ({
-        points: set.points,
         count: set.count,
         invalid: set.invalid,
-        ...(set.operatorShares ? { operatorShares: set.operatorShares } : {}),
+        chunks: Math.ceil(set.count / PSI_CHUNK_ITEMS),
       });
       return {
         jobId,
         status: "running" as const,
         decisionHash: hash,
         expiresAt: new Date(now.getTime() + PSI_WINDOW_MS).toISOString(),
+        chunkSize: PSI_CHUNK_ITEMS,
         ownerSet: shown(first),
         ...(second ? { secondOwnerSet: shown(second) } : {}),
       };
@@ -256,7 +281,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     }
   }
 
-  async function ownerAnswer({ plan, signature }: SignedPsiPlan, body: Record<string, unknown>): Promise<PsiResult> {
+  async function ownerAnswer({ plan, signature }: SignedPsiPlan, body: PsiAnswerInput): Promise<PsiResult> {
     const reply = psiResultSchema.safeParse(
       await post(plan.task, "/psi/answers", { jobId: plan.jobId, signature, ...body }),
     ).data;
@@ -285,30 +310,92 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: job.evaluation.hash };
   }
 
+  /** The owner's plan by its position in the job (0, or 1 for the second owner of a two-owner size). */
+  function ownerPlan(job: OpenJob, owner: number): SignedPsiPlan {
+    const signed = job.signed[owner];
+    if (!signed) throw new NotFoundError("owner of this job", String(owner));
+    return signed;
+  }
+
+  /** Relays one step of an open job to a node; a node's refusal fails the job (only a repeated chunk does not). */
+  async function relay<T>(jobId: string, job: OpenJob, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code === "psi_chunk_repeated" || open.get(jobId) !== job) throw error;
+      throw await failOpen(jobId, job, error);
+    }
+  }
+
+  /** A page of an owner's set, as its node computes it: H(y)^b and, for a sum, the operator's shares. */
+  async function page(operatorId: string, jobId: string, owner: number, index: number): Promise<PsiPage> {
+    const job = openJob(operatorId, jobId, false);
+    const { plan, signature } = ownerPlan(job, owner);
+    return relay(jobId, job, async () => {
+      const reply = psiPageSchema.safeParse(await post(plan.task, "/psi/pages", { jobId, signature, index })).data;
+      if (
+        !reply ||
+        reply.jobId !== jobId ||
+        reply.index !== index ||
+        Boolean(reply.operatorShares) !== Boolean(plan.sum)
+      ) {
+        throw rejected(plan.task.nodeId, "a page");
+      }
+      return reply;
+    });
+  }
+
+  async function chunkTo(signed: SignedPsiPlan, path: string, chunk: PsiChunkInput): Promise<PsiChunkReceipt> {
+    const { plan, signature } = signed;
+    const reply = psiChunkReceiptSchema.safeParse(
+      await post(plan.task, path, { jobId: plan.jobId, signature, ...chunk }),
+    ).data;
+    if (!reply || reply.jobId !== plan.jobId || reply.index !== chunk.index)
+      throw rejected(plan.task.nodeId, "a receipt");
+    return reply;
+  }
+
+  /** A chunk of the operator's points H(x)^a, to every owner; for membership, the owner's H(x)^ab back. */
+  async function operatorPoints(operatorId: string, jobId: string, chunk: PsiChunkInput) {
+    const job = openJob(operatorId, jobId, false);
+    return relay(jobId, job, async () => {
+      const receipts = await Promise.all(job.signed.map((signed) => chunkTo(signed, "/psi/operator-points", chunk)));
+      const [receipt] = receipts as [PsiChunkReceipt];
+      return {
+        jobId,
+        index: chunk.index,
+        count: receipt.count,
+        ...(receipt.answers ? { answers: receipt.answers } : {}),
+      };
+    });
+  }
+
+  /** A chunk of an owner's points raised by the operator and sorted (H(y)^ba), for a size. */
+  async function raisedPoints(operatorId: string, jobId: string, owner: number, chunk: PsiChunkInput) {
+    const job = openJob(operatorId, jobId, false);
+    const signed = ownerPlan(job, owner);
+    return relay(jobId, job, async () => {
+      const receipt = await chunkTo(signed, "/psi/raised-points", chunk);
+      return { jobId, index: chunk.index, count: receipt.count };
+    });
+  }
+
+  /** The operator's uploads are complete: the owners compare and release (a sum's answers wait in pages). */
   async function answer(operatorId: string, jobId: string, input: PsiAnswerInput) {
-    const job = take(operatorId, jobId, false);
+    const job = openJob(operatorId, jobId, false);
     const [first, second] = job.signed as [SignedPsiPlan, SignedPsiPlan | undefined];
     const { plan } = first;
     let result: Record<string, unknown>;
     try {
+      const replies = await Promise.all(job.signed.map((signed) => ownerAnswer(signed, input)));
+      const [reply] = replies as [PsiResult];
       if (plan.output === "sum") {
-        const reply = await ownerAnswer(first, { operatorPoints: input.operatorPoints });
-        keepOpen(jobId, { ...job, answered: true }, Math.max(0, Date.parse(plan.expiresAt) - Date.now()));
-        return { jobId, status: "running" as const, answers: reply.answers as string };
+        if (reply.answerChunks === undefined) throw rejected(reply.nodeId, "a sum's answer without its pages");
+        job.answered = true;
+        return { jobId, status: "running" as const, answerChunks: reply.answerChunks };
       }
+      take(operatorId, jobId, false);
       if (second) {
-        if (!input.ownerPointsRaised || !input.secondOwnerPointsRaised) {
-          throw new ValidationError("a two-owner size needs both owners' points raised", [
-            { path: "secondOwnerPointsRaised", message: "required" },
-          ]);
-        }
-        const replies = await Promise.all([
-          ownerAnswer(first, { operatorPoints: input.operatorPoints, ownerPointsRaised: input.ownerPointsRaised }),
-          ownerAnswer(second, {
-            operatorPoints: input.operatorPoints,
-            ownerPointsRaised: input.secondOwnerPointsRaised,
-          }),
-        ]);
         const bits = replies.map((r) => {
           if (!r.helperBits) throw rejected(r.nodeId, "no membership bits for the helper");
           return r.helperBits;
@@ -316,16 +403,47 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
         const release = await helperRelease(plan, "/psi/combinations", { plans: job.signed, bits });
         result = combinedResult([plan, second.plan], release, job.evaluation, job.epsilon);
       } else {
-        const body = {
-          operatorPoints: input.operatorPoints,
-          ...(input.ownerPointsRaised ? { ownerPointsRaised: input.ownerPointsRaised } : {}),
-        };
-        result = ownerResult(plan, await ownerAnswer(first, body), job.evaluation, job.epsilon);
+        result = ownerResult(plan, reply, job.evaluation, job.epsilon);
       }
     } catch (error) {
-      throw await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, error);
+      throw await failOpen(jobId, job, error);
     }
     return finish(jobId, job, result);
+  }
+
+  /** A page of a sum's answers: the operator's points raised by the owner (H(x)^ab), sorted. */
+  async function answerPage(operatorId: string, jobId: string, index: number): Promise<PsiPage> {
+    const job = openJob(operatorId, jobId, true);
+    const { plan, signature } = ownerPlan(job, 0);
+    return relay(jobId, job, async () => {
+      const reply = psiPageSchema.safeParse(
+        await post(plan.task, "/psi/answer-pages", { jobId, signature, index }),
+      ).data;
+      if (!reply || reply.jobId !== jobId || reply.index !== index)
+        throw rejected(plan.task.nodeId, "a page of answers");
+      return reply;
+    });
+  }
+
+  /** Has the owners' nodes drop the job's sessions; whether each confirmed it had one. */
+  async function endSessions(job: OpenJob): Promise<boolean[]> {
+    return Promise.all(
+      job.signed.map(async ({ plan: p, signature }) => {
+        try {
+          const reply = (await post(p.task, "/psi/cancellations", { jobId: p.jobId, signature })) as {
+            ended?: unknown;
+          };
+          return reply?.ended === true;
+        } catch (error) {
+          // The node's session ends with its plan's expiry anyway; the job and the reservation are settled.
+          deps.logger?.warn(
+            { err: error, jobId: p.jobId, nodeId: p.task.nodeId },
+            "an owner's node did not end its session",
+          );
+          return false;
+        }
+      }),
+    );
   }
 
   /**
@@ -340,15 +458,16 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       const release = await helperRelease(plan, "/psi/sums", {
         plan,
         signature,
-        shares: job.helperShares,
+        seed: job.helperSeed,
         matched: input.matched,
       });
       const total =
         release.partial === null ? null : fromRing(addInRing(BigInt(input.operatorPartial), BigInt(release.partial)));
       result = sumResult(plan, total, release, job.evaluation, job.epsilon);
     } catch (error) {
-      throw await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, error);
+      throw await failOpen(jobId, job, error);
     }
+    await endSessions(job);
     return finish(jobId, job, result);
   }
 
@@ -363,21 +482,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     clearTimeout(job.timer);
     const { plan } = job.signed[0] as SignedPsiPlan;
     await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, new Error("cancelled by the operator"));
-    const ended = await Promise.all(
-      job.signed.map(async ({ plan: p, signature }) => {
-        try {
-          const reply = (await post(p.task, "/psi/cancellations", { jobId, signature })) as { ended?: unknown };
-          return reply?.ended === true;
-        } catch (error) {
-          // The node's session ends with its plan's expiry anyway; the job and the reservation are settled.
-          deps.logger?.warn(
-            { err: error, jobId, nodeId: p.task.nodeId },
-            "an owner's node did not take the cancellation",
-          );
-          return false;
-        }
-      }),
-    );
+    const ended = await endSessions(job);
     return {
       jobId,
       status: "failed" as const,
@@ -386,5 +491,5 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     };
   }
 
-  return { start, answer, releaseSum, cancel };
+  return { start, page, operatorPoints, raisedPoints, answer, answerPage, releaseSum, cancel };
 }

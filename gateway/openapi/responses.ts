@@ -250,20 +250,12 @@ export const jobOutcomeResponseSchema = z
   .meta({ id: "JobOutcome" });
 
 const psiOwnerSet = z.strictObject({
-  points: z
-    .string()
-    .describe(
-      "the owner's identifiers hashed to the group and raised to its exponent, shuffled: 32 bytes each, base64",
-    ),
-  count: z.number().int(),
+  count: z.number().int().describe("the owner's distinct entities"),
   invalid: z
     .number()
     .int()
     .describe("identifiers in the owner's column that are not valid codes (counted, never sent)"),
-  operatorShares: z
-    .string()
-    .optional()
-    .describe("a sum: your share of each entity's clamped total, beside its point (16 bytes each, base64)"),
+  chunks: z.number().int().describe("pages of the owner's set to fetch"),
 });
 
 export const psiStartResponseSchema = z
@@ -273,6 +265,7 @@ export const psiStartResponseSchema = z
       status: z.literal("running"),
       decisionHash: z.string(),
       expiresAt: instant,
+      chunkSize: z.number().int().describe("points a page or an upload carries"),
       ownerSet: psiOwnerSet,
       secondOwnerSet: psiOwnerSet.optional().describe("a two-owner size: the second owner's set"),
     }),
@@ -294,12 +287,28 @@ export const psiAnswerResponseSchema = z
     z.strictObject({
       jobId: id,
       status: z.literal("running"),
-      answers: z
-        .string()
-        .describe("a sum: your points raised by the owner (H(x)^ab), shuffled; match them and release"),
+      answerChunks: z.number().int().describe("a sum: pages of your points raised by the owner, sorted, to fetch"),
     }),
   ])
   .meta({ id: "PsiAnswer" });
+
+export const psiPageResponseSchema = z
+  .strictObject({
+    jobId: id,
+    index: z.number().int(),
+    points: z.string().describe("32 bytes a point, base64"),
+    operatorShares: z.string().optional().describe("a sum: your share of each entity's total, 16 bytes each"),
+  })
+  .meta({ id: "PsiPage" });
+
+export const psiChunkResponseSchema = z
+  .strictObject({
+    jobId: id,
+    index: z.number().int(),
+    count: z.number().int(),
+    answers: z.string().optional().describe("membership: this chunk raised by the owner (H(x)^ab), in your order"),
+  })
+  .meta({ id: "PsiChunkReceipt" });
 
 const statementLine = z.strictObject({
   payeeId: id,

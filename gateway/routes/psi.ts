@@ -1,39 +1,121 @@
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
+import { MAX_PSI_CHUNKS } from "../../compute/psi/limits.js";
+import { ValidationError } from "../../lib/errors.js";
 import { jsonBody } from "../../lib/validate.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 import { createPsiJobs } from "../jobs/run-psi.js";
 import { describe } from "../openapi/describe.js";
-import { jobOutcomeResponseSchema, psiAnswerResponseSchema, psiStartResponseSchema } from "../openapi/responses.js";
-import { psiAnswerSchema, psiSumReleaseRequestSchema, runPsiSchema } from "../schemas.js";
+import {
+  jobOutcomeResponseSchema,
+  psiAnswerResponseSchema,
+  psiChunkResponseSchema,
+  psiPageResponseSchema,
+  psiStartResponseSchema,
+} from "../openapi/responses.js";
+import { psiAnswerSchema, psiChunkUploadSchema, psiSumReleaseRequestSchema, runPsiSchema } from "../schemas.js";
 
-// A million points of 32 bytes, base64, twice, with room to spare.
-const MAX_PSI_BODY_BYTES = 96 * 1024 * 1024;
+// A chunk of 65,536 points, base64, with room to spare; a sum's bitmap over 16.7 million entities.
+const MAX_PSI_BODY_BYTES = 8 * 1024 * 1024;
 
-/** Private set intersection with an owner's dataset, in two rounds driven by the operator's SDK. */
+/** A path parameter that must be a whole number in [0, max]. */
+function wholeParam(c: Context, name: string, max: number): number {
+  const text = c.req.param(name) ?? "";
+  const value = Number(text);
+  if (!/^\d{1,9}$/.test(text) || value > max) {
+    throw new ValidationError(`${name} must be a whole number from 0 to ${max}`, [
+      { path: name, message: "out of range" },
+    ]);
+  }
+  return value;
+}
+
+const problems = ["not_found", "conflict", "node_unavailable", "node_rejected", "node_timeout"];
+
+/**
+ * Private set intersection with an owner's dataset (or two owners'), in chunks the operator's SDK
+ * drives with its own exponent: start, fetch the owners' pages, send your points, send each owner's
+ * points raised (for a size), answer, and for a sum fetch the answers and release.
+ */
 export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
   const psi = createPsiJobs(deps, limits);
+  const operator = (c: Context<GatewayEnv>) => c.get("participant").id;
   return new Hono<GatewayEnv>()
     .post(
       "/jobs/psi",
       describe({
         summary: "Start a private set intersection with an owner's dataset",
         description:
-          "Decides and reserves like any job, then has the owner's node hash its identifiers to the group, raise them to a fresh secret exponent and shuffle them (for a sum, each beside your additive share of the entity's clamped total; with combineWith, both owners' nodes). Your SDK raises them to yours, blinds your own identifiers, and answers within the window (expiresAt); an unfinished job fails and gives its reservation back.",
+          "Decides and reserves like any job, then opens a session at the owner's node (with combineWith, at both owners'): it normalises its identifiers and shuffles them, and serves its set in pages (hashed to the group and raised to a fresh secret exponent; for a sum, each beside your additive share of the entity's clamped total). Your SDK drives the rest within the window (expiresAt); an unfinished job fails and gives its reservation back.",
         tag: "jobs",
         roles: ["operator"],
         body: runPsiSchema,
         responses: {
-          201: {
-            description: "The owner's set, blinded; answer it at /jobs/psi/{id}/answer",
-            schema: psiStartResponseSchema,
-          },
+          201: { description: "The session is open: fetch the owners' pages", schema: psiStartResponseSchema },
         },
         problems: ["denied", "quota_exhausted", "not_executable", "node_unavailable", "node_rejected", "node_timeout"],
       }),
       async (c) => {
         const input = await jsonBody(c, runPsiSchema);
-        return c.json(await psi.start(c.get("participant").id, input, c.get("requestId")), 201);
+        return c.json(await psi.start(operator(c), input, c.get("requestId")), 201);
+      },
+    )
+    .get(
+      "/jobs/psi/:id/owners/:owner/pages/:index",
+      describe({
+        summary: "A page of an owner's set",
+        description:
+          "H(y)^b for the owner's entities at [index·chunkSize, (index+1)·chunkSize) of its shuffled order, computed by its node when asked; for a sum, your shares of their totals beside them. owner is 0, or 1 for the second owner of a two-owner size.",
+        tag: "jobs",
+        roles: ["operator"],
+        responses: { 200: { description: "The page", schema: psiPageResponseSchema } },
+        problems,
+      }),
+      async (c) =>
+        c.json(
+          await psi.page(
+            operator(c),
+            c.req.param("id"),
+            wholeParam(c, "owner", 1),
+            wholeParam(c, "index", MAX_PSI_CHUNKS - 1),
+          ),
+        ),
+    )
+    .post(
+      "/jobs/psi/:id/points",
+      describe({
+        summary: "Send a chunk of your points",
+        description:
+          "Your identifiers hashed and raised to your exponent (H(x)^a), chunk by chunk in your order; each owner's node raises them to its exponent. For membership the reply carries them back (H(x)^ab); otherwise the node keeps them to compare. A chunk sent twice is refused (409).",
+        tag: "jobs",
+        roles: ["operator"],
+        body: psiChunkUploadSchema,
+        maxBodyBytes: MAX_PSI_BODY_BYTES,
+        responses: { 201: { description: "Received", schema: psiChunkResponseSchema } },
+        problems: [...problems, "psi_point_invalid", "psi_chunk_repeated"],
+      }),
+      async (c) => {
+        const chunk = await jsonBody(c, psiChunkUploadSchema);
+        return c.json(await psi.operatorPoints(operator(c), c.req.param("id"), chunk), 201);
+      },
+    )
+    .post(
+      "/jobs/psi/:id/owners/:owner/raised-points",
+      describe({
+        summary: "Send a chunk of an owner's points raised to your exponent",
+        description:
+          "For a size: every point of the owner's set raised to your exponent (H(y)^ba), in sorted order (an order that depends on the points alone, so the owner cannot tell which of its entities matched), chunk by chunk.",
+        tag: "jobs",
+        roles: ["operator"],
+        body: psiChunkUploadSchema,
+        maxBodyBytes: MAX_PSI_BODY_BYTES,
+        responses: { 201: { description: "Received", schema: psiChunkResponseSchema } },
+        problems,
+      }),
+      async (c) => {
+        const chunk = await jsonBody(c, psiChunkUploadSchema);
+        return c.json(await psi.raisedPoints(operator(c), c.req.param("id"), wholeParam(c, "owner", 1), chunk), 201);
       },
     )
     .post(
@@ -41,23 +123,35 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
       describe({
         summary: "Finish a private set intersection",
         description:
-          "Your identifiers raised to your exponent (H(x)^a) and, for the size, each owner's set raised to your exponent and shuffled (H(y)^ba). The owner's node counts the intersection and releases it with discrete Laplace noise and withheld below k (two owners: each seals its membership bits to the helper, which releases the noisy size of the union or intersection), or returns H(x)^ab in your order for membership, or shuffled for a sum (the job stays open for its release).",
+          "Says how many chunks and points of your own you sent, so none is missing. The owner's node compares and releases the size with discrete Laplace noise, withheld below k (two owners: each seals its membership bits to the helper, which releases the noisy size of the union or intersection); for membership it records the job; for a sum it writes your points raised and sorted for you to fetch, and the job waits for its release.",
         tag: "jobs",
         roles: ["operator"],
         body: psiAnswerSchema,
-        maxBodyBytes: MAX_PSI_BODY_BYTES,
         responses: {
           201: {
-            description: "Succeeded (the result and its usage record), or for a sum the owner's answers to match",
+            description: "Succeeded (the result and its usage record), or for a sum how many pages of answers to fetch",
             schema: psiAnswerResponseSchema,
           },
         },
-        problems: ["not_found", "conflict", "node_unavailable", "node_rejected", "node_timeout"],
+        problems,
       }),
       async (c) => {
         const input = await jsonBody(c, psiAnswerSchema);
-        return c.json(await psi.answer(c.get("participant").id, c.req.param("id"), input), 201);
+        return c.json(await psi.answer(operator(c), c.req.param("id"), input), 201);
       },
+    )
+    .get(
+      "/jobs/psi/:id/answers/:index",
+      describe({
+        summary: "A page of a sum's answers",
+        description: "Your points raised by the owner (H(x)^ab), sorted, so their order says nothing of yours.",
+        tag: "jobs",
+        roles: ["operator"],
+        responses: { 200: { description: "The page", schema: psiPageResponseSchema } },
+        problems,
+      }),
+      async (c) =>
+        c.json(await psi.answerPage(operator(c), c.req.param("id"), wholeParam(c, "index", MAX_PSI_CHUNKS - 1))),
     )
     .post(
       "/jobs/psi/:id/sum",
@@ -68,14 +162,15 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         tag: "jobs",
         roles: ["operator"],
         body: psiSumReleaseRequestSchema,
+        maxBodyBytes: MAX_PSI_BODY_BYTES,
         responses: {
           201: { description: "Succeeded: the sum and its usage record", schema: jobOutcomeResponseSchema },
         },
-        problems: ["not_found", "conflict", "node_unavailable", "node_rejected", "node_timeout"],
+        problems: [...problems, "psi_bitmap_invalid"],
       }),
       async (c) => {
         const input = await jsonBody(c, psiSumReleaseRequestSchema);
-        return c.json(await psi.releaseSum(c.get("participant").id, c.req.param("id"), input), 201);
+        return c.json(await psi.releaseSum(operator(c), c.req.param("id"), input), 201);
       },
     )
     .delete(
@@ -83,7 +178,7 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
       describe({
         summary: "Cancel an open private set intersection",
         description:
-          "Fails the job and gives its quota and ε back at once, and has the owner's node drop its session and secret exponent. Only an open job of yours (started, not yet answered) can be cancelled.",
+          "Fails the job and gives its quota and ε back at once, and has the owners' nodes drop their sessions, secret exponents and files. Only an open job of yours (started, not yet finished) can be cancelled.",
         tag: "jobs",
         roles: ["operator"],
         responses: {
@@ -93,12 +188,12 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
               jobId: z.string(),
               status: z.literal("failed"),
               error: z.string(),
-              ownerSessionEnded: z.boolean().describe("whether the owner's node confirmed it dropped the session"),
+              ownerSessionEnded: z.boolean().describe("whether the owners' nodes confirmed they dropped the session"),
             }),
           },
         },
         problems: ["not_found"],
       }),
-      async (c) => c.json(await psi.cancel(c.get("participant").id, c.req.param("id"))),
+      async (c) => c.json(await psi.cancel(operator(c), c.req.param("id"))),
     );
 }

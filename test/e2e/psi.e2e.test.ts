@@ -164,7 +164,7 @@ describe("private set intersection: a bank's applicants against the tax bureau's
         () => 200,
         (e: SluiceApiError) => e.status,
       );
-    expect(await status(client.answerPsi(started.jobId, { operatorPoints: "" }))).toBe(404);
+    expect(await status(client.answerPsi(started.jobId, { operatorChunks: 0, operatorCount: 0 }))).toBe(404);
     expect(await status(client.cancelPsi(started.jobId))).toBe(404);
     expect(await status(client.cancelPsi("job_never_started"))).toBe(404);
     const again = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
@@ -217,22 +217,37 @@ describe("private set intersection: a bank's applicants against the tax bureau's
     // A point of small order (u = 0) among the operator's points: the node refuses it by name.
     const bad = Buffer.alloc(64);
     bad[32] = 9;
-    expect(
-      await fail(client.answerPsi(started.jobId, { operatorPoints: bad.toString("base64"), ownerPointsRaised: "" })),
-    ).toMatchObject({
-      status: 422,
-      type: expect.stringMatching(/psi-point-invalid/),
-    });
+    expect(await fail(client.sendPsiPoints(started.jobId, { index: 0, points: bad.toString("base64") }))).toMatchObject(
+      {
+        status: 422,
+        type: expect.stringMatching(/psi-point-invalid/),
+      },
+    );
     const [failed] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, started.jobId));
     expect(failed?.status).toBe("failed");
     // Its session is gone, and the reservation was given back.
-    expect(await fail(client.answerPsi(started.jobId, { operatorPoints: "" }))).toMatchObject({ status: 404 });
+    expect(await fail(client.psiPage(started.jobId, 0, 0))).toMatchObject({ status: 404 });
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
-    // Another operator cannot answer this operator's job.
+    // Another operator cannot touch this operator's job.
     const other = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
-    expect(await fail(world.client(world.regulator).answerPsi(other.jobId, { operatorPoints: "" }))).toMatchObject({
+    const regulator = world.client(world.regulator);
+    expect(await fail(regulator.answerPsi(other.jobId, { operatorChunks: 0, operatorCount: 0 }))).toMatchObject({
       status: 403,
     });
+    expect(await fail(regulator.psiPage(other.jobId, 0, 0))).toMatchObject({ status: 403 });
+    // An answer that leaves chunks out, a page past the owner's set, a second owner this job does not
+    // have, and a chunk sent twice are refused.
+    const own = (await client.psiPage(other.jobId, 0, 0)).points;
+    expect(await fail(client.psiPage(other.jobId, 1, 0))).toMatchObject({ status: 404 });
+    expect(await fail(client.psiPage(other.jobId, 0, 99_999))).toMatchObject({ status: 400 });
+    const points = Buffer.from(own, "base64").subarray(0, 64).toString("base64");
+    await client.sendPsiPoints(other.jobId, { index: 0, points });
+    expect(await fail(client.sendPsiPoints(other.jobId, { index: 0, points }))).toMatchObject({ status: 409 });
+    expect(await fail(client.answerPsi(other.jobId, { operatorChunks: 2, operatorCount: 70_000 }))).toMatchObject({
+      status: 422,
+      detail: expect.stringMatching(/incomplete/),
+    });
+    expect(await fail(client.psiPage(other.jobId, 0, 0))).toMatchObject({ status: 404 });
     // An id column the scenario does not name is refused by the authorisation.
     expect(
       await fail(client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "district", idKind: "text" })),

@@ -1,0 +1,158 @@
+import { createPrivateKey } from "node:crypto";
+import { deriveEncryptionKeys } from "../../compute/mpc/channel.js";
+import { addInRing, fromRing } from "../../compute/mpc/ring.js";
+import { createMemoryDataStore, type LocalDataset } from "../../compute/node/datastore.js";
+import { createPsiResponder } from "../../compute/node/psi.js";
+import { createPsiHelper } from "../../compute/node/psi-helper.js";
+import type { PsiPool } from "../../compute/psi/pool.js";
+import { type PsiPlan, signPsiPlan } from "../../compute/psi/protocol.js";
+import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
+import { generateEd25519KeyPair } from "../../lib/ed25519.js";
+import type { SluiceClient } from "../../sdk/client.js";
+
+// The owner's node (its PSI responder over an in-memory dataset) and the helper, driven by the
+// operator's real SDK code through a client that calls them directly instead of through the
+// gateway's HTTP relay: for the benchmark (the protocol's work on both sides, not the network) and
+// for tests of sets larger than a chunk.
+
+export const BENCH_DATASET = "ds_bench";
+
+export function psiParties(dataset: LocalDataset, pool: PsiPool) {
+  const gateway = generateEd25519KeyPair();
+  const node = generateEd25519KeyPair();
+  const owner = generateEd25519KeyPair();
+  const helperKeys = generateEd25519KeyPair();
+  const helperEncryption = deriveEncryptionKeys(createPrivateKey(helperKeys.privateKeyPem));
+  const terms: ScenarioTerms = {
+    scenarioId: "scn_bench",
+    operatorId: "bench",
+    fields: [`${BENCH_DATASET}.id`, `${BENCH_DATASET}.value`],
+    computeModes: ["psi"],
+    queryShapes: ["psi-size", "psi-membership", "psi-sum"],
+    minGroupSize: 1,
+    epsilonPerQueryMicro: 1_000_000,
+    validFrom: "2020-01-01T00:00:00.000Z",
+    validUntil: "2099-01-01T00:00:00.000Z",
+  };
+  const responder = createPsiResponder({
+    nodeId: "node_owner",
+    privateKey: createPrivateKey(node.privateKeyPem),
+    publicKey: node.publicKey,
+    gatewayPublicKey: gateway.publicKey,
+    store: createMemoryDataStore([dataset]),
+    pool: () => pool,
+    approval: {
+      ownerId: "owner",
+      ownerPublicKeys: [owner.publicKey],
+      holds: (id) => id === BENCH_DATASET,
+      levelOf: () => 1,
+      noiseFromLevel: 3,
+    },
+    now: () => new Date(),
+  });
+  const helper = createPsiHelper({
+    nodeId: "node_helper",
+    publicKey: helperKeys.publicKey,
+    privateKey: createPrivateKey(helperKeys.privateKeyPem),
+    encryption: helperEncryption,
+    gatewayPublicKey: gateway.publicKey,
+    now: () => new Date(),
+  });
+  let jobs = 0;
+
+  function planOf(output: "size" | "membership" | "sum"): PsiPlan {
+    return {
+      version: 2,
+      kind: "psi",
+      jobId: `job_bench_${jobs++}`,
+      scenarioId: terms.scenarioId,
+      idField: "id",
+      idKind: "text",
+      output,
+      ...(output === "sum"
+        ? {
+            sum: { valueField: "value", valueScale: 1 as const, min: 0, max: 1_000_000 },
+            helper: {
+              role: "helper" as const,
+              nodeId: "node_helper",
+              url: "http://helper.invalid",
+              publicKey: helperKeys.publicKey,
+              encryptionKey: helperEncryption.publicKey,
+            },
+          }
+        : {}),
+      epsilonMicro: 0,
+      minGroupSize: 1,
+      decisionHash: "0".repeat(64),
+      terms,
+      task: {
+        role: "owner",
+        nodeId: "node_owner",
+        url: "http://owner.invalid",
+        publicKey: node.publicKey,
+        encryptionKey: deriveEncryptionKeys(createPrivateKey(node.privateKeyPem)).publicKey,
+        datasetId: BENCH_DATASET,
+        field: "id",
+        approval: { kind: "signed", ownerId: "owner", signature: signApproval("owner", terms, owner.privateKeyPem) },
+      },
+      issuedAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 6 * 3_600_000).toISOString(),
+    };
+  }
+
+  /** A client whose PSI calls reach the owner's responder and the helper directly. */
+  function client(): SluiceClient {
+    let signed: ReturnType<typeof signPsiPlan>;
+    let seed: ReturnType<typeof responder.start>["helperSeed"];
+    const request = () => ({ jobId: signed.plan.jobId, signature: signed.signature });
+    const direct = {
+      startPsi: async (input: { output?: "size" | "membership" | "sum" }) => {
+        signed = signPsiPlan(planOf(input.output ?? "size"), gateway.privateKeyPem);
+        const set = responder.start(signed);
+        seed = set.helperSeed;
+        return {
+          jobId: signed.plan.jobId,
+          status: "running",
+          expiresAt: signed.plan.expiresAt,
+          chunkSize: set.chunkSize,
+          ownerSet: { count: set.count, invalid: set.invalid, chunks: Math.ceil(set.count / set.chunkSize) },
+        };
+      },
+      psiPage: (_jobId: string, _owner: number, index: number) => responder.page({ ...request(), index }),
+      sendPsiPoints: (_jobId: string, chunk: { index: number; points: string }) =>
+        responder.operatorPoints({ ...request(), ...chunk }),
+      sendPsiRaisedPoints: (_jobId: string, _owner: number, chunk: { index: number; points: string }) =>
+        responder.raisedPoints({ ...request(), ...chunk }),
+      answerPsi: async (_jobId: string, input: { operatorChunks: number; operatorCount: number }) => {
+        const reply = await responder.answer({ ...request(), ...input });
+        return {
+          jobId: signed.plan.jobId,
+          status: reply.answerChunks === undefined ? "succeeded" : "running",
+          result: { size: reply.size, suppressed: reply.suppressed, noise: {} },
+          usageRecordId: "none",
+          ...(reply.answerChunks === undefined ? {} : { answerChunks: reply.answerChunks }),
+        };
+      },
+      psiAnswerPage: (_jobId: string, index: number) => responder.answerPage({ ...request(), index }),
+      releasePsiSum: async (_jobId: string, input: { matched: string; operatorPartial: string }) => {
+        const release = helper.sum({ ...signed, seed: seed as NonNullable<typeof seed>, matched: input.matched });
+        const sum = fromRing(addInRing(BigInt(input.operatorPartial), BigInt(release.partial as string)));
+        return {
+          jobId: signed.plan.jobId,
+          status: "succeeded",
+          result: { size: release.matched, suppressed: release.suppressed, sum: Number(sum), noise: {} },
+          usageRecordId: "none",
+        };
+      },
+      cancelPsi: async () => ({
+        jobId: signed.plan.jobId,
+        status: "failed",
+        error: "cancelled",
+        ownerSessionEnded: true,
+      }),
+    };
+    return direct as unknown as SluiceClient;
+  }
+
+  return { client };
+}
