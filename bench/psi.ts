@@ -1,9 +1,8 @@
 import sodium from "sodium-native";
-import type { Column, LocalDataset } from "../compute/node/datastore.js";
 import { blindOwn, blindPeer, newBlindingKey } from "../compute/psi/blind.js";
 import { PsiPool } from "../compute/psi/pool.js";
 import { privateSetIntersection } from "../sdk/psi.js";
-import { BENCH_DATASET, psiParties } from "../test/support/psi-parties.js";
+import { BENCH_DATASET, psiDataset, psiParties } from "../test/support/psi-parties.js";
 import { report } from "./report.js";
 
 // ECDH-PSI: the group operation beside libsodium's native X25519 on one core, then PSI-CA of
@@ -51,21 +50,7 @@ const shared = Math.floor(size / 2);
 const operator = Array.from({ length: size }, (_, i) => `A${i < shared ? `S${i}` : i}`);
 const owner = Array.from({ length: size }, (_, i) => `A${i < shared ? `S${i}` : `B${i}`}`);
 const values = Float64Array.from({ length: size }, (_, i) => i % 1_000);
-const dataset: LocalDataset = {
-  id: BENCH_DATASET,
-  rowCount: size,
-  columns: new Map<string, Column>([
-    [
-      "id",
-      {
-        spec: { name: "id", type: "string", level: 1 },
-        codes: Int32Array.from({ length: size }, (_, i) => i),
-        dictionary: owner,
-      },
-    ],
-    ["value", { spec: { name: "value", type: "integer", level: 1 }, values }],
-  ]),
-};
+const dataset = psiDataset(owner, values);
 const pool = new PsiPool(2);
 await pool.blindOwn(["warm"], key);
 await pool.blindOwn(["warm"], key);

@@ -23,6 +23,10 @@ describe("unified social credit code", () => {
     expect(normaliseUscc("91440300192203821")).toBeNull();
     expect(normaliseUscc("9144030019220382I6")).toBeNull();
     expect(normaliseUscc("91440300192203821O")).toBeNull();
+    expect(normaliseUscc("9144030071526726XGX")).toBeNull();
+    // A full-width digit, and a character outside ASCII that upper-cases to nothing in the alphabet.
+    expect(normaliseUscc("９144030071526726XG")).toBeNull();
+    expect(normaliseUscc("9144030071526726Xǵ")).toBeNull();
   });
 
   it("builds codes whose check character verifies", () => {

@@ -2,7 +2,7 @@ import { decodeVector } from "../compute/mpc/ring.js";
 import { newBlindingKey, POINT_BYTES } from "../compute/psi/blind.js";
 import { type IdentifierKind, normaliseIdentifiers } from "../compute/psi/identifiers.js";
 import { PsiPool } from "../compute/psi/pool.js";
-import { blindAll, reblindAll } from "../compute/psi/psi-ca.js";
+import { blindAll, reblindAll } from "../compute/psi/pooled-blinding.js";
 import { BUCKETS, joinBuckets, PointBuckets, ScratchDir } from "../compute/psi/spill.js";
 import type { PsiStartRequest, SluiceClient } from "./client.js";
 

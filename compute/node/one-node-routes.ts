@@ -120,7 +120,7 @@ export function psiRoutes({ options, encryption, approval, logger, now, limit }:
       { requestId: request.plan.requestId, jobId: request.plan.jobId, output: request.plan.output },
       "psi started",
     );
-    return c.json(psi.start(request));
+    return c.json(await psi.start(request));
   });
   app.post("/psi/pages", async (c) => c.json(await psi.page(await jsonBody(c, psiPageRequestSchema))));
   app.post("/psi/operator-points", async (c) => c.json(await psi.operatorPoints(await jsonBody(c, psiChunkSchema))));

@@ -8,7 +8,6 @@ import { blindOwn, blindPeer, membershipIn, newBlindingKey } from "../psi/blind.
 import { encodeBitmap } from "../psi/helper-protocol.js";
 import { PsiPool } from "../psi/pool.js";
 import { type PsiPlan, signPsiPlan } from "../psi/protocol.js";
-import { shufflePoints } from "../psi/shuffle.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
 import { createPsiResponder } from "./psi.js";
 import { createPsiHelper } from "./psi-helper.js";
@@ -134,7 +133,7 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
   async function operatorSum(ids: string[], overrides: Partial<PsiPlan> = {}) {
     const signed = signPsiPlan(planFor(tax, { output: "sum", sum: sumTerms, ...overrides }), gateway.privateKeyPem);
     const request = { jobId: signed.plan.jobId, signature: signed.signature };
-    const set = taxNode.start(signed);
+    const set = await taxNode.start(signed);
     const a = newBlindingKey();
     const page = await taxNode.page({ ...request, index: 0 });
     const ownerRaised = blindPeer(Buffer.from(page.points, "base64"), a);
@@ -234,9 +233,9 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
       plans.map(async (signed, i) => {
         const node = nodes[i] as typeof taxNode;
         const request = { jobId, signature: signed.signature };
-        node.start(signed);
+        await node.start(signed);
         const page = await node.page({ ...request, index: 0 });
-        const raised = shufflePoints(blindPeer(Buffer.from(page.points, "base64"), a)).toString("base64");
+        const raised = blindPeer(Buffer.from(page.points, "base64"), a).toString("base64");
         await node.operatorPoints({ ...request, index: 0, points: mine });
         await node.raisedPoints({ ...request, index: 0, points: raised });
         const reply = await node.answer({ ...request, operatorChunks: 1, operatorCount: ids.length });
@@ -288,10 +287,10 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
         signature: signApproval(tax.ownerId, unapproved, tax.ownerKeys.privateKeyPem),
       },
     } as PsiPlan["task"];
-    expect(() => taxNode.start(signPsiPlan(plan, gateway.privateKeyPem))).toThrow(/did not approve psi-sum/);
+    await expect(taxNode.start(signPsiPlan(plan, gateway.privateKeyPem))).rejects.toThrow(/did not approve psi-sum/);
     const notMine = planFor(tax, { combine: { op: "union", owners: ["node_a", "node_b"] } });
-    expect(() => taxNode.start(signPsiPlan(notMine, gateway.privateKeyPem))).toThrow(/does not name this node/);
+    await expect(taxNode.start(signPsiPlan(notMine, gateway.privateKeyPem))).rejects.toThrow(/does not name this node/);
     const wrongScale = planFor(tax, { output: "sum", sum: { ...sumTerms, valueScale: 100 } });
-    expect(() => taxNode.start(signPsiPlan(wrongScale, gateway.privateKeyPem))).toThrow(/fixed point/);
+    await expect(taxNode.start(signPsiPlan(wrongScale, gateway.privateKeyPem))).rejects.toThrow(/fixed point/);
   });
 });

@@ -3,19 +3,21 @@ import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import { SluiceError } from "../../lib/errors.js";
 import { newBlindingKey, POINT_BYTES } from "../psi/blind.js";
-import { type IdentifierKind, normaliseIdentifiers, totalsByIdentifier } from "../psi/identifiers.js";
+import { type IdentifierKind, IdentifierNormaliser, IdentifierTotals } from "../psi/identifiers.js";
 import { PSI_CHUNK_ITEMS } from "../psi/limits.js";
 import type { PsiPool } from "../psi/pool.js";
+import { blindAll, reblindAll } from "../psi/pooled-blinding.js";
 import type { PsiPlan } from "../psi/protocol.js";
-import { blindAll, reblindAll } from "../psi/psi-ca.js";
 import { BUCKETS, joinBuckets, PointBuckets, pointKey, ScratchDir } from "../psi/spill.js";
 import { operatorShares } from "../psi/sum-shares.js";
 import type { NodeDataStore } from "./datastore.js";
 
 const POSITION_BYTES = 4;
+/** Rows normalised between two turns of the event loop. */
+const NORMALISE_SLICE = 100_000;
 
 /** Shuffles the owner's entities (and their totals alongside) in place, so a page's order says nothing of the data's. */
-function shuffleEntities(identifiers: string[], totals?: bigint[]): void {
+export function shuffleEntities(identifiers: string[], totals?: bigint[]): void {
   for (let i = identifiers.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);
     [identifiers[i], identifiers[j]] = [identifiers[j] as string, identifiers[i] as string];
@@ -73,21 +75,31 @@ export class OwnerPsiSession {
     this.y = new PointBuckets(this.scratch, "y", POINT_BYTES);
   }
 
-  /** Opens a session over the owner's id column (and, for a sum, its value column totalled per entity). */
-  static open(
+  /**
+   * Opens a session over the owner's id column (and, for a sum, its value column totalled per
+   * entity), normalising a slice at a time so the node goes on answering meanwhile.
+   */
+  static async open(
     plan: PsiPlan,
     signature: string,
     datasetId: string,
     store: NodeDataStore,
     pool: () => PsiPool,
-  ): OwnerPsiSession {
+  ): Promise<OwnerPsiSession> {
     const ids = store.strings(datasetId, plan.idField);
     const kind = plan.idKind as IdentifierKind;
-    const prepared = plan.sum
-      ? totalsByIdentifier(ids, store.numbers(datasetId, plan.sum.valueField), kind, plan.sum)
-      : { ...normaliseIdentifiers(ids, kind), totals: undefined };
-    shuffleEntities(prepared.identifiers, prepared.totals);
-    return new OwnerPsiSession(plan, signature, prepared.identifiers, prepared.totals, prepared.invalid.length, pool);
+    const normaliser = plan.sum
+      ? new IdentifierTotals(kind, store.numbers(datasetId, plan.sum.valueField), plan.sum)
+      : new IdentifierNormaliser(kind);
+    for (let from = 0; from < ids.length; from += NORMALISE_SLICE) {
+      normaliser.add(ids, from, Math.min(ids.length, from + NORMALISE_SLICE));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const prepared = normaliser.result();
+    const totals =
+      normaliser instanceof IdentifierTotals ? (prepared as ReturnType<IdentifierTotals["result"]>).totals : undefined;
+    shuffleEntities(prepared.identifiers, totals);
+    return new OwnerPsiSession(plan, signature, prepared.identifiers, totals, prepared.invalid.length, pool);
   }
 
   /** The seed of the helper's shares (a sum only). */

@@ -110,7 +110,7 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
   /** The operator's side of a size, in one chunk each way: its points, and the owner's raised and sorted. */
   async function size(signed: ReturnType<typeof signPsiPlan>, operatorIds: string[]) {
     const request = { jobId: signed.plan.jobId, signature: signed.signature };
-    const ownerSet = responder.start(signed);
+    const ownerSet = await responder.start(signed);
     const a = newBlindingKey();
     const page = await responder.page({ ...request, index: 0 });
     const ownerRaised = blindPeer(Buffer.from(page.points, "base64"), a);
@@ -174,15 +174,15 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
       /k 1 is below the approved 5/,
     ],
   ])("refuses %s", async (_name, make, reason) => {
-    expect(() => responder.start(make())).toThrow(reason);
+    await expect(responder.start(make())).rejects.toThrow(reason);
     expect(responder.sessions()).toBe(0);
   });
 
   it("refuses a second start, a chunk twice, an incomplete upload, a request without a session, and malformed points", async () => {
     const signed = signPsiPlan(plan(), gateway.privateKeyPem);
     const request = { jobId: signed.plan.jobId, signature: signed.signature };
-    responder.start(signed);
-    expect(() => responder.start(signed)).toThrow(/already started/);
+    await responder.start(signed);
+    await expect(responder.start(signed)).rejects.toThrow(/already started/);
     const other = signPsiPlan(plan(), gateway.privateKeyPem);
     await expect(
       responder.page({ jobId: signed.plan.jobId, signature: other.signature, index: 0 }),
@@ -201,7 +201,7 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
 
     const again = signPsiPlan(plan(), gateway.privateKeyPem);
     const next = { jobId: again.plan.jobId, signature: again.signature };
-    responder.start(again);
+    await responder.start(again);
     await expect(
       responder.operatorPoints({ ...next, index: 0, points: Buffer.alloc(31).toString("base64") }),
     ).rejects.toMatchObject({ code: "psi_point_invalid" });
@@ -209,7 +209,7 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
     expect(responder.sessions()).toBe(0);
 
     const third = signPsiPlan(plan(), gateway.privateKeyPem);
-    responder.start(third);
+    await responder.start(third);
     await expect(responder.page({ jobId: third.plan.jobId, signature: third.signature, index: 1 })).rejects.toThrow(
       /past the owner's 40 entities/,
     );

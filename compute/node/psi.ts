@@ -73,11 +73,18 @@ export function createPsiResponder(options: PsiResponderOptions) {
     }
   }
 
-  function start(request: { plan: PsiPlan; signature: string }): PsiOwnerSet {
+  const opening = new Set<string>();
+
+  async function start(request: { plan: PsiPlan; signature: string }): Promise<PsiOwnerSet> {
     const { plan, signature } = request;
     const task = checkPsiPlan(plan, signature, options);
-    if (sessions.has(plan.jobId)) throw new SluiceError("conflict", `PSI job ${plan.jobId} has already started`);
-    const session = OwnerPsiSession.open(plan, signature, task.datasetId, options.store, options.pool);
+    if (sessions.has(plan.jobId) || opening.has(plan.jobId)) {
+      throw new SluiceError("conflict", `PSI job ${plan.jobId} has already started`);
+    }
+    opening.add(plan.jobId);
+    const session = await OwnerPsiSession.open(plan, signature, task.datasetId, options.store, options.pool).finally(
+      () => opening.delete(plan.jobId),
+    );
     const timer = setTimeout(() => end(plan.jobId), Math.max(0, Date.parse(plan.expiresAt) - options.now().getTime()));
     timer.unref();
     sessions.set(plan.jobId, { session, timer });

@@ -21,50 +21,88 @@ const normaliseOne = (value: string, kind: IdentifierKind) =>
  * Normalises identifiers before they are hashed, so that both parties hash the same string for the
  * same entity: unified social credit codes are trimmed, upper-cased and their check character
  * verified (GB 32100-2015); text is trimmed. Invalid ones are reported, never silently dropped.
+ * Values may be added a slice at a time, so that millions need not hold the event loop at once;
  * `onRow` hears each valid row with the position of its identifier among the distinct ones.
  */
-export function normaliseIdentifiers(
-  values: readonly string[],
-  kind: IdentifierKind,
-  onRow?: (position: number, row: number) => void,
-): NormalisedIdentifiers {
-  const positions = new Map<string, number>();
-  const identifiers: string[] = [];
-  const invalid: NormalisedIdentifiers["invalid"] = [];
-  let duplicates = 0;
-  values.forEach((value, index) => {
-    const normalised = normaliseOne(value, kind);
-    if (normalised === null) {
-      invalid.push({ index, value, reason: refusal(kind) });
-      return;
+export class IdentifierNormaliser {
+  private readonly positions = new Map<string, number>();
+  private readonly found: NormalisedIdentifiers = { identifiers: [], invalid: [], duplicates: 0 };
+
+  constructor(
+    private readonly kind: IdentifierKind,
+    private readonly onRow?: (position: number, row: number) => void,
+  ) {}
+
+  add(values: readonly string[], from = 0, to = values.length): void {
+    const { identifiers, invalid } = this.found;
+    for (let index = from; index < to; index++) {
+      const value = values[index] as string;
+      const normalised = normaliseOne(value, this.kind);
+      if (normalised === null) {
+        invalid.push({ index, value, reason: refusal(this.kind) });
+        continue;
+      }
+      let position = this.positions.get(normalised);
+      if (position === undefined) {
+        position = identifiers.length;
+        this.positions.set(normalised, position);
+        identifiers.push(normalised);
+      } else this.found.duplicates++;
+      this.onRow?.(position, index);
     }
-    let position = positions.get(normalised);
-    if (position === undefined) {
-      position = identifiers.length;
-      positions.set(normalised, position);
-      identifiers.push(normalised);
-    } else duplicates++;
-    onRow?.(position, index);
-  });
-  return { identifiers, invalid, duplicates };
+  }
+
+  result(): NormalisedIdentifiers {
+    return this.found;
+  }
+}
+
+export function normaliseIdentifiers(values: readonly string[], kind: IdentifierKind): NormalisedIdentifiers {
+  const normaliser = new IdentifierNormaliser(kind);
+  normaliser.add(values);
+  return normaliser.result();
 }
 
 /**
  * An owner's identifiers with a numeric column totalled per identifier (an entity with several rows
  * counts once, with the sum of its rows), then clamped to [min, max] so that one entity moves a sum
- * by at most max(|min|, |max|).
+ * by at most max(|min|, |max|). `add` slices as the normaliser does; `result` clamps.
  */
+export class IdentifierTotals {
+  private readonly totals: bigint[] = [];
+  private readonly normaliser: IdentifierNormaliser;
+
+  constructor(
+    kind: IdentifierKind,
+    private readonly amounts: ArrayLike<number>,
+    private readonly bounds: { min: number; max: number },
+  ) {
+    this.normaliser = new IdentifierNormaliser(kind, (position, row) => {
+      this.totals[position] = (this.totals[position] ?? 0n) + BigInt(this.amounts[row] as number);
+    });
+  }
+
+  add(values: readonly string[], from = 0, to = values.length): void {
+    this.normaliser.add(values, from, to);
+  }
+
+  result(): NormalisedIdentifiers & { totals: bigint[] } {
+    const min = BigInt(this.bounds.min);
+    const max = BigInt(this.bounds.max);
+    return {
+      ...this.normaliser.result(),
+      totals: this.totals.map((t) => (t < min ? min : t > max ? max : t)),
+    };
+  }
+}
+
 export function totalsByIdentifier(
   values: readonly string[],
   amounts: ArrayLike<number>,
   kind: IdentifierKind,
   bounds: { min: number; max: number },
 ): NormalisedIdentifiers & { totals: bigint[] } {
-  const totals: bigint[] = [];
-  const normalised = normaliseIdentifiers(values, kind, (position, row) => {
-    totals[position] = (totals[position] ?? 0n) + BigInt(amounts[row] as number);
-  });
-  const min = BigInt(bounds.min);
-  const max = BigInt(bounds.max);
-  return { ...normalised, totals: totals.map((t) => (t < min ? min : t > max ? max : t)) };
+  const totals = new IdentifierTotals(kind, amounts, bounds);
+  totals.add(values);
+  return totals.result();
 }

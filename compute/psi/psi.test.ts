@@ -3,13 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { makeUscc } from "../../lib/uscc.js";
 import { blindOwn, blindPeer, newBlindingKey, PsiPointError } from "./blind.js";
 import { isSquare, montgomeryRhs, P, toLittleEndian } from "./field.js";
-import { normaliseIdentifiers, totalsByIdentifier } from "./identifiers.js";
+import { IdentifierTotals, normaliseIdentifiers, totalsByIdentifier } from "./identifiers.js";
 import { PsiPool } from "./pool.js";
-import { runPsi } from "./psi-ca.js";
-import { shuffleRows } from "./shuffle.js";
-
-const ids = (prefix: string, count: number, offset = 0) =>
-  Array.from({ length: count }, (_, i) => `${prefix}${String(i + offset).padStart(8, "0")}`);
 
 function point(u: bigint): Buffer {
   const out = Buffer.alloc(32);
@@ -21,25 +16,6 @@ describe("ECDH private set intersection on curve25519's prime-order group", () =
   const pool = new PsiPool(2);
   afterAll(async () => {
     await pool.close();
-  });
-
-  it("counts exactly the intersection of random sets with a known overlap, across chunk boundaries", async () => {
-    const shared = ids("S", 1_234);
-    const operator = [...ids("A", 1_766), ...shared].sort(() => Math.random() - 0.5);
-    const owner = [...shared, ...ids("B", 3_000)].sort(() => Math.random() - 0.5);
-    expect(await runPsi(operator, owner, "size", pool, 1_000)).toEqual({ size: 1_234 });
-  }, 60_000);
-
-  it("marks each of the operator's ids in or out when membership is asked", async () => {
-    const operator = ["X1", "SHARED1", "X2", "SHARED2"];
-    const result = await runPsi(operator, ["SHARED2", "Y", "SHARED1"], "membership", pool);
-    expect(result).toEqual({ size: 2, membership: [false, true, false, true] });
-  });
-
-  it("handles empty sets and disjoint sets", async () => {
-    expect(await runPsi([], ["A"], "size", pool)).toEqual({ size: 0 });
-    expect(await runPsi(["A"], [], "size", pool)).toEqual({ size: 0 });
-    expect(await runPsi(["A", "B"], ["C"], "size", pool)).toEqual({ size: 0 });
   });
 
   it("uses fresh exponents: the same identifiers blind to unrelated points in each job", () => {
@@ -69,30 +45,18 @@ describe("ECDH private set intersection on curve25519's prime-order group", () =
     expect(result.duplicates).toBe(1);
   });
 
-  it("shuffles aligned columns with one permutation", () => {
-    const count = 500;
-    const points = Buffer.alloc(count * 32);
-    const shares = Buffer.alloc(count * 16);
-    for (let i = 0; i < count; i++) {
-      points.writeUInt32LE(i, i * 32);
-      shares.writeUInt32LE(i * 7, i * 16);
-    }
-    shuffleRows([
-      { bytes: points, width: 32 },
-      { bytes: shares, width: 16 },
-    ]);
-    const order = Array.from({ length: count }, (_, i) => points.readUInt32LE(i * 32));
-    expect(order).not.toEqual([...order].sort((a, b) => a - b));
-    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
-    order.forEach((original, i) => {
-      expect(shares.readUInt32LE(i * 16)).toBe(original * 7);
-    });
-    expect(() =>
-      shuffleRows([
-        { bytes: points, width: 32 },
-        { bytes: Buffer.alloc(8), width: 16 },
-      ]),
-    ).toThrow(/aligned/);
+  it("normalises a slice at a time exactly as in one go, repeats and refusals across slices included", () => {
+    const codes = Array.from({ length: 50 }, (_, i) =>
+      makeUscc("91", "330100", `MA${String(i % 30).padStart(7, "0")}`),
+    );
+    codes[7] = "BAD";
+    codes[41] = "";
+    const amounts = codes.map((_, i) => i);
+    const sliced = new IdentifierTotals("uscc", amounts, { min: 0, max: 60 });
+    for (let from = 0; from < codes.length; from += 7) sliced.add(codes, from, Math.min(codes.length, from + 7));
+    expect(sliced.result()).toEqual(totalsByIdentifier(codes, amounts, "uscc", { min: 0, max: 60 }));
+    expect(sliced.result().invalid.map((i) => i.index)).toEqual([7, 41]);
+    expect(sliced.result().duplicates).toBe(18);
   });
 
   describe("refuses malformed points from the peer, naming the point", () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -64,5 +65,20 @@ describe("point sets spilled to disk in buckets", () => {
     expect(readdirSync(dir.path).length).toBeGreaterThan(0);
     dir.remove();
     expect(existsSync(dir.path)).toBe(false);
+  });
+
+  it("removes what is left when the process exits", () => {
+    const script = `
+      import { ScratchDir } from "./compute/psi/spill.ts";
+      const dir = new ScratchDir();
+      console.log(dir.path);
+      process.exit(0);
+    `;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    const left = out.trim();
+    expect(left).toMatch(/sluice-psi-scratch-/);
+    expect(existsSync(left)).toBe(false);
   });
 });

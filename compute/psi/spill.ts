@@ -15,14 +15,32 @@ const bucketOf = (records: Buffer, offset: number) => (records[offset] as number
 /** A point as a string key for lookups: latin1 maps each byte to one character. */
 export const pointKey = (bytes: Buffer, offset: number) => bytes.toString("latin1", offset, offset + POINT);
 
-/** A session's scratch directory, removed with everything in it when the session ends. */
+const live = new Set<ScratchDir>();
+let removeOnExit = false;
+
+/**
+ * A session's scratch directory, removed with everything in it when the session ends, and at the
+ * latest when the process exits (a process killed outright leaves it to the system's temporary
+ * directory cleaning).
+ */
 export class ScratchDir {
-  readonly path = mkdtempSync(path.join(tmpdir(), "sluice-psi-"));
+  readonly path = mkdtempSync(path.join(tmpdir(), "sluice-psi-scratch-"));
   private removed = false;
+
+  constructor() {
+    live.add(this);
+    if (!removeOnExit) {
+      removeOnExit = true;
+      process.once("exit", () => {
+        for (const dir of live) dir.remove();
+      });
+    }
+  }
 
   remove(): void {
     if (this.removed) return;
     this.removed = true;
+    live.delete(this);
     rmSync(this.path, { recursive: true, force: true });
   }
 }

@@ -76,6 +76,8 @@ interface OpenJob {
   timer: NodeJS.Timeout;
   /** A sum is answered in two steps: the owner's answers (in pages), then the helper's release. */
   answered: boolean;
+  /** The answer is under way: no more chunks, no second answer. */
+  finishing?: boolean;
   helperSeed?: HelperInput;
 }
 
@@ -121,12 +123,12 @@ function keptBounds(value: NonNullable<PsiStartInput["value"]>, scale: number) {
 }
 
 /**
- * PSI jobs through the gateway, in rounds that the operator drives with its own exponent: the
- * start decides, reserves and opens each owner's session (answering with the owners' shuffled,
- * exponentiated sets, and for a sum the operator's shares); the answer carries the operator's
- * points and finishes the job — through the helper for two owners — or, for a sum, returns the
- * owner's answers, and the sum step has the helper release its share. A job not finished within
- * its window fails and gives its reservation back.
+ * PSI jobs through the gateway, which the operator's SDK drives in chunks with its own exponent:
+ * the start decides, reserves and opens each owner's session; the gateway relays the owners' pages
+ * and the operator's chunks; the answer has the owners compare and finishes the job (through the
+ * helper for two owners), or for a sum leaves the owner's answers to page through, and the sum step
+ * has the helper release its share. A refused step, or a job not finished within its window,
+ * fails and gives its reservation back, and the owners drop their sessions.
  */
 export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
   const open = new Map<string, OpenJob>();
@@ -149,6 +151,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
   function openJob(operatorId: string, jobId: string, answered: boolean): OpenJob {
     const job = open.get(jobId);
     if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
+    if (job.finishing) throw new SluiceError("conflict", `job ${jobId} is being answered`);
     if (job.answered !== answered) {
       throw new SluiceError(
         "conflict",
@@ -173,7 +176,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       clearTimeout(job.timer);
     }
     const { plan } = job.signed[0] as SignedPsiPlan;
-    await endSessions(job);
+    await endSessions(job.signed);
     return failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, error);
   }
 
@@ -225,8 +228,9 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     const valueScale = input.value ? await valueScaleOf(deps.db, input.datasetId, input.value.field) : 1;
     const jobId = input.jobId ?? newId("job");
     await reserveJob(deps, { jobId, operatorId, evaluation, epsilon: input.epsilon, requestId, now });
+    let signed: SignedPsiPlan[] = [];
     try {
-      const signed = tasks.map((task, i) => {
+      signed = tasks.map((task, i) => {
         const plan: PsiPlan = {
           version: 2,
           kind: "psi",
@@ -277,6 +281,8 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
         ...(second ? { secondOwnerSet: shown(second) } : {}),
       };
     } catch (error) {
+      // An owner that did open its session drops it now, not at the window's end.
+      if (signed.length > 0) await endSessions(signed);
       throw await failJob(deps, jobId, input.scenarioId, evaluation.request.epsilonMicro, error);
     }
   }
@@ -383,6 +389,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
   /** The operator's uploads are complete: the owners compare and release (a sum's answers wait in pages). */
   async function answer(operatorId: string, jobId: string, input: PsiAnswerInput) {
     const job = openJob(operatorId, jobId, false);
+    job.finishing = true;
     const [first, second] = job.signed as [SignedPsiPlan, SignedPsiPlan | undefined];
     const { plan } = first;
     let result: Record<string, unknown>;
@@ -392,9 +399,11 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       if (plan.output === "sum") {
         if (reply.answerChunks === undefined) throw rejected(reply.nodeId, "a sum's answer without its pages");
         job.answered = true;
+        job.finishing = false;
         return { jobId, status: "running" as const, answerChunks: reply.answerChunks };
       }
-      take(operatorId, jobId, false);
+      open.delete(jobId);
+      clearTimeout(job.timer);
       if (second) {
         const bits = replies.map((r) => {
           if (!r.helperBits) throw rejected(r.nodeId, "no membership bits for the helper");
@@ -426,9 +435,9 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
   }
 
   /** Has the owners' nodes drop the job's sessions; whether each confirmed it had one. */
-  async function endSessions(job: OpenJob): Promise<boolean[]> {
+  async function endSessions(signed: SignedPsiPlan[]): Promise<boolean[]> {
     return Promise.all(
-      job.signed.map(async ({ plan: p, signature }) => {
+      signed.map(async ({ plan: p, signature }) => {
         try {
           const reply = (await post(p.task, "/psi/cancellations", { jobId: p.jobId, signature })) as {
             ended?: unknown;
@@ -467,7 +476,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     } catch (error) {
       throw await failOpen(jobId, job, error);
     }
-    await endSessions(job);
+    await endSessions(job.signed);
     return finish(jobId, job, result);
   }
 
@@ -482,7 +491,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     clearTimeout(job.timer);
     const { plan } = job.signed[0] as SignedPsiPlan;
     await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, new Error("cancelled by the operator"));
-    const ended = await endSessions(job);
+    const ended = await endSessions(job.signed);
     return {
       jobId,
       status: "failed" as const,

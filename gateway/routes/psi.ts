@@ -16,7 +16,7 @@ import {
 } from "../openapi/responses.js";
 import { psiAnswerSchema, psiChunkUploadSchema, psiSumReleaseRequestSchema, runPsiSchema } from "../schemas.js";
 
-// A chunk of 65,536 points, base64, with room to spare; a sum's bitmap over 16.7 million entities.
+// A chunk of 16,384 points, base64, with room to spare; a sum's bitmap over 16.7 million entities (2 MiB).
 const MAX_PSI_BODY_BYTES = 8 * 1024 * 1024;
 
 /** A path parameter that must be a whole number in [0, max]. */

@@ -1,7 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { deriveEncryptionKeys } from "../../compute/mpc/channel.js";
 import { addInRing, fromRing } from "../../compute/mpc/ring.js";
-import { createMemoryDataStore, type LocalDataset } from "../../compute/node/datastore.js";
+import { type Column, createMemoryDataStore, type LocalDataset } from "../../compute/node/datastore.js";
 import { createPsiResponder } from "../../compute/node/psi.js";
 import { createPsiHelper } from "../../compute/node/psi-helper.js";
 import type { PsiPool } from "../../compute/psi/pool.js";
@@ -16,6 +16,25 @@ import type { SluiceClient } from "../../sdk/client.js";
 // for tests of sets larger than a chunk.
 
 export const BENCH_DATASET = "ds_bench";
+
+/** The owner's dataset as its node holds it: an id column and an integer column. */
+export function psiDataset(ids: string[], values: ArrayLike<number> = new Float64Array(ids.length)): LocalDataset {
+  return {
+    id: BENCH_DATASET,
+    rowCount: ids.length,
+    columns: new Map<string, Column>([
+      [
+        "id",
+        {
+          spec: { name: "id", type: "string", level: 1 },
+          codes: Int32Array.from({ length: ids.length }, (_, i) => i),
+          dictionary: ids,
+        },
+      ],
+      ["value", { spec: { name: "value", type: "integer", level: 1 }, values: Float64Array.from(values) }],
+    ]),
+  };
+}
 
 export function psiParties(dataset: LocalDataset, pool: PsiPool) {
   const gateway = generateEd25519KeyPair();
@@ -103,12 +122,12 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
   /** A client whose PSI calls reach the owner's responder and the helper directly. */
   function client(): SluiceClient {
     let signed: ReturnType<typeof signPsiPlan>;
-    let seed: ReturnType<typeof responder.start>["helperSeed"];
+    let seed: Awaited<ReturnType<typeof responder.start>>["helperSeed"];
     const request = () => ({ jobId: signed.plan.jobId, signature: signed.signature });
     const direct = {
       startPsi: async (input: { output?: "size" | "membership" | "sum" }) => {
         signed = signPsiPlan(planOf(input.output ?? "size"), gateway.privateKeyPem);
-        const set = responder.start(signed);
+        const set = await responder.start(signed);
         seed = set.helperSeed;
         return {
           jobId: signed.plan.jobId,
