@@ -1,5 +1,6 @@
 import { decodeVector } from "../compute/mpc/ring.js";
 import { newBlindingKey, POINT_BYTES } from "../compute/psi/blind.js";
+import { setBit } from "../compute/psi/helper-protocol.js";
 import { type IdentifierKind, normaliseIdentifiers } from "../compute/psi/identifiers.js";
 import { PsiPool } from "../compute/psi/pool.js";
 import { blindAll, reblindAll } from "../compute/psi/pooled-blinding.js";
@@ -171,7 +172,7 @@ export async function privateSetIntersection(
     joinBuckets(answers, ownerSets[0] as PointBuckets, (records, offset, found) => {
       if (!found) return;
       const position = records.readUInt32LE(offset + POINT_BYTES);
-      matched[position >> 3] = (matched[position >> 3] as number) | (1 << (position & 7));
+      setBit(matched, position);
       partial += decodeVector(
         records.subarray(offset + POINT_BYTES + POSITION, offset + POINT_BYTES + POSITION + SHARE),
         1,

@@ -4,10 +4,11 @@ import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
 import { addInRing, decodeVector, fromRing, sumInRing } from "../mpc/ring.js";
-import { blindOwn, blindPeer, membershipIn, newBlindingKey } from "../psi/blind.js";
+import { blindOwn, blindPeer, newBlindingKey, POINT_BYTES } from "../psi/blind.js";
 import { encodeBitmap } from "../psi/helper-protocol.js";
 import { PsiPool } from "../psi/pool.js";
 import { type PsiPlan, signPsiPlan } from "../psi/protocol.js";
+import { pointKey } from "../psi/spill.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
 import { createPsiResponder } from "./psi.js";
 import { createPsiHelper } from "./psi-helper.js";
@@ -141,7 +142,11 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
     const reply = await taxNode.answer({ ...request, operatorChunks: 1, operatorCount: ids.length });
     expect(reply.answerChunks).toBe(1);
     const answers = await taxNode.answerPage({ ...request, index: 0 });
-    const matched = membershipIn(ownerRaised, Buffer.from(answers.points, "base64"));
+    const answered = Buffer.from(answers.points, "base64");
+    const keys = (points: Buffer) =>
+      Array.from({ length: points.length / POINT_BYTES }, (_, i) => pointKey(points, i * POINT_BYTES));
+    const inAnswers = new Set(keys(answered));
+    const matched = keys(ownerRaised).map((key) => inAnswers.has(key));
     const shares = decodeVector(Buffer.from(page.operatorShares ?? "", "base64"), set.count);
     const partial = sumInRing(shares.filter((_, i) => matched[i]));
     const seed = set.helperSeed as NonNullable<typeof set.helperSeed>;

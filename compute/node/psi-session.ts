@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import { SluiceError } from "../../lib/errors.js";
 import { newBlindingKey, POINT_BYTES } from "../psi/blind.js";
+import { setBit } from "../psi/helper-protocol.js";
 import { type IdentifierKind, IdentifierNormaliser, IdentifierTotals } from "../psi/identifiers.js";
 import { PSI_CHUNK_ITEMS } from "../psi/limits.js";
 import type { PsiPool } from "../psi/pool.js";
@@ -157,8 +158,7 @@ export class OwnerPsiSession {
     if (this.plan.output !== "size") throw new SluiceError("conflict", "only a size takes the owner's points back");
     const points = decodePoints(text, "the owner's points raised");
     const count = points.length / POINT_BYTES;
-    const total = [...this.raisedChunks.values()].reduce((a, b) => a + b, 0);
-    if (total + count > this.count) {
+    if (this.y.count + count > this.count) {
       throw new SluiceError("validation_failed", `more raised points than the owner's ${this.count} entities`);
     }
     this.receive(this.raisedChunks, index, count, "the raised");
@@ -199,22 +199,21 @@ export class OwnerPsiSession {
   /** Two owners: one bit per operator point, set at the first position of each distinct point in the owner's set. */
   membershipBits(operatorCount: number): Uint8Array {
     const bits = new Uint8Array(Math.ceil(operatorCount / 8));
-    const width = POINT_BYTES + POSITION_BYTES;
-    for (let b = 0; b < BUCKETS; b++) {
-      const owners = new Set<string>();
-      const mine = this.y.bucket(b);
-      for (let offset = 0; offset < mine.length; offset += POINT_BYTES) owners.add(pointKey(mine, offset));
-      const first = new Map<string, number>();
-      const theirs = this.x.bucket(b);
-      for (let offset = 0; offset < theirs.length; offset += width) {
-        const key = pointKey(theirs, offset);
-        if (!owners.has(key)) continue;
-        const position = theirs.readUInt32LE(offset + POINT_BYTES);
-        if (position < (first.get(key) ?? Number.POSITIVE_INFINITY)) first.set(key, position);
-      }
-      for (const position of first.values())
-        bits[position >> 3] = (bits[position >> 3] as number) | (1 << (position & 7));
-    }
+    let bucket = new Map<string, number>();
+    joinBuckets(
+      this.y,
+      this.x,
+      (records, offset, found) => {
+        if (!found) return;
+        const key = pointKey(records, offset);
+        const position = records.readUInt32LE(offset + POINT_BYTES);
+        if (position < (bucket.get(key) ?? Number.POSITIVE_INFINITY)) bucket.set(key, position);
+      },
+      () => {
+        for (const position of bucket.values()) setBit(bits, position);
+        bucket = new Map();
+      },
+    );
     return bits;
   }
 

@@ -73,18 +73,3 @@ export function blindPeer(points: Buffer, key: Buffer, firstIndex = 0): Buffer {
   }
   return exponentiate(points, key, (i) => `point ${firstIndex + i}`);
 }
-
-/** Each 32-byte point of a buffer as a string key, in order, for set lookups. */
-export function pointKeys(points: Buffer): string[] {
-  const keys: string[] = [];
-  for (let offset = 0; offset < points.length; offset += POINT_BYTES) {
-    keys.push(points.toString("base64", offset, offset + POINT_BYTES));
-  }
-  return keys;
-}
-
-/** For each point of `points`, whether it is among `set`'s points. */
-export function membershipIn(points: Buffer, set: Buffer): boolean[] {
-  const present = new Set(pointKeys(set));
-  return pointKeys(points).map((key) => present.has(key));
-}

@@ -78,10 +78,15 @@ export function decodeBitmap(text: string, count: number): Uint8Array {
   return bytes;
 }
 
+/** Sets bit i of a bitmap (least significant first in each byte). */
+export function setBit(bitmap: Uint8Array, i: number): void {
+  bitmap[i >> 3] = (bitmap[i >> 3] as number) | (1 << (i & 7));
+}
+
 export function encodeBitmap(bits: readonly boolean[]): Uint8Array {
   const bytes = new Uint8Array(Math.ceil(bits.length / 8));
   bits.forEach((bit, i) => {
-    if (bit) bytes[i >> 3] = (bytes[i >> 3] as number) | (1 << (i & 7));
+    if (bit) setBit(bytes, i);
   });
   return bytes;
 }

@@ -126,12 +126,14 @@ export class PointBuckets {
 
 /**
  * For each bucket, the points of `set` as a lookup, and each record of `probe` that falls in it:
- * `onProbe(records, offset, found)` hears every probe record with whether its point is in `set`.
+ * `onProbe(records, offset, found)` hears every probe record with whether its point is in `set`,
+ * and `onBucket` that a bucket is done (equal points share a bucket).
  */
 export function joinBuckets(
   set: PointBuckets,
   probe: PointBuckets,
   onProbe: (records: Buffer, offset: number, found: boolean) => void,
+  onBucket?: () => void,
 ): void {
   for (let b = 0; b < BUCKETS; b++) {
     const members = set.bucket(b);
@@ -141,5 +143,6 @@ export function joinBuckets(
     for (let offset = 0; offset < probes.length; offset += probe.width) {
       onProbe(probes, offset, lookup.has(pointKey(probes, offset)));
     }
+    onBucket?.();
   }
 }
