@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { mapConcurrently } from "../lib/map-concurrently.js";
 import { anchorBatches, type Db, decisions, jobs, settlementStatements, usageRecords } from "../store/index.js";
 import { auditAuthorisationEvents } from "./audit-events.js";
 import type { AuthorisationRegistryClient } from "./authorisation-registry.js";
@@ -75,6 +76,11 @@ export interface AuditDeps {
 }
 
 const PAGE_SIZE = 5_000;
+/**
+ * Batches audited at once: while one waits for the database or the chain, another's records are
+ * on the workers. Each holds a page and one batch's leaf hashes, so memory stays bounded.
+ */
+const BATCHES_IN_FLIGHT = 3;
 
 interface StoredRecord {
   id: string;
@@ -243,7 +249,9 @@ async function auditPage(deps: AuditDeps, { rows: page, decisions: stored }: Pag
   return { damaged, replayed: await replayed };
 }
 
-async function auditBatch(deps: AuditDeps, batch: typeof anchorBatches.$inferSelect, findings: AuditFinding[]) {
+/** One anchored batch: its records, their decisions, and its root against the chain; with what it found. */
+async function auditBatch(deps: AuditDeps, batch: typeof anchorBatches.$inferSelect) {
+  const findings: AuditFinding[] = [];
   const onChain = await deps.ledger.getBatch(batch.id);
   if (!onChain) {
     findings.push({ kind: "batch_not_on_chain", batchId: batch.id, detail: "the chain holds no batch with this id" });
@@ -302,7 +310,7 @@ async function auditBatch(deps: AuditDeps, batch: typeof anchorBatches.$inferSel
       });
     }
   }
-  return { records, replayed };
+  return { records, replayed, findings };
 }
 
 async function auditDecisions(
@@ -411,10 +419,10 @@ export async function auditPeriod(
     .orderBy(asc(anchorBatches.periodStart), asc(anchorBatches.id));
   let records = 0;
   let decisionsReplayed = 0;
-  for (const batch of batches) {
-    const audited = await auditBatch(deps, batch, findings);
+  for (const audited of await mapConcurrently(batches, BATCHES_IN_FLIGHT, (batch) => auditBatch(deps, batch))) {
     records += audited.records;
     decisionsReplayed += audited.replayed;
+    findings.push(...audited.findings);
   }
   for await (const page of prefetched(deps.db, unanchoredPages(deps, period))) {
     records += page.rows.length;

@@ -1,5 +1,11 @@
+import { createRequire } from "node:module";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalHash, canonicalize } from "./canonical-json.js";
+
+// The RFC's reference implementation, by its author: CommonJS exporting the function itself (its
+// typings describe an ES default export).
+const referenceCanonicalize = createRequire(import.meta.url)("canonicalize") as (value: unknown) => string;
 
 describe("RFC 8785 canonical JSON", () => {
   it("serialises the RFC 8785 §3.2.2 example exactly", () => {
@@ -34,8 +40,34 @@ describe("RFC 8785 canonical JSON", () => {
     expect(canonicalHash({ a: 1 })).not.toBe(canonicalHash({ a: 2 }));
   });
 
+  it("writes what the RFC's reference implementation writes, for any JSON value", () => {
+    const values = fc.oneof(
+      fc.jsonValue(),
+      fc.jsonValue({ stringUnit: "binary" }),
+      fc.dictionary(
+        fc.string({ unit: "binary" }),
+        fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ unit: "binary" })),
+      ),
+    );
+    fc.assert(
+      fc.property(values, (value) => {
+        expect(canonicalize(value)).toBe(referenceCanonicalize(value));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("leaves out properties whose value is undefined and writes undefined in an array as null, as JSON.stringify does", () => {
+    expect(canonicalize({ b: undefined, a: [undefined, 1] })).toBe('{"a":[null,1]}');
+  });
+
   it("refuses values JSON cannot hold", () => {
     expect(() => canonicalize(undefined)).toThrow(TypeError);
-    expect(() => canonicalize(Number.NaN)).toThrow();
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, 1n, () => 1, Symbol("s")]) {
+      expect(() => canonicalize({ value })).toThrow(TypeError);
+    }
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => canonicalize(cycle)).toThrow(TypeError);
   });
 });

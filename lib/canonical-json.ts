@@ -1,12 +1,27 @@
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
+import { configure } from "safe-stable-stringify";
 
-// `canonicalize` is CommonJS exporting the function itself; its typings describe an ES default export.
-const canonicalizeJson = createRequire(import.meta.url)("canonicalize") as (input: unknown) => string | undefined;
+// RFC 8785 (JCS) for the values Sluice hashes and signs: object keys sorted by UTF-16 code units,
+// no whitespace, strings escaped and numbers written as ECMAScript's JSON.stringify writes them.
+// safe-stable-stringify in deterministic mode writes exactly that for JSON values, twice as fast as
+// the RFC's reference implementation (`canonicalize`), which the tests cross-check it against;
+// `strict` makes it refuse what JSON cannot hold (NaN, infinities, BigInt, functions) instead of
+// writing null, and a cycle is refused rather than written as a marker.
+const stringifyCanonically = configure({
+  deterministic: true,
+  strict: true,
+  bigint: false,
+  circularValue: Error,
+});
 
-/** RFC 8785 (JCS) canonical form of a JSON value. Throws on values JSON cannot represent. */
+/** RFC 8785 (JCS) canonical form of a JSON value. Throws a TypeError on values JSON cannot represent. */
 export function canonicalize(value: unknown): string {
-  const text = canonicalizeJson(value);
+  let text: string | undefined;
+  try {
+    text = stringifyCanonically(value);
+  } catch (error) {
+    throw new TypeError(`value has no canonical JSON form: ${(error as Error).message}`);
+  }
   if (text === undefined) throw new TypeError("value has no canonical JSON form");
   return text;
 }
