@@ -18,6 +18,17 @@ describe("ECDH private set intersection on curve25519's prime-order group", () =
     await pool.close();
   });
 
+  it("raises a point as X25519 does: RFC 7748 §6.1's key agreement, both ways", () => {
+    const hex = (text: string) => Buffer.from(text, "hex");
+    const alicePrivate = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+    const alicePublic = hex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+    const bobPrivate = hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+    const bobPublic = hex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+    const shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
+    expect(blindPeer(bobPublic, alicePrivate).toString("hex")).toBe(shared);
+    expect(blindPeer(alicePublic, bobPrivate).toString("hex")).toBe(shared);
+  });
+
   it("uses fresh exponents: the same identifiers blind to unrelated points in each job", () => {
     const [a, b] = [blindOwn(["X"], newBlindingKey()), blindOwn(["X"], newBlindingKey())];
     expect(a.equals(b)).toBe(false);

@@ -115,7 +115,11 @@ export async function reserveJob(
   }
 }
 
-/** Marks a job failed and gives back what it reserved; returns the error to throw. */
+/**
+ * Marks a running job failed and gives back what it reserved; returns the error to throw. A job
+ * already ended (failed by a cancellation, an expiry or the sweep while its last step was under way)
+ * is left as it is, so what it reserved comes back once.
+ */
 export async function failJob(
   deps: GatewayDeps,
   jobId: string,
@@ -125,8 +129,12 @@ export async function failJob(
 ): Promise<Error> {
   const message = error instanceof Error ? error.message : String(error);
   await deps.db.transaction(async (tx) => {
-    await tx.update(jobs).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(jobs.id, jobId));
-    await releaseUsage(tx, scenarioId, epsilonMicro);
+    const failed = await tx
+      .update(jobs)
+      .set({ status: "failed", error: message, finishedAt: new Date() })
+      .where(and(eq(jobs.id, jobId), eq(jobs.status, "running")))
+      .returning({ id: jobs.id });
+    if (failed.length > 0) await releaseUsage(tx, scenarioId, epsilonMicro);
   });
   return error instanceof ComputeError ? error : new ComputeError("node_rejected", message, { cause: error });
 }

@@ -487,6 +487,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
   async function cancel(operatorId: string, jobId: string) {
     const job = open.get(jobId);
     if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
+    if (job.finishing) throw new SluiceError("conflict", `job ${jobId} is being answered`);
     open.delete(jobId);
     clearTimeout(job.timer);
     const { plan } = job.signed[0] as SignedPsiPlan;

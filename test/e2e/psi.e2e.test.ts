@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -8,12 +7,15 @@ import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PsiPool } from "../../compute/psi/pool.js";
 import { failStaleJobs } from "../../gateway/jobs/sweep.js";
+import type { NodeProcess } from "../../gateway/node-processes.js";
 import { makeUscc } from "../../lib/uscc.js";
 import { privateSetIntersection, type SluiceApiError } from "../../sdk/index.js";
-import { jobs, usageRecords } from "../../store/index.js";
+import { computeNodes, jobs, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { demoRows, TAX } from "../support/demo-rows.js";
 import { YEAR_WINDOW } from "../support/gateway.js";
+import { startKillSwitchProxy } from "../support/kill-switch-proxy.js";
+import { testDirectory } from "../support/test-directory.js";
 import { startWorld, type World } from "../support/world.js";
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
@@ -93,7 +95,7 @@ describe("private set intersection: a bank's applicants against the tax bureau's
   });
 
   it("runs from the command line with each step shown", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "sluice-psi-"));
+    const dir = testDirectory("sluice-psi-");
     const keyFile = path.join(dir, "bank.key.json");
     writeFileSync(keyFile, JSON.stringify(world.operator));
     const idsFile = path.join(dir, "applicants.txt");
@@ -143,6 +145,11 @@ describe("private set intersection: a bank's applicants against the tax bureau's
     expect(job).toMatchObject({ status: "failed", error: expect.stringMatching(/interrupted/) });
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
     expect(await failStaleJobs(world.gw.database.db, new Date(Date.now() + 1_000))).toEqual([]);
+    // The gateway still holds the job open; cancelling it now ends it without a second refund.
+    await client.cancelPsi(started.jobId);
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
+    const [after] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, started.jobId));
+    expect(after?.error).toMatch(/interrupted/);
   });
 
   it("cancels an open job at the operator's word: the reservation comes back and the owner drops its session", async () => {
@@ -203,6 +210,62 @@ describe("private set intersection: a bank's applicants against the tax bureau's
       .limit(1);
     expect(cancelled?.status).toBe("failed");
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
+  });
+
+  it("refuses a second answer, a chunk and a cancellation while the owner answers, and meters the job once", async () => {
+    const client = world.client(world.operator);
+    const { db } = world.gw.database;
+    const node = world.nodes.find((n) => n.nodeId === `node_${TAX.owner}`) as NodeProcess;
+    const proxy = await startKillSwitchProxy(() => node.url);
+    await db.update(computeNodes).set({ url: proxy.url }).where(eq(computeNodes.id, node.nodeId));
+    try {
+      let arrived = () => {};
+      const answering = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      let letGo = () => {};
+      const released = new Promise<void>((resolve) => {
+        letGo = resolve;
+      });
+      // The owner's answer is held on its way to the node: the gateway is answering the job.
+      proxy.arm(async () => {
+        arrived();
+        await released;
+      }, "/psi/answers");
+      const before = await client.getScenario(scenarioId);
+      const run = psi([...taxpayers.slice(0, 40), ...strangers.slice(0, 10)]);
+      await answering;
+      const [answered] = await db
+        .select()
+        .from(jobs)
+        .where(eq(jobs.status, "running"))
+        .orderBy(desc(jobs.createdAt))
+        .limit(1);
+      const jobId = answered?.id as string;
+      const refusal = (promise: Promise<unknown>) =>
+        promise.then(
+          () => ({ status: 200, detail: "" }),
+          (e: SluiceApiError) => ({ status: e.status, detail: e.message }),
+        );
+      const beingAnswered = { status: 409, detail: expect.stringMatching(/being answered/) };
+      expect(await refusal(client.answerPsi(jobId, { operatorChunks: 1, operatorCount: 50 }))).toMatchObject(
+        beingAnswered,
+      );
+      const point = Buffer.alloc(32);
+      point[0] = 9;
+      expect(await refusal(client.sendPsiPoints(jobId, { index: 1, points: point.toString("base64") }))).toMatchObject(
+        beingAnswered,
+      );
+      expect(await refusal(client.cancelPsi(jobId))).toMatchObject(beingAnswered);
+      letGo();
+      expect((await run).size).toBe(40);
+      const [finished] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+      expect(finished?.status).toBe("succeeded");
+      expect((await client.getScenario(scenarioId)).queriesUsed).toBe(Number(before.queriesUsed) + 1);
+    } finally {
+      await db.update(computeNodes).set({ url: node.url }).where(eq(computeNodes.id, node.nodeId));
+      await proxy.close();
+    }
   });
 
   it("refuses malformed points, an answer to someone else's job, and a column the scenario does not name", async () => {

@@ -2,17 +2,18 @@ import { createServer, request as forward, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
- * An HTTP proxy in front of a node: it forwards everything, except that when armed, the next plan
- * (POST /jobs) first runs `onPlan` (which kills the node) and is then forwarded to the dead node.
+ * An HTTP proxy in front of a node: it forwards everything, except that when armed, the next POST
+ * to the armed path (by default a plan, POST /jobs) first runs `onRequest` (which may kill the node,
+ * or hold the request until the test lets it go) and is then forwarded.
  */
 export async function startKillSwitchProxy(target: () => string) {
-  let armed: (() => Promise<void>) | undefined;
+  let armed: { path: string; onRequest: () => Promise<void> } | undefined;
   const server: Server = createServer((incoming, outgoing) => {
     void (async () => {
-      if (armed && incoming.method === "POST" && incoming.url === "/jobs") {
-        const onPlan = armed;
+      if (armed && incoming.method === "POST" && incoming.url === armed.path) {
+        const { onRequest } = armed;
         armed = undefined;
-        await onPlan();
+        await onRequest();
       }
       const to = new URL(incoming.url ?? "/", target());
       const upstream = forward(to, { method: incoming.method, headers: incoming.headers }, (answer) => {
@@ -26,8 +27,8 @@ export async function startKillSwitchProxy(target: () => string) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    arm(onPlan: () => Promise<void>) {
-      armed = onPlan;
+    arm(onRequest: () => Promise<void>, path = "/jobs") {
+      armed = { path, onRequest };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
