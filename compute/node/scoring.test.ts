@@ -1,10 +1,9 @@
 import { createPrivateKey } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
+import { testDirectory } from "../../test/support/test-directory.js";
 import { generateHeKeys, type HeKeyFile } from "../he/keys.js";
 import { HePool } from "../he/pool.js";
 import { decryptScores, encryptScoringModel } from "../he/scoring.js";
@@ -257,7 +256,7 @@ describe("an owner's node scoring encrypted models: it computes only what its ow
   });
 
   it("scores an entity at most as often as the owner allows, and remembers it across a restart", async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "sluice-quota-")), "counts.log");
+    const file = path.join(testDirectory("sluice-quota-"), "counts.log");
     const ids = ["ID0010", "ID0011"];
     for (let i = 0; i < settings.maxScoresPerId; i++) await scorer(new ScoreQuota(file))(request({ ids }));
     const restarted = new ScoreQuota(file);

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -10,6 +9,7 @@ import { type AuditReport, anchorPending } from "../../ledger/index.js";
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { jobs, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
+import { testDirectory } from "../support/test-directory.js";
 import { startWorld, type World } from "../support/world.js";
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
@@ -91,7 +91,7 @@ describe("the regulator's audit names every record altered, forged, deleted or i
     expect(await status("?colour=blue")).toBe(400);
     expect(await status("", world.client(world.operator))).toBe(403);
 
-    const keyFile = path.join(mkdtempSync(path.join(tmpdir(), "sluice-records-")), "regulator.key.json");
+    const keyFile = path.join(testDirectory("sluice-records-"), "regulator.key.json");
     writeFileSync(keyFile, JSON.stringify(world.regulator));
     const cli = await run(process.execPath, [bin, "records", "--limit", "3", "--url", world.url, "--key", keyFile]);
     expect(cli.stdout).toMatch(/3 records\nmore: --before \S+/);
@@ -151,7 +151,7 @@ describe("the regulator's audit names every record altered, forged, deleted or i
     expect(found("settlement_mismatch")).toHaveLength(1);
 
     // The same report, exported from the command line as JSON and as a page.
-    const dir = mkdtempSync(path.join(tmpdir(), "sluice-audit-"));
+    const dir = testDirectory("sluice-audit-");
     const keyFile = path.join(dir, "regulator.key.json");
     writeFileSync(keyFile, JSON.stringify(world.regulator));
     const [json, html] = [path.join(dir, "audit.json"), path.join(dir, "audit.html")];

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -21,6 +20,7 @@ import { jobs, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { demoRows, TAX } from "../support/demo-rows.js";
 import { scoringScenario } from "../support/scoring.js";
+import { testDirectory } from "../support/test-directory.js";
 import { startWorld, type World } from "../support/world.js";
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
@@ -116,7 +116,7 @@ describe("encrypted scoring at the tax bureau's node: the bank's model stays sec
   });
 
   it("scores from the command line: the model is encrypted and the scores decrypted on the bank's machine", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "sluice-score-"));
+    const dir = testDirectory("sluice-score-");
     const file = (name: string, content: string) => {
       writeFileSync(path.join(dir, name), content);
       return path.join(dir, name);

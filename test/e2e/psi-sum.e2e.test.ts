@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -13,6 +12,7 @@ import { jobs, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
 import { YEAR_WINDOW } from "../support/gateway.js";
+import { testDirectory } from "../support/test-directory.js";
 import { startWorld, type World } from "../support/world.js";
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
@@ -134,7 +134,7 @@ describe("PSI-sum and two owners' sets: the tax paid by a bank's applicants, and
   });
 
   it("runs a sum and a two-owner size from the command line", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "sluice-psi-sum-"));
+    const dir = testDirectory("sluice-psi-sum-");
     const keyFile = path.join(dir, "bank.key.json");
     writeFileSync(keyFile, JSON.stringify(world.operator));
     const chosen = taxRows.slice(0, 30);

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -10,6 +9,7 @@ import { anchorPendingStatements, PLATFORM, type SettlementClient, verifyLine } 
 import type { SluiceApiError } from "../../sdk/index.js";
 import { usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
+import { testDirectory } from "../support/test-directory.js";
 import { startWorld, type World } from "../support/world.js";
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
@@ -93,7 +93,7 @@ describe("settlement: a period's fees split between the platform and the owners,
     expect(verifyLine(mine.root, { payeeId: owner?.id as string, amountFen: 676 }, mine.proof as string[])).toBe(false);
 
     // The owner's clerk checks it from the command line too.
-    const dir = mkdtempSync(path.join(tmpdir(), "sluice-settlement-"));
+    const dir = testDirectory("sluice-settlement-");
     const keyFile = path.join(dir, "owner.key.json");
     writeFileSync(keyFile, JSON.stringify(owner));
     const cli = await run(process.execPath, [bin, "settlement", statement.id, "--url", world.url, "--key", keyFile]);
