@@ -19,6 +19,7 @@ const LABELS: Record<AuditFinding["kind"], string> = {
   settlement_mismatch: "结算不符 / settlement mismatch",
   settlement_not_on_chain: "结算未上链 / settlement not on chain",
   authorisation_event_altered: "授权记录被篡改 / authorisation event altered",
+  authorisation_event_deleted: "授权记录被删除 / authorisation event deleted",
 };
 
 /** The audit as a page a person reads: the verdict first, then each finding naming what it concerns. */

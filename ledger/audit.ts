@@ -32,7 +32,8 @@ export type FindingKind =
   | "decision_not_reproduced"
   | "settlement_mismatch"
   | "settlement_not_on_chain"
-  | "authorisation_event_altered";
+  | "authorisation_event_altered"
+  | "authorisation_event_deleted";
 
 export interface AuditFinding {
   kind: FindingKind;

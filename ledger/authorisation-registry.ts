@@ -3,9 +3,9 @@ import { Contract, type JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalHash } from "../lib/canonical-json.js";
 import { type AuthorisationEvent, authorisationEvents, type Db } from "../store/index.js";
 import { loadArtifact } from "./artifacts.js";
-import { toBytes32Id } from "./client.js";
+import { fromBytes32Id, toBytes32Id } from "./client.js";
 import { LedgerError } from "./errors.js";
-import { anchorEvents, verifyEvent } from "./event-anchoring.js";
+import { anchorEvents, eventIdsAnchoredSince, verifyEvent } from "./event-anchoring.js";
 import type { TransactionOverrides } from "./provider.js";
 import { chainSigner, sending } from "./signer.js";
 
@@ -70,7 +70,7 @@ export function createAuthorisationRegistryClient(options: {
       return {
         state: String(s.state),
         contentHash: String(s.contentHash),
-        lastEventId: Buffer.from(String(s.lastEventId).slice(2), "hex").toString("utf8").replace(/\0+$/, ""),
+        lastEventId: fromBytes32Id(String(s.lastEventId)),
         updatedAt: Number(s.updatedAt),
         eventCount: Number(s.eventCount),
       };
@@ -98,6 +98,10 @@ export function createAuthorisationRegistryClient(options: {
         registry.filters.AuthorisationEventRecorded?.(toBytes32Id(eventId)) ?? "AuthorisationEventRecorded",
       );
       return events[0]?.transactionHash ?? null;
+    },
+    /** The ids of the events recorded in blocks stamped at or after `since`, read `windowBlocks` blocks at a time. */
+    eventIdsAnchoredSince(since: Date, windowBlocks?: number): Promise<string[]> {
+      return eventIdsAnchoredSince(options.provider, registry, "AuthorisationEventRecorded", since, windowBlocks);
     },
   };
 }

@@ -35,6 +35,12 @@ export function toBytes32Id(id: string): string {
   return `0x${Buffer.concat([bytes, Buffer.alloc(32 - bytes.length)]).toString("hex")}`;
 }
 
+/** The id a bytes32 from the chain carries (toBytes32Id's inverse). */
+export function fromBytes32Id(value: string): string {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new LedgerError("chain_response_invalid", `${value} is not a bytes32`);
+  return Buffer.from(value.slice(2), "hex").toString("utf8").replace(/\0+$/, "");
+}
+
 /** Deploys UsageLedger with the signer as admin and anchorer; returns its address and deployment tx. */
 export function deployUsageLedger(provider: JsonRpcProvider, privateKey: string) {
   return deployWithRole(provider, privateKey, "UsageLedger", "ANCHOR_ROLE");

@@ -1,5 +1,7 @@
 import { and, asc, eq, isNull, type SQL } from "drizzle-orm";
+import { type Contract, EventLog, type JsonRpcProvider } from "ethers";
 import { type AuthorisationEvent, authorisationEvents, type Db } from "../store/index.js";
+import { fromBytes32Id } from "./client.js";
 import { LedgerError } from "./errors.js";
 
 const ZERO = `0x${"0".repeat(64)}`;
@@ -55,4 +57,55 @@ export async function verifyEvent(
   const recordHash = recordHashOf(event);
   const onChain = event.anchorTxHash ? await registry.recordOf(event.id) : null;
   return { anchored: event.anchorTxHash !== null, recordHash, onChain, verified: onChain === recordHash };
+}
+
+/** Blocks per logs query: Besu refuses wider ranges by default (`--rpc-max-logs-range`, 5,000). */
+export const LOG_WINDOW_BLOCKS = 5_000;
+
+/** The first block stamped at or after `seconds` (Unix time), or null when the chain has none yet. */
+async function firstBlockAtOrAfter(provider: JsonRpcProvider, seconds: number): Promise<number | null> {
+  const stampOf = async (tag: number | "latest") => {
+    const block = await provider.getBlock(tag);
+    if (!block) throw new LedgerError("chain_response_invalid", `the chain returned no block ${tag}`);
+    return block;
+  };
+  const head = await stampOf("latest");
+  if (head.timestamp < seconds) return null;
+  let low = 0;
+  let high = head.number;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if ((await stampOf(middle)).timestamp >= seconds) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/**
+ * The ids of the events a registry recorded (its `eventName` logs, whose first argument is the
+ * event id) in blocks stamped at or after `since`: what the chain says was anchored, to be found in
+ * the database.
+ */
+export async function eventIdsAnchoredSince(
+  provider: JsonRpcProvider,
+  registry: Contract,
+  eventName: string,
+  since: Date,
+  windowBlocks = LOG_WINDOW_BLOCKS,
+): Promise<string[]> {
+  const from = await firstBlockAtOrAfter(provider, Math.floor(since.getTime() / 1000));
+  if (from === null) return [];
+  const head = await provider.getBlockNumber();
+  const ids: string[] = [];
+  for (let start = from; start <= head; start += windowBlocks) {
+    const logs = await registry.queryFilter(eventName, start, Math.min(head, start + windowBlocks - 1));
+    for (const log of logs) {
+      const eventId = log instanceof EventLog ? log.args[0] : undefined;
+      if (typeof eventId !== "string") {
+        throw new LedgerError("chain_response_invalid", `a ${eventName} log without its event id`);
+      }
+      ids.push(fromBytes32Id(eventId));
+    }
+  }
+  return ids;
 }

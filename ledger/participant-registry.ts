@@ -5,7 +5,7 @@ import { type AuthorisationEvent, authorisationEvents, type Db } from "../store/
 import { loadArtifact } from "./artifacts.js";
 import { toBytes32Id } from "./client.js";
 import { LedgerError } from "./errors.js";
-import { anchorEvents, verifyEvent } from "./event-anchoring.js";
+import { anchorEvents, eventIdsAnchoredSince, verifyEvent } from "./event-anchoring.js";
 import type { TransactionOverrides } from "./provider.js";
 import { chainSigner, sending } from "./signer.js";
 
@@ -61,6 +61,10 @@ export function createParticipantRegistryClient(options: {
         registry.filters.ParticipantEventRecorded?.(toBytes32Id(eventId)) ?? "ParticipantEventRecorded",
       );
       return events[0]?.transactionHash ?? null;
+    },
+    /** The ids of the events recorded in blocks stamped at or after `since`, read `windowBlocks` blocks at a time. */
+    eventIdsAnchoredSince(since: Date, windowBlocks?: number): Promise<string[]> {
+      return eventIdsAnchoredSince(options.provider, registry, "ParticipantEventRecorded", since, windowBlocks);
     },
   };
 }

@@ -383,6 +383,7 @@ export const auditReportResponseSchema = z
           "settlement_mismatch",
           "settlement_not_on_chain",
           "authorisation_event_altered",
+          "authorisation_event_deleted",
         ]),
         recordId: z.string().optional(),
         jobId: z.string().optional(),

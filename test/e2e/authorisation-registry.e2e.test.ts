@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq, isNotNull, ne } from "drizzle-orm";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditReport, anchorAuthorisationEvents, verifyAuthorisationEvent } from "../../ledger/index.js";
@@ -85,6 +85,43 @@ describe("the three tiers and every owner's approval, anchored in AuthorisationR
     expect(report.findings).toEqual([
       expect.objectContaining({ kind: "authorisation_event_altered", eventId: suspension!.id }),
     ]);
+  });
+
+  it("names an anchored event deleted from the database, as the registry still holds it", async () => {
+    const { db } = world.gw.database;
+    // What the registry's logs say was anchored is every anchored event, read in windows or at once.
+    const anchored = await db
+      .select({ id: authorisationEvents.id })
+      .from(authorisationEvents)
+      .where(and(ne(authorisationEvents.subjectType, "participant"), isNotNull(authorisationEvents.anchorTxHash)))
+      .orderBy(asc(authorisationEvents.seq));
+    const since = new Date(Date.now() - 3_600_000);
+    const logged = await world.gw.authorisationRegistry.eventIdsAnchoredSince(since);
+    expect(logged).toEqual(anchored.map((e) => e.id));
+    expect(await world.gw.authorisationRegistry.eventIdsAnchoredSince(since, 3)).toEqual(logged);
+    const [grant] = await db
+      .select()
+      .from(authorisationEvents)
+      .where(and(eq(authorisationEvents.subjectType, "grant"), eq(authorisationEvents.action, "granted")))
+      .limit(1);
+    expect(grant?.anchorTxHash).toBeTruthy();
+    await db.delete(authorisationEvents).where(eq(authorisationEvents.id, grant!.id));
+    const audit = (periodStart: Date) =>
+      world.client(world.regulator).request<AuditReport>("POST", "/audits", {
+        periodStart: periodStart.toISOString(),
+        periodEnd: new Date(periodStart.getTime() + 3_600_000).toISOString(),
+      });
+    const report = await audit(new Date(Date.now() - 3_600_000));
+    expect(report.findings.filter((f) => f.kind === "authorisation_event_deleted")).toEqual([
+      expect.objectContaining({ eventId: grant!.id, detail: expect.stringMatching(/AuthorisationRegistry/) }),
+    ]);
+    expect(report.ok).toBe(false);
+    // A period that began after the block that anchored it does not look for it.
+    const provider = world.gw.chainProvider;
+    const receipt = await provider.getTransactionReceipt(grant!.anchorTxHash as string);
+    const anchoredAt = (await provider.getBlock(receipt!.blockNumber))!.timestamp;
+    const later = await audit(new Date((anchoredAt + 1) * 1000));
+    expect(later.findings.filter((f) => f.kind === "authorisation_event_deleted")).toEqual([]);
   });
 
   it("takes each owner's approval back to pending on chain when a dataset's new version asks them again", async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
+import type { JsonRpcProvider } from "ethers";
 import { createApp } from "../../gateway/app.js";
 import { createAuthState } from "../../gateway/auth/auth-state.js";
 import type { GatewayDeps } from "../../gateway/deps.js";
@@ -27,6 +28,8 @@ export interface TestGateway {
   database: Database;
   ledger: LedgerClient;
   authorisationRegistry: AuthorisationRegistryClient;
+  /** The embedded chain, for what a test reads of blocks and receipts. */
+  chainProvider: JsonRpcProvider;
   authority: KeyFile;
   dataDir: string;
   /** Serves the app over real HTTP on a free loopback port. */
@@ -84,6 +87,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       database,
       ledger,
       authorisationRegistry,
+      chainProvider: chain.provider,
       authority,
       dataDir,
       listen: () =>
