@@ -493,10 +493,12 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     const { plan } = job.signed[0] as SignedPsiPlan;
     await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, new Error("cancelled by the operator"));
     const ended = await endSessions(job.signed);
+    // A job the sweep or its window already failed keeps that reason.
+    const [row] = await deps.db.select({ error: jobs.error }).from(jobs).where(eq(jobs.id, jobId));
     return {
       jobId,
       status: "failed" as const,
-      error: "cancelled by the operator",
+      error: row?.error ?? "cancelled by the operator",
       ownerSessionEnded: ended.every(Boolean),
     };
   }

@@ -178,7 +178,7 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
       describe({
         summary: "Cancel an open private set intersection",
         description:
-          "Fails the job and gives its quota and ε back at once, and has the owners' nodes drop their sessions, secret exponents and files. Only an open job of yours (started, not yet finished) can be cancelled.",
+          "Fails the job and gives its quota and ε back at once, and has the owners' nodes drop their sessions, secret exponents and files. Only an open job of yours (started, not yet finished) can be cancelled, and not while its answer is being computed (409). A job the stale-job sweep already failed keeps that reason, and what it reserved comes back once.",
         tag: "jobs",
         roles: ["operator"],
         responses: {
@@ -192,7 +192,7 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
             }),
           },
         },
-        problems: ["not_found"],
+        problems: ["not_found", "conflict"],
       }),
       async (c) => c.json(await psi.cancel(operator(c), c.req.param("id"))),
     );

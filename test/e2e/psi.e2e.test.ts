@@ -146,7 +146,11 @@ describe("private set intersection: a bank's applicants against the tax bureau's
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
     expect(await failStaleJobs(world.gw.database.db, new Date(Date.now() + 1_000))).toEqual([]);
     // The gateway still holds the job open; cancelling it now ends it without a second refund.
-    await client.cancelPsi(started.jobId);
+    expect(await client.cancelPsi(started.jobId)).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/interrupted/),
+      ownerSessionEnded: true,
+    });
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
     const [after] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, started.jobId));
     expect(after?.error).toMatch(/interrupted/);
