@@ -17,8 +17,8 @@ import type { SettlementClient } from "./settlement-client.js";
 // each settlement statement recomputed from the records and checked against the chain.
 //
 // It streams: records are read a page at a time (a batch's pages, then the unanchored ones), checked
-// on the audit pool's worker threads, and dropped; what it keeps is one batch's leaf hashes, the
-// findings, and the settlement totals per payee. Memory does not grow with the period.
+// on the audit pool's worker threads, and dropped; what it keeps is the leaf hashes of the batches
+// in flight, the findings, and the settlement totals per payee. Memory does not grow with the period.
 
 export type FindingKind =
   | "record_altered"

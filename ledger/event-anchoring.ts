@@ -60,7 +60,7 @@ export async function verifyEvent(
 }
 
 /** Blocks per logs query: Besu refuses wider ranges by default (`--rpc-max-logs-range`, 5,000). */
-export const LOG_WINDOW_BLOCKS = 5_000;
+const LOG_WINDOW_BLOCKS = 5_000;
 
 /** The first block stamped at or after `seconds` (Unix time), or null when the chain has none yet. */
 async function firstBlockAtOrAfter(provider: JsonRpcProvider, seconds: number): Promise<number | null> {

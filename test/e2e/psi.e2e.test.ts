@@ -222,14 +222,14 @@ describe("private set intersection: a bank's applicants against the tax bureau's
     const node = world.nodes.find((n) => n.nodeId === `node_${TAX.owner}`) as NodeProcess;
     const proxy = await startKillSwitchProxy(() => node.url);
     await db.update(computeNodes).set({ url: proxy.url }).where(eq(computeNodes.id, node.nodeId));
+    let letGo = () => {};
+    const released = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
     try {
       let arrived = () => {};
       const answering = new Promise<void>((resolve) => {
         arrived = resolve;
-      });
-      let letGo = () => {};
-      const released = new Promise<void>((resolve) => {
-        letGo = resolve;
       });
       // The owner's answer is held on its way to the node: the gateway is answering the job.
       proxy.arm(async () => {
@@ -267,6 +267,7 @@ describe("private set intersection: a bank's applicants against the tax bureau's
       expect(finished?.status).toBe("succeeded");
       expect((await client.getScenario(scenarioId)).queriesUsed).toBe(Number(before.queriesUsed) + 1);
     } finally {
+      letGo();
       await db.update(computeNodes).set({ url: node.url }).where(eq(computeNodes.id, node.nodeId));
       await proxy.close();
     }
