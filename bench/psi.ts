@@ -58,19 +58,20 @@ const parties = psiParties(dataset, pool);
 const peak = () => process.resourceUsage().maxRSS / 1024;
 const rssBefore = peak();
 
+const job = {
+  scenarioId: "scn_bench",
+  datasetId: BENCH_DATASET,
+  idField: "id",
+  idKind: "text",
+  ids: operator,
+} as const;
+const sets = { log2: Number(Math.log2(size).toFixed(2)), operatorItems: size, ownerItems: size, intersection: shared };
 started = performance.now();
-const result = await privateSetIntersection(
-  parties.client(),
-  { scenarioId: "scn_bench", datasetId: BENCH_DATASET, idField: "id", idKind: "text", ids: operator },
-  { pool },
-);
+const result = await privateSetIntersection(parties.client(), job, { pool });
 const seconds = (performance.now() - started) / 1000;
 if (result.size !== shared) throw new Error(`PSI-CA counted ${result.size}, expected ${shared}`);
 report("psi", "psi_ca_s", seconds, "s", {
-  log2: Number(Math.log2(size).toFixed(2)),
-  operatorItems: size,
-  ownerItems: size,
-  intersection: shared,
+  ...sets,
   cores: 2,
   note: "the operator's SDK and the owner node's responder in one process sharing two workers, no HTTP: paging, hashing, four exponentiations per pair of items, chunks spilled to disk and compared a bucket at a time",
 });
@@ -80,15 +81,7 @@ if (process.env.PSI_BENCH_SUM !== "0") {
   started = performance.now();
   const summed = await privateSetIntersection(
     parties.client(),
-    {
-      scenarioId: "scn_bench",
-      datasetId: BENCH_DATASET,
-      idField: "id",
-      idKind: "text",
-      output: "sum",
-      value: { field: "value", min: 0, max: 1_000_000 },
-      ids: operator,
-    },
+    { ...job, output: "sum", value: { field: "value", min: 0, max: 1_000_000 } },
     { pool },
   );
   const sumSeconds = (performance.now() - started) / 1000;
@@ -96,17 +89,14 @@ if (process.env.PSI_BENCH_SUM !== "0") {
   for (let i = 0; i < shared; i++) expectedSum += values[i] as number;
   if (summed.sum !== expectedSum) throw new Error(`PSI-sum released ${summed.sum}, expected ${expectedSum}`);
   report("psi", "psi_sum_s", sumSeconds, "s", {
-    log2: Number(Math.log2(size).toFixed(2)),
-    operatorItems: size,
-    ownerItems: size,
-    intersection: shared,
+    ...sets,
     cores: 2,
     note: "as psi_ca_s, plus the shares (a seed's AES-CTR keystream for the helper), the owner's answers paged back sorted, the matching and the helper's release",
   });
 }
 await pool.close();
 report("psi", "peak_rss_mb", peak(), "MiB", {
-  log2: Number(Math.log2(size).toFixed(2)),
+  log2: sets.log2,
   beforeProtocolMb: Math.round(rssBefore),
   afterPsiCaMb: Math.round(peakAfterCa),
   note: "the whole process: both parties' inputs (the operator's ids, the owner's dataset) plus the protocol's chunks and one bucket of each compared set; the sets themselves are on disk",

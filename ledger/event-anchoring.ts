@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, type SQL } from "drizzle-orm";
-import { type Contract, EventLog, type JsonRpcProvider } from "ethers";
+import { type Block, type Contract, EventLog, type JsonRpcProvider } from "ethers";
 import { type AuthorisationEvent, authorisationEvents, type Db } from "../store/index.js";
 import { fromBytes32Id } from "./client.js";
 import { LedgerError } from "./errors.js";
@@ -62,23 +62,23 @@ export async function verifyEvent(
 /** Blocks per logs query: Besu refuses wider ranges by default (`--rpc-max-logs-range`, 5,000). */
 const LOG_WINDOW_BLOCKS = 5_000;
 
-/** The first block stamped at or after `seconds` (Unix time), or null when the chain has none yet. */
-async function firstBlockAtOrAfter(provider: JsonRpcProvider, seconds: number): Promise<number | null> {
-  const stampOf = async (tag: number | "latest") => {
-    const block = await provider.getBlock(tag);
-    if (!block) throw new LedgerError("chain_response_invalid", `the chain returned no block ${tag}`);
-    return block;
-  };
-  const head = await stampOf("latest");
+/** The first block up to `head` stamped at or after `seconds` (Unix time), or null when there is none. */
+async function firstBlockAtOrAfter(provider: JsonRpcProvider, head: Block, seconds: number): Promise<number | null> {
   if (head.timestamp < seconds) return null;
   let low = 0;
   let high = head.number;
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
-    if ((await stampOf(middle)).timestamp >= seconds) high = middle;
+    if ((await blockAt(provider, middle)).timestamp >= seconds) high = middle;
     else low = middle + 1;
   }
   return low;
+}
+
+async function blockAt(provider: JsonRpcProvider, tag: number | "latest"): Promise<Block> {
+  const block = await provider.getBlock(tag);
+  if (!block) throw new LedgerError("chain_response_invalid", `the chain returned no block ${tag}`);
+  return block;
 }
 
 /**
@@ -93,12 +93,12 @@ export async function eventIdsAnchoredSince(
   since: Date,
   windowBlocks = LOG_WINDOW_BLOCKS,
 ): Promise<string[]> {
-  const from = await firstBlockAtOrAfter(provider, Math.floor(since.getTime() / 1000));
+  const head = await blockAt(provider, "latest");
+  const from = await firstBlockAtOrAfter(provider, head, Math.floor(since.getTime() / 1000));
   if (from === null) return [];
-  const head = await provider.getBlockNumber();
   const ids: string[] = [];
-  for (let start = from; start <= head; start += windowBlocks) {
-    const logs = await registry.queryFilter(eventName, start, Math.min(head, start + windowBlocks - 1));
+  for (let start = from; start <= head.number; start += windowBlocks) {
+    const logs = await registry.queryFilter(eventName, start, Math.min(head.number, start + windowBlocks - 1));
     for (const log of logs) {
       const eventId = log instanceof EventLog ? log.args[0] : undefined;
       if (typeof eventId !== "string") {

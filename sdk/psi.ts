@@ -5,6 +5,7 @@ import { type IdentifierKind, normaliseIdentifiers } from "../compute/psi/identi
 import { PsiPool } from "../compute/psi/pool.js";
 import { blindAll, reblindAll } from "../compute/psi/pooled-blinding.js";
 import { BUCKETS, joinBuckets, PointBuckets, ScratchDir } from "../compute/psi/spill.js";
+import { mapConcurrently } from "../lib/map-concurrently.js";
 import type { PsiStartRequest, SluiceClient } from "./client.js";
 
 export interface PsiOutcome {
@@ -33,15 +34,6 @@ const POSITION = 4;
 const SHARE = 16;
 /** Pages and chunks in flight at once: enough to keep the pool and the network busy together. */
 const LANES = 4;
-
-async function inLanes(tasks: (() => Promise<void>)[], lanes: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(lanes, tasks.length) }, async () => {
-      while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
-    }),
-  );
-}
 
 /** Records of points with their position (and, for a sum, a share) beside each. */
 function withPositions(points: Buffer, first: number, shares?: Buffer): Buffer {
@@ -127,7 +119,7 @@ export async function privateSetIntersection(
         progress(points.length / POINT_BYTES);
       });
     }
-    await inLanes(tasks, LANES);
+    await mapConcurrently(tasks, LANES, (task) => task());
     if (output === "size") {
       options.onStep?.("sending the owners' points back raised, sorted");
       await Promise.all(ownerSets.map((set, n) => sendSorted(client, jobId, n, set, chunkSize)));
@@ -160,11 +152,12 @@ export async function privateSetIntersection(
 
     options.onStep?.("matching and releasing the sum");
     const pages = answered.answerChunks ?? 0;
-    await inLanes(
-      Array.from({ length: pages }, (_, index) => async () => {
-        answers.append(Buffer.from((await client.psiAnswerPage(jobId, index)).points, "base64"));
-      }),
+    await mapConcurrently(
+      Array.from({ length: pages }, (_, index) => index),
       LANES,
+      async (index) => {
+        answers.append(Buffer.from((await client.psiAnswerPage(jobId, index)).points, "base64"));
+      },
     );
     const ownerCount = owners[0]?.count ?? 0;
     const matched = new Uint8Array(Math.ceil(ownerCount / 8));

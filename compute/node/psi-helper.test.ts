@@ -2,6 +2,7 @@ import { createPrivateKey } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
+import { psiHelperNode } from "../../test/support/psi-parties.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
 import { addInRing, decodeVector, fromRing, sumInRing } from "../mpc/ring.js";
 import { blindOwn, blindPeer, newBlindingKey, POINT_BYTES } from "../psi/blind.js";
@@ -11,26 +12,9 @@ import { type PsiPlan, signPsiPlan } from "../psi/protocol.js";
 import { pointKey } from "../psi/spill.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
 import { createPsiResponder } from "./psi.js";
-import { createPsiHelper } from "./psi-helper.js";
 
 const gateway = generateEd25519KeyPair();
-const helperKeys = generateEd25519KeyPair();
-const helperEncryption = deriveEncryptionKeys(createPrivateKey(helperKeys.privateKeyPem));
-const helperTask = {
-  role: "helper" as const,
-  nodeId: "node_helper",
-  url: "http://helper.test",
-  publicKey: helperKeys.publicKey,
-  encryptionKey: helperEncryption.publicKey,
-};
-const helper = createPsiHelper({
-  nodeId: "node_helper",
-  publicKey: helperKeys.publicKey,
-  privateKey: createPrivateKey(helperKeys.privateKeyPem),
-  encryption: helperEncryption,
-  gatewayPublicKey: gateway.publicKey,
-  now: () => new Date(),
-});
+const { helper, task: helperTask } = psiHelperNode(gateway.publicKey);
 
 // Tax: N0…N39, paid 100·i (N5 appears twice: 500 and 7, so its total is 507). Social: N20…N59.
 const TAX_ROWS = [

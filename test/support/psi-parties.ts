@@ -36,12 +36,33 @@ export function psiDataset(ids: string[], values: ArrayLike<number> = new Float6
   };
 }
 
+/** The platform's helper node, trusting plans the gateway with `gatewayPublicKey` signs, and its task in a plan. */
+export function psiHelperNode(gatewayPublicKey: string) {
+  const keys = generateEd25519KeyPair();
+  const encryption = deriveEncryptionKeys(createPrivateKey(keys.privateKeyPem));
+  const helper = createPsiHelper({
+    nodeId: "node_helper",
+    publicKey: keys.publicKey,
+    privateKey: createPrivateKey(keys.privateKeyPem),
+    encryption,
+    gatewayPublicKey,
+    now: () => new Date(),
+  });
+  const task = {
+    role: "helper" as const,
+    nodeId: "node_helper",
+    url: "http://helper.invalid",
+    publicKey: keys.publicKey,
+    encryptionKey: encryption.publicKey,
+  };
+  return { helper, task };
+}
+
 export function psiParties(dataset: LocalDataset, pool: PsiPool) {
   const gateway = generateEd25519KeyPair();
   const node = generateEd25519KeyPair();
   const owner = generateEd25519KeyPair();
-  const helperKeys = generateEd25519KeyPair();
-  const helperEncryption = deriveEncryptionKeys(createPrivateKey(helperKeys.privateKeyPem));
+  const { helper, task: helperTask } = psiHelperNode(gateway.publicKey);
   const terms: ScenarioTerms = {
     scenarioId: "scn_bench",
     operatorId: "bench",
@@ -69,14 +90,6 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
     },
     now: () => new Date(),
   });
-  const helper = createPsiHelper({
-    nodeId: "node_helper",
-    publicKey: helperKeys.publicKey,
-    privateKey: createPrivateKey(helperKeys.privateKeyPem),
-    encryption: helperEncryption,
-    gatewayPublicKey: gateway.publicKey,
-    now: () => new Date(),
-  });
   let jobs = 0;
 
   function planOf(output: "size" | "membership" | "sum"): PsiPlan {
@@ -91,13 +104,7 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
       ...(output === "sum"
         ? {
             sum: { valueField: "value", valueScale: 1 as const, min: 0, max: 1_000_000 },
-            helper: {
-              role: "helper" as const,
-              nodeId: "node_helper",
-              url: "http://helper.invalid",
-              publicKey: helperKeys.publicKey,
-              encryptionKey: helperEncryption.publicKey,
-            },
+            helper: helperTask,
           }
         : {}),
       epsilonMicro: 0,
