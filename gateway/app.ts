@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { createLogger } from "../lib/logger.js";
 import { problem } from "../lib/problem.js";
 import { createAuthState } from "./auth/auth-state.js";
+import { createConsole } from "./console/app.js";
 import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { installFallbacks } from "./middleware/errors.js";
@@ -83,6 +84,13 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       await next();
     });
   });
+
+  // The web console signs in with a session cookie rather than signed requests, and is not part of
+  // the API: it is reached through one catch-all route, which the route table and OpenAPI skip.
+  const consoleApp = createConsole({ ...deps, logger }, deps.console);
+  const toConsole = (c: { req: { raw: Request } }) => consoleApp.fetch(c.req.raw);
+  app.all("/console", toConsole);
+  app.all("/console/*", toConsole);
 
   app.route("/", createHealthRoutes(deps, limits));
   app.route(

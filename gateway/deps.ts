@@ -8,6 +8,7 @@ import type {
 import type { Logger } from "../lib/logger.js";
 import type { Db, Participant } from "../store/index.js";
 import type { AuthState } from "./auth/auth-state.js";
+import type { ConsoleOptions } from "./console/env.js";
 
 export interface GatewayKeys {
   privateKey: KeyObject;
@@ -56,6 +57,8 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Cached participant keys and remembered nonces; createApp makes one (without cross-process invalidation) when absent. */
   auth?: AuthState;
+  /** How the web console is reached (its public origin behind a proxy). */
+  console?: ConsoleOptions;
 }
 
 export interface GatewayEnv {

@@ -49,6 +49,8 @@ export interface PlatformConfig {
     gasLimit?: bigint;
   };
   limits?: Partial<GatewayLimits>;
+  /** The origin browsers reach the console at, when a proxy stands in front (SLUICE_PUBLIC_ORIGIN). */
+  publicOrigin?: string;
   logger?: Logger;
 }
 
@@ -124,6 +126,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       limits: config.limits,
       logger,
       auth,
+      ...(config.publicOrigin ? { console: { publicOrigin: config.publicOrigin } } : {}),
     });
 
     let nodes: NodeProcess[] = [];

@@ -23,6 +23,17 @@ function bigintFromEnv(name: string): bigint | undefined {
   return BigInt(raw);
 }
 
+function originFromEnv(name: string): string | undefined {
+  const raw = process.env[name];
+  if (!raw) return undefined;
+  const origin = URL.canParse(raw) ? new URL(raw).origin : "null";
+  if (origin === "null" || origin !== raw.replace(/\/$/, "")) {
+    console.error(`${name} must be an origin such as https://sluice.example.gov.cn, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return origin;
+}
+
 const platform = await startPlatform({
   dataDir: path.resolve(process.env.SLUICE_DATA_DIR || ".sluice"),
   host: process.env.HOST || "127.0.0.1",
@@ -41,6 +52,7 @@ const platform = await startPlatform({
     gasPriceWei: bigintFromEnv("SLUICE_CHAIN_GAS_PRICE_WEI"),
     gasLimit: bigintFromEnv("SLUICE_CHAIN_GAS_LIMIT"),
   },
+  publicOrigin: originFromEnv("SLUICE_PUBLIC_ORIGIN"),
   limits: {
     maxBodyBytes: intFromEnv("SLUICE_MAX_BODY_BYTES", 1024 * 1024),
     nodeTimeoutMs: intFromEnv("SLUICE_NODE_TIMEOUT_MS", 30_000),
@@ -54,7 +66,8 @@ const platform = await startPlatform({
 });
 
 console.log(`\nSluice is running at ${platform.url}  (health: ${platform.url}/health)`);
-console.log(`Participant keys for the demo are in ${platform.keysDir}; see README.md to run a first query.\n`);
+console.log(`Participant keys for the demo are in ${platform.keysDir}; see README.md to run a first query.`);
+console.log(`Web console for owners, regulators and operators: ${platform.url}/console\n`);
 
 let stopping = false;
 async function shutdown() {

@@ -6,7 +6,8 @@ const escapeHtml = (text: string) =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
   );
 
-const LABELS: Record<AuditFinding["kind"], string> = {
+/** Each kind of audit finding in Chinese and English, as the audit page and the console show it. */
+export const AUDIT_FINDING_LABELS: Record<AuditFinding["kind"], string> = {
   record_altered: "记录被篡改 / record altered",
   record_forged: "签名无效 / signature invalid",
   record_deleted: "记录被删除 / record deleted",
@@ -27,7 +28,7 @@ export function renderAuditHtml(report: AuditReport): string {
   const rows = report.findings
     .map(
       (f) =>
-        `<tr><td>${escapeHtml(LABELS[f.kind])}</td><td>${escapeHtml(f.recordId ?? f.statementId ?? f.eventId ?? "")}</td><td>${escapeHtml(f.jobId ?? "")}</td><td>${escapeHtml(f.batchId ?? "")}${f.leafIndex === undefined ? "" : ` #${f.leafIndex}`}</td><td>${escapeHtml(f.detail)}</td></tr>`,
+        `<tr><td>${escapeHtml(AUDIT_FINDING_LABELS[f.kind])}</td><td>${escapeHtml(f.recordId ?? f.statementId ?? f.eventId ?? "")}</td><td>${escapeHtml(f.jobId ?? "")}</td><td>${escapeHtml(f.batchId ?? "")}${f.leafIndex === undefined ? "" : ` #${f.leafIndex}`}</td><td>${escapeHtml(f.detail)}</td></tr>`,
     )
     .join("\n");
   const verdict = report.ok ? "通过 / PASSED" : "未通过 / FAILED";

@@ -58,7 +58,8 @@ export function scenarioTerms(s: {
   };
 }
 
-const approvalMessage = (ownerId: string, terms: ScenarioTerms) =>
+/** The exact text an owner signs to approve a scenario's terms (RFC 8785 canonical JSON). */
+export const approvalMessage = (ownerId: string, terms: ScenarioTerms) =>
   canonicalize({ kind: "sluice/scenario-approval", ownerId, terms });
 const ruleMessage = (rule: SignedRuleContent) => canonicalize({ kind: "sluice/auto-approval-rule", rule });
 

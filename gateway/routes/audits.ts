@@ -1,11 +1,10 @@
 import { Hono } from "hono";
-import { auditPeriod, ledgerPool } from "../../ledger/index.js";
 import { jsonBody } from "../../lib/validate.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
 import { describe } from "../openapi/describe.js";
 import { auditReportResponseSchema } from "../openapi/responses.js";
 import { settlementPeriodSchema } from "../schemas.js";
-import { scenarioShares } from "../services/settlement.js";
+import { auditWith } from "../services/audit.js";
 
 /** The regulator's audit of a period. */
 export function createAuditRoutes(deps: GatewayDeps) {
@@ -22,22 +21,7 @@ export function createAuditRoutes(deps: GatewayDeps) {
     }),
     async (c) => {
       const input = await jsonBody(c, settlementPeriodSchema);
-      return c.json(
-        await auditPeriod(
-          {
-            db: deps.db,
-            ledger: deps.ledger,
-            ...(deps.settlement ? { settlement: deps.settlement } : {}),
-            ...(deps.participantRegistry ? { participantRegistry: deps.participantRegistry } : {}),
-            ...(deps.authorisationRegistry ? { authorisationRegistry: deps.authorisationRegistry } : {}),
-            gatewayPublicKey: deps.gatewayKeys.publicKey,
-            sharesOf: (ids) => scenarioShares(deps, ids),
-            pool: ledgerPool(),
-          },
-          { start: new Date(input.periodStart), end: new Date(input.periodEnd) },
-          deps.now?.() ?? new Date(),
-        ),
-      );
+      return c.json(await auditWith(deps, { start: new Date(input.periodStart), end: new Date(input.periodEnd) }));
     },
   );
 }

@@ -1,0 +1,76 @@
+// The console's progressive JavaScript: sign-in and approvals are signed here with WebCrypto
+// Ed25519; the key file is read in the page and its private key never leaves the browser.
+import { forgetKeys, rememberedKey, rememberKey } from "/console/assets/key-store.js";
+import { importKeyFile } from "/console/assets/signer.js";
+
+const encoder = new TextEncoder();
+
+function base64url(bytes) {
+  let binary = "";
+  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const sign = async (privateKey, text) =>
+  base64url(await crypto.subtle.sign({ name: "Ed25519" }, privateKey, encoder.encode(text)));
+
+async function signerFromFile(input) {
+  const file = input.files?.[0];
+  if (!file) return undefined;
+  return importKeyFile(await file.text());
+}
+
+// The same text as signInMessage in gateway/console/sign-in.ts: RFC 8785 canonical JSON, whose
+// keys here are already in order and whose strings JSON.stringify writes as RFC 8785 does.
+const signInMessage = (challenge, origin, participantId) =>
+  JSON.stringify({ challenge, kind: "sluice/console-sign-in", origin, participantId });
+
+function say(status, text) {
+  if (status) status.textContent = text;
+}
+
+for (const form of document.querySelectorAll("form[data-sign-in]")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const status = form.querySelector("output");
+    try {
+      const signer = await signerFromFile(form.querySelector("input[type=file]"));
+      if (!signer) throw new Error("choose your key file");
+      form.elements.participantId.value = signer.keyId;
+      form.elements.signature.value = await sign(
+        signer.privateKey,
+        signInMessage(form.elements.challenge.value, location.origin, signer.keyId),
+      );
+      await rememberKey(signer);
+      form.submit();
+    } catch (error) {
+      say(status, error.message);
+    }
+  });
+}
+
+for (const form of document.querySelectorAll("form[data-approve]")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const status = form.querySelector("output");
+    const ownerId = form.dataset.ownerId;
+    try {
+      const chosen = await signerFromFile(form.querySelector("input[type=file]"));
+      if (chosen && chosen.keyId !== ownerId) throw new Error(`this key file is ${chosen.keyId}'s, not ${ownerId}'s`);
+      const privateKey = chosen?.privateKey ?? (await rememberedKey(ownerId));
+      if (!privateKey) throw new Error("this browser does not hold your key: choose your key file");
+      form.elements.signature.value = await sign(privateKey, form.dataset.approvalMessage);
+      form.submit();
+    } catch (error) {
+      say(status, error.message);
+    }
+  });
+}
+
+for (const form of document.querySelectorAll("form.sign-out")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await forgetKeys().catch(() => undefined);
+    form.submit();
+  });
+}

@@ -1,0 +1,461 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approvalMessage, scenarioTerms, signApproval } from "../../lib/approvals.js";
+import { signBytes } from "../../lib/ed25519.js";
+import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
+import { challengeOf, consoleVisitor, csrfOf } from "../../test/support/console.js";
+import { testDatabases } from "../../test/support/databases.js";
+import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../../test/support/gateway.js";
+import { createApp } from "../app.js";
+import { loadScenario } from "../services/scenarios.js";
+import { signInMessage } from "./sign-in.js";
+
+describe.each(testDatabases())("the console on $name", ({ open }) => {
+  let gw: TestGateway;
+  const bank = createKeyFile("bank");
+  const taxOwner = createKeyFile("owner_tax");
+  const siOwner = createKeyFile("owner_si");
+  const regulator = createKeyFile("regulator");
+  const outsider = createKeyFile("outsider");
+  const fields = ["ds_tax.wages_fen", "ds_si.wages_fen"];
+  const as = (key: KeyFile) => gw.client(key);
+  const visitor = () => consoleVisitor(gw.app);
+  const signedIn = async (key: KeyFile) => {
+    const v = visitor();
+    expect((await v.signIn(key)).status).toBe(303);
+    return v;
+  };
+  const propose = async (purpose: string) =>
+    (
+      await as(bank).proposeScenario({
+        purpose,
+        fields,
+        computeModes: ["mpc"],
+        queryShapes: ["sum"],
+        minGroupSize: 20,
+        epsilonPerQuery: 0.5,
+        epsilonBudget: 5,
+        queryQuota: 100,
+        pricePerQueryFen: 500,
+        platformShareBasisPoints: 1000,
+        ...YEAR_WINDOW,
+      })
+    ).id;
+  const decisionOf = async (scenarioId: string, ownerId: string) =>
+    (await loadScenario(gw.database.db, scenarioId)).approvals.find((a) => a.ownerId === ownerId)?.decision;
+
+  beforeAll(async () => {
+    gw = await startTestGateway(await open());
+    const authority = as(gw.authority);
+    await authority.admitParticipant({ id: bank.id, name: "Bank", role: "operator", publicKey: bank.publicKey });
+    await authority.admitParticipant({
+      id: regulator.id,
+      name: "Regulator",
+      role: "regulator",
+      publicKey: regulator.publicKey,
+    });
+    for (const [key, name, id, sector] of [
+      [taxOwner, "Tax bureau", "ds_tax", "tax"],
+      [siOwner, "Social insurance fund", "ds_si", "social-insurance"],
+    ] as const) {
+      await authority.admitParticipant({ id: key.id, name, role: "owner", publicKey: key.publicKey });
+      const node = await as(key).registerNode({
+        url: `http://127.0.0.1:9/${id}`,
+        publicKey: createKeyFile("n").publicKey,
+        encryptionKey: createKeyFile("x").publicKey,
+      });
+      await as(key).registerDataset({
+        id,
+        name: `${name} wages`,
+        nodeId: node.id,
+        sector,
+        category: `enterprise-${sector}`,
+        region: "330100",
+        keyField: "uscc",
+        fields: [
+          { name: "uscc", type: "string", level: 1 },
+          { name: "wages_fen", type: "integer", level: 2 },
+        ],
+      });
+    }
+    const grant = { operatorId: bank.id, regions: ["330100"], computeModes: ["mpc"], maxLevel: 3, ...YEAR_WINDOW };
+    await authority.grant({ ...grant, sectors: ["tax", "social-insurance"] });
+    for (const sector of ["tax", "social-insurance"]) {
+      const dept = createKeyFile(`dept_${sector.replace("-", "_")}`);
+      await authority.admitParticipant({
+        id: dept.id,
+        name: sector,
+        role: "sector",
+        sector,
+        publicKey: dept.publicKey,
+      });
+      await as(dept).grant({ ...grant, sectors: [sector] });
+    }
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await gw?.database.close();
+  });
+
+  describe("signing in", () => {
+    it("serves the sign-in page in Chinese by default, in English when asked, and remembers the choice", async () => {
+      const v = visitor();
+      const zh = await v.get("/console/sign-in");
+      expect(zh.status).toBe(200);
+      expect(zh.html).toContain('lang="zh-CN"');
+      expect(zh.html).toContain("签名并登录");
+      expect(zh.html).toMatch(/<label for="key-file">/);
+      const en = await v.get("/console/sign-in?lang=en");
+      expect(en.html).toContain('lang="en"');
+      expect(en.html).toContain("Sign and sign in");
+      expect((await v.get("/console/sign-in")).html).toContain("Sign and sign in");
+      // The key file input has no name: the browser never sends the file.
+      expect(zh.html).not.toMatch(/type="file"[^>]*name=/);
+    });
+
+    it("sends every page with a strict content security policy and no caching", async () => {
+      const { response } = await visitor().get("/console/sign-in");
+      expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
+      expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("cache-control")).toBe("no-store");
+    });
+
+    it("signs in with the participant's signature over the challenge and sets a short, HttpOnly, SameSite=Strict cookie", async () => {
+      const v = visitor();
+      const { status, response } = await v.signIn(taxOwner);
+      expect(status).toBe(303);
+      expect(response.headers.get("location")).toBe("/console");
+      const cookie = response.headers.getSetCookie().find((c) => c.startsWith("sluice_console=")) ?? "";
+      expect(cookie).toMatch(/HttpOnly/);
+      expect(cookie).toMatch(/SameSite=Strict/);
+      expect(cookie).toMatch(/Path=\/console/);
+      expect(cookie).toMatch(/Max-Age=1800/);
+      expect(cookie).not.toMatch(/Secure/);
+      const home = await v.get("/console");
+      expect(home.response.headers.get("location")).toBe("/console/owner/scenarios");
+      expect((await v.get("/console/owner/scenarios")).html).toContain("Tax bureau");
+    });
+
+    it("marks the cookie Secure when the console's public origin is https", async () => {
+      const app = createApp({ ...gw.deps, console: { publicOrigin: "https://sluice.example.gov.cn" } });
+      const v = consoleVisitor(app, "https://sluice.example.gov.cn");
+      const { status, response } = await v.signIn(taxOwner);
+      expect(status).toBe(303);
+      expect(response.headers.getSetCookie().find((c) => c.startsWith("sluice_console="))).toMatch(/Secure/);
+    });
+
+    it("refuses a challenge used twice", async () => {
+      const v = visitor();
+      const challenge = challengeOf((await v.get("/console/sign-in")).html);
+      const signature = signBytes(taxOwner.privateKeyPem, signInMessage(challenge, "http://gateway.test", taxOwner.id));
+      expect((await v.post("/console/sign-in", { challenge, participantId: taxOwner.id, signature })).status).toBe(303);
+      const again = await visitor().post("/console/sign-in", { challenge, participantId: taxOwner.id, signature });
+      expect(again.status).toBe(400);
+      expect(again.html).toContain("already used");
+      expect(again.response.headers.getSetCookie().some((c) => c.startsWith("sluice_console="))).toBe(false);
+    });
+
+    it.each([
+      ["a challenge the console never issued", { challenge: "A".repeat(43) }, 400],
+      ["a malformed challenge", { challenge: "short" }, 400],
+      ["a malformed signature", { signature: "not-a-signature" }, 400],
+    ])("refuses %s", async (_, override, status) => {
+      const v = visitor();
+      const challenge = challengeOf((await v.get("/console/sign-in")).html);
+      const signature = signBytes(taxOwner.privateKeyPem, signInMessage(challenge, "http://gateway.test", taxOwner.id));
+      const result = await v.post("/console/sign-in", {
+        challenge,
+        participantId: taxOwner.id,
+        signature,
+        ...override,
+      });
+      expect(result.status).toBe(status);
+      expect((await v.get("/console/owner/scenarios")).status).toBe(303);
+    });
+
+    it.each([
+      ["another participant's key", () => ({ key: siOwner, as: taxOwner.id, origin: "http://gateway.test" })],
+      ["a key never admitted", () => ({ key: outsider, as: outsider.id, origin: "http://gateway.test" })],
+      [
+        "a signature over another origin (a relaying page)",
+        () => ({ key: taxOwner, as: taxOwner.id, origin: "https://evil.example" }),
+      ],
+    ])("refuses %s", async (_, setup) => {
+      const { key, as: participantId, origin } = setup();
+      const v = visitor();
+      const challenge = challengeOf((await v.get("/console/sign-in")).html);
+      const signature = signBytes(key.privateKeyPem, signInMessage(challenge, origin, participantId));
+      const result = await v.post("/console/sign-in", { challenge, participantId, signature });
+      expect(result.status).toBe(403);
+      expect(result.html).toContain("not that of an admitted participant");
+      expect((await v.get("/console")).status).toBe(303);
+      expect((await v.get("/console")).response.headers.get("location")).toBe("/console/sign-in");
+    });
+
+    it.each([
+      ["from another origin", { origin: "https://evil.example" }],
+      ["marked cross-site by the browser", { origin: "http://gateway.test", "sec-fetch-site": "cross-site" }],
+    ])("refuses a sign-in posted %s", async (_, headers) => {
+      const v = visitor();
+      const challenge = challengeOf((await v.get("/console/sign-in")).html);
+      const signature = signBytes(taxOwner.privateKeyPem, signInMessage(challenge, "http://gateway.test", taxOwner.id));
+      const result = await v.post("/console/sign-in", { challenge, participantId: taxOwner.id, signature }, headers);
+      expect(result.status).toBe(403);
+      expect(result.response.headers.getSetCookie().some((c) => c.startsWith("sluice_console="))).toBe(false);
+    });
+
+    it("sends every page to sign-in without a session, or with a cookie the console never gave", async () => {
+      for (const path of [
+        "/console",
+        "/console/owner/scenarios",
+        "/console/ledger",
+        "/console/operator",
+        "/console/nope",
+      ]) {
+        const v = visitor();
+        expect((await v.get(path)).response.headers.get("location")).toBe("/console/sign-in");
+        v.jar.set("sluice_console", "forged");
+        expect((await v.get(path)).response.headers.get("location")).toBe("/console/sign-in");
+      }
+    });
+
+    it("ends the session when the participant's key is rotated", async () => {
+      const key = createKeyFile("owner_rotating");
+      await as(gw.authority).admitParticipant({
+        id: key.id,
+        name: "Rotating",
+        role: "owner",
+        publicKey: key.publicKey,
+      });
+      const v = await signedIn(key);
+      expect((await v.get("/console/owner/datasets")).status).toBe(200);
+      await as(key).request("POST", `/participants/${key.id}/keys`, { publicKey: createKeyFile(key.id).publicKey });
+      const after = await v.get("/console/owner/datasets");
+      expect(after.status).toBe(303);
+      expect(after.response.headers.get("location")).toBe("/console/sign-in");
+    });
+
+    it("ends the session of a participant revoked, and refuses its sign-in", async () => {
+      const key = createKeyFile("owner_revoked");
+      await as(gw.authority).admitParticipant({ id: key.id, name: "Revoked", role: "owner", publicKey: key.publicKey });
+      const v = await signedIn(key);
+      await as(gw.authority).request("POST", `/participants/${key.id}/revoke`, { reason: "left the programme" });
+      expect((await v.get("/console/owner/datasets")).response.headers.get("location")).toBe("/console/sign-in");
+      expect((await visitor().signIn(key)).status).toBe(403);
+    });
+
+    it("signs out only with the session's CSRF token, and the session is then gone", async () => {
+      const v = await signedIn(regulator);
+      expect((await v.post("/console/sign-out", {})).status).toBe(403);
+      expect((await v.get("/console/ledger")).status).toBe(200);
+      const out = await v.post("/console/sign-out", { csrf: await v.csrf("/console/ledger") });
+      expect(out.response.headers.get("location")).toBe("/console/sign-in");
+      expect((await v.get("/console/ledger")).status).toBe(303);
+    });
+  });
+
+  describe("roles", () => {
+    it.each([
+      ["an operator", () => bank, ["/console/owner/scenarios", "/console/ledger", "/console/audit", "/console/charts"]],
+      ["an owner", () => taxOwner, ["/console/ledger", "/console/settlements", "/console/operator"]],
+      ["a regulator", () => regulator, ["/console/owner/scenarios", "/console/owner/usage", "/console/operator/jobs"]],
+    ])("shows %s only its own pages", async (_, key, forbidden) => {
+      const v = await signedIn(key());
+      for (const path of forbidden) {
+        const page = await v.get(path);
+        expect(page.status, path).toBe(403);
+        expect(page.html).toContain("无权查看");
+      }
+    });
+  });
+
+  describe("an owner's decisions", () => {
+    it("shows every term the owner approves: operator, purpose, exact fields, modes, k, ε, quota, price and shares", async () => {
+      const id = await propose("Wage base for credit scoring");
+      const v = await signedIn(taxOwner);
+      const { html } = await v.get("/console/owner/scenarios?lang=en");
+      const card = html.slice(html.indexOf(`data-scenario="${id}"`));
+      for (const text of [
+        "Bank",
+        bank.id,
+        "Wage base for credit scoring",
+        "ds_si.wages_fen",
+        "ds_tax.wages_fen",
+        "mpc",
+        "sum",
+        "Minimum group size k</dt><dd>20",
+        "ε per query</dt><dd>0.5",
+        "ε budget</dt><dd>5",
+        "Query quota</dt><dd>100",
+        "¥5.00",
+        "Platform 10%",
+      ]) {
+        expect(card).toContain(text);
+      }
+      const message = approvalMessage(taxOwner.id, scenarioTerms((await loadScenario(gw.database.db, id)).scenario));
+      expect(card).toContain(`data-approval-message="${message.replaceAll('"', "&quot;")}"`);
+    });
+
+    it("approves with the owner's signature over the terms, and only with it", async () => {
+      const id = await propose("Approve me: wage totals");
+      const v = await signedIn(taxOwner);
+      const csrf = await v.csrf("/console/owner/scenarios");
+      const terms = scenarioTerms((await loadScenario(gw.database.db, id)).scenario);
+      const good = signApproval(taxOwner.id, terms, taxOwner.privateKeyPem);
+
+      const unsigned = await v.post(`/console/owner/scenarios/${id}/approve`, { csrf, signature: "" });
+      expect(unsigned.status).toBe(400);
+      expect(unsigned.html).toContain("was not signed");
+      const otherKey = signApproval(taxOwner.id, terms, siOwner.privateKeyPem);
+      const forged = await v.post(`/console/owner/scenarios/${id}/approve`, { csrf, signature: otherKey });
+      expect(forged.status).toBe(422);
+      expect(forged.html).toContain("not signed with owner_tax");
+      const otherTerms = signApproval(taxOwner.id, { ...terms, minGroupSize: 2 }, taxOwner.privateKeyPem);
+      expect((await v.post(`/console/owner/scenarios/${id}/approve`, { csrf, signature: otherTerms })).status).toBe(
+        422,
+      );
+      expect(await decisionOf(id, taxOwner.id)).toBe("pending");
+
+      const done = await v.post(`/console/owner/scenarios/${id}/approve`, { csrf, signature: good });
+      expect(done.status).toBe(303);
+      expect(done.response.headers.get("location")).toBe(`/console/owner/scenarios?done=approve&scenario=${id}`);
+      expect(await decisionOf(id, taxOwner.id)).toBe("approved");
+      expect((await v.get(`/console/owner/scenarios?done=approve&scenario=${id}`)).html).toContain("已批准场景");
+    });
+
+    it("refuses a decision without the session's CSRF token, or posted from elsewhere", async () => {
+      const id = await propose("CSRF target: wage totals");
+      const v = await signedIn(taxOwner);
+      const csrf = await v.csrf("/console/owner/scenarios");
+      const attempts: [Record<string, string>, Record<string, string> | undefined][] = [
+        [{ reason: "no token" }, undefined],
+        [{ reason: "wrong token", csrf: `${csrf.slice(0, -2)}xx` }, undefined],
+        [
+          {
+            reason: "another session's token",
+            csrf: await (await signedIn(taxOwner)).csrf("/console/owner/scenarios"),
+          },
+          undefined,
+        ],
+        [{ reason: "from elsewhere", csrf }, { origin: "https://evil.example" }],
+        [
+          { reason: "cross-site", csrf },
+          { origin: "http://gateway.test", "sec-fetch-site": "cross-site" },
+        ],
+      ];
+      for (const [form, headers] of attempts) {
+        const result = await v.post(`/console/owner/scenarios/${id}/reject`, form, headers);
+        expect(result.status, form.reason).toBe(403);
+        expect(result.html).toContain("表单已失效或来源不符");
+      }
+      expect(await decisionOf(id, taxOwner.id)).toBe("pending");
+    });
+
+    it("rejects only with a reason, and then records it", async () => {
+      const id = await propose("Reject me: wage totals");
+      const v = await signedIn(siOwner);
+      const csrf = await v.csrf("/console/owner/scenarios");
+      for (const reason of ["", "   "]) {
+        const result = await v.post(`/console/owner/scenarios/${id}/reject`, { csrf, reason });
+        expect(result.status).toBe(400);
+        expect(result.html).toContain("a reason is required");
+      }
+      expect(await decisionOf(id, siOwner.id)).toBe("pending");
+      expect(
+        (await v.post(`/console/owner/scenarios/${id}/reject`, { csrf, reason: "k too small for us" })).status,
+      ).toBe(303);
+      const { approvals } = await loadScenario(gw.database.db, id);
+      expect(approvals.find((a) => a.ownerId === siOwner.id)).toMatchObject({
+        decision: "rejected",
+        reason: "k too small for us",
+      });
+      // Decided: a second decision is refused and changes nothing.
+      const again = await v.post(`/console/owner/scenarios/${id}/reject`, { csrf, reason: "again" });
+      expect(again.status).toBe(409);
+    });
+
+    it("suspends an approved scenario with a reason", async () => {
+      const id = await propose("Suspend me: wage totals");
+      for (const key of [taxOwner, siOwner]) await as(key).decideScenario(id, { decision: "approve" });
+      const v = await signedIn(taxOwner);
+      const { html } = await v.get("/console/owner/scenarios");
+      expect(html).toContain(`action="/console/owner/scenarios/${id}/suspend"`);
+      const csrf = csrfOf(html);
+      expect((await v.post(`/console/owner/scenarios/${id}/suspend`, { csrf, reason: "" })).status).toBe(400);
+      expect((await loadScenario(gw.database.db, id)).scenario.status).toBe("approved");
+      expect((await v.post(`/console/owner/scenarios/${id}/suspend`, { csrf, reason: "audit under way" })).status).toBe(
+        303,
+      );
+      expect((await loadScenario(gw.database.db, id)).scenario.status).toBe("suspended");
+    });
+
+    it("refuses a decision on a scenario that does not use the owner's data", async () => {
+      const id = await propose("Not yours: wage totals");
+      const stranger = createKeyFile("owner_stranger");
+      await as(gw.authority).admitParticipant({
+        id: stranger.id,
+        name: "Stranger",
+        role: "owner",
+        publicKey: stranger.publicKey,
+      });
+      const v = await signedIn(stranger);
+      const csrf = await v.csrf("/console/owner/scenarios");
+      const result = await v.post(`/console/owner/scenarios/${id}/reject`, { csrf, reason: "not mine" });
+      expect(result.status).toBe(403);
+      expect(await decisionOf(id, taxOwner.id)).toBe("pending");
+    });
+
+    it("lists the owner's datasets with each field's classification", async () => {
+      const v = await signedIn(taxOwner);
+      const { status, html } = await v.get("/console/owner/datasets?lang=en");
+      expect(status).toBe(200);
+      expect(html).toContain("Tax bureau wages");
+      expect(html).toContain("wages_fen");
+      expect(html).toMatch(/level-2">2 level/);
+      expect(html).not.toContain("Social insurance fund wages");
+    });
+  });
+
+  describe("an operator's pages", () => {
+    it("shows its grants and its scenarios with the quota and budget left", async () => {
+      const v = await signedIn(bank);
+      const { status, html } = await v.get("/console/operator?lang=en");
+      expect(status).toBe(200);
+      expect(html).toContain("comprehensive");
+      expect(html).toContain("100 / 100");
+      expect(html).toContain("5 / 5");
+      expect((await v.get("/console/operator/jobs")).status).toBe(200);
+    });
+  });
+
+  describe("a regulator's pages", () => {
+    it("refuses a malformed ledger filter with the reason, and an audit period that ends before it starts", async () => {
+      const v = await signedIn(regulator);
+      const ledger = await v.get("/console/ledger?from=yesterday");
+      expect(ledger.status).toBe(400);
+      expect(ledger.html).toContain("from:");
+      const csrf = csrfOf((await v.get("/console/audit")).html);
+      const backwards = await v.post("/console/audit", {
+        csrf,
+        periodStart: "2026-11-02T00:00:00Z",
+        periodEnd: "2026-11-01T00:00:00Z",
+      });
+      expect(backwards.status).toBe(400);
+      expect(backwards.html).toContain("the period must end after it starts");
+      const empty = await v.post("/console/audit", {
+        csrf,
+        periodStart: "2020-01-01T00:00:00Z",
+        periodEnd: "2020-01-02T00:00:00Z",
+      });
+      expect(empty.status).toBe(200);
+      expect(empty.html).toContain('data-audit="passed"');
+    });
+
+    it("answers a record it does not have with a page saying so", async () => {
+      const v = await signedIn(regulator);
+      const page = await v.get("/console/ledger/records/rec_missing");
+      expect(page.status).toBe(404);
+      expect(page.html).toContain("rec_missing");
+    });
+  });
+});

@@ -1,0 +1,25 @@
+import { MICRO_EPSILON } from "../../policies/index.js";
+
+/** Fen (the unit fees are kept in) as yuan, e.g. 12345 → "¥123.45". */
+export function yuan(fen: number): string {
+  const sign = fen < 0 ? "-" : "";
+  const abs = Math.abs(fen);
+  return `${sign}¥${Math.floor(abs / 100).toLocaleString("en-US")}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+/** Micro-ε as ε, without trailing zeros. */
+export const epsilon = (micro: number): string => String(micro / MICRO_EPSILON);
+
+/** An instant in UTC to the second, the way the ledger stores it. */
+export function instant(at: Date | string | null | undefined): string {
+  if (!at) return "";
+  const date = typeof at === "string" ? new Date(at) : at;
+  return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+/** Basis points as a percentage, e.g. 1250 → "12.5%". */
+export const percent = (basisPoints: number): string => `${basisPoints / 100}%`;
+
+/** A long hash or id shortened for a table cell (the whole value stays in its title). */
+export const short = (value: string, keep = 10): string =>
+  value.length > keep * 2 + 1 ? `${value.slice(0, keep)}…${value.slice(-6)}` : value;

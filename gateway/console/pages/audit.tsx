@@ -1,0 +1,91 @@
+import { AUDIT_FINDING_LABELS, type AuditReport } from "../../../ledger/index.js";
+import { instant } from "../format.js";
+import { CsrfField, Layout, Notice, type PageContext } from "../layout.js";
+
+/** The period form and, once run, the audit's verdict in words and each finding. */
+export function AuditPage(props: {
+  page: PageContext;
+  period: { periodStart: string; periodEnd: string };
+  report?: AuditReport;
+  error?: string;
+}) {
+  const { page, report } = props;
+  const { t } = page;
+  return (
+    <Layout page={page} title={t("audit.title")}>
+      <p>{t("audit.intro")}</p>
+      <form method="post" action="/console/audit" class="filters">
+        <CsrfField page={page} />
+        <p>
+          <label for="period-start">{t("common.from")} (UTC, ISO 8601)</label>
+          <input id="period-start" class="instant" name="periodStart" required value={props.period.periodStart} />
+        </p>
+        <p>
+          <label for="period-end">{t("common.to")} (UTC, ISO 8601)</label>
+          <input id="period-end" class="instant" name="periodEnd" required value={props.period.periodEnd} />
+        </p>
+        <p>
+          <button type="submit" class="primary">
+            {t("audit.run")}
+          </button>
+        </p>
+      </form>
+      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+      {report ? (
+        <section aria-labelledby="audit-result" data-audit={report.ok ? "passed" : "failed"}>
+          <h2 id="audit-result">
+            {t("common.period")}: {instant(report.periodStart)} – {instant(report.periodEnd)}
+          </h2>
+          <Notice kind={report.ok ? "ok" : "error"}>
+            <strong>{report.ok ? t("audit.passed") : t("audit.failed")}</strong>
+          </Notice>
+          <dl class="terms">
+            <dt>{t("audit.records")}</dt>
+            <dd>{report.records}</dd>
+            <dt>{t("audit.batches")}</dt>
+            <dd>{report.batches}</dd>
+            <dt>{t("audit.decisions")}</dt>
+            <dd>{report.decisionsReplayed}</dd>
+            <dt>{t("audit.statements")}</dt>
+            <dd>{report.statements}</dd>
+            <dt>{t("audit.events")}</dt>
+            <dd>{report.authorisationEvents}</dd>
+            <dt>{t("audit.findings")}</dt>
+            <dd>{report.findings.length}</dd>
+          </dl>
+          {report.findings.length ? (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t("audit.kind")}</th>
+                  <th scope="col">{t("audit.subject")}</th>
+                  <th scope="col">{t("ledger.batch")}</th>
+                  <th scope="col">{t("audit.detail")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.findings.map((f) => (
+                  <tr data-finding={f.kind}>
+                    <td>{AUDIT_FINDING_LABELS[f.kind]}</td>
+                    <td>
+                      {f.recordId ? (
+                        <a href={`/console/ledger/records/${encodeURIComponent(f.recordId)}`}>{f.recordId}</a>
+                      ) : (
+                        (f.statementId ?? f.eventId ?? f.jobId ?? "")
+                      )}
+                    </td>
+                    <td>
+                      {f.batchId ?? ""}
+                      {f.leafIndex === undefined ? "" : ` #${f.leafIndex}`}
+                    </td>
+                    <td>{f.detail}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </section>
+      ) : null}
+    </Layout>
+  );
+}

@@ -1,0 +1,283 @@
+import type { Child } from "hono/jsx";
+import type { Dataset } from "../../../store/index.js";
+import { ColumnChart } from "../charts.js";
+import type { OwnerScenario } from "../data/owner.js";
+import { epsilon, instant, percent, yuan } from "../format.js";
+import { word } from "../i18n.js";
+import { CsrfField, Layout, type PageContext } from "../layout.js";
+
+export function DatasetsPage({ page, datasets }: { page: PageContext; datasets: Dataset[] }) {
+  const { t } = page;
+  return (
+    <Layout page={page} title={t("datasets.title")}>
+      {datasets.length === 0 ? <p class="empty">{t("common.none")}</p> : null}
+      {datasets.map((d) => (
+        <section class="card" aria-labelledby={`dataset-${d.id}`}>
+          <h2 id={`dataset-${d.id}`}>
+            {d.name} <code>{d.id}</code>
+          </h2>
+          <dl class="terms">
+            <dt>{t("datasets.sector")}</dt>
+            <dd>{d.sector}</dd>
+            <dt>{t("datasets.category")}</dt>
+            <dd>{d.category}</dd>
+            <dt>{t("datasets.region")}</dt>
+            <dd>{d.region}</dd>
+            <dt>{t("datasets.version")}</dt>
+            <dd>{d.version}</dd>
+          </dl>
+          <table>
+            <caption>{t("datasets.fields")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("common.name")}</th>
+                <th scope="col">{t("datasets.level")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.fields.map((f) => (
+                <tr>
+                  <td>
+                    <code>{f.name}</code> ({f.type})
+                  </td>
+                  <td class={`level level-${f.level}`}>
+                    {f.level} {t("datasets.level")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+    </Layout>
+  );
+}
+
+/** Everything an owner approves, laid out as terms: the same values the signed approval covers. */
+export function ScenarioTerms({ page, item }: { page: PageContext; item: OwnerScenario }) {
+  const { t } = page;
+  const s = item.scenario;
+  const shares = s.ownerShareBasisPoints;
+  return (
+    <dl class="terms">
+      <dt>{t("scenarios.operator")}</dt>
+      <dd>
+        {item.operatorName} <code>{s.operatorId}</code>
+      </dd>
+      <dt>{t("scenarios.purpose")}</dt>
+      <dd>{s.purpose}</dd>
+      <dt>{t("scenarios.fields")}</dt>
+      <dd>
+        <ul class="plain">
+          {[...s.fields].sort().map((f) => (
+            <li>
+              <code>{f}</code>
+            </li>
+          ))}
+        </ul>
+      </dd>
+      <dt>{t("scenarios.modes")}</dt>
+      <dd>{s.computeModes.join(", ")}</dd>
+      <dt>{t("scenarios.shapes")}</dt>
+      <dd>{s.queryShapes.join(", ")}</dd>
+      <dt>{t("scenarios.k")}</dt>
+      <dd>{s.minGroupSize}</dd>
+      <dt>{t("scenarios.epsilon")}</dt>
+      <dd>{epsilon(s.epsilonPerQueryMicro)}</dd>
+      <dt>{t("scenarios.budget")}</dt>
+      <dd>{epsilon(s.epsilonBudgetMicro)}</dd>
+      <dt>{t("scenarios.quota")}</dt>
+      <dd>{s.queryQuota}</dd>
+      <dt>{t("scenarios.price")}</dt>
+      <dd>{yuan(s.pricePerQueryFen)}</dd>
+      <dt>{t("scenarios.share")}</dt>
+      <dd>
+        {t("scenarios.platform")} {percent(s.platformShareBasisPoints)}; {t("scenarios.owners")}{" "}
+        {percent(10_000 - s.platformShareBasisPoints)}
+        {shares
+          ? ` (${Object.entries(shares)
+              .map(([owner, bp]) => `${owner} ${percent(bp)}`)
+              .join(", ")})`
+          : ` (${t("scenarios.equalShares")})`}
+      </dd>
+      <dt>{t("scenarios.validity")}</dt>
+      <dd>
+        {instant(s.validFrom)} – {instant(s.validUntil)}
+      </dd>
+      <dt>{t("common.status")}</dt>
+      <dd>
+        {word(page.lang, "status", item.status)}
+        {item.decisions.length > 1
+          ? ` (${item.decisions.map((d) => `${d.ownerName}: ${word(page.lang, "status", d.decision)}`).join("; ")})`
+          : ""}
+      </dd>
+    </dl>
+  );
+}
+
+function ReasonForm({
+  page,
+  scenarioId,
+  action,
+  label,
+}: {
+  page: PageContext;
+  scenarioId: string;
+  action: "reject" | "suspend";
+  label: string;
+}) {
+  const id = `${action}-${scenarioId}`;
+  return (
+    <form method="post" action={`/console/owner/scenarios/${scenarioId}/${action}`} class="decision">
+      <CsrfField page={page} />
+      <label for={id}>{page.t("common.reasonRequired")}</label>
+      <textarea id={id} name="reason" required maxlength={2000} rows={2} />
+      <button type="submit" class={action === "reject" ? "danger" : undefined}>
+        {label}
+      </button>
+    </form>
+  );
+}
+
+function ApproveForm({ page, item }: { page: PageContext; item: OwnerScenario }) {
+  const { t } = page;
+  const id = item.scenario.id;
+  return (
+    <form
+      method="post"
+      action={`/console/owner/scenarios/${id}/approve`}
+      class="decision"
+      data-approve=""
+      data-approval-message={item.approvalMessage}
+      data-owner-id={page.viewer?.id}
+    >
+      <CsrfField page={page} />
+      <input type="hidden" name="signature" value="" />
+      <button type="submit" class="primary">
+        {t("scenarios.approve")}
+      </button>
+      <details>
+        <summary>{t("scenarios.otherKey")}</summary>
+        <label for={`key-${id}`}>{t("scenarios.approveKey")}</label>
+        {/* No name: the key file is read in the page and never sent. */}
+        <input id={`key-${id}`} type="file" accept="application/json,.json" />
+      </details>
+      <noscript>
+        <p>{t("scenarios.approveNeedsScript")}</p>
+      </noscript>
+      <output aria-live="polite" class="approve-status" />
+    </form>
+  );
+}
+
+export function OwnerScenariosPage({
+  page,
+  items,
+  notice,
+}: {
+  page: PageContext;
+  items: OwnerScenario[];
+  notice?: Child;
+}) {
+  const { t } = page;
+  const pending = items.filter((i) => i.approvalMessage);
+  const others = items.filter((i) => !i.approvalMessage);
+  return (
+    <Layout page={page} title={t("nav.ownerScenarios")}>
+      {notice}
+      <h2>{t("scenarios.pending")}</h2>
+      {pending.length === 0 ? <p class="empty">{t("common.none")}</p> : null}
+      {pending.map((item) => (
+        <section class="card" aria-labelledby={`scenario-${item.scenario.id}`} data-scenario={item.scenario.id}>
+          <h3 id={`scenario-${item.scenario.id}`}>
+            {item.scenario.purpose} <code>{item.scenario.id}</code>
+          </h3>
+          <ScenarioTerms page={page} item={item} />
+          <div class="actions">
+            <ApproveForm page={page} item={item} />
+            <ReasonForm page={page} scenarioId={item.scenario.id} action="reject" label={t("scenarios.reject")} />
+          </div>
+        </section>
+      ))}
+      <h2>{t("scenarios.others")}</h2>
+      {others.length === 0 ? <p class="empty">{t("common.none")}</p> : null}
+      {others.map((item) => (
+        <section class="card" aria-labelledby={`scenario-${item.scenario.id}`} data-scenario={item.scenario.id}>
+          <h3 id={`scenario-${item.scenario.id}`}>
+            {item.scenario.purpose} <code>{item.scenario.id}</code>
+          </h3>
+          <p>
+            {t("scenarios.decision")}: {word(page.lang, "status", item.myDecision)}; {t("scenarios.remainingQuota")}:{" "}
+            {item.scenario.queryQuota - item.scenario.queriesUsed}; {t("scenarios.remainingBudget")}:{" "}
+            {epsilon(item.scenario.epsilonBudgetMicro - item.scenario.epsilonSpentMicro)}
+          </p>
+          <details>
+            <summary>
+              {t("scenarios.share")} · {t("scenarios.fields")} · …
+            </summary>
+            <ScenarioTerms page={page} item={item} />
+          </details>
+          {item.status === "approved" || item.status === "active" ? (
+            <ReasonForm page={page} scenarioId={item.scenario.id} action="suspend" label={t("scenarios.suspend")} />
+          ) : null}
+        </section>
+      ))}
+    </Layout>
+  );
+}
+
+export function UsagePage({
+  page,
+  perDay,
+  revenue,
+}: {
+  page: PageContext;
+  perDay: { label: string; value: number }[];
+  revenue: { statementId: string; periodStart: Date; periodEnd: Date; amountFen: number; records: number }[];
+}) {
+  const { t } = page;
+  return (
+    <Layout page={page} title={t("usage.title")}>
+      <ColumnChart
+        id="owner-usage"
+        title={t("usage.perDay")}
+        columns={perDay}
+        dataLabel={t("charts.data")}
+        emptyText={t("common.none")}
+      />
+      <h2>{t("usage.revenue")}</h2>
+      {revenue.length === 0 ? (
+        <p class="empty">{t("common.none")}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("common.period")}</th>
+              <th scope="col">{t("usage.records")}</th>
+              <th scope="col">{t("usage.amount")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {revenue.map((r) => (
+              <tr>
+                <td>
+                  {instant(r.periodStart)} – {instant(r.periodEnd)}
+                </td>
+                <td>{r.records}</td>
+                <td class="number">{yuan(r.amountFen)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" colspan={2}>
+                {t("common.total")}
+              </th>
+              <td class="number">{yuan(revenue.reduce((sum, r) => sum + r.amountFen, 0))}</td>
+            </tr>
+          </tfoot>
+        </table>
+      )}
+    </Layout>
+  );
+}

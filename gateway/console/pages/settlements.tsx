@@ -1,0 +1,107 @@
+import type { getSettlement, listSettlements } from "../../services/settlement.js";
+import { instant, short, yuan } from "../format.js";
+import { Layout, Notice, type PageContext } from "../layout.js";
+
+type Summary = Awaited<ReturnType<typeof listSettlements>>[number];
+type Statement = Awaited<ReturnType<typeof getSettlement>>;
+
+export function SettlementsPage({ page, statements }: { page: PageContext; statements: Summary[] }) {
+  const { t } = page;
+  return (
+    <Layout page={page} title={t("settlements.title")}>
+      {statements.length === 0 ? (
+        <p class="empty">{t("common.none")}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("common.id")}</th>
+              <th scope="col">{t("common.period")}</th>
+              <th scope="col">{t("usage.records")}</th>
+              <th scope="col">{t("ledger.fee")}</th>
+              <th scope="col">{t("ledger.tx")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {statements.map((s) => (
+              <tr>
+                <td>
+                  <a href={`/console/settlements/${encodeURIComponent(s.id)}`}>{s.id}</a>
+                </td>
+                <td>
+                  {instant(s.periodStart)} – {instant(s.periodEnd)}
+                </td>
+                <td class="number">{s.recordCount}</td>
+                <td class="number">{yuan(s.feeTotalFen)}</td>
+                <td>{s.txHash ? <code title={s.txHash}>{short(s.txHash)}</code> : t("ledger.pending")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}
+
+export function SettlementPage({
+  page,
+  statement,
+  names,
+}: {
+  page: PageContext;
+  statement: Statement;
+  names: Map<string, string>;
+}) {
+  const { t } = page;
+  const onChain = statement.chain?.anchored === true && statement.chain.rootMatches;
+  return (
+    <Layout page={page} title={`${t("settlements.title")} ${statement.id}`}>
+      <Notice kind={onChain ? "ok" : "error"}>
+        {t("settlements.chain")}: <strong>{onChain ? t("settlements.onChain") : t("settlements.notOnChain")}</strong>
+      </Notice>
+      <dl class="terms">
+        <dt>{t("common.period")}</dt>
+        <dd>
+          {instant(statement.periodStart)} – {instant(statement.periodEnd)}
+        </dd>
+        <dt>{t("usage.records")}</dt>
+        <dd>{statement.recordCount}</dd>
+        <dt>{t("ledger.fee")}</dt>
+        <dd>{yuan(statement.feeTotalFen)}</dd>
+        <dt>{t("ledger.root")}</dt>
+        <dd>
+          <code>{statement.root}</code>
+        </dd>
+        <dt>{t("ledger.tx")}</dt>
+        <dd>
+          <code>{statement.txHash ?? ""}</code>
+        </dd>
+      </dl>
+      <table>
+        <caption>{t("settlements.lines")}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("settlements.payee")}</th>
+            <th scope="col">{t("usage.records")}</th>
+            <th scope="col">{t("settlements.amount")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {statement.lines.map((line) => (
+            <tr>
+              <td>
+                {names.get(line.payeeId) ?? (line.role === "platform" ? t("scenarios.platform") : line.payeeId)}{" "}
+                <span class="muted">({line.role === "platform" ? t("scenarios.platform") : t("role.owner")})</span>
+              </td>
+              <td class="number">{line.records}</td>
+              <td class="number">{yuan(line.amountFen)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        <a href="/console/settlements">{t("error.back")}</a>
+      </p>
+    </Layout>
+  );
+}

@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+/** Debian's Chromium (.ci/run installs it with apt-get); a browser is never downloaded. */
+export const CHROMIUM = process.env.SLUICE_CHROMIUM ?? "/usr/bin/chromium";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Where screenshots go: SLUICE_TEST_ARTIFACTS, or test-results/ in the checkout (ignored by git). */
+export function artifactDirectory(name: string): string {
+  const dir = path.join(process.env.SLUICE_TEST_ARTIFACTS ?? path.join(root, "test-results"), name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) or set SLUICE_CHROMIUM`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+// Runs in the page (the project's types have no DOM, so it is written as the page's own script).
+const UNLABELLED_CONTROLS = `[...document.querySelectorAll("input:not([type=hidden]), textarea, select, button")]
+  .filter((el) => !((el.labels && el.labels.length > 0) || el.getAttribute("aria-label") || (el.tagName === "BUTTON" && el.textContent.trim())))
+  .map((el) => el.outerHTML)`;
+
+/** The page's visible form controls that have no accessible name (none, on an accessible page). */
+export function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(UNLABELLED_CONTROLS) as Promise<string[]>;
+}
