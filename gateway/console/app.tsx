@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { verifyBytes } from "../../lib/ed25519.js";
 import type { Logger } from "../../lib/logger.js";
@@ -8,6 +9,7 @@ import type { GatewayDeps } from "../deps.js";
 import { createAssetServer } from "./assets.js";
 import type { ConsoleEnv, ConsoleOptions } from "./env.js";
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from "./i18n.js";
+import { NAVIGATION } from "./layout.js";
 import { errorPage, pageOf } from "./page-context.js";
 import { ErrorPage } from "./pages/error.js";
 import { SignInPage } from "./pages/sign-in.js";
@@ -24,12 +26,8 @@ import {
   signInMessage,
 } from "./sign-in.js";
 
-const HOME: Record<string, string> = {
-  owner: "/console/owner/scenarios",
-  operator: "/console/operator",
-  regulator: "/console/ledger",
-  authority: "/console/ledger",
-};
+/** The largest form the console reads: a reason of 2,000 characters, percent-encoded, fits with room. */
+export const CONSOLE_MAX_FORM_BYTES = 64 * 1024;
 
 // Scripts, styles and forms only from the console itself; never framed.
 const CONTENT_SECURITY_POLICY =
@@ -74,6 +72,20 @@ export function createConsole(deps: GatewayDeps & { logger: Logger }, options: C
   app.onError((error, c) => errorPage(c, error, deps.logger));
   app.notFound((c) => c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.notFound")} />, 404));
 
+  // Forms are small and URL-encoded; anything else is refused before it is read, and a body is never
+  // read past the limit (a chunked one included).
+  const formLimit = bodyLimit({
+    maxSize: CONSOLE_MAX_FORM_BYTES,
+    onError: (c) => c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.tooLarge")} />, 413),
+  });
+  app.use("*", async (c, next) => {
+    if (c.req.method !== "POST") return next();
+    if (!(c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) {
+      return c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.notAForm")} />, 415);
+    }
+    return formLimit(c, next);
+  });
+
   const serveAsset = createAssetServer();
   app.get("/console/assets/:name", (c) => serveAsset(c, c.req.param("name")));
 
@@ -86,14 +98,14 @@ export function createConsole(deps: GatewayDeps & { logger: Logger }, options: C
     if (!form.success) return signInPage(c, form.error.issues.map((i) => i.message).join("; "), 400);
     const { challenge, participantId, signature } = form.data;
     if (!sessions.takeChallenge(challenge)) {
-      return signInPage(c, "the challenge has expired or was already used; sign in again", 400);
+      return signInPage(c, pageOf(c).t("signIn.challengeUsed"), 400);
     }
     const [participant] = await deps.db.select().from(participants).where(eq(participants.id, participantId));
     const valid =
       participant?.status === "active" &&
       verifyBytes(participant.publicKey, signInMessage(challenge, originOf(c), participantId), signature);
     if (!participant || !valid) {
-      return signInPage(c, "the signature is not that of an admitted participant's current key", 403);
+      return signInPage(c, pageOf(c).t("signIn.notAdmitted"), 403);
     }
     const session = sessions.open(participant.id, participant.publicKey);
     setCookie(c, SESSION_COOKIE, session.id, {
@@ -131,7 +143,7 @@ export function createConsole(deps: GatewayDeps & { logger: Logger }, options: C
   });
 
   app.get("/console", (c) => {
-    const home = HOME[c.get("participant").role];
+    const home = NAVIGATION[c.get("participant").role]?.[0]?.href;
     if (home) return c.redirect(home, 303);
     return c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.forbidden")} />, 403);
   });

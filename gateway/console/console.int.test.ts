@@ -7,6 +7,7 @@ import { testDatabases } from "../../test/support/databases.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../../test/support/gateway.js";
 import { createApp } from "../app.js";
 import { loadScenario } from "../services/scenarios.js";
+import { CONSOLE_MAX_FORM_BYTES } from "./app.js";
 import { signInMessage } from "./sign-in.js";
 
 describe.each(testDatabases())("the console on $name", ({ open }) => {
@@ -151,7 +152,7 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       expect((await v.post("/console/sign-in", { challenge, participantId: taxOwner.id, signature })).status).toBe(303);
       const again = await visitor().post("/console/sign-in", { challenge, participantId: taxOwner.id, signature });
       expect(again.status).toBe(400);
-      expect(again.html).toContain("already used");
+      expect(again.html).toContain("登录挑战已过期或已被使用");
       expect(again.response.headers.getSetCookie().some((c) => c.startsWith("sluice_console="))).toBe(false);
     });
 
@@ -187,7 +188,7 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       const signature = signBytes(key.privateKeyPem, signInMessage(challenge, origin, participantId));
       const result = await v.post("/console/sign-in", { challenge, participantId, signature });
       expect(result.status).toBe(403);
-      expect(result.html).toContain("not that of an admitted participant");
+      expect(result.html).toContain("签名不属于任何已准入参与方的当前密钥");
       expect((await v.get("/console")).status).toBe(303);
       expect((await v.get("/console")).response.headers.get("location")).toBe("/console/sign-in");
     });
@@ -202,6 +203,37 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       const result = await v.post("/console/sign-in", { challenge, participantId: taxOwner.id, signature }, headers);
       expect(result.status).toBe(403);
       expect(result.response.headers.getSetCookie().some((c) => c.startsWith("sluice_console="))).toBe(false);
+    });
+
+    it("refuses a form that is not URL-encoded, and one larger than a form can be, chunked or not", async () => {
+      const v = await signedIn(taxOwner);
+      const multipart = await gw.app.request("http://gateway.test/console/sign-out", {
+        method: "POST",
+        headers: { "content-type": "multipart/form-data; boundary=x", origin: "http://gateway.test" },
+        body: "--x--",
+      });
+      expect(multipart.status).toBe(415);
+      const huge = `csrf=x&reason=${"a".repeat(CONSOLE_MAX_FORM_BYTES)}`;
+      const declared = await v.post("/console/sign-out", { csrf: "x", reason: "a".repeat(CONSOLE_MAX_FORM_BYTES) });
+      expect(declared.status).toBe(413);
+      const chunked = await gw.app.request("http://gateway.test/console/sign-out", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: "http://gateway.test",
+          cookie: [...v.jar].map(([k, val]) => `${k}=${val}`).join("; "),
+        },
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(huge));
+            controller.close();
+          },
+        }),
+        duplex: "half",
+      } as RequestInit);
+      expect(chunked.status).toBe(413);
+      expect(await chunked.text()).toContain("提交的内容太大");
+      expect((await v.get("/console/owner/datasets")).status).toBe(200);
     });
 
     it("sends every page to sign-in without a session, or with a cookie the console never gave", async () => {
@@ -305,10 +337,11 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
 
       const unsigned = await v.post(`/console/owner/scenarios/${id}/approve`, { csrf, signature: "" });
       expect(unsigned.status).toBe(400);
-      expect(unsigned.html).toContain("was not signed");
+      expect(unsigned.html).toContain("批准没有签名");
       const otherKey = signApproval(taxOwner.id, terms, siOwner.privateKeyPem);
       const forged = await v.post(`/console/owner/scenarios/${id}/approve`, { csrf, signature: otherKey });
       expect(forged.status).toBe(422);
+      expect(forged.html).toContain("批准签名无效");
       expect(forged.html).toContain("not signed with owner_tax");
       const otherTerms = signApproval(taxOwner.id, { ...terms, minGroupSize: 2 }, taxOwner.privateKeyPem);
       expect((await v.post(`/console/owner/scenarios/${id}/approve`, { csrf, signature: otherTerms })).status).toBe(
@@ -358,7 +391,7 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       for (const reason of ["", "   "]) {
         const result = await v.post(`/console/owner/scenarios/${id}/reject`, { csrf, reason });
         expect(result.status).toBe(400);
-        expect(result.html).toContain("a reason is required");
+        expect(result.html).toContain("请填写理由");
       }
       expect(await decisionOf(id, siOwner.id)).toBe("pending");
       expect(
@@ -372,6 +405,10 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       // Decided: a second decision is refused and changes nothing.
       const again = await v.post(`/console/owner/scenarios/${id}/reject`, { csrf, reason: "again" });
       expect(again.status).toBe(409);
+      expect(again.html).toContain("当前状态下不能这样操作");
+      expect((await loadScenario(gw.database.db, id)).approvals.find((a) => a.ownerId === siOwner.id)?.reason).toBe(
+        "k too small for us",
+      );
     });
 
     it("suspends an approved scenario with a reason", async () => {

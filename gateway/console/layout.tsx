@@ -14,24 +14,27 @@ export interface PageContext {
   viewer?: { id: string; name: string; role: ParticipantRole; csrfToken: string };
 }
 
+const REGULATOR_PAGES: { href: string; label: MessageKey }[] = [
+  { href: "/console/ledger", label: "nav.ledger" },
+  { href: "/console/audit", label: "nav.audit" },
+  { href: "/console/settlements", label: "nav.settlements" },
+  { href: "/console/charts", label: "nav.charts" },
+];
+
+/** Each role's pages; the authority reads what regulators read. Sector departments have none. */
 export const NAVIGATION: Partial<Record<ParticipantRole, { href: string; label: MessageKey }[]>> = {
   owner: [
     { href: "/console/owner/scenarios", label: "nav.ownerScenarios" },
     { href: "/console/owner/datasets", label: "nav.datasets" },
     { href: "/console/owner/usage", label: "nav.usage" },
   ],
-  regulator: [
-    { href: "/console/ledger", label: "nav.ledger" },
-    { href: "/console/audit", label: "nav.audit" },
-    { href: "/console/settlements", label: "nav.settlements" },
-    { href: "/console/charts", label: "nav.charts" },
-  ],
+  regulator: REGULATOR_PAGES,
+  authority: REGULATOR_PAGES,
   operator: [
     { href: "/console/operator", label: "nav.grants" },
     { href: "/console/operator/jobs", label: "nav.jobs" },
   ],
 };
-NAVIGATION.authority = NAVIGATION.regulator;
 
 /** The hidden field that carries the session's CSRF token: every form of a signed-in page has one. */
 export function CsrfField({ page }: { page: PageContext }) {

@@ -3,7 +3,7 @@ import { SluiceError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 import { statusOf } from "../../lib/problem.js";
 import type { ConsoleEnv } from "./env.js";
-import { translator } from "./i18n.js";
+import { type MessageKey, translator } from "./i18n.js";
 import type { PageContext } from "./layout.js";
 import { ErrorPage } from "./pages/error.js";
 
@@ -32,11 +32,25 @@ export function pageOf(c: Context<ConsoleEnv>): PageContext {
   };
 }
 
+// The refusals a console user meets, said in the page's language; the gateway's own words follow.
+const REFUSALS: Record<string, MessageKey> = {
+  approval_signature_invalid: "refusal.approvalSignature",
+  conflict: "refusal.conflict",
+  forbidden: "refusal.forbidden",
+  not_found: "refusal.notFound",
+};
+
+/** What a refused action's error says, in the page's language where the console knows the refusal. */
+export function explain(page: PageContext, error: SluiceError): string {
+  const known = REFUSALS[error.code];
+  return known ? `${page.t(known)} (${error.message})` : error.message;
+}
+
 /** Renders an error page with the status the error carries (a SluiceError's own, or 500 with no internals). */
 export function errorPage(c: Context<ConsoleEnv>, error: unknown, logger: Logger) {
   const page = pageOf(c);
   if (error instanceof SluiceError) {
-    return c.html(<ErrorPage page={page} message={error.message} />, statusOf(error));
+    return c.html(<ErrorPage page={page} message={explain(page, error)} />, statusOf(error));
   }
   logger.error({ path: c.req.path, err: error }, "console page failed");
   return c.html(<ErrorPage page={page} message={page.t("error.title")} />, 500);

@@ -3,8 +3,9 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadScenario } from "../../gateway/services/scenarios.js";
 import { anchorPending } from "../../ledger/index.js";
-import type { KeyFile } from "../../lib/key-file.js";
+import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { usageRecords } from "../../store/index.js";
 import { artifactDirectory, launchChromium, unlabelledControls } from "../support/browser.js";
 import { testDatabases } from "../support/databases.js";
@@ -33,6 +34,7 @@ describe("the console in a real browser: an owner approves, the operator's query
     const file = path.join(dir, `${key.id}.json`);
     writeFileSync(file, JSON.stringify(key));
     await page.goto(`${world.url}/console/sign-in`);
+    if (contexts.length === 1) await screenshot(page, "sign-in");
     await page.setInputFiles("#key-file", file);
     await Promise.all([
       page.waitForURL((url) => !url.pathname.endsWith("/sign-in")),
@@ -44,22 +46,7 @@ describe("the console in a real browser: an owner approves, the operator's query
   beforeAll(async () => {
     world = await startWorld(await open());
     browser = await launchChromium();
-    scenarioId = (
-      await world.client(world.operator).proposeScenario({
-        purpose: "Total wage base reported to tax and social insurance",
-        fields: world.fields,
-        computeModes: ["mpc"],
-        queryShapes: ["sum"],
-        minGroupSize: 10,
-        epsilonPerQuery: 1,
-        epsilonBudget: 10,
-        queryQuota: 100,
-        pricePerQueryFen: 500,
-        platformShareBasisPoints: 1000,
-        validFrom: new Date(Date.now() - 60_000).toISOString(),
-        validUntil: new Date(Date.now() + 86_400_000).toISOString(),
-      })
-    ).id;
+    scenarioId = await world.proposedScenario();
   }, 180_000);
   afterAll(async () => {
     for (const context of contexts) await context.close();
@@ -67,7 +54,21 @@ describe("the console in a real browser: an owner approves, the operator's query
     await world?.stop();
   });
 
+  const decisionOf = async (ownerId: string) =>
+    (await loadScenario(world.gw.database.db, scenarioId)).approvals.find((a) => a.ownerId === ownerId)?.decision;
+
+  const query = () =>
+    world.client(world.operator).runJob({
+      scenarioId,
+      queryShape: "sum",
+      fields: world.fields,
+      epsilon: 0.5,
+      bounds: { min: 0, max: 500_000_000 },
+    });
+
   it("signs each owner in with its key file and records its signed approval", async () => {
+    // Before the owners approve, the operator's query is refused.
+    await expect(query()).rejects.toMatchObject({ status: 403 });
     const dir = testDirectory("sluice-console-");
     for (const [index, { key }] of world.owners.entries()) {
       const page = await signIn(key, dir);
@@ -78,6 +79,14 @@ describe("the console in a real browser: an owner approves, the operator's query
       expect(terms).toContain("最小分组 k10");
       expect(await unlabelledControls(page)).toEqual([]);
       await screenshot(page, `owner-${index + 1}-scenarios-pending`);
+      if (index === 1) {
+        // A browser that no longer holds the key (storage cleared) asks for the key file, then signs with it.
+        await page.evaluate("new Promise((done) => { indexedDB.deleteDatabase('sluice-console').onsuccess = done; })");
+        await card.getByRole("button", { name: "批准（签名）" }).click();
+        await expect.poll(() => card.locator("output").textContent()).toContain("本浏览器未保存您的密钥");
+        expect(await decisionOf(key.id)).toBe("pending");
+        await card.locator("input[type=file]").setInputFiles(path.join(dir, `${key.id}.json`));
+      }
       await Promise.all([
         page.waitForURL((url) => url.searchParams.get("done") === "approve"),
         card.getByRole("button", { name: "批准（签名）" }).click(),
@@ -90,13 +99,7 @@ describe("the console in a real browser: an owner approves, the operator's query
   });
 
   it("lets the operator's query run inside the approved scenario, and shows the job and what is left", async () => {
-    const job = await world.client(world.operator).runJob({
-      scenarioId,
-      queryShape: "sum",
-      fields: world.fields,
-      epsilon: 0.5,
-      bounds: { min: 0, max: 500_000_000 },
-    });
+    const job = await query();
     expect(job.status).toBe("succeeded");
     recordId = job.usageRecordId;
     await anchorPending({ db: world.gw.database.db, ledger: world.gw.ledger });
@@ -122,6 +125,20 @@ describe("the console in a real browser: an owner approves, the operator's query
     expect(await page.locator("svg.chart").count()).toBe(1);
     expect(await page.locator("main table").last().textContent()).toMatch(/¥\d+\.\d\d/);
     await screenshot(page, "owner-usage-and-revenue");
+
+    // Signing out ends the session and forgets the key this browser held.
+    await Promise.all([page.waitForURL("**/console/sign-in"), page.getByRole("button", { name: "退出" }).click()]);
+    const keysHeld = await page.evaluate(`new Promise((resolve, reject) => {
+      const request = indexedDB.open("sluice-console", 1);
+      request.onerror = () => reject(request.error);
+      request.onsuccess = () => {
+        const count = request.result.transaction("keys").objectStore("keys").count();
+        count.onsuccess = () => resolve(count.result);
+      };
+    })`);
+    expect(keysHeld).toBe(0);
+    await page.goto(`${world.url}/console/owner/usage`);
+    expect(new URL(page.url()).pathname).toBe("/console/sign-in");
   });
 
   it("lets a regulator verify the record, the period and the settlement in a click each, and see the charts", async () => {
@@ -151,6 +168,7 @@ describe("the console in a real browser: an owner approves, the operator's query
     await screenshot(page, "regulator-audit-passed");
 
     await page.goto(`${world.url}/console/settlements`);
+    await screenshot(page, "regulator-settlements");
     await page.locator("main table a").first().click();
     await page.waitForURL("**/console/settlements/*");
     expect(await page.getByRole("status").first().textContent()).toContain("与链上一致");
@@ -182,5 +200,29 @@ describe("the console in a real browser: an owner approves, the operator's query
     expect(await page.locator("[data-audit]").getAttribute("data-audit")).toBe("failed");
     expect(await page.locator('[data-finding="record_altered"]').count()).toBe(1);
     await screenshot(page, "regulator-audit-failed");
+  });
+
+  it("refuses, saying why in the page, a file that is not a key and a key the platform never admitted", async () => {
+    const dir = testDirectory("sluice-console-");
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${world.url}/console/sign-in`);
+    const notAKey = path.join(dir, "notes.json");
+    writeFileSync(notAKey, JSON.stringify({ hello: "world" }));
+    await page.setInputFiles("#key-file", notAKey);
+    await page.click("button[type=submit]");
+    await expect.poll(() => page.locator("output").textContent()).toContain("这不是 Sluice 密钥文件");
+    expect(new URL(page.url()).pathname).toBe("/console/sign-in");
+
+    const stranger = createKeyFile("stranger");
+    const strangerFile = path.join(dir, "stranger.json");
+    writeFileSync(strangerFile, JSON.stringify(stranger));
+    await page.setInputFiles("#key-file", strangerFile);
+    await Promise.all([page.waitForLoadState("load"), page.click("button[type=submit]")]);
+    await page.waitForSelector("[role=alert]");
+    expect(await page.getByRole("alert").textContent()).toContain("签名不属于任何已准入参与方的当前密钥");
+    await screenshot(page, "sign-in-refused");
+    expect((await context.cookies()).some((c) => c.name === "sluice_console")).toBe(false);
   });
 });

@@ -76,8 +76,8 @@ export async function startWorld(database: Database) {
   await authority.registerNode({ ...nodeRegistration(helper), kind: "helper" });
   const fields = DEMO_OWNERS.map((o) => `${o.dataset.id}.wages_fen`);
 
-  /** Proposes a secure-sum scenario over both owners' wages and has both owners approve it. */
-  async function approvedScenario(overrides: Record<string, unknown> = {}) {
+  /** Proposes a secure-sum scenario over both owners' wages, as the operator. */
+  async function proposedScenario(overrides: Record<string, unknown> = {}) {
     const scenario = await client(operator).proposeScenario({
       purpose: "Total wage base reported to tax and social insurance",
       fields,
@@ -92,8 +92,14 @@ export async function startWorld(database: Database) {
       ...YEAR_WINDOW,
       ...overrides,
     });
-    for (const { key } of owners) await client(key).decideScenario(scenario.id, { decision: "approve" });
     return scenario.id;
+  }
+
+  /** Proposes a secure-sum scenario over both owners' wages and has both owners approve it. */
+  async function approvedScenario(overrides: Record<string, unknown> = {}) {
+    const id = await proposedScenario(overrides);
+    for (const { key } of owners) await client(key).decideScenario(id, { decision: "approve" });
+    return id;
   }
 
   return {
@@ -106,6 +112,7 @@ export async function startWorld(database: Database) {
     owners,
     fields,
     client,
+    proposedScenario,
     approvedScenario,
     stop: async () => {
       await Promise.all(nodes.map((n) => n.stop()));

@@ -14,10 +14,17 @@ function base64url(bytes) {
 const sign = async (privateKey, text) =>
   base64url(await crypto.subtle.sign({ name: "Ed25519" }, privateKey, encoder.encode(text)));
 
-async function signerFromFile(input) {
+class ShownError extends Error {}
+
+// The messages are the page's own, in its language (data-msg-* on each form).
+async function signerFromFile(input, form) {
   const file = input.files?.[0];
   if (!file) return undefined;
-  return importKeyFile(await file.text());
+  try {
+    return await importKeyFile(await file.text());
+  } catch {
+    throw new ShownError(form.dataset.msgBadFile);
+  }
 }
 
 // The same text as signInMessage in gateway/console/sign-in.ts: RFC 8785 canonical JSON, whose
@@ -34,8 +41,8 @@ for (const form of document.querySelectorAll("form[data-sign-in]")) {
     event.preventDefault();
     const status = form.querySelector("output");
     try {
-      const signer = await signerFromFile(form.querySelector("input[type=file]"));
-      if (!signer) throw new Error("choose your key file");
+      const signer = await signerFromFile(form.querySelector("input[type=file]"), form);
+      if (!signer) throw new ShownError(form.dataset.msgNoFile);
       form.elements.participantId.value = signer.keyId;
       form.elements.signature.value = await sign(
         signer.privateKey,
@@ -55,10 +62,13 @@ for (const form of document.querySelectorAll("form[data-approve]")) {
     const status = form.querySelector("output");
     const ownerId = form.dataset.ownerId;
     try {
-      const chosen = await signerFromFile(form.querySelector("input[type=file]"));
-      if (chosen && chosen.keyId !== ownerId) throw new Error(`this key file is ${chosen.keyId}'s, not ${ownerId}'s`);
+      const chosen = await signerFromFile(form.querySelector("input[type=file]"), form);
+      if (chosen && chosen.keyId !== ownerId) throw new ShownError(form.dataset.msgWrongKey);
       const privateKey = chosen?.privateKey ?? (await rememberedKey(ownerId));
-      if (!privateKey) throw new Error("this browser does not hold your key: choose your key file");
+      if (!privateKey) {
+        form.querySelector("details")?.setAttribute("open", "");
+        throw new ShownError(form.dataset.msgNoKey);
+      }
       form.elements.signature.value = await sign(privateKey, form.dataset.approvalMessage);
       form.submit();
     } catch (error) {

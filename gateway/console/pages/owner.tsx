@@ -150,6 +150,9 @@ function ApproveForm({ page, item }: { page: PageContext; item: OwnerScenario })
       data-approve=""
       data-approval-message={item.approvalMessage}
       data-owner-id={page.viewer?.id}
+      data-msg-bad-file={t("key.badFile")}
+      data-msg-wrong-key={t("key.wrongOwner")}
+      data-msg-no-key={t("key.notHeld")}
     >
       <CsrfField page={page} />
       <input type="hidden" name="signature" value="" />

@@ -11,7 +11,14 @@ export function SignInPage({ page, challenge, error }: { page: PageContext; chal
         </Notice>
       ) : null}
       <p>{t("signIn.intro")}</p>
-      <form id="sign-in" method="post" action="/console/sign-in" data-sign-in="">
+      <form
+        id="sign-in"
+        method="post"
+        action="/console/sign-in"
+        data-sign-in=""
+        data-msg-no-file={t("key.noFile")}
+        data-msg-bad-file={t("key.badFile")}
+      >
         <input type="hidden" name="challenge" value={challenge} />
         <input type="hidden" name="participantId" value="" />
         <input type="hidden" name="signature" value="" />
@@ -21,7 +28,9 @@ export function SignInPage({ page, challenge, error }: { page: PageContext; chal
           <input id="key-file" type="file" accept="application/json,.json" required />
         </p>
         <p>
-          <button type="submit">{t("signIn.submit")}</button>
+          <button type="submit" class="primary">
+            {t("signIn.submit")}
+          </button>
         </p>
         <noscript>
           <p>{t("signIn.needsScript")}</p>

@@ -8,19 +8,28 @@ import { changeScenarioStatus, decideScenario } from "../../services/scenarios.j
 import { ownerDatasets, ownerRevenue, ownerScenarios } from "../data/owner.js";
 import { usagePerDay } from "../data/shared.js";
 import type { ConsoleEnv } from "../env.js";
+import type { MessageKey } from "../i18n.js";
 import { Notice } from "../layout.js";
-import { pageOf } from "../page-context.js";
+import { explain, pageOf } from "../page-context.js";
 import { DatasetsPage, OwnerScenariosPage, UsagePage } from "../pages/owner.js";
 import { onlyFor } from "../roles.js";
 
-const reasonForm = z.object({
-  reason: z.string().trim().min(1, "a reason is required").max(2_000, "a reason is at most 2,000 characters"),
-});
-const approvalForm = z.object({
-  signature: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{86}$/, "the approval was not signed (an Ed25519 signature is 64 bytes of base64url)"),
-});
+const reasonForm = z.object({ reason: z.string().trim().min(1).max(2_000) });
+const approvalForm = z.object({ signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/) });
+
+/** A form that does not hold what its action needs. */
+class FormRefused extends SluiceError {
+  constructor(readonly messageKey: MessageKey) {
+    super("validation_failed", messageKey);
+  }
+}
+
+function read<T>(schema: z.ZodType<T>, body: unknown, refusal: MessageKey): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new FormRefused(refusal);
+  return parsed.data;
+}
+
 const DONE = ["approve", "reject", "suspend"] as const;
 
 /** Owner pages: datasets and their classification, scenarios to decide, usage and revenue. */
@@ -46,15 +55,20 @@ export function createOwnerPages(deps: GatewayDeps) {
 
   // A refused decision shows the page again with the reason, and nothing has changed.
   const decide =
-    (action: (c: Context<ConsoleEnv>, body: Record<string, unknown>) => Promise<unknown>, done: string) =>
+    (
+      action: (c: Context<ConsoleEnv>, body: Record<string, unknown>) => Promise<unknown>,
+      done: (typeof DONE)[number],
+    ) =>
     async (c: Context<ConsoleEnv>) => {
       try {
         await action(c, (await c.req.parseBody()) as Record<string, unknown>);
       } catch (error) {
-        if (error instanceof z.ZodError) {
-          return scenariosPage(c, { message: error.issues.map((i) => i.message).join("; "), status: 400 });
+        if (error instanceof FormRefused) {
+          return scenariosPage(c, { message: pageOf(c).t(error.messageKey), status: 400 });
         }
-        if (error instanceof SluiceError) return scenariosPage(c, { message: error.message, status: statusOf(error) });
+        if (error instanceof SluiceError) {
+          return scenariosPage(c, { message: explain(pageOf(c), error), status: statusOf(error) });
+        }
         throw error;
       }
       return c.redirect(
@@ -67,21 +81,21 @@ export function createOwnerPages(deps: GatewayDeps) {
   app.post(
     "/console/owner/scenarios/:id/approve",
     decide(async (c, body) => {
-      const { signature } = approvalForm.parse(body);
+      const { signature } = read(approvalForm, body, "refusal.notSigned");
       await decideScenario(deps.db, c.get("participant"), c.req.param("id") ?? "", "approve", undefined, signature);
     }, "approve"),
   );
   app.post(
     "/console/owner/scenarios/:id/reject",
     decide(async (c, body) => {
-      const { reason } = reasonForm.parse(body);
+      const { reason } = read(reasonForm, body, "refusal.reasonMissing");
       await decideScenario(deps.db, c.get("participant"), c.req.param("id") ?? "", "reject", reason);
     }, "reject"),
   );
   app.post(
     "/console/owner/scenarios/:id/suspend",
     decide(async (c, body) => {
-      const { reason } = reasonForm.parse(body);
+      const { reason } = read(reasonForm, body, "refusal.reasonMissing");
       await changeScenarioStatus(deps.db, c.get("participant"), c.req.param("id") ?? "", "suspend", reason);
     }, "suspend"),
   );
