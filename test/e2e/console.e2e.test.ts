@@ -7,7 +7,7 @@ import { loadScenario } from "../../gateway/services/scenarios.js";
 import { anchorPending } from "../../ledger/index.js";
 import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { usageRecords } from "../../store/index.js";
-import { artifactDirectory, launchChromium, unlabelledControls } from "../support/browser.js";
+import { accessibilityViolations, artifactDirectory, launchChromium, unlabelledControls } from "../support/browser.js";
 import { testDatabases } from "../support/databases.js";
 import { testDirectory } from "../support/test-directory.js";
 import { startWorld, type World } from "../support/world.js";
@@ -23,8 +23,11 @@ describe("the console in a real browser: an owner approves, the operator's query
   const shots = artifactDirectory("console");
   const periodStart = new Date(Date.now() - 60_000).toISOString();
 
-  const screenshot = (page: Page, name: string) =>
-    page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  /** Saves the page as an artifact and checks it against WCAG 2.1 AA with axe-core. */
+  async function screenshot(page: Page, name: string) {
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+    expect(await accessibilityViolations(page), name).toEqual([]);
+  }
 
   /** A fresh browser profile signed in with a key file chosen in the page, as a person would. */
   async function signIn(key: KeyFile, dir: string): Promise<Page> {

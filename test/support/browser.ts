@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -44,4 +45,26 @@ const UNLABELLED_CONTROLS = `[...document.querySelectorAll("input:not([type=hidd
 /** The page's visible form controls that have no accessible name (none, on an accessible page). */
 export function unlabelledControls(page: Page): Promise<string[]> {
   return page.evaluate(UNLABELLED_CONTROLS) as Promise<string[]>;
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export interface AccessibilityViolation {
+  rule: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * The page's WCAG 2.1 A and AA violations found by axe-core (labels, names, contrast, landmarks,
+ * language, ARIA), run in the page itself; none on an accessible page.
+ */
+export async function accessibilityViolations(page: Page): Promise<AccessibilityViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  return (await page.evaluate(`axe
+    .run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+    .then((result) => result.violations.map((v) => ({
+      rule: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")),
+    })))`)) as AccessibilityViolation[];
 }
