@@ -5,6 +5,7 @@ import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { challengeOf, consoleVisitor, csrfOf } from "../../test/support/console.js";
 import { testDatabases } from "../../test/support/databases.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../../test/support/gateway.js";
+import { seedJob } from "../../test/support/usage-records.js";
 import { createApp } from "../app.js";
 import { loadScenario } from "../services/scenarios.js";
 import { CONSOLE_MAX_FORM_BYTES } from "./app.js";
@@ -471,6 +472,7 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       const ledger = await v.get("/console/ledger?from=yesterday");
       expect(ledger.status).toBe(400);
       expect(ledger.html).toContain("from:");
+      expect(ledger.html).toContain('name="from" value="yesterday"');
       const csrf = csrfOf((await v.get("/console/audit")).html);
       const backwards = await v.post("/console/audit", {
         csrf,
@@ -486,6 +488,24 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       });
       expect(empty.status).toBe(200);
       expect(empty.html).toContain('data-audit="passed"');
+    });
+
+    it("lists the ledger a page at a time, filtered, each record with its verification link", async () => {
+      const seeded = [];
+      for (const fee of [100, 200, 300]) seeded.push((await seedJob(gw.database, fee)).record.recordId);
+      const v = await signedIn(regulator);
+      const first = await v.get("/console/ledger?operatorId=op&limit=2");
+      expect(first.status).toBe(200);
+      const shown = (html: string) => [...html.matchAll(/data-record="([^"]+)"/g)].map((m) => m[1]);
+      expect(shown(first.html)).toEqual([seeded[2], seeded[1]]);
+      expect(first.html).toContain(`href="/console/ledger/records/${seeded[2]}"`);
+      const next = /href="(\/console\/ledger\?[^"]*before=[^"]+)"/.exec(first.html)?.[1]?.replaceAll("&amp;", "&");
+      expect(next).toContain("operatorId=op");
+      const second = await v.get(next ?? "");
+      expect(shown(second.html)).toEqual([seeded[0]]);
+      expect(second.html).not.toContain("下一页");
+      expect(first.html).toContain("下一页");
+      expect(shown((await v.get("/console/ledger?operatorId=nobody")).html)).toEqual([]);
     });
 
     it("answers a record it does not have with a page saying so", async () => {

@@ -111,3 +111,21 @@ export function Layout({ page, title, children }: { page: PageContext; title: st
     </html>
   );
 }
+
+/** A table with its column headers (scoped to their columns); the rows are its children. */
+export function Table(props: { columns: Child[]; caption?: string; class?: string; foot?: Child; children: Child }) {
+  return (
+    <table class={props.class}>
+      {props.caption ? <caption>{props.caption}</caption> : null}
+      <thead>
+        <tr>
+          {props.columns.map((column) => (
+            <th scope="col">{column}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+      {props.foot ? <tfoot>{props.foot}</tfoot> : null}
+    </table>
+  );
+}

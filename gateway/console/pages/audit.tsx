@@ -1,6 +1,6 @@
 import { AUDIT_FINDING_LABELS, type AuditReport } from "../../../ledger/index.js";
 import { instant } from "../format.js";
-import { CsrfField, Layout, Notice, type PageContext } from "../layout.js";
+import { CsrfField, Layout, Notice, type PageContext, Table } from "../layout.js";
 
 /** The period form and, once run, the audit's verdict in words and each finding. */
 export function AuditPage(props: {
@@ -54,35 +54,25 @@ export function AuditPage(props: {
             <dd>{report.findings.length}</dd>
           </dl>
           {report.findings.length ? (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t("audit.kind")}</th>
-                  <th scope="col">{t("audit.subject")}</th>
-                  <th scope="col">{t("ledger.batch")}</th>
-                  <th scope="col">{t("audit.detail")}</th>
+            <Table columns={[t("audit.kind"), t("audit.subject"), t("ledger.batch"), t("audit.detail")]}>
+              {report.findings.map((f) => (
+                <tr data-finding={f.kind}>
+                  <td>{AUDIT_FINDING_LABELS[f.kind]}</td>
+                  <td>
+                    {f.recordId ? (
+                      <a href={`/console/ledger/records/${encodeURIComponent(f.recordId)}`}>{f.recordId}</a>
+                    ) : (
+                      (f.statementId ?? f.eventId ?? f.jobId ?? "")
+                    )}
+                  </td>
+                  <td>
+                    {f.batchId ?? ""}
+                    {f.leafIndex === undefined ? "" : ` #${f.leafIndex}`}
+                  </td>
+                  <td>{f.detail}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {report.findings.map((f) => (
-                  <tr data-finding={f.kind}>
-                    <td>{AUDIT_FINDING_LABELS[f.kind]}</td>
-                    <td>
-                      {f.recordId ? (
-                        <a href={`/console/ledger/records/${encodeURIComponent(f.recordId)}`}>{f.recordId}</a>
-                      ) : (
-                        (f.statementId ?? f.eventId ?? f.jobId ?? "")
-                      )}
-                    </td>
-                    <td>
-                      {f.batchId ?? ""}
-                      {f.leafIndex === undefined ? "" : ` #${f.leafIndex}`}
-                    </td>
-                    <td>{f.detail}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           ) : null}
         </section>
       ) : null}

@@ -2,7 +2,7 @@ import type { InclusionProof } from "../../../ledger/index.js";
 import type { AnchorBatch, UsageRecordRow } from "../../../store/index.js";
 import type { RecordListQuery } from "../../services/record-list.js";
 import { instant, short, yuan } from "../format.js";
-import { Layout, Notice, type PageContext } from "../layout.js";
+import { Layout, Notice, type PageContext, Table } from "../layout.js";
 
 /** The audit form filled with a period that covers [start, end] (a batch's end is its last record's time). */
 export function auditHref(start: Date, end: Date): string {
@@ -13,7 +13,8 @@ export function auditHref(start: Date, end: Date): string {
   return `/console/audit?${params.toString()}`;
 }
 
-type Filters = Partial<Pick<RecordListQuery, "operatorId" | "scenarioId" | "ownerId" | "from" | "to">>;
+/** The filters as asked (kept as typed, so a refused one can be corrected in place). */
+type Filters = Partial<Record<keyof RecordListQuery, string>>;
 
 const FILTERS = [
   ["operatorId", "ledger.operator"],
@@ -75,58 +76,54 @@ export function LedgerPage(props: {
       {props.records.length === 0 ? (
         <p class="empty">{t("common.none")}</p>
       ) : (
-        <table class="records">
-          <thead>
-            <tr>
-              <th scope="col">{t("common.id")}</th>
-              <th scope="col">{t("common.createdAt")}</th>
-              <th scope="col">{t("ledger.operator")}</th>
-              <th scope="col">{t("ledger.scenario")}</th>
-              <th scope="col">{t("ledger.owner")}</th>
-              <th scope="col">{t("ledger.mode")}</th>
-              <th scope="col">{t("ledger.fee")}</th>
-              <th scope="col">{t("ledger.batch")}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t("ledger.verify")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.records.map((row) => {
-              const record = row.record as {
-                operatorId: string;
-                scenarioId: string;
-                computeMode: string;
-                queryShape: string;
-                owners: { ownerId: string }[];
-              };
-              return (
-                <tr data-record={row.id}>
-                  <td>
-                    <code>{row.id}</code>
-                  </td>
-                  <td>{instant(row.createdAt)}</td>
-                  <td>{record.operatorId}</td>
-                  <td>
-                    <code>{record.scenarioId}</code>
-                  </td>
-                  <td>{record.owners.map((o) => o.ownerId).join(", ")}</td>
-                  <td>
-                    {record.computeMode} / {record.queryShape}
-                  </td>
-                  <td class="number">{yuan(row.feeFen)}</td>
-                  <td>{row.batchId ? <code title={row.batchId}>{short(row.batchId)}</code> : t("ledger.pending")}</td>
-                  <td>
-                    <a href={`/console/ledger/records/${encodeURIComponent(row.id)}`} class="button">
-                      {t("ledger.verify")}
-                      <span class="visually-hidden"> {row.id}</span>
-                    </a>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <Table
+          columns={[
+            t("common.id"),
+            t("common.createdAt"),
+            t("ledger.operator"),
+            t("ledger.scenario"),
+            t("ledger.owner"),
+            t("ledger.mode"),
+            t("ledger.fee"),
+            t("ledger.batch"),
+            <span class="visually-hidden">{t("ledger.verify")}</span>,
+          ]}
+          class="records"
+        >
+          {props.records.map((row) => {
+            const record = row.record as {
+              operatorId: string;
+              scenarioId: string;
+              computeMode: string;
+              queryShape: string;
+              owners: { ownerId: string }[];
+            };
+            return (
+              <tr data-record={row.id}>
+                <td>
+                  <code>{row.id}</code>
+                </td>
+                <td>{instant(row.createdAt)}</td>
+                <td>{record.operatorId}</td>
+                <td>
+                  <code>{record.scenarioId}</code>
+                </td>
+                <td>{record.owners.map((o) => o.ownerId).join(", ")}</td>
+                <td>
+                  {record.computeMode} / {record.queryShape}
+                </td>
+                <td class="number">{yuan(row.feeFen)}</td>
+                <td>{row.batchId ? <code title={row.batchId}>{short(row.batchId)}</code> : t("ledger.pending")}</td>
+                <td>
+                  <a href={`/console/ledger/records/${encodeURIComponent(row.id)}`} class="button">
+                    {t("ledger.verify")}
+                    <span class="visually-hidden"> {row.id}</span>
+                  </a>
+                </td>
+              </tr>
+            );
+          })}
+        </Table>
       )}
       {props.next ? (
         <p>
@@ -137,46 +134,41 @@ export function LedgerPage(props: {
       {props.batches.length === 0 ? (
         <p class="empty">{t("common.none")}</p>
       ) : (
-        <table>
-          <thead>
+        <Table
+          columns={[
+            t("ledger.batch"),
+            t("common.period"),
+            t("usage.records"),
+            t("ledger.fee"),
+            t("ledger.root"),
+            t("ledger.block"),
+            t("common.status"),
+            <span class="visually-hidden">{t("ledger.verifyPeriod")}</span>,
+          ]}
+        >
+          {props.batches.map((b) => (
             <tr>
-              <th scope="col">{t("ledger.batch")}</th>
-              <th scope="col">{t("common.period")}</th>
-              <th scope="col">{t("usage.records")}</th>
-              <th scope="col">{t("ledger.fee")}</th>
-              <th scope="col">{t("ledger.root")}</th>
-              <th scope="col">{t("ledger.block")}</th>
-              <th scope="col">{t("common.status")}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t("ledger.verifyPeriod")}</span>
-              </th>
+              <td>
+                <a href={`/console/ledger?batchId=${encodeURIComponent(b.id)}`}>
+                  <code title={b.id}>{short(b.id)}</code>
+                </a>
+              </td>
+              <td>
+                {instant(b.periodStart)} – {instant(b.periodEnd)}
+              </td>
+              <td class="number">{b.recordCount}</td>
+              <td class="number">{yuan(b.feeTotalFen)}</td>
+              <td>
+                <code title={b.root}>{short(b.root)}</code>
+              </td>
+              <td>{b.blockNumber ?? ""}</td>
+              <td>{b.status === "anchored" ? t("ledger.anchored") : t("ledger.sending")}</td>
+              <td>
+                <a href={auditHref(b.periodStart, b.periodEnd)}>{t("ledger.verifyPeriod")}</a>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {props.batches.map((b) => (
-              <tr>
-                <td>
-                  <a href={`/console/ledger?batchId=${encodeURIComponent(b.id)}`}>
-                    <code title={b.id}>{short(b.id)}</code>
-                  </a>
-                </td>
-                <td>
-                  {instant(b.periodStart)} – {instant(b.periodEnd)}
-                </td>
-                <td class="number">{b.recordCount}</td>
-                <td class="number">{yuan(b.feeTotalFen)}</td>
-                <td>
-                  <code title={b.root}>{short(b.root)}</code>
-                </td>
-                <td>{b.blockNumber ?? ""}</td>
-                <td>{b.status === "anchored" ? t("ledger.anchored") : t("ledger.sending")}</td>
-                <td>
-                  <a href={auditHref(b.periodStart, b.periodEnd)}>{t("ledger.verifyPeriod")}</a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </Layout>
   );

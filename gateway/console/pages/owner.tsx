@@ -4,7 +4,7 @@ import { ColumnChart } from "../charts.js";
 import type { OwnerScenario } from "../data/owner.js";
 import { epsilon, instant, percent, yuan } from "../format.js";
 import { word } from "../i18n.js";
-import { CsrfField, Layout, type PageContext } from "../layout.js";
+import { CsrfField, Layout, type PageContext, Table } from "../layout.js";
 
 export function DatasetsPage({ page, datasets }: { page: PageContext; datasets: Dataset[] }) {
   const { t } = page;
@@ -26,27 +26,18 @@ export function DatasetsPage({ page, datasets }: { page: PageContext; datasets: 
             <dt>{t("datasets.version")}</dt>
             <dd>{d.version}</dd>
           </dl>
-          <table>
-            <caption>{t("datasets.fields")}</caption>
-            <thead>
+          <Table columns={[t("common.name"), t("datasets.level")]} caption={t("datasets.fields")}>
+            {d.fields.map((f) => (
               <tr>
-                <th scope="col">{t("common.name")}</th>
-                <th scope="col">{t("datasets.level")}</th>
+                <td>
+                  <code>{f.name}</code> ({f.type})
+                </td>
+                <td class={`level level-${f.level}`}>
+                  {f.level} {t("datasets.level")}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {d.fields.map((f) => (
-                <tr>
-                  <td>
-                    <code>{f.name}</code> ({f.type})
-                  </td>
-                  <td class={`level level-${f.level}`}>
-                    {f.level} {t("datasets.level")}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </section>
       ))}
     </Layout>
@@ -252,34 +243,27 @@ export function UsagePage({
       {revenue.length === 0 ? (
         <p class="empty">{t("common.none")}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t("common.period")}</th>
-              <th scope="col">{t("usage.records")}</th>
-              <th scope="col">{t("usage.amount")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {revenue.map((r) => (
-              <tr>
-                <td>
-                  {instant(r.periodStart)} – {instant(r.periodEnd)}
-                </td>
-                <td>{r.records}</td>
-                <td class="number">{yuan(r.amountFen)}</td>
-              </tr>
-            ))}
-          </tbody>
-          <tfoot>
+        <Table
+          columns={[t("common.period"), t("usage.records"), t("usage.amount")]}
+          foot={
             <tr>
               <th scope="row" colspan={2}>
                 {t("common.total")}
               </th>
               <td class="number">{yuan(revenue.reduce((sum, r) => sum + r.amountFen, 0))}</td>
             </tr>
-          </tfoot>
-        </table>
+          }
+        >
+          {revenue.map((r) => (
+            <tr>
+              <td>
+                {instant(r.periodStart)} – {instant(r.periodEnd)}
+              </td>
+              <td>{r.records}</td>
+              <td class="number">{yuan(r.amountFen)}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </Layout>
   );

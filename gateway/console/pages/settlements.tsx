@@ -1,6 +1,6 @@
 import type { getSettlement, listSettlements } from "../../services/settlement.js";
 import { instant, short, yuan } from "../format.js";
-import { Layout, Notice, type PageContext } from "../layout.js";
+import { Layout, Notice, type PageContext, Table } from "../layout.js";
 
 type Summary = Awaited<ReturnType<typeof listSettlements>>[number];
 type Statement = Awaited<ReturnType<typeof getSettlement>>;
@@ -12,32 +12,21 @@ export function SettlementsPage({ page, statements }: { page: PageContext; state
       {statements.length === 0 ? (
         <p class="empty">{t("common.none")}</p>
       ) : (
-        <table>
-          <thead>
+        <Table columns={[t("common.id"), t("common.period"), t("usage.records"), t("ledger.fee"), t("ledger.tx")]}>
+          {statements.map((s) => (
             <tr>
-              <th scope="col">{t("common.id")}</th>
-              <th scope="col">{t("common.period")}</th>
-              <th scope="col">{t("usage.records")}</th>
-              <th scope="col">{t("ledger.fee")}</th>
-              <th scope="col">{t("ledger.tx")}</th>
+              <td>
+                <a href={`/console/settlements/${encodeURIComponent(s.id)}`}>{s.id}</a>
+              </td>
+              <td>
+                {instant(s.periodStart)} – {instant(s.periodEnd)}
+              </td>
+              <td class="number">{s.recordCount}</td>
+              <td class="number">{yuan(s.feeTotalFen)}</td>
+              <td>{s.txHash ? <code title={s.txHash}>{short(s.txHash)}</code> : t("ledger.pending")}</td>
             </tr>
-          </thead>
-          <tbody>
-            {statements.map((s) => (
-              <tr>
-                <td>
-                  <a href={`/console/settlements/${encodeURIComponent(s.id)}`}>{s.id}</a>
-                </td>
-                <td>
-                  {instant(s.periodStart)} – {instant(s.periodEnd)}
-                </td>
-                <td class="number">{s.recordCount}</td>
-                <td class="number">{yuan(s.feeTotalFen)}</td>
-                <td>{s.txHash ? <code title={s.txHash}>{short(s.txHash)}</code> : t("ledger.pending")}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </Layout>
   );
@@ -77,28 +66,26 @@ export function SettlementPage({
           <code>{statement.txHash ?? ""}</code>
         </dd>
       </dl>
-      <table>
-        <caption>{t("settlements.lines")}</caption>
-        <thead>
+      <Table
+        columns={[t("settlements.payee"), t("usage.records"), t("settlements.amount")]}
+        caption={t("settlements.lines")}
+      >
+        {statement.lines.map((line) => (
           <tr>
-            <th scope="col">{t("settlements.payee")}</th>
-            <th scope="col">{t("usage.records")}</th>
-            <th scope="col">{t("settlements.amount")}</th>
+            <td>
+              {line.role === "platform" ? (
+                t("scenarios.platform")
+              ) : (
+                <>
+                  {names.get(line.payeeId) ?? line.payeeId} <span class="muted">({t("role.owner")})</span>
+                </>
+              )}
+            </td>
+            <td class="number">{line.records}</td>
+            <td class="number">{yuan(line.amountFen)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {statement.lines.map((line) => (
-            <tr>
-              <td>
-                {names.get(line.payeeId) ?? (line.role === "platform" ? t("scenarios.platform") : line.payeeId)}{" "}
-                <span class="muted">({line.role === "platform" ? t("scenarios.platform") : t("role.owner")})</span>
-              </td>
-              <td class="number">{line.records}</td>
-              <td class="number">{yuan(line.amountFen)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       <p>
         <a href="/console/settlements">{t("error.back")}</a>
       </p>

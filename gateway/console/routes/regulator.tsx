@@ -40,7 +40,6 @@ export function createRegulatorPages(deps: GatewayDeps & { logger: Logger }) {
       Object.entries(c.req.query()).filter(([key, value]) => value !== "" && key !== "lang"),
     );
     const query = recordListQuerySchema.safeParse({ limit: 50, ...asked });
-    const filters = query.success ? query.data : {};
     const [batches, page] = await Promise.all([
       recentBatches(deps.db),
       query.success ? listUsageRecords(deps.db, query.data) : { records: [], next: null },
@@ -51,7 +50,7 @@ export function createRegulatorPages(deps: GatewayDeps & { logger: Logger }) {
         batches={batches}
         records={page.records}
         next={page.next}
-        filters={filters}
+        filters={asked}
         error={query.success ? undefined : issues(query.error)}
       />,
       query.success ? 200 : 400,
