@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LANGUAGE, isLanguage, MESSAGES, word } from "./i18n.js";
 
@@ -20,5 +23,16 @@ describe("the console's languages", () => {
     expect(word("zh", "status", "needs_reapproval")).toBe("需重新审批");
     expect(word("en", "status", "awaiting_review")).toBe("awaiting result review");
     expect(word("en", "status", "something_new")).toBe("something_new");
+  });
+
+  it("uses every message it has (words looked up by prefix aside)", () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const sources = readdirSync(here, { recursive: true, encoding: "utf8" })
+      .filter((file) => /\.tsx?$/.test(file) && !file.endsWith(".test.ts") && file !== "i18n.ts")
+      .map((file) => readFileSync(path.join(here, file), "utf8"))
+      .join("\n");
+    const byPrefix = /^(status|tier|role|done)\./;
+    const unused = Object.keys(MESSAGES.zh).filter((key) => !byPrefix.test(key) && !sources.includes(`"${key}"`));
+    expect(unused).toEqual([]);
   });
 });

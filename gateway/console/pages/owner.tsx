@@ -206,9 +206,7 @@ export function OwnerScenariosPage({
             {epsilon(item.scenario.epsilonBudgetMicro - item.scenario.epsilonSpentMicro)}
           </p>
           <details>
-            <summary>
-              {t("scenarios.share")} · {t("scenarios.fields")} · …
-            </summary>
+            <summary>{t("scenarios.allTerms")}</summary>
             <ScenarioTerms page={page} item={item} />
           </details>
           {item.status === "approved" || item.status === "active" ? (
