@@ -57,6 +57,17 @@ describe("the console in a real browser: an owner approves, the operator's query
     await world?.stop();
   });
 
+  /** How many keys the page's browser holds for the console (IndexedDB). */
+  const keysHeldIn = (page: Page) =>
+    page.evaluate(`new Promise((resolve, reject) => {
+      const request = indexedDB.open("sluice-console", 1);
+      request.onerror = () => reject(request.error);
+      request.onsuccess = () => {
+        const count = request.result.transaction("keys").objectStore("keys").count();
+        count.onsuccess = () => resolve(count.result);
+      };
+    })`);
+
   const decisionOf = async (ownerId: string) =>
     (await loadScenario(world.gw.database.db, scenarioId)).approvals.find((a) => a.ownerId === ownerId)?.decision;
 
@@ -117,6 +128,14 @@ describe("the console in a real browser: an owner approves, the operator's query
     await page.goto(`${world.url}/console/operator/jobs?lang=en`);
     expect(await page.locator(`tr[data-job="${job.jobId}"]`).textContent()).toContain("succeeded");
     await screenshot(page, "operator-jobs");
+
+    // A session that ends without signing out (here its cookie is gone, as when it expires) leads to
+    // the sign-in page, which forgets the key the browser held.
+    expect(await keysHeldIn(page)).toBe(1);
+    await page.context().clearCookies();
+    await page.goto(`${world.url}/console/operator/jobs`);
+    expect(new URL(page.url()).pathname).toBe("/console/sign-in");
+    await expect.poll(() => keysHeldIn(page)).toBe(0);
   });
 
   it("shows the owner its datasets, its usage and its revenue", async () => {
@@ -131,15 +150,7 @@ describe("the console in a real browser: an owner approves, the operator's query
 
     // Signing out ends the session and forgets the key this browser held.
     await Promise.all([page.waitForURL("**/console/sign-in"), page.getByRole("button", { name: "退出" }).click()]);
-    const keysHeld = await page.evaluate(`new Promise((resolve, reject) => {
-      const request = indexedDB.open("sluice-console", 1);
-      request.onerror = () => reject(request.error);
-      request.onsuccess = () => {
-        const count = request.result.transaction("keys").objectStore("keys").count();
-        count.onsuccess = () => resolve(count.result);
-      };
-    })`);
-    expect(keysHeld).toBe(0);
+    expect(await keysHeldIn(page)).toBe(0);
     await page.goto(`${world.url}/console/owner/usage`);
     expect(new URL(page.url()).pathname).toBe("/console/sign-in");
   });

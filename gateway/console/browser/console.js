@@ -36,6 +36,10 @@ function say(status, text) {
   if (status) status.textContent = text;
 }
 
+// Whoever sees the sign-in page has no session (it ended or expired): a key this browser still
+// holds from it is forgotten, so it does not outlive the session on a shared computer.
+if (document.querySelector("form[data-sign-in]")) forgetKeys().catch(() => undefined);
+
 for (const form of document.querySelectorAll("form[data-sign-in]")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
