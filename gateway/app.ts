@@ -87,7 +87,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
 
   // The web console signs in with a session cookie rather than signed requests, and is not part of
   // the API: it is reached through one catch-all route, which the route table and OpenAPI skip.
-  const consoleApp = createConsole({ ...deps, logger }, deps.console);
+  const consoleApp = createConsole({ ...deps, logger, auth }, deps.console);
   const toConsole = (c: { req: { raw: Request } }) => consoleApp.fetch(c.req.raw);
   app.all("/console", toConsole);
   app.all("/console/*", toConsole);

@@ -1,17 +1,15 @@
-import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { verifyBytes } from "../../lib/ed25519.js";
 import type { Logger } from "../../lib/logger.js";
-import { participants } from "../../store/index.js";
+import type { AuthState } from "../auth/auth-state.js";
 import type { GatewayDeps } from "../deps.js";
 import { createAssetServer } from "./assets.js";
 import type { ConsoleEnv, ConsoleOptions } from "./env.js";
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from "./i18n.js";
 import { NAVIGATION } from "./layout.js";
-import { errorPage, pageOf } from "./page-context.js";
-import { ErrorPage } from "./pages/error.js";
+import { errorPage, pageOf, refuse } from "./page-context.js";
 import { SignInPage } from "./pages/sign-in.js";
 import { createOperatorPages } from "./routes/operator.js";
 import { createOwnerPages } from "./routes/owner.js";
@@ -38,7 +36,7 @@ const CONTENT_SECURITY_POLICY =
  * signed in with the participant's own key (signed in the browser), a short session cookie, and a
  * CSRF token on every form.
  */
-export function createConsole(deps: GatewayDeps & { logger: Logger }, options: ConsoleOptions = {}) {
+export function createConsole(deps: GatewayDeps & { logger: Logger; auth: AuthState }, options: ConsoleOptions = {}) {
   const sessions = new ConsoleSessions({ now: () => (deps.now?.() ?? new Date()).getTime() });
   const app = new Hono<ConsoleEnv>();
   const originOf = (c: Context) => expectedOrigin(c, options.publicOrigin);
@@ -70,18 +68,18 @@ export function createConsole(deps: GatewayDeps & { logger: Logger }, options: C
     if (!c.req.path.startsWith("/console/assets/")) c.header("cache-control", "no-store");
   });
   app.onError((error, c) => errorPage(c, error, deps.logger));
-  app.notFound((c) => c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.notFound")} />, 404));
+  app.notFound((c) => refuse(c, "error.notFound", 404));
 
   // Forms are small and URL-encoded; anything else is refused before it is read, and a body is never
   // read past the limit (a chunked one included).
   const formLimit = bodyLimit({
     maxSize: CONSOLE_MAX_FORM_BYTES,
-    onError: (c) => c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.tooLarge")} />, 413),
+    onError: (c) => refuse(c, "error.tooLarge", 413),
   });
   app.use("*", async (c, next) => {
     if (c.req.method !== "POST") return next();
     if (!(c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) {
-      return c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.notAForm")} />, 415);
+      return refuse(c, "error.notAForm", 415);
     }
     return formLimit(c, next);
   });
@@ -100,7 +98,7 @@ export function createConsole(deps: GatewayDeps & { logger: Logger }, options: C
     if (!sessions.takeChallenge(challenge)) {
       return signInPage(c, pageOf(c).t("signIn.challengeUsed"), 400);
     }
-    const [participant] = await deps.db.select().from(participants).where(eq(participants.id, participantId));
+    const participant = await deps.auth.participants.get(participantId);
     const valid =
       participant?.status === "active" &&
       verifyBytes(participant.publicKey, signInMessage(challenge, originOf(c), participantId), signature);
@@ -122,9 +120,8 @@ export function createConsole(deps: GatewayDeps & { logger: Logger }, options: C
   // every form post its session's CSRF token.
   app.use("*", async (c, next) => {
     const session = sessions.get(getCookie(c, SESSION_COOKIE) ?? "");
-    const participant = session
-      ? (await deps.db.select().from(participants).where(eq(participants.id, session.participantId)))[0]
-      : undefined;
+    // Through the gateway's participant cache, which forgets a revocation or a key rotation at once.
+    const participant = session ? await deps.auth.participants.get(session.participantId) : undefined;
     if (!session || participant?.status !== "active" || participant.publicKey !== session.publicKey) {
       if (session) sessions.close(session.id);
       deleteCookie(c, SESSION_COOKIE, { path: "/console" });
@@ -136,7 +133,7 @@ export function createConsole(deps: GatewayDeps & { logger: Logger }, options: C
       const body = await c.req.parseBody();
       const token = typeof body.csrf === "string" ? body.csrf : "";
       if (!postIsSameOrigin(c, originOf(c)) || !sameToken(session.csrfToken, token)) {
-        return c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.csrf")} />, 403);
+        return refuse(c, "error.csrf", 403);
       }
     }
     return next();
@@ -145,7 +142,7 @@ export function createConsole(deps: GatewayDeps & { logger: Logger }, options: C
   app.get("/console", (c) => {
     const home = NAVIGATION[c.get("participant").role]?.[0]?.href;
     if (home) return c.redirect(home, 303);
-    return c.html(<ErrorPage page={pageOf(c)} message={pageOf(c).t("error.forbidden")} />, 403);
+    return refuse(c, "error.forbidden", 403);
   });
   app.post("/console/sign-out", (c) => {
     sessions.close(c.get("session").id);

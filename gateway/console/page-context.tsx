@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { SluiceError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 import { statusOf } from "../../lib/problem.js";
@@ -44,6 +45,12 @@ const REFUSALS: Record<string, MessageKey> = {
 export function explain(page: PageContext, error: SluiceError): string {
   const known = REFUSALS[error.code];
   return known ? `${page.t(known)} (${error.message})` : error.message;
+}
+
+/** An error page saying, in the page's language, why the request was refused. */
+export function refuse(c: Context<ConsoleEnv>, message: MessageKey, status: ContentfulStatusCode) {
+  const page = pageOf(c);
+  return c.html(<ErrorPage page={page} message={page.t(message)} />, status);
 }
 
 /** Renders an error page with the status the error carries (a SluiceError's own, or 500 with no internals). */

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { z } from "zod";
 import { NotFoundError } from "../../lib/errors.js";
+import { type AssetFile, createAssetFiles } from "../asset-files.js";
 import type { GatewayEnv } from "../deps.js";
 import { describe } from "../openapi/describe.js";
 import { buildOpenApiDocument } from "../openapi/document.js";
@@ -18,7 +19,7 @@ const { version } = JSON.parse(readFileSync(path.join(here, "..", "..", "package
 };
 
 // Only these files are served: Swagger UI's from its npm package, ours from gateway/openapi/browser.
-const ASSETS: Record<string, { file: string; type: string }> = {
+const ASSETS: Record<string, AssetFile> = {
   "swagger-ui.css": { file: path.join(swaggerUi, "swagger-ui.css"), type: "text/css; charset=utf-8" },
   "swagger-ui-bundle.js": {
     file: path.join(swaggerUi, "swagger-ui-bundle.js"),
@@ -56,7 +57,7 @@ const PAGE = `<!doctype html>
 /** The OpenAPI 3.1 document and an interactive reference page that signs requests in the browser. */
 export function createDocsRoutes(app: () => Hono<GatewayEnv>) {
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
-  const assets = new Map<string, string>();
+  const assetFile = createAssetFiles(ASSETS);
   return new Hono<GatewayEnv>()
     .get(
       "/openapi.json",
@@ -99,15 +100,10 @@ export function createDocsRoutes(app: () => Hono<GatewayEnv>) {
       }),
       (c) => {
         const name = c.req.param("file");
-        const asset = ASSETS[name];
+        const asset = assetFile(name);
         if (!asset) throw new NotFoundError("documentation asset", name);
-        let body = assets.get(name);
-        if (body === undefined) {
-          body = readFileSync(asset.file, "utf8");
-          assets.set(name, body);
-        }
         c.header("cache-control", "public, max-age=3600");
-        return c.body(body, 200, { "content-type": asset.type });
+        return c.body(asset.body, 200, { "content-type": asset.type });
       },
     );
 }

@@ -1,9 +1,9 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { ForbiddenError } from "../../lib/errors.js";
 import { jsonBody } from "../../lib/validate.js";
-import { authorisationEvents, scenarioApprovals, scenarios } from "../../store/index.js";
+import { authorisationEvents } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
 import { describe } from "../openapi/describe.js";
 import { authorisationEventResponseSchema, scenarioResponseSchema } from "../openapi/responses.js";
@@ -15,6 +15,7 @@ import {
   loadScenario,
   proposeScenario,
   scenarioResponse,
+  scenariosVisibleTo,
 } from "../services/scenarios.js";
 
 /** Operators propose scenarios; every owner of every dataset involved approves or rejects with a reason. */
@@ -50,7 +51,7 @@ export function createScenarioRoutes(deps: GatewayDeps) {
       "/scenarios",
       describe({
         summary: "List scenarios",
-        description: "Operators see their own, owners those using their data, the others all of them.",
+        description: "Operators see their own, owners those using their data, the others all of them; newest first.",
         tag: "scenarios",
         query: z.object({
           pendingFor: z.string().optional().describe("only scenarios waiting for this owner's decision"),
@@ -60,38 +61,9 @@ export function createScenarioRoutes(deps: GatewayDeps) {
         },
       }),
       async (c) => {
-        const caller = c.get("participant");
-        // Operators see their own scenarios, owners those using their data, the others all of them.
-        const rows =
-          caller.role === "operator"
-            ? await deps.db.select().from(scenarios).where(eq(scenarios.operatorId, caller.id))
-            : caller.role === "owner"
-              ? (
-                  await deps.db
-                    .select({ scenario: scenarios })
-                    .from(scenarios)
-                    .innerJoin(scenarioApprovals, eq(scenarioApprovals.scenarioId, scenarios.id))
-                    .where(eq(scenarioApprovals.ownerId, caller.id))
-                ).map((r) => r.scenario)
-              : await deps.db.select().from(scenarios);
-        const approvals = rows.length
-          ? await deps.db
-              .select()
-              .from(scenarioApprovals)
-              .where(
-                inArray(
-                  scenarioApprovals.scenarioId,
-                  rows.map((s) => s.id),
-                ),
-              )
-          : [];
         const pendingFor = c.req.query("pendingFor");
-        const list = rows.map((s) =>
-          scenarioResponse(
-            s,
-            approvals.filter((a) => a.scenarioId === s.id),
-            now(),
-          ),
+        const list = (await scenariosVisibleTo(deps.db, c.get("participant"))).map(({ scenario, approvals }) =>
+          scenarioResponse(scenario, approvals, now()),
         );
         return c.json({
           scenarios: pendingFor

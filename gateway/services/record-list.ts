@@ -17,6 +17,10 @@ export const recordListQuerySchema = z.strictObject({
 });
 export type RecordListQuery = z.infer<typeof recordListQuerySchema>;
 
+/** Usage records that used `ownerId`'s data (one of the record's owners). */
+export const usesOwnersData = (ownerId: string): SQL =>
+  sql`${usageRecords.record}->'owners' @> ${JSON.stringify([{ ownerId }])}::jsonb`;
+
 /** The cursor names the last record of a page by its creation time (database precision) and id. */
 function decodeCursor(cursor: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
@@ -31,9 +35,7 @@ export async function listUsageRecords(db: Db, query: RecordListQuery) {
   const filters: (SQL | undefined)[] = [
     query.operatorId ? sql`${usageRecords.record}->>'operatorId' = ${query.operatorId}` : undefined,
     query.scenarioId ? sql`${usageRecords.record}->>'scenarioId' = ${query.scenarioId}` : undefined,
-    query.ownerId
-      ? sql`${usageRecords.record}->'owners' @> ${JSON.stringify([{ ownerId: query.ownerId }])}::jsonb`
-      : undefined,
+    query.ownerId ? usesOwnersData(query.ownerId) : undefined,
     query.batchId ? eq(usageRecords.batchId, query.batchId) : undefined,
     query.from ? gte(usageRecords.createdAt, new Date(query.from)) : undefined,
     query.to ? lt(usageRecords.createdAt, new Date(query.to)) : undefined,

@@ -48,13 +48,18 @@ export interface ScenarioInput {
 export const toMicro = (epsilon: number) => Math.round(epsilon * MICRO_EPSILON);
 
 /** A scenario as the API shows it: its status at this moment, ε in plain numbers, and every owner's decision. */
+/** A stored scenario's status at `now`: approved becomes active inside its window, and expires after it. */
+export function scenarioStatusNow(s: Pick<Scenario, "status" | "validFrom" | "validUntil">, now: Date) {
+  return scenarioStatusAt(
+    { status: s.status, validFrom: s.validFrom.toISOString(), validUntil: s.validUntil.toISOString() },
+    now.toISOString(),
+  );
+}
+
 export function scenarioResponse(s: Scenario, approvals: ScenarioApproval[], now: Date) {
   return {
     ...s,
-    status: scenarioStatusAt(
-      { status: s.status, validFrom: s.validFrom.toISOString(), validUntil: s.validUntil.toISOString() },
-      now.toISOString(),
-    ),
+    status: scenarioStatusNow(s, now),
     storedStatus: s.status,
     epsilonPerQuery: s.epsilonPerQueryMicro / MICRO_EPSILON,
     epsilonBudget: s.epsilonBudgetMicro / MICRO_EPSILON,
@@ -68,6 +73,39 @@ export async function loadScenario(db: DbOrTx, id: string) {
   if (!scenario) throw new NotFoundError("scenario", id);
   const approvals = await db.select().from(scenarioApprovals).where(eq(scenarioApprovals.scenarioId, id));
   return { scenario, approvals };
+}
+
+/**
+ * The scenarios a participant may list, newest first, each with its owners' decisions: an operator
+ * its own, an owner those using its data, the others all of them.
+ */
+export async function scenariosVisibleTo(db: Db, caller: Participant) {
+  const newestFirst = desc(scenarios.createdAt);
+  const rows =
+    caller.role === "operator"
+      ? await db.select().from(scenarios).where(eq(scenarios.operatorId, caller.id)).orderBy(newestFirst)
+      : caller.role === "owner"
+        ? (
+            await db
+              .select({ scenario: scenarios })
+              .from(scenarios)
+              .innerJoin(scenarioApprovals, eq(scenarioApprovals.scenarioId, scenarios.id))
+              .where(eq(scenarioApprovals.ownerId, caller.id))
+              .orderBy(newestFirst)
+          ).map((r) => r.scenario)
+        : await db.select().from(scenarios).orderBy(newestFirst);
+  const approvals = rows.length
+    ? await db
+        .select()
+        .from(scenarioApprovals)
+        .where(
+          inArray(
+            scenarioApprovals.scenarioId,
+            rows.map((s) => s.id),
+          ),
+        )
+    : [];
+  return rows.map((scenario) => ({ scenario, approvals: approvals.filter((a) => a.scenarioId === scenario.id) }));
 }
 
 /** After any decision: rejected if one owner rejected, approved once all approved (pinning the dataset versions). */

@@ -37,16 +37,6 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-// Runs in the page (the project's types have no DOM, so it is written as the page's own script).
-const UNLABELLED_CONTROLS = `[...document.querySelectorAll("input:not([type=hidden]), textarea, select, button")]
-  .filter((el) => !((el.labels && el.labels.length > 0) || el.getAttribute("aria-label") || (el.tagName === "BUTTON" && el.textContent.trim())))
-  .map((el) => el.outerHTML)`;
-
-/** The page's visible form controls that have no accessible name (none, on an accessible page). */
-export function unlabelledControls(page: Page): Promise<string[]> {
-  return page.evaluate(UNLABELLED_CONTROLS) as Promise<string[]>;
-}
-
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 export interface AccessibilityViolation {
@@ -67,4 +57,12 @@ export async function accessibilityViolations(page: Page): Promise<Accessibility
     .then((result) => result.violations.map((v) => ({
       rule: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")),
     })))`)) as AccessibilityViolation[];
+}
+
+// axe-core's rules for a form control or button without an accessible name.
+const NAMING_RULES = new Set(["label", "button-name", "select-name", "input-button-name"]);
+
+/** The page's form controls and buttons that have no accessible name (none, on an accessible page). */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return (await accessibilityViolations(page)).filter((v) => NAMING_RULES.has(v.rule)).flatMap((v) => v.targets);
 }

@@ -1,12 +1,8 @@
 import { desc, eq } from "drizzle-orm";
-import { type Db, grants, jobs, scenarios } from "../../../store/index.js";
+import { type Db, grants, jobs } from "../../../store/index.js";
 
 export async function operatorGrants(db: Db, operatorId: string) {
   return db.select().from(grants).where(eq(grants.operatorId, operatorId)).orderBy(desc(grants.createdAt));
-}
-
-export async function operatorScenarios(db: Db, operatorId: string) {
-  return db.select().from(scenarios).where(eq(scenarios.operatorId, operatorId)).orderBy(desc(scenarios.createdAt));
 }
 
 /** The operator's most recent jobs, newest first. */

@@ -1,15 +1,8 @@
-import { asc, desc, eq, inArray } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { SettlementStatement } from "../../../ledger/index.js";
 import { approvalMessage, scenarioTerms } from "../../../lib/approvals.js";
-import { scenarioStatusAt } from "../../../policies/index.js";
-import {
-  type Db,
-  datasets,
-  type Scenario,
-  scenarioApprovals,
-  scenarios,
-  settlementStatements,
-} from "../../../store/index.js";
+import { type Db, datasets, type Participant, type Scenario, settlementStatements } from "../../../store/index.js";
+import { scenarioStatusNow, scenariosVisibleTo } from "../../services/scenarios.js";
 import { participantNames } from "./shared.js";
 
 export async function ownerDatasets(db: Db, ownerId: string) {
@@ -29,45 +22,23 @@ export interface OwnerScenario {
 }
 
 /** Every scenario that uses this owner's data, those waiting for its decision first, newest first. */
-export async function ownerScenarios(db: Db, ownerId: string, now: Date): Promise<OwnerScenario[]> {
-  const mine = await db
-    .select({ scenario: scenarios })
-    .from(scenarios)
-    .innerJoin(scenarioApprovals, eq(scenarioApprovals.scenarioId, scenarios.id))
-    .where(eq(scenarioApprovals.ownerId, ownerId))
-    .orderBy(desc(scenarios.createdAt));
-  if (mine.length === 0) return [];
-  const approvals = await db
-    .select()
-    .from(scenarioApprovals)
-    .where(
-      inArray(
-        scenarioApprovals.scenarioId,
-        mine.map((m) => m.scenario.id),
-      ),
-    );
+export async function ownerScenarios(db: Db, owner: Participant, now: Date): Promise<OwnerScenario[]> {
+  const mine = await scenariosVisibleTo(db, owner);
+  const ownerId = owner.id;
   const names = await participantNames(db, [
     ...mine.map((m) => m.scenario.operatorId),
-    ...approvals.map((a) => a.ownerId),
+    ...mine.flatMap((m) => m.approvals.map((a) => a.ownerId)),
   ]);
-  const list = mine.map(({ scenario }) => {
-    const own = approvals.filter((a) => a.scenarioId === scenario.id);
-    const myDecision = own.find((a) => a.ownerId === ownerId)?.decision ?? "pending";
+  const list = mine.map(({ scenario, approvals }) => {
+    const myDecision = approvals.find((a) => a.ownerId === ownerId)?.decision ?? "pending";
     const waiting =
       myDecision === "pending" && (scenario.status === "proposed" || scenario.status === "needs_reapproval");
     return {
       scenario,
-      status: scenarioStatusAt(
-        {
-          status: scenario.status,
-          validFrom: scenario.validFrom.toISOString(),
-          validUntil: scenario.validUntil.toISOString(),
-        },
-        now.toISOString(),
-      ),
+      status: scenarioStatusNow(scenario, now),
       operatorName: names.get(scenario.operatorId) ?? scenario.operatorId,
       myDecision,
-      decisions: own.map((a) => ({
+      decisions: approvals.map((a) => ({
         ownerId: a.ownerId,
         ownerName: names.get(a.ownerId) ?? a.ownerId,
         decision: a.decision,

@@ -1,5 +1,6 @@
 import { and, gte, inArray, sql } from "drizzle-orm";
 import { type Db, participants, usageRecords } from "../../../store/index.js";
+import { usesOwnersData } from "../../services/record-list.js";
 
 const DAY_MS = 86_400_000;
 
@@ -30,12 +31,7 @@ export async function usagePerDay(
   const rows = await db
     .select({ day, count: sql<number>`count(*)::int` })
     .from(usageRecords)
-    .where(
-      and(
-        gte(usageRecords.createdAt, since),
-        ownerId ? sql`${usageRecords.record}->'owners' @> ${JSON.stringify([{ ownerId }])}::jsonb` : undefined,
-      ),
-    )
+    .where(and(gte(usageRecords.createdAt, since), ownerId ? usesOwnersData(ownerId) : undefined))
     .groupBy(day);
   const counts = new Map(rows.map((r) => [r.day, Number(r.count)]));
   return Array.from({ length: days }, (_, i) => {

@@ -1,4 +1,5 @@
-import type { operatorGrants, operatorJobs, operatorScenarios } from "../data/operator.js";
+import type { Scenario } from "../../../store/index.js";
+import type { operatorGrants, operatorJobs } from "../data/operator.js";
 import { epsilon, instant } from "../format.js";
 import { word } from "../i18n.js";
 import { Layout, type PageContext, Table } from "../layout.js";
@@ -6,7 +7,7 @@ import { Layout, type PageContext, Table } from "../layout.js";
 export function OperatorPage(props: {
   page: PageContext;
   grants: Awaited<ReturnType<typeof operatorGrants>>;
-  scenarios: (Awaited<ReturnType<typeof operatorScenarios>>[number] & { currentStatus: string })[];
+  scenarios: (Scenario & { currentStatus: string })[];
 }) {
   const { page } = props;
   const { t, lang } = page;

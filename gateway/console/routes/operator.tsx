@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { scenarioStatusAt } from "../../../policies/index.js";
 import type { GatewayDeps } from "../../deps.js";
-import { operatorGrants, operatorJobs, operatorScenarios } from "../data/operator.js";
+import { scenarioStatusNow, scenariosVisibleTo } from "../../services/scenarios.js";
+import { operatorGrants, operatorJobs } from "../data/operator.js";
 import type { ConsoleEnv } from "../env.js";
 import { pageOf } from "../page-context.js";
 import { JobsPage, OperatorPage } from "../pages/operator.js";
@@ -14,18 +14,14 @@ export function createOperatorPages(deps: GatewayDeps) {
   app.use("/console/operator", onlyFor("operator"));
   app.use("/console/operator/*", onlyFor("operator"));
   app.get("/console/operator", async (c) => {
-    const operatorId = c.get("participant").id;
+    const operator = c.get("participant");
     const [grants, scenarios] = await Promise.all([
-      operatorGrants(deps.db, operatorId),
-      operatorScenarios(deps.db, operatorId),
+      operatorGrants(deps.db, operator.id),
+      scenariosVisibleTo(deps.db, operator),
     ]);
-    const at = now().toISOString();
-    const withStatus = scenarios.map((s) => ({
-      ...s,
-      currentStatus: scenarioStatusAt(
-        { status: s.status, validFrom: s.validFrom.toISOString(), validUntil: s.validUntil.toISOString() },
-        at,
-      ),
+    const withStatus = scenarios.map(({ scenario }) => ({
+      ...scenario,
+      currentStatus: scenarioStatusNow(scenario, now()),
     }));
     return c.html(<OperatorPage page={pageOf(c)} grants={grants} scenarios={withStatus} />);
   });

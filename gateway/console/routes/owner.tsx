@@ -40,7 +40,7 @@ export function createOwnerPages(deps: GatewayDeps) {
 
   const scenariosPage = async (c: Context<ConsoleEnv>, error?: { message: string; status: ContentfulStatusCode }) => {
     const page = pageOf(c);
-    const items = await ownerScenarios(deps.db, c.get("participant").id, now());
+    const items = await ownerScenarios(deps.db, c.get("participant"), now());
     const done = c.req.query("done");
     const scenario = c.req.query("scenario");
     const notice = error ? (
