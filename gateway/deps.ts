@@ -28,6 +28,8 @@ export interface GatewayLimits {
   rateLimitPerMinute: number;
   /** Jobs an operator may have running at once (0: no limit). */
   maxConcurrentJobs: number;
+  /** How long a PSI job stays open for the operator's rounds, in ms (at most 25 minutes, inside the stale-job sweep's 30). */
+  psiWindowMs: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -37,6 +39,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   healthTimeoutMs: 2_000,
   rateLimitPerMinute: 600,
   maxConcurrentJobs: 4,
+  psiWindowMs: 15 * 60_000,
 };
 
 /** Everything the gateway needs, passed in: it reads no environment and opens nothing itself. */

@@ -155,7 +155,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     });
     worker.start();
     stops.push(() => worker.stop());
-    const sweep = startStaleJobSweep({ db: database.db, logger });
+    const sweep = startStaleJobSweep({ db: database.db, gatewayKeys, logger });
     stops.push(async () => sweep.stop());
 
     const server: ServerType = await new Promise((resolve, reject) => {

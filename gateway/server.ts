@@ -59,6 +59,7 @@ const platform = await startPlatform({
     rateLimitPerMinute: intFromEnv("SLUICE_RATE_LIMIT_PER_MINUTE", 600),
     maxConcurrentJobs: intFromEnv("SLUICE_MAX_CONCURRENT_JOBS", 4),
     maxClockSkewSeconds: intFromEnv("SLUICE_MAX_CLOCK_SKEW_S", 300),
+    psiWindowMs: intFromEnv("SLUICE_PSI_WINDOW_S", 900) * 1000,
   },
 }).catch((error: unknown) => {
   console.error(JSON.stringify({ level: "fatal", msg: "sluice could not start", error: String(error) }));

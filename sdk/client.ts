@@ -279,10 +279,10 @@ export function createClient(options: ClientOptions) {
         usageRecordId?: string;
       }>("POST", "/jobs/psi", input as unknown as Json),
     cancelPsi: (jobId: string) =>
-      request<{ jobId: string; status: "failed"; error: string; ownerSessionEnded: boolean }>(
-        "DELETE",
-        `/jobs/psi/${encodeURIComponent(jobId)}`,
-      ),
+      request<
+        | { jobId: string; status: "failed"; error: string; ownerSessionEnded: boolean }
+        | { jobId: string; status: "succeeded"; charged: true; usageRecordId: string; ownerSessionEnded: boolean }
+      >("DELETE", `/jobs/psi/${encodeURIComponent(jobId)}`),
     /** Page `index` of owner `owner`'s set (0, or 1 for the second owner). */
     psiPage: (jobId: string, owner: number, index: number) =>
       request<PsiPage>("GET", `/jobs/psi/${encodeURIComponent(jobId)}/owners/${owner}/pages/${index}`),

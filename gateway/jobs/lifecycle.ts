@@ -1,11 +1,11 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { ComputeError } from "../../compute/index.js";
 import { ConflictError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { heKeys, jobReviews, jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps } from "../deps.js";
-import { releaseUsage, reserveUsage } from "../services/usage.js";
+import { reserveUsage } from "../services/usage.js";
 import { type Evaluation, evaluateFields, storeDecision } from "./evaluate.js";
-import { finishJob } from "./finish.js";
+import { endUnfinishedJob, finishJob } from "./finish.js";
 
 // The steps every kind of job shares: refuse, reserve, fail and release, or finish with its record.
 
@@ -116,27 +116,41 @@ export async function reserveJob(
 }
 
 /**
- * Marks a running job failed and gives back what it reserved; returns the error to throw. A job
- * already ended (failed by a cancellation, an expiry or the sweep while its last step was under way)
- * is left as it is, so what it reserved comes back once.
+ * Ends a running job that failed; returns the error to throw. It gives back what it reserved,
+ * unless a result had already left for the operator, in which case it is charged with what it
+ * released (endUnfinishedJob). A job already ended (by a cancellation, an expiry or the sweep
+ * while its last step was under way) is left as it is, so what it reserved comes back once.
  */
-export async function failJob(
-  deps: GatewayDeps,
-  jobId: string,
-  scenarioId: string,
-  epsilonMicro: number,
-  error: unknown,
-): Promise<Error> {
+export async function failJob(deps: GatewayDeps, jobId: string, error: unknown): Promise<Error> {
   const message = error instanceof Error ? error.message : String(error);
-  await deps.db.transaction(async (tx) => {
-    const failed = await tx
-      .update(jobs)
-      .set({ status: "failed", error: message, finishedAt: new Date() })
-      .where(and(eq(jobs.id, jobId), eq(jobs.status, "running")))
-      .returning({ id: jobs.id });
-    if (failed.length > 0) await releaseUsage(tx, scenarioId, epsilonMicro);
-  });
+  await endRunningJob(deps, jobId, message);
   return error instanceof ComputeError ? error : new ComputeError("node_rejected", message, { cause: error });
+}
+
+/** Ends a job if it is still running (see endUnfinishedJob); what became of it, or null when it had already ended. */
+export function endRunningJob(deps: GatewayDeps, jobId: string, reason: string) {
+  return deps.db.transaction(async (tx) => {
+    const [job] = await tx
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, jobId), eq(jobs.status, "running")))
+      .for("update");
+    return job ? endUnfinishedJob(tx, deps.gatewayKeys, job, reason, new Date()) : null;
+  });
+}
+
+/**
+ * Notes, before a result's first byte leaves for the operator, that the job is charged from now on
+ * however it ends. Throws when the job is no longer running (cancelled or expired meanwhile): then
+ * nothing may leave.
+ */
+export async function markReleased(deps: GatewayDeps, jobId: string): Promise<void> {
+  const marked = await deps.db
+    .update(jobs)
+    .set({ releasedAt: sql`coalesce(${jobs.releasedAt}, now())` })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, "running")))
+    .returning({ id: jobs.id });
+  if (marked.length === 0) throw new ConflictError(`job ${jobId} is no longer running; nothing more is released`);
 }
 
 /** Finishes a running job with its result and signed usage record, in one transaction. */

@@ -85,7 +85,7 @@ export async function runJob(
   try {
     result = await computeResult(deps, limits, plan, { fields: input.fields, decision, heKeys: operatorKeys });
   } catch (error) {
-    throw await failJob(deps, jobId, input.scenarioId, epsilonMicro, error);
+    throw await failJob(deps, jobId, error);
   }
   const finishedAt = deps.now?.() ?? new Date();
   if (decision.obligations.requiresResultReview) {

@@ -26,11 +26,19 @@ import {
 } from "../../compute/psi/protocol.js";
 import { NotFoundError, SluiceError, ValidationError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { jobs } from "../../store/index.js";
+import { jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { approvalProofs } from "./approval-proofs.js";
 import type { Evaluation } from "./evaluate.js";
-import { completeJob, decideUnheld, earlierOutcome, failJob, reserveJob } from "./lifecycle.js";
+import {
+  completeJob,
+  decideUnheld,
+  earlierOutcome,
+  endRunningJob,
+  failJob,
+  markReleased,
+  reserveJob,
+} from "./lifecycle.js";
 import { helperTask, ownerTaskFor, valueScaleOf } from "./plan-tasks.js";
 import { combinedResult, ownerResult, sumResult } from "./psi-results.js";
 
@@ -60,8 +68,8 @@ export interface PsiChunkInput {
   points: string;
 }
 
-/** How long an operator has between the rounds: its own hashing and exponentiation take minutes at a million ids. */
-const PSI_WINDOW_MS = 15 * 60_000;
+/** The longest window: a job open longer would meet the stale-job sweep. */
+const MAX_PSI_WINDOW_MS = 25 * 60_000;
 
 const PSI_SHAPES = { size: "psi-size", membership: "psi-membership", sum: "psi-sum" } as const;
 
@@ -78,6 +86,8 @@ interface OpenJob {
   answered: boolean;
   /** The answer is under way: no more chunks, no second answer. */
   finishing?: boolean;
+  /** A result has begun to leave for the operator: the job is charged however it ends. */
+  released?: boolean;
   helperSeed?: HelperInput;
 }
 
@@ -132,6 +142,8 @@ function keptBounds(value: NonNullable<PsiStartInput["value"]>, scale: number) {
  */
 export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
   const open = new Map<string, OpenJob>();
+  // How long an operator has between the rounds: its own hashing and exponentiation take minutes at a million ids.
+  const windowMs = Math.min(limits.psiWindowMs, MAX_PSI_WINDOW_MS);
   const nodeOptions = { fetch: deps.fetch, timeoutMs: Math.max(limits.nodeTimeoutMs, 120_000) };
   const post = (task: NodeTask, path: string, body: unknown) =>
     postToNode(task, path, JSON.stringify(body), nodeOptions, new AbortController().signal);
@@ -140,11 +152,9 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     const job = open.get(jobId);
     open.delete(jobId);
     if (!job) return;
-    const [row] = await deps.db.select().from(jobs).where(eq(jobs.id, jobId));
-    if (row?.status === "running") {
-      const { plan } = job.signed[0] as SignedPsiPlan;
-      await failJob(deps, jobId, plan.scenarioId, row.epsilonMicro, new Error("the operator did not answer in time"));
-    }
+    await endRunningJob(deps, jobId, "the operator did not answer in time").catch((error: unknown) =>
+      deps.logger?.warn({ err: error, jobId }, "ending an expired PSI job failed; the sweep will"),
+    );
   }
 
   /** An open job of this operator's, in the step expected. */
@@ -175,9 +185,8 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       open.delete(jobId);
       clearTimeout(job.timer);
     }
-    const { plan } = job.signed[0] as SignedPsiPlan;
     await endSessions(job.signed);
-    return failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, error);
+    return failJob(deps, jobId, error);
   }
 
   function keepOpen(jobId: string, job: Omit<OpenJob, "timer">, remainingMs: number) {
@@ -255,7 +264,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
           terms: proofs.terms,
           task,
           issuedAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + PSI_WINDOW_MS).toISOString(),
+          expiresAt: new Date(now.getTime() + windowMs).toISOString(),
         };
         return signPsiPlan(plan, deps.gatewayKeys.privateKey);
       });
@@ -264,7 +273,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       keepOpen(
         jobId,
         { operatorId, signed, evaluation, epsilon: input.epsilon, answered: false, helperSeed: first.helperSeed },
-        PSI_WINDOW_MS,
+        windowMs,
       );
       const shown = (set: PsiOwnerSet) => ({
         count: set.count,
@@ -275,7 +284,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
         jobId,
         status: "running" as const,
         decisionHash: hash,
-        expiresAt: new Date(now.getTime() + PSI_WINDOW_MS).toISOString(),
+        expiresAt: new Date(now.getTime() + windowMs).toISOString(),
         chunkSize: PSI_CHUNK_ITEMS,
         ownerSet: shown(first),
         ...(second ? { secondOwnerSet: shown(second) } : {}),
@@ -283,7 +292,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     } catch (error) {
       // An owner that did open its session drops it now, not at the window's end.
       if (signed.length > 0) await endSessions(signed);
-      throw await failJob(deps, jobId, input.scenarioId, evaluation.request.epsilonMicro, error);
+      throw await failJob(deps, jobId, error);
     }
   }
 
@@ -321,6 +330,13 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     const signed = job.signed[owner];
     if (!signed) throw new NotFoundError("owner of this job", String(owner));
     return signed;
+  }
+
+  /** Before a job's first result leaves: from now on it is charged however it ends. */
+  async function released(jobId: string, job: OpenJob) {
+    if (job.released) return;
+    await markReleased(deps, jobId);
+    job.released = true;
   }
 
   /** Relays one step of an open job to a node; a node's refusal fails the job (only a repeated chunk does not). */
@@ -367,6 +383,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     return relay(jobId, job, async () => {
       const receipts = await Promise.all(job.signed.map((signed) => chunkTo(signed, "/psi/operator-points", chunk)));
       const [receipt] = receipts as [PsiChunkReceipt];
+      if (receipt.answers && receipt.count > 0) await released(jobId, job);
       return {
         jobId,
         index: chunk.index,
@@ -398,6 +415,8 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       const [reply] = replies as [PsiResult];
       if (plan.output === "sum") {
         if (reply.answerChunks === undefined) throw rejected(reply.nodeId, "a sum's answer without its pages");
+        // The answers tell the operator how many of the owner's entities matched.
+        if (reply.answerChunks > 0) await released(jobId, job);
         job.answered = true;
         job.finishing = false;
         return { jobId, status: "running" as const, answerChunks: reply.answerChunks };
@@ -490,17 +509,20 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     if (job.finishing) throw new SluiceError("conflict", `job ${jobId} is being answered`);
     open.delete(jobId);
     clearTimeout(job.timer);
-    const { plan } = job.signed[0] as SignedPsiPlan;
-    await failJob(deps, jobId, plan.scenarioId, plan.epsilonMicro, new Error("cancelled by the operator"));
+    const reason = job.released ? "cancelled by the operator after results were released" : "cancelled by the operator";
+    await endRunningJob(deps, jobId, reason);
     const ended = await endSessions(job.signed);
-    // A job the sweep or its window already failed keeps that reason.
-    const [row] = await deps.db.select({ error: jobs.error }).from(jobs).where(eq(jobs.id, jobId));
-    return {
-      jobId,
-      status: "failed" as const,
-      error: row?.error ?? "cancelled by the operator",
-      ownerSessionEnded: ended.every(Boolean),
-    };
+    // A job the sweep or its window already ended keeps that ending.
+    const [row] = await deps.db
+      .select({ status: jobs.status, error: jobs.error, recordId: usageRecords.id })
+      .from(jobs)
+      .leftJoin(usageRecords, eq(usageRecords.jobId, jobs.id))
+      .where(eq(jobs.id, jobId));
+    const ownerSessionEnded = ended.every(Boolean);
+    if (row?.status === "succeeded" && row.recordId) {
+      return { jobId, status: "succeeded" as const, charged: true, usageRecordId: row.recordId, ownerSessionEnded };
+    }
+    return { jobId, status: "failed" as const, error: row?.error ?? reason, ownerSessionEnded };
   }
 
   return { start, page, operatorPoints, raisedPoints, answer, answerPage, releaseSum, cancel };

@@ -148,7 +148,7 @@ export async function runScoring(
   try {
     scored = await scoreAtNode(deps, limits, plan, input, keys);
   } catch (error) {
-    throw await failJob(deps, jobId, input.scenarioId, epsilonMicro, error);
+    throw await failJob(deps, jobId, error);
   }
   const result = {
     queryShape: "he-score",

@@ -1,34 +1,49 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, asc, eq, lt } from "drizzle-orm";
 import type { Logger } from "../../lib/logger.js";
 import { type Db, jobs } from "../../store/index.js";
-import { releaseUsage } from "../services/usage.js";
+import type { GatewayKeys } from "../deps.js";
+import { endUnfinishedJob } from "./finish.js";
 
 /** Longer than any job may run (a PSI job waits up to 15 minutes for its second round). */
 export const STALE_JOB_MS = 30 * 60_000;
 
+const INTERRUPTED = "interrupted: the gateway stopped before the job finished";
+
 /**
- * Fails the jobs still `running` that started before `startedBefore`: a gateway that stopped in
- * the middle of them left them so. Each gives its reservation of a query and ε back, in the same
- * transaction, and none leaves a usage record.
+ * Ends the jobs still `running` that started before `startedBefore`: a gateway that stopped in the
+ * middle of them left them so. Each fails and gives its reservation of a query and ε back, in the
+ * same transaction, unless a result had already left for the operator: that one is charged and
+ * gets its usage record (endUnfinishedJob). Returns the ids of the jobs it ended.
  */
-export async function failStaleJobs(db: Db, startedBefore: Date, now = new Date()): Promise<string[]> {
-  return db.transaction(async (tx) => {
+export async function endStaleJobs(
+  deps: { db: Db; gatewayKeys: GatewayKeys },
+  startedBefore: Date,
+  now = new Date(),
+): Promise<string[]> {
+  return deps.db.transaction(async (tx) => {
     const stale = await tx
-      .update(jobs)
-      .set({ status: "failed", error: "interrupted: the gateway stopped before the job finished", finishedAt: now })
+      .select()
+      .from(jobs)
       .where(and(eq(jobs.status, "running"), lt(jobs.createdAt, startedBefore)))
-      .returning({ id: jobs.id, scenarioId: jobs.scenarioId, epsilonMicro: jobs.epsilonMicro });
-    for (const job of stale) await releaseUsage(tx, job.scenarioId, job.epsilonMicro);
+      .orderBy(asc(jobs.createdAt))
+      .for("update", { skipLocked: true });
+    for (const job of stale) await endUnfinishedJob(tx, deps.gatewayKeys, job, INTERRUPTED, now);
     return stale.map((job) => job.id);
   });
 }
 
 /** Sweeps stale jobs every `intervalMs`, starting at once (after a restart, that is when it matters). */
-export function startStaleJobSweep(options: { db: Db; logger?: Logger; intervalMs?: number; maxAgeMs?: number }) {
+export function startStaleJobSweep(options: {
+  db: Db;
+  gatewayKeys: GatewayKeys;
+  logger?: Logger;
+  intervalMs?: number;
+  maxAgeMs?: number;
+}) {
   const sweep = () =>
-    failStaleJobs(options.db, new Date(Date.now() - (options.maxAgeMs ?? STALE_JOB_MS)))
+    endStaleJobs(options, new Date(Date.now() - (options.maxAgeMs ?? STALE_JOB_MS)))
       .then((ids) => {
-        if (ids.length) options.logger?.warn({ jobIds: ids }, "failed jobs a stopped gateway left running");
+        if (ids.length) options.logger?.warn({ jobIds: ids }, "ended jobs a stopped gateway left running");
       })
       .catch((error: unknown) => options.logger?.warn({ err: error }, "sweeping stale jobs failed; will retry"));
   void sweep();

@@ -47,7 +47,7 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
       describe({
         summary: "Start a private set intersection with an owner's dataset",
         description:
-          "Decides and reserves like any job, then opens a session at the owner's node (with combineWith, at both owners'): it normalises its identifiers and shuffles them, and serves its set in pages (hashed to the group and raised to a fresh secret exponent; for a sum, each beside your additive share of the entity's clamped total). Your SDK drives the rest within the window (expiresAt); an unfinished job fails and gives its reservation back.",
+          "Decides and reserves like any job, then opens a session at the owner's node (with combineWith, at both owners'): it normalises its identifiers and shuffles them, and serves its set in pages (hashed to the group and raised to a fresh secret exponent; for a sum, each beside your additive share of the entity's clamped total). Your SDK drives the rest within the window (expiresAt); an unfinished job fails and gives its reservation back, unless a result had begun to leave (membership answers, a sum's answers): then it is charged.",
         tag: "jobs",
         roles: ["operator"],
         body: runPsiSchema,
@@ -178,18 +178,29 @@ export function createPsiRoutes(deps: GatewayDeps, limits: GatewayLimits) {
       describe({
         summary: "Cancel an open private set intersection",
         description:
-          "Fails the job and gives its quota and ε back at once, and has the owners' nodes drop their sessions, secret exponents and files. Only an open job of yours (started, not yet finished) can be cancelled, and not while its answer is being computed (409). A job the stale-job sweep already failed keeps that reason, and what it reserved comes back once.",
+          "Fails the job and gives its quota and ε back at once, and has the owners' nodes drop their sessions, secret exponents and files. A job whose result had begun to leave (membership answers, a sum's answers) is charged instead: it ends succeeded with its usage record. Only an open job of yours (started, not yet finished) can be cancelled, and not while its answer is being computed (409). A job the stale-job sweep already ended keeps that ending, and what it reserved comes back once.",
         tag: "jobs",
         roles: ["operator"],
         responses: {
           200: {
             description: "Cancelled",
-            schema: z.strictObject({
-              jobId: z.string(),
-              status: z.literal("failed"),
-              error: z.string(),
-              ownerSessionEnded: z.boolean().describe("whether the owners' nodes confirmed they dropped the session"),
-            }),
+            schema: z.union([
+              z.strictObject({
+                jobId: z.string(),
+                status: z.literal("failed"),
+                error: z.string(),
+                ownerSessionEnded: z.boolean().describe("whether the owners' nodes confirmed they dropped the session"),
+              }),
+              z
+                .strictObject({
+                  jobId: z.string(),
+                  status: z.literal("succeeded"),
+                  charged: z.literal(true),
+                  usageRecordId: z.string(),
+                  ownerSessionEnded: z.boolean(),
+                })
+                .describe("a result had already left (membership chunks, a sum's answers): the job is charged"),
+            ]),
           },
         },
         problems: ["not_found", "conflict"],

@@ -32,6 +32,11 @@ export const jobs = pgTable("jobs", {
   epsilonMicro: bigint("epsilon_micro", { mode: "number" }).notNull().default(0),
   /** The id of the HTTP request that started the job; it follows the job to every node and into its usage record. */
   requestId: text("request_id"),
+  /**
+   * When the first byte of a result left for the operator while the job was still running (a PSI
+   * membership chunk, a PSI-sum's answers): from then on the job is charged however it ends.
+   */
+  releasedAt: timestamp("released_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
 });

@@ -5,9 +5,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blindOwn, newBlindingKey } from "../../compute/psi/blind.js";
 import { PsiPool } from "../../compute/psi/pool.js";
+import { createApp } from "../../gateway/app.js";
 import { makeUscc } from "../../lib/uscc.js";
-import { privateSetIntersection, type SluiceApiError } from "../../sdk/index.js";
+import { createClient, privateSetIntersection, type SluiceApiError } from "../../sdk/index.js";
 import { jobs, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
@@ -170,6 +172,49 @@ describe("PSI-sum and two owners' sets: the tax paid by a bank's applicants, and
     ]);
     const expected = chosen.filter((r) => insured.has(r.uscc as string)).length;
     expect(both.stdout).toMatch(new RegExp(`^intersection with the intersection: ${expected}$`, "m"));
+  });
+
+  it("charges a sum whose answers were read once its window expires without a release", async () => {
+    // A second gateway on the same database, keys and chain whose PSI window is short enough to wait out.
+    const app = createApp({ ...world.gw.deps, limits: { psiWindowMs: 5_000 } });
+    const client = createClient({
+      url: "http://short-window.test",
+      key: world.operator,
+      fetch: async (input, init) => app.request(new Request(input, init)),
+    });
+    const before = await client.getScenario(scenarioId);
+    const value = { field: "employees", min: 0, max: 1_000 };
+    const started = await client.startPsi({
+      scenarioId,
+      datasetId: TAX.dataset,
+      idField: "uscc",
+      output: "sum",
+      value,
+    });
+    const mine = taxRows.slice(0, 30).map((r) => r.uscc as string);
+    await client.sendPsiPoints(started.jobId, {
+      index: 0,
+      points: blindOwn(mine, newBlindingKey()).toString("base64"),
+    });
+    const answered = await client.answerPsi(started.jobId, { operatorChunks: 1, operatorCount: mine.length });
+    expect(answered).toMatchObject({ status: "running", answerChunks: 1 });
+    expect(Buffer.from((await client.psiAnswerPage(started.jobId, 0)).points, "base64")).toHaveLength(30 * 32);
+    const { db } = world.gw.database;
+    const ended = async () => (await db.select().from(jobs).where(eq(jobs.id, started.jobId)))[0]?.status;
+    for (let waited = 0; (await ended()) === "running" && waited < 30_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [job] = await db.select().from(jobs).where(eq(jobs.id, started.jobId));
+    expect(job).toMatchObject({
+      status: "succeeded",
+      result: { partial: true, ended: expect.stringMatching(/in time/) },
+    });
+    const records = await db.select().from(usageRecords).where(eq(usageRecords.jobId, started.jobId));
+    expect(records.map((r) => r.record)).toMatchObject([{ queryShape: "psi-sum", feeFen: 2_000 }]);
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(Number(before.queriesUsed) + 1);
+    expect(await fail(client.releasePsiSum(started.jobId, { matched: "", operatorPartial: "0" }))).toMatchObject({
+      status: 404,
+    });
   });
 
   it("refuses a release out of turn or twice, a malformed bitmap, and ill-formed requests", async () => {

@@ -5,8 +5,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blindOwn, newBlindingKey } from "../../compute/psi/blind.js";
 import { PsiPool } from "../../compute/psi/pool.js";
-import { failStaleJobs } from "../../gateway/jobs/sweep.js";
+import { endStaleJobs } from "../../gateway/jobs/sweep.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
 import { makeUscc } from "../../lib/uscc.js";
 import { privateSetIntersection, type SluiceApiError } from "../../sdk/index.js";
@@ -139,12 +140,12 @@ describe("private set intersection: a bank's applicants against the tax bureau's
     const started = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(Number(before.queriesUsed) + 1);
     // As after a restart: the second round never comes, and the job is older than any job may run.
-    const swept = await failStaleJobs(world.gw.database.db, new Date(Date.now() + 1_000));
+    const swept = await endStaleJobs(world.gw.deps, new Date(Date.now() + 1_000));
     expect(swept).toContain(started.jobId);
     const [job] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, started.jobId));
     expect(job).toMatchObject({ status: "failed", error: expect.stringMatching(/interrupted/) });
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
-    expect(await failStaleJobs(world.gw.database.db, new Date(Date.now() + 1_000))).toEqual([]);
+    expect(await endStaleJobs(world.gw.deps, new Date(Date.now() + 1_000))).toEqual([]);
     // The gateway still holds the job open; cancelling it now ends it without a second refund.
     expect(await client.cancelPsi(started.jobId)).toMatchObject({
       status: "failed",
@@ -181,6 +182,63 @@ describe("private set intersection: a bank's applicants against the tax bureau's
     const again = await client.startPsi({ scenarioId, datasetId: TAX.dataset, idField: "uscc" });
     expect(await status(world.client(world.regulator).cancelPsi(again.jobId))).toBe(403);
     expect((await client.cancelPsi(again.jobId)).ownerSessionEnded).toBe(true);
+  });
+
+  /** Starts a membership job and sends one chunk of the operator's points: the answers come back, so a result has left. */
+  async function membershipAnswered(ids: string[]) {
+    const client = world.client(world.operator);
+    const started = await client.startPsi({
+      scenarioId,
+      datasetId: TAX.dataset,
+      idField: "uscc",
+      output: "membership",
+    });
+    const points = blindOwn(ids, newBlindingKey());
+    const receipt = await client.sendPsiPoints(started.jobId, { index: 0, points: points.toString("base64") });
+    expect(Buffer.from(receipt.answers as string, "base64")).toHaveLength(points.length);
+    return started.jobId;
+  }
+  const recordOf = async (jobId: string) =>
+    (await world.gw.database.db.select().from(usageRecords).where(eq(usageRecords.jobId, jobId)))[0];
+
+  it("charges a membership job cancelled after its answers went out, once", async () => {
+    const client = world.client(world.operator);
+    const before = await client.getScenario(scenarioId);
+    const jobId = await membershipAnswered(taxpayers.slice(0, 30));
+    const cancelled = await client.cancelPsi(jobId);
+    const record = await recordOf(jobId);
+    expect(cancelled).toEqual({
+      jobId,
+      status: "succeeded",
+      charged: true,
+      usageRecordId: record?.id,
+      ownerSessionEnded: true,
+    });
+    expect(record?.record).toMatchObject({ queryShape: "psi-membership", feeFen: 1_000 });
+    const [job] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, jobId));
+    expect(job).toMatchObject({
+      status: "succeeded",
+      result: { partial: true, ended: expect.stringMatching(/cancel/) },
+    });
+    const after = await client.getScenario(scenarioId);
+    expect(after.queriesUsed).toBe(Number(before.queriesUsed) + 1);
+    expect(after.epsilonSpent).toBe(before.epsilonSpent);
+    // Nothing more is given back or charged: not by a second cancellation, nor by the sweep.
+    await expect(client.cancelPsi(jobId)).rejects.toMatchObject({ status: 404 });
+    expect(await endStaleJobs(world.gw.deps, new Date(Date.now() + 1_000))).toEqual([]);
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(after.queriesUsed);
+    expect(await world.gw.database.db.select().from(usageRecords).where(eq(usageRecords.jobId, jobId))).toHaveLength(1);
+  });
+
+  it("charges a membership job whose answers went out when a stopped gateway's sweep ends it", async () => {
+    const client = world.client(world.operator);
+    const before = await client.getScenario(scenarioId);
+    const jobId = await membershipAnswered(taxpayers.slice(0, 5));
+    expect(await endStaleJobs(world.gw.deps, new Date(Date.now() + 1_000))).toEqual([jobId]);
+    expect((await recordOf(jobId))?.record).toMatchObject({ queryShape: "psi-membership" });
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(Number(before.queriesUsed) + 1);
+    await client.cancelPsi(jobId);
+    expect((await client.getScenario(scenarioId)).queriesUsed).toBe(Number(before.queriesUsed) + 1);
   });
 
   it("shows progress chunk by chunk, and an aborted run cancels its job", async () => {
