@@ -6,7 +6,7 @@ import {
   type DecisionState,
   decide,
   decisionHash,
-  defaultClassificationRules,
+  defaultRulesFingerprint,
   type GrantView,
   type ScenarioView,
 } from "../policies/index.js";
@@ -135,7 +135,7 @@ function stateFor(request: DecisionRequest): DecisionState {
     grants: grantsByOperator.get(request.operatorId) ?? [],
     scenario,
     datasets: scenario ? scenario.datasetIds.map((id) => datasets.get(id) as DatasetView) : [],
-    rules: defaultClassificationRules,
+    rules: defaultRulesFingerprint,
   };
 }
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decide } from "./decide.js";
-import { defaultClassificationRules, RELEASE_FORMS } from "./rules.js";
+import { defaultRulesFingerprint, publishedRules, RELEASE_FORMS } from "./rules.js";
 import type {
   ComputeMode,
   DatasetView,
@@ -206,7 +206,7 @@ const worldArb = datasetsArb.chain((datasets) => {
           grants,
           datasets: w.datasets,
           scenario,
-          rules: defaultClassificationRules,
+          rules: defaultRulesFingerprint,
         },
         request: {
           operatorId: "op",
@@ -262,7 +262,7 @@ function oracleAllows({ state, request }: { state: DecisionState; request: Decis
       );
       if (!ok) return `${tier} for ${qualified}`;
     }
-    const rule = state.rules.levels.find((l) => l.level === level)!;
+    const rule = publishedRules(state.rules)!.levels.find((l) => l.level === level)!;
     if (rule.release === "never" || RELEASE_FORMS.indexOf(form) < RELEASE_FORMS.indexOf(rule.release))
       return `level ${level} as ${form}`;
     if (rule.requiresDp && request.epsilonMicro === 0) return `level ${level} without noise`;

@@ -291,6 +291,13 @@ describe("decide", () => {
     }
   });
 
+  it("denies under rules that are not a published version, naming them", () => {
+    const unpublished = "classification@1#0123456789abcdef";
+    const decision = decide(request, state({ rules: unpublished }));
+    expect(denial(decision)).toEqual(["classification", "rules-published"]);
+    expect(decision.policyVersions).toEqual({ classification: unpublished });
+  });
+
   describe("classification rules", () => {
     const plainScenario = {
       ...scenario,

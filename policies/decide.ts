@@ -1,6 +1,6 @@
 import { canonicalHash } from "../lib/canonical-json.js";
 import { formAllowed, grantCovers, releaseFormOf, ruleObligations, scenarioStatusAt } from "./coverage.js";
-import { levelRule, resultHandling, rulesFingerprint } from "./rules.js";
+import { type ClassificationRules, levelRule, publishedRules, resultHandling } from "./rules.js";
 import type { Bilingual, DatasetView, Decision, DecisionRequest, DecisionState, Tier } from "./types.js";
 import { MICRO_EPSILON } from "./types.js";
 
@@ -45,8 +45,20 @@ function fieldLevels(request: DecisionRequest, datasets: DatasetView[]): Map<Dat
 }
 
 /** The first rule that denies the request, or the field levels by dataset when none does. */
-function findDenial(request: DecisionRequest, state: DecisionState): Denial | Map<DatasetView, number[]> {
-  const { operator, scenario, rules } = state;
+function findDenial(
+  request: DecisionRequest,
+  state: DecisionState,
+  rules: ClassificationRules | undefined,
+): Denial | Map<DatasetView, number[]> {
+  const { operator, scenario } = state;
+  if (!rules) {
+    return deny(
+      "classification",
+      "rules-published",
+      `the classification rules ${state.rules} are not a published version`,
+      `分类分级规则 ${state.rules} 不是已发布的版本`,
+    );
+  }
   if (!operator || operator.role !== "operator" || operator.status !== "active" || operator.id !== request.operatorId) {
     return deny(
       "participant",
@@ -222,9 +234,10 @@ function findDenial(request: DecisionRequest, state: DecisionState): Denial | Ma
 export function decide(request: DecisionRequest, state: DecisionState): Decision {
   let policyVersions: Record<string, string> = {};
   let outcome: Denial | Map<DatasetView, number[]>;
+  const rules = typeof state.rules === "string" ? publishedRules(state.rules) : undefined;
   try {
-    policyVersions = { [state.rules.id]: rulesFingerprint(state.rules) };
-    outcome = findDenial(request, state);
+    policyVersions = { [String(state.rules).split("@")[0] ?? "classification"]: String(state.rules) };
+    outcome = findDenial(request, state, rules);
   } catch (cause) {
     // Fail closed: anything unexpected inside authorisation denies.
     outcome = deny(
@@ -239,8 +252,9 @@ export function decide(request: DecisionRequest, state: DecisionState): Decision
   const scenario = state.scenario as NonNullable<DecisionState["scenario"]>;
   const used = [...outcome.keys()];
   const levels = [...outcome.values()].flat();
-  const byRules = ruleObligations(state.rules, levels);
-  const resultLevel = levelRule(state.rules, byRules.resultLevel);
+  const published = rules as ClassificationRules;
+  const byRules = ruleObligations(published, levels);
+  const resultLevel = levelRule(published, byRules.resultLevel);
   return {
     effect: "allow",
     obligations: {
@@ -254,7 +268,7 @@ export function decide(request: DecisionRequest, state: DecisionState): Decision
       resultClassification: {
         level: byRules.resultLevel,
         category: resultLevel?.category ?? "core",
-        handling: resultHandling(state.rules, byRules.resultLevel),
+        handling: resultHandling(published, byRules.resultLevel),
       },
     },
     policyVersions,

@@ -2,7 +2,7 @@
  * The authorisation engine: pure functions, no I/O.
  *
  * @example
- * const decision = decide(request, { operator, grants, scenario, datasets, rules: defaultClassificationRules });
+ * const decision = decide(request, { operator, grants, scenario, datasets, rules: defaultRulesFingerprint });
  * if (decision.effect === "deny") console.log(decision.tier, decision.rule, decision.reason.zh);
  */
 export { type AutoApprovalRule, autoApprovalMismatch, type ScenarioForApproval } from "./auto-approval.js";
@@ -15,7 +15,9 @@ export {
   type ClassificationRules,
   classificationRulesSchema,
   defaultClassificationRules,
+  defaultRulesFingerprint,
   levelRule,
+  publishedRules,
   RELEASE_FORMS,
   rulesFingerprint,
 } from "./rules.js";

@@ -64,6 +64,19 @@ export const defaultClassificationRules: ClassificationRules = [...CLASSIFICATIO
   Number(b.version) > Number(a.version) ? b : a,
 );
 
+/** Every published version by its fingerprint: what a decision names its rules by. */
+const PUBLISHED_BY_FINGERPRINT: ReadonlyMap<string, ClassificationRules> = new Map(
+  [...CLASSIFICATION_RULES.values()].map((rules) => [rulesFingerprint(rules), rules] as const),
+);
+
+/** The fingerprint of the rules in force, as decisions name them. */
+export const defaultRulesFingerprint = rulesFingerprint(defaultClassificationRules);
+
+/** The published rules a fingerprint names, or undefined when none does (an unpublished or edited version). */
+export function publishedRules(fingerprint: string): ClassificationRules | undefined {
+  return PUBLISHED_BY_FINGERPRINT.get(fingerprint);
+}
+
 /** `classification@1#<sha256 prefix>`: names the version and pins its content, so an edit without a new version shows. */
 export function rulesFingerprint(rules: ClassificationRules): string {
   const known = publishedFingerprints.get(rules);

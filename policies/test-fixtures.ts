@@ -1,4 +1,4 @@
-import { defaultClassificationRules } from "./rules.js";
+import { defaultRulesFingerprint } from "./rules.js";
 import type { DecisionRequest, DecisionState, GrantView, ScenarioView } from "./types.js";
 
 // Shared by the policy tests: one operator, two owners, a state in which the base request is allowed.
@@ -84,7 +84,7 @@ export function state(overrides: Partial<DecisionState> = {}): DecisionState {
       },
     ],
     scenario,
-    rules: defaultClassificationRules,
+    rules: defaultRulesFingerprint,
     ...overrides,
   };
 }

@@ -1,5 +1,4 @@
 import type { ComputeMode, GrantStatus, QueryShape, ScenarioStatus } from "../lib/vocabulary.js";
-import type { ClassificationRules } from "./rules.js";
 
 export {
   COMPUTE_MODES,
@@ -88,7 +87,11 @@ export interface DecisionState {
   grants: GrantView[];
   scenario: ScenarioView | null;
   datasets: DatasetView[];
-  rules: ClassificationRules;
+  /**
+   * The published fingerprint of the classification rules in force (`classification@1#…`,
+   * rulesFingerprint): the decision names them instead of carrying a copy.
+   */
+  rules: string;
 }
 
 export interface ResultClassification {

@@ -1,6 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import type { DatasetView, DecisionState, GrantView, ScenarioView } from "../../policies/index.js";
-import { defaultClassificationRules } from "../../policies/index.js";
+import { defaultRulesFingerprint } from "../../policies/index.js";
 import {
   type Dataset,
   type DbOrTx,
@@ -86,6 +86,6 @@ export async function loadDecisionState(db: DbOrTx, operatorId: string, scenario
     grants: grantRows.map(toGrantView).sort(byId),
     scenario: scenario ? toScenarioView(scenario, approvals) : null,
     datasets: datasetRows.map(toDatasetView).sort(byId),
-    rules: defaultClassificationRules,
+    rules: defaultRulesFingerprint,
   };
 }
