@@ -20,31 +20,44 @@ contract UsageLedger is AccessControl, IUsageLedger {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
-    /// @notice Anchors a batch of usage records.
-    /// @dev Requirements: caller has ANCHOR_ROLE; batchId unused; root non-zero; recordCount > 0;
+    /// @notice Anchors a batch of usage records: its Merkle root and every leaf hash, in leaf order.
+    /// @dev The leaves travel in this transaction's calldata, where a regulator reads them back and
+    ///      compares each stored record with its own copy; the contract keeps their keccak256 and
+    ///      count, so a copy read from any transaction can be checked against storage.
+    ///      Requirements: caller has ANCHOR_ROLE; batchId unused; root non-zero; at least one leaf;
     ///      periodStart <= periodEnd. Emits {BatchAnchored}.
     /// @param batchId unique id of the batch (write-once)
     /// @param root Merkle root of the records' leaves
-    /// @param recordCount number of records in the batch
+    /// @param leaves each record's hash (SHA-256 of its RFC 8785 canonical JSON), in leaf order
     /// @param feeTotalFen total fees of the batch's records, in fen
     /// @param periodStart unix time of the earliest record
     /// @param periodEnd unix time of the latest record
     function anchorBatch(
         bytes32 batchId,
         bytes32 root,
-        uint64 recordCount,
+        bytes32[] calldata leaves,
         uint128 feeTotalFen,
         uint64 periodStart,
         uint64 periodEnd
     ) external onlyRole(ANCHOR_ROLE) {
         if (_batches[batchId].root != bytes32(0)) revert UsageLedgerBatchExists(batchId);
         if (root == bytes32(0)) revert UsageLedgerEmptyRoot(batchId);
-        if (recordCount == 0) revert UsageLedgerEmptyBatch(batchId);
+        if (leaves.length == 0) revert UsageLedgerEmptyBatch(batchId);
         if (periodStart > periodEnd) revert UsageLedgerInvalidPeriod(periodStart, periodEnd);
-        _batches[batchId] = Batch(root, recordCount, feeTotalFen, periodStart, periodEnd, uint64(block.timestamp));
+        bytes32 leavesHash = keccak256(abi.encodePacked(leaves));
+        uint64 recordCount = uint64(leaves.length);
+        _batches[batchId] = Batch(
+            root,
+            recordCount,
+            feeTotalFen,
+            periodStart,
+            periodEnd,
+            uint64(block.timestamp),
+            leavesHash
+        );
         _batchOfRoot[root] = batchId;
         batchCount += 1;
-        emit BatchAnchored(batchId, root, recordCount, feeTotalFen, periodStart, periodEnd);
+        emit BatchAnchored(batchId, root, recordCount, feeTotalFen, periodStart, periodEnd, leavesHash);
     }
 
     /// @notice Returns an anchored batch.

@@ -20,7 +20,7 @@ import { createAuthState } from "./auth/auth-state.js";
 import { seedDemo, startDemoNodes } from "./demo.js";
 import type { GatewayLimits } from "./deps.js";
 import { startStaleJobSweep } from "./jobs/sweep.js";
-import { loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
+import { loadGatewayKeys, loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
 import type { NodeProcess } from "./node-processes.js";
 import { insertParticipant } from "./services/participants.js";
 
@@ -49,6 +49,8 @@ export interface PlatformConfig {
     gasLimit?: bigint;
   };
   limits?: Partial<GatewayLimits>;
+  /** The gateway's signing key, kept outside the data folder (SLUICE_GATEWAY_KEY_FILE); created in it when absent. */
+  gatewayKeyFile?: string;
   /** The origin browsers reach the console at, when a proxy stands in front (SLUICE_PUBLIC_ORIGIN). */
   publicOrigin?: string;
   logger?: Logger;
@@ -70,7 +72,9 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
   try {
     mkdirSync(config.dataDir, { recursive: true });
     const keysDir = path.join(config.dataDir, "keys");
-    const gatewayKeys = loadOrCreateGatewayKeys(keysDir);
+    const gatewayKeys = config.gatewayKeyFile
+      ? loadGatewayKeys(config.gatewayKeyFile)
+      : loadOrCreateGatewayKeys(keysDir);
 
     const database: Database = await createDb({ url: config.databaseUrl, dataDir: path.join(config.dataDir, "db") });
     stops.push(() => database.close());
@@ -140,6 +144,9 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     }
 
     const worker = createAnchorWorker({
+      gatewayPublicKey: gatewayKeys.publicKey,
+      onRejected: (recordIds) =>
+        logger.error({ recordIds }, "usage records that no longer verify were not anchored; audit the period"),
       db: database.db,
       ledger,
       participantRegistry,

@@ -53,6 +53,7 @@ const platform = await startPlatform({
     gasLimit: bigintFromEnv("SLUICE_CHAIN_GAS_LIMIT"),
   },
   publicOrigin: originFromEnv("SLUICE_PUBLIC_ORIGIN"),
+  gatewayKeyFile: process.env.SLUICE_GATEWAY_KEY_FILE ? path.resolve(process.env.SLUICE_GATEWAY_KEY_FILE) : undefined,
   limits: {
     maxBodyBytes: intFromEnv("SLUICE_MAX_BODY_BYTES", 1024 * 1024),
     nodeTimeoutMs: intFromEnv("SLUICE_NODE_TIMEOUT_MS", 30_000),

@@ -78,6 +78,7 @@ describe("anchoring through a failing chain", () => {
     const worker = createAnchorWorker({
       db: database.db,
       ledger,
+      gatewayPublicKey: gatewayKeys.publicKey,
       intervalMs: 40,
       maxBackoffMs: 320,
       onError: (_error, retryInMs) => retries.push(retryInMs),
@@ -120,7 +121,9 @@ describe("anchoring through a failing chain", () => {
     proxy.setMode("slow");
     try {
       const ids = [(await seedJob(database, 300)).record.recordId];
-      expect(await anchorPending({ db: database.db, ledger })).toMatchObject({ recordCount: 1 });
+      expect(await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger })).toMatchObject({
+        recordCount: 1,
+      });
       await expectAnchoredOnce(database, ledger, ids);
     } finally {
       proxy.setMode("up");
@@ -130,13 +133,20 @@ describe("anchoring through a failing chain", () => {
   it("sends again a batch that a reorganisation dropped from the chain", async () => {
     const snapshot = await chain.provider.send("evm_snapshot", []);
     const ids = [(await seedJob(database, 400)).record.recordId];
-    const batch = await anchorPending({ db: database.db, ledger, finalityBlocks: 12 });
+    const batch = await anchorPending({
+      db: database.db,
+      gatewayPublicKey: gatewayKeys.publicKey,
+      ledger,
+      finalityBlocks: 12,
+    });
     expect(await ledger.getBatch(batch!.batchId)).not.toBeNull();
 
     expect(await chain.provider.send("evm_revert", [snapshot])).toBe(true);
     expect(await ledger.getBatch(batch!.batchId)).toBeNull();
 
-    expect(await anchorPending({ db: database.db, ledger, finalityBlocks: 12 })).toBeNull();
+    expect(
+      await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger, finalityBlocks: 12 }),
+    ).toBeNull();
     await expectAnchoredOnce(database, ledger, ids);
   });
 });
@@ -186,6 +196,7 @@ describe.runIf(serverUrl)("killing the anchoring worker (a separate process, Pos
         CHAIN_RPC_URL: chain.rpcUrl,
         SLUICE_CHAIN_PRIVATE_KEY: EMBEDDED_CHAIN_PRIVATE_KEY,
         USAGE_LEDGER_ADDRESS: ledger.address,
+        GATEWAY_PUBLIC_KEY: gatewayKeys.publicKey,
         SLUICE_TEST_CRASH_AT: step,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -219,7 +230,7 @@ describe.runIf(serverUrl)("killing the anchoring worker (a separate process, Pos
     const onChainBeforeRecovery = await ledger.getBatch(batch!.id);
     expect(onChainBeforeRecovery === null).toBe(step === "batch-sealed");
 
-    await anchorPending({ db: database.db, ledger });
+    await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger });
     await expectAnchoredOnce(database, ledger, ids);
   });
 });

@@ -5,6 +5,7 @@ import type { LedgerClient } from "./client.js";
 import { LedgerError } from "./errors.js";
 import { buildFastRecordTree } from "./fast-merkle.js";
 import type { LedgerPool } from "./ledger-pool.js";
+import { checkRecords, RECORD_INTACT } from "./record-check.js";
 
 /** The points of an anchoring pass where a crash leaves different state behind (the kill tests stop at each). */
 export type AnchorStep = "batch-sealed" | "transaction-sent" | "receipt-received" | "batch-marked";
@@ -12,6 +13,10 @@ export type AnchorStep = "batch-sealed" | "transaction-sent" | "receipt-received
 export interface AnchorOptions {
   db: Db;
   ledger: LedgerClient;
+  /** The gateway's Ed25519 key: a record whose signature does not verify is never sealed. */
+  gatewayPublicKey: string;
+  /** Told of waiting records refused for sealing (altered or forged before anchoring); they stay unanchored. */
+  onRejected?: (recordIds: string[]) => void;
   /** Most records in one batch; this many waiting records are anchored at once. */
   maxBatchSize?: number;
   /** Fewer records than a full batch wait until the oldest has waited this long (ms); 0 anchors at once. */
@@ -31,6 +36,61 @@ export interface AnchorOptions {
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
+/**
+ * Which waiting records may be sealed (content against hash, the gateway's signature: once
+ * anchored, the chain's copy of a leaf is what the audit trusts) and the root over those, on the
+ * ledger pool: the root over all of them and the checks at once, the root built again
+ * only when a record is refused.
+ */
+async function checkForSealing(
+  options: AnchorOptions,
+  waiting: { text: string; recordHash: string; signature: string }[],
+): Promise<{ root: string | null; rejected: number[] }> {
+  const { pool } = options;
+  const check = (from: number, to: number) => {
+    const part = waiting.slice(from, to);
+    const args = [
+      part.map((r) => r.text),
+      part.map((r) => r.recordHash),
+      part.map(() => null),
+      part.map((r) => r.signature),
+      options.gatewayPublicKey,
+    ] as const;
+    return pool ? pool.checkRecords(...args) : Promise.resolve(checkRecords(...args));
+  };
+  const rootOf = (hashes: string[]) =>
+    pool ? pool.recordTreeRoot(hashes) : Promise.resolve().then(() => buildFastRecordTree(hashes).root);
+  // The root first, then the checks in quarters: the two workers share them out evenly.
+  const optimistic = rootOf(waiting.map((r) => r.recordHash));
+  // Awaited below unless a record is refused; a failure meanwhile must not count as unhandled.
+  optimistic.catch(() => {});
+  const quarter = Math.ceil(waiting.length / 4);
+  const checks = await Promise.all(
+    [0, 1, 2, 3].map((q) => check(q * quarter, Math.min(waiting.length, (q + 1) * quarter))),
+  );
+  const status = checks.flatMap((c) => [...c.status]);
+  const rejected = status.flatMap((s, i) => (s === RECORD_INTACT ? [] : [i]));
+  if (rejected.length === 0) return { root: await optimistic, rejected };
+  const sealable = waiting.filter((_, i) => status[i] === RECORD_INTACT).map((r) => r.recordHash);
+  return { root: sealable.length > 0 ? await rootOf(sealable) : null, rejected };
+}
+
+/** A sealed batch's record hashes in leaf order, as its root was built from them. */
+async function leavesOf(options: AnchorOptions, batch: AnchorBatch): Promise<string[]> {
+  const rows = await options.db
+    .select({ recordHash: usageRecords.recordHash })
+    .from(usageRecords)
+    .where(eq(usageRecords.batchId, batch.id))
+    .orderBy(asc(usageRecords.leafIndex));
+  if (rows.length !== batch.recordCount) {
+    throw new LedgerError(
+      "anchor_failed",
+      `batch ${batch.id} was sealed with ${batch.recordCount} records but ${rows.length} are stored in it`,
+    );
+  }
+  return rows.map((r) => r.recordHash);
+}
+
 async function send(options: AnchorOptions, batch: AnchorBatch) {
   const onChain = await options.ledger.getBatch(batch.id);
   if (onChain && onChain.root !== batch.root) {
@@ -46,7 +106,7 @@ async function send(options: AnchorOptions, batch: AnchorBatch) {
         {
           batchId: batch.id,
           root: batch.root,
-          recordCount: batch.recordCount,
+          leaves: await leavesOf(options, batch),
           feeTotalFen: BigInt(batch.feeTotalFen),
           periodStart: seconds(batch.periodStart),
           periodEnd: seconds(batch.periodEnd),
@@ -93,18 +153,22 @@ async function recheckUnfinalised(options: AnchorOptions): Promise<string[]> {
 
 /**
  * Seals the oldest waiting records into a batch (status `sending`) when a batch is full or has
- * waited long enough. The records take the batch's id while its Merkle root is computed on the
- * ledger pool (the foreign key is checked at commit), so the database and a core work at once.
+ * waited long enough. Each is checked first on the ledger pool (content against hash, the
+ * gateway's signature), which also computes the root over those that pass; one that fails stays
+ * unanchored and is reported, never sealed.
  */
 async function sealBatch(options: AnchorOptions): Promise<AnchorBatch | null> {
   const maxBatchSize = options.maxBatchSize ?? 256;
   const now = (options.now?.() ?? new Date()).getTime();
   return options.db.transaction(async (tx) => {
-    const pending = await tx
+    const waiting = await tx
       .select({
         id: usageRecords.id,
         recordHash: usageRecords.recordHash,
-        feeFen: usageRecords.feeFen,
+        text: sql<string>`(${usageRecords.record})::text`,
+        signature: usageRecords.gatewaySignature,
+        // The fee the gateway signed, not a column beside it that could say otherwise.
+        feeFen: sql<string>`${usageRecords.record}->>'feeFen'`,
         createdAt: usageRecords.createdAt,
       })
       .from(usageRecords)
@@ -112,15 +176,14 @@ async function sealBatch(options: AnchorOptions): Promise<AnchorBatch | null> {
       .orderBy(asc(usageRecords.createdAt), asc(usageRecords.id))
       .limit(maxBatchSize)
       .for("update", { skipLocked: true });
-    const oldest = pending[0];
+    const oldest = waiting[0];
     if (!oldest) return null;
-    if (pending.length < maxBatchSize && now - oldest.createdAt.getTime() < (options.maxWaitMs ?? 0)) return null;
-    const hashes = pending.map((r) => r.recordHash);
-    const root = options.pool
-      ? options.pool.recordTreeRoot(hashes)
-      : Promise.resolve().then(() => buildFastRecordTree(hashes).root);
-    // Awaited below; until then a failure must not count as unhandled.
-    root.catch(() => {});
+    if (waiting.length < maxBatchSize && now - oldest.createdAt.getTime() < (options.maxWaitMs ?? 0)) return null;
+    const checked = await checkForSealing(options, waiting);
+    if (checked.rejected.length > 0) options.onRejected?.(checked.rejected.map((i) => waiting[i]?.id as string));
+    const refused = new Set(checked.rejected);
+    const pending = waiting.filter((_, i) => !refused.has(i));
+    if (pending.length === 0 || !checked.root) return null;
     const id = newId("batch", 12);
     await tx.execute(sql`
       update usage_records set batch_id = ${id}, leaf_index = leaf.position - 1
@@ -128,19 +191,19 @@ async function sealBatch(options: AnchorOptions): Promise<AnchorBatch | null> {
       where usage_records.id = leaf.id`);
     let first = Number.POSITIVE_INFINITY;
     let last = 0;
-    let feeTotalFen = 0;
+    let feeTotalFen = 0n;
     for (const r of pending) {
       first = Math.min(first, r.createdAt.getTime());
       last = Math.max(last, r.createdAt.getTime());
-      feeTotalFen += r.feeFen;
+      feeTotalFen += BigInt(r.feeFen ?? 0);
     }
     const [row] = await tx
       .insert(anchorBatches)
       .values({
         id,
-        root: await root,
+        root: checked.root,
         recordCount: pending.length,
-        feeTotalFen,
+        feeTotalFen: Number(feeTotalFen),
         periodStart: new Date(first),
         periodEnd: new Date(last),
         status: "sending",

@@ -10,6 +10,8 @@ export interface ContractArtifact {
   contractName: string;
   abi: InterfaceAbi;
   bytecode: string;
+  /** The runtime code a deployment of this contract holds. */
+  deployedBytecode: string;
 }
 
 /** Reads a contract compiled by `npm run build:contracts` (Hardhat with solc from npm). */

@@ -9,16 +9,19 @@ const escapeHtml = (text: string) =>
 /** Each kind of audit finding in Chinese and English, as the audit page and the console show it. */
 export const AUDIT_FINDING_LABELS: Record<AuditFinding["kind"], string> = {
   record_altered: "记录被篡改 / record altered",
-  record_forged: "签名无效 / signature invalid",
+  record_forged: "记录被伪造 / record forged",
+  record_fee_mismatch: "费用与决策不符 / fee not as decided",
   record_deleted: "记录被删除 / record deleted",
   record_inserted: "记录被插入 / record inserted",
   record_unanchored: "尚未上链 / not yet anchored",
   batch_root_mismatch: "批次根不符 / batch root mismatch",
   batch_not_on_chain: "批次未上链 / batch not on chain",
+  batch_total_mismatch: "批次费用合计不符 / batch fee total mismatch",
   decision_missing: "决策缺失 / decision missing",
   decision_not_reproduced: "决策无法复现 / decision not reproduced",
   settlement_mismatch: "结算不符 / settlement mismatch",
   settlement_not_on_chain: "结算未上链 / settlement not on chain",
+  settlement_total_mismatch: "结算合计与链上不符 / settlement totals differ from the chain",
   authorisation_event_altered: "授权记录被篡改 / authorisation event altered",
   authorisation_event_deleted: "授权记录被删除 / authorisation event deleted",
 };

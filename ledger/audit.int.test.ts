@@ -35,8 +35,8 @@ describe("the streamed audit reads any period a page at a time and finds the sam
     });
     pool = new LedgerPool(2);
     for (let i = 0; i < 9; i++) ids.push((await seedJob(database, 100 + i)).record.recordId);
-    await anchorPending({ db: database.db, ledger, maxBatchSize: 4 });
-    await anchorPending({ db: database.db, ledger, maxBatchSize: 4 });
+    await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger, maxBatchSize: 4 });
+    await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger, maxBatchSize: 4 });
     // The ninth record stays unanchored.
   });
   afterAll(async () => {

@@ -7,7 +7,7 @@ import type { LedgerClient } from "./client.js";
 import type { LedgerPool } from "./ledger-pool.js";
 import type { ParticipantRegistryClient } from "./participant-registry.js";
 import { recordPagesWrittenIn, settlementRecordOf } from "./period-records.js";
-import { RECORD_ALTERED, RECORD_FORGED } from "./record-check.js";
+import { RECORD_ALTERED, RECORD_FORGED, RECORD_HASH_ALTERED, RECORD_INTACT } from "./record-check.js";
 import { createSettlementAccumulator, type ScenarioShares, type SettlementStatement } from "./settlement.js";
 import type { SettlementClient } from "./settlement-client.js";
 
@@ -20,20 +20,25 @@ import type { SettlementClient } from "./settlement-client.js";
 // on the audit pool's worker threads, and dropped; what it keeps is the leaf hashes of the batches
 // in flight, the findings, and the settlement totals per payee. Memory does not grow with the period.
 
-export type FindingKind =
-  | "record_altered"
-  | "record_forged"
-  | "record_deleted"
-  | "record_inserted"
-  | "record_unanchored"
-  | "batch_root_mismatch"
-  | "batch_not_on_chain"
-  | "decision_missing"
-  | "decision_not_reproduced"
-  | "settlement_mismatch"
-  | "settlement_not_on_chain"
-  | "authorisation_event_altered"
-  | "authorisation_event_deleted";
+export const FINDING_KINDS = [
+  "record_altered",
+  "record_forged",
+  "record_deleted",
+  "record_inserted",
+  "record_unanchored",
+  "record_fee_mismatch",
+  "batch_root_mismatch",
+  "batch_total_mismatch",
+  "batch_not_on_chain",
+  "decision_missing",
+  "decision_not_reproduced",
+  "settlement_mismatch",
+  "settlement_total_mismatch",
+  "settlement_not_on_chain",
+  "authorisation_event_altered",
+  "authorisation_event_deleted",
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
 
 export interface AuditFinding {
   kind: FindingKind;
@@ -215,45 +220,105 @@ async function* unanchoredPages(deps: AuditDeps, period: { start: Date; end: Dat
   }
 }
 
+/** One record's check, as the page's workers returned it. */
+interface CheckedRecord {
+  row: StoredRecord;
+  status: number;
+  /** The fee its content states (NaN when it states none). */
+  fee: number;
+}
+
 /**
- * A page's own integrity (content against hash, the gateway's signature) and its decisions
- * replayed: both halves of the records and the page's decisions go to the pool at once.
+ * A page's records checked and their decisions replayed, both on the pool at once: each record's
+ * content hashed and compared with the chain's copy of its leaf (`chainLeafOf`: anchored records)
+ * or with its stored hash and the gateway's signature (the rest), and its fee with the price its
+ * decision set.
  */
-async function auditPage(deps: AuditDeps, { rows: page, decisions: stored }: Page, findings: AuditFinding[]) {
-  const checked = Promise.all(
+async function auditPage(
+  deps: AuditDeps,
+  { rows: page, decisions: stored }: Page,
+  findings: AuditFinding[],
+  chainLeafOf: (row: StoredRecord) => string | null = () => null,
+): Promise<{ checked: CheckedRecord[]; replayed: number }> {
+  const checks = Promise.all(
     halves(page).map((part) =>
       deps.pool.checkRecords(
         part.map((r) => r.text),
         part.map((r) => r.recordHash),
+        part.map(chainLeafOf),
         part.map((r) => r.gatewaySignature),
         deps.gatewayPublicKey,
       ),
     ),
   );
-  const replayed = auditDecisions(deps.pool, page, stored, findings);
-  const status = (await checked).flatMap((part) => [...part.status]);
-  let damaged = false;
-  page.forEach((row, i) => {
-    const where = { recordId: row.id, jobId: row.jobId, ...(row.batchId ? { batchId: row.batchId } : {}) };
-    if (status[i] === RECORD_ALTERED) {
-      findings.push({ kind: "record_altered", ...where, detail: "its content no longer matches its stored hash" });
-      damaged = true;
-    } else if (status[i] === RECORD_FORGED) {
+  const verdicts = await replayDecisionsOf(deps.pool, stored);
+  const results = await checks;
+  const status = results.flatMap((part) => [...part.status]);
+  const fees = results.flatMap((part) => [...part.fees]);
+  let replayed = 0;
+  const checked = page.map((row, i) => {
+    const record = { row, status: status[i] as number, fee: fees[i] as number };
+    const verdict = verdicts.get(row.decisionHash);
+    if (!verdict) {
       findings.push({
-        kind: "record_forged",
-        ...where,
-        detail: "the gateway's signature does not verify over its content",
+        kind: "decision_missing",
+        recordId: row.id,
+        detail: `decision ${row.decisionHash} is not stored`,
       });
-      damaged = true;
+      return record;
     }
+    replayed++;
+    if (!verdict.verified) findings.push({ kind: "decision_not_reproduced", recordId: row.id, detail: verdict.detail });
+    else if (verdict.priceFen !== null && record.fee !== verdict.priceFen) {
+      findings.push({
+        kind: "record_fee_mismatch",
+        recordId: row.id,
+        jobId: row.jobId,
+        ...(row.batchId ? { batchId: row.batchId } : {}),
+        detail: `it charges ${record.fee} fen; its decision priced the job at ${verdict.priceFen}`,
+      });
+    }
+    return record;
   });
-  return { damaged, replayed: await replayed };
+  return { checked, replayed };
 }
 
-/** One anchored batch: its records, their decisions, and its root against the chain; with what it found. */
+const STATUS_FINDINGS: Record<number, { kind: FindingKind; detail: string } | undefined> = {
+  [RECORD_ALTERED]: { kind: "record_altered", detail: "its content no longer matches its hash" },
+  [RECORD_FORGED]: {
+    kind: "record_forged",
+    detail: "its content and hash were changed together: they are not what the chain anchored (or the gateway signed)",
+  },
+  [RECORD_HASH_ALTERED]: {
+    kind: "record_altered",
+    detail: "its stored hash was changed; its content is still what the chain anchored",
+  },
+};
+
+/** The finding a damaged record gets, or null for an intact one. */
+function statusFinding({ row, status }: CheckedRecord): AuditFinding | null {
+  const finding = STATUS_FINDINGS[status];
+  if (!finding) return null;
+  return {
+    kind: finding.kind,
+    recordId: row.id,
+    jobId: row.jobId,
+    ...(row.batchId ? { batchId: row.batchId } : {}),
+    ...(row.leafIndex !== null ? { leafIndex: row.leafIndex } : {}),
+    detail: finding.detail,
+  };
+}
+
+/**
+ * One anchored batch against the chain's own copy of it: each stored record against the leaf the
+ * chain holds at its position (read from the anchoring transaction, not from the database), every
+ * leaf accounted for, the records' fees against the total the chain anchored, and the chain's
+ * leaves against its root.
+ */
 async function auditBatch(deps: AuditDeps, batch: typeof anchorBatches.$inferSelect) {
   const findings: AuditFinding[] = [];
   const onChain = await deps.ledger.getBatch(batch.id);
+  const chainLeaves = onChain ? await deps.ledger.readBatchLeaves(batch.id, onChain) : null;
   if (!onChain) {
     findings.push({ kind: "batch_not_on_chain", batchId: batch.id, detail: "the chain holds no batch with this id" });
   } else if (onChain.root !== batch.root) {
@@ -263,63 +328,104 @@ async function auditBatch(deps: AuditDeps, batch: typeof anchorBatches.$inferSel
       detail: `the stored root ${batch.root} is not the anchored ${onChain.root}`,
     });
   }
-  const count = onChain?.recordCount ?? 0;
-  const leaves: (string | undefined)[] = new Array(count);
+  const count = chainLeaves?.length ?? 0;
+  const slot = (row: StoredRecord) => {
+    const index = row.leafIndex ?? -1;
+    return chainLeaves && index >= 0 && index < count ? index : null;
+  };
+  // Each leaf position's claimants: the one whose content is the chain's leaf, and any others.
+  const matched: (string | undefined)[] = new Array(count);
+  const others = new Map<number, CheckedRecord[]>();
   let records = 0;
   let replayed = 0;
-  let damaged = false;
+  let fees = 0;
   for await (const page of prefetched(deps.db, batchPages(deps, batch.id))) {
     records += page.rows.length;
-    const audited = await auditPage(deps, page, findings);
+    const leafOf = (row: StoredRecord) => {
+      const index = slot(row);
+      return index === null ? null : (chainLeaves?.[index] ?? null);
+    };
+    const audited = await auditPage(deps, page, findings, leafOf);
     replayed += audited.replayed;
-    damaged ||= audited.damaged;
-    if (!onChain) continue;
-    for (const row of page.rows) {
-      const index = row.leafIndex ?? -1;
-      if (index < 0 || index >= count || leaves[index] !== undefined) {
-        findings.push({
-          kind: "record_inserted",
-          recordId: row.id,
-          jobId: row.jobId,
-          batchId: batch.id,
-          leafIndex: index,
-          detail: `leaf ${index} is not one of the ${count} the chain anchored for this batch`,
-        });
+    for (const checked of audited.checked) {
+      fees += Number.isFinite(checked.fee) ? checked.fee : 0;
+      const index = slot(checked.row);
+      if (!chainLeaves) {
+        const finding = statusFinding(checked);
+        if (finding) findings.push(finding);
         continue;
       }
-      leaves[index] = row.recordHash;
+      if (index === null) {
+        findings.push({
+          kind: "record_inserted",
+          recordId: checked.row.id,
+          jobId: checked.row.jobId,
+          batchId: batch.id,
+          leafIndex: checked.row.leafIndex ?? -1,
+          detail: `leaf ${checked.row.leafIndex ?? "(none)"} is not one of the ${count} the chain anchored for this batch`,
+        });
+        const finding = statusFinding(checked);
+        if (finding) findings.push(finding);
+        continue;
+      }
+      const isTheLeaf = checked.status === RECORD_INTACT || checked.status === RECORD_HASH_ALTERED;
+      if (isTheLeaf && matched[index] === undefined) {
+        matched[index] = checked.row.id;
+        const finding = statusFinding(checked);
+        if (finding) findings.push(finding);
+      } else {
+        others.set(index, [...(others.get(index) ?? []), checked]);
+      }
     }
   }
-  let missing = 0;
-  for (let leafIndex = 0; leafIndex < count; leafIndex++) {
-    if (leaves[leafIndex] !== undefined) continue;
-    missing += 1;
+  if (chainLeaves) {
+    for (let leafIndex = 0; leafIndex < count; leafIndex++) {
+      const claimants = others.get(leafIndex) ?? [];
+      // With the chain's record present, any other claimant of its position was put there.
+      const [first, ...extra] = claimants;
+      if (matched[leafIndex] === undefined && first) {
+        const finding = statusFinding(first);
+        if (finding) findings.push(finding);
+      }
+      for (const inserted of matched[leafIndex] === undefined ? extra : claimants) {
+        findings.push({
+          kind: "record_inserted",
+          recordId: inserted.row.id,
+          jobId: inserted.row.jobId,
+          batchId: batch.id,
+          leafIndex,
+          detail: `leaf ${leafIndex} of the anchored batch belongs to another record`,
+        });
+      }
+      if (matched[leafIndex] === undefined && !first) {
+        findings.push({
+          kind: "record_deleted",
+          batchId: batch.id,
+          leafIndex,
+          detail: `leaf ${leafIndex} of the anchored batch is missing from the database`,
+        });
+      }
+    }
+  }
+  if (onChain && BigInt(fees) !== onChain.feeTotalFen) {
     findings.push({
-      kind: "record_deleted",
+      kind: "batch_total_mismatch",
       batchId: batch.id,
-      leafIndex,
-      detail: `leaf ${leafIndex} of the anchored batch is missing from the database`,
+      detail: `its stored records charge ${fees} fen in all; the chain anchored ${onChain.feeTotalFen}`,
     });
   }
-  // Every leaf present and no record damaged, yet the records do not rebuild the anchored root.
-  if (onChain && missing === 0 && !damaged && count > 0) {
-    if ((await deps.pool.recordTreeRoot(leaves as string[])) !== onChain.root) {
-      findings.push({
-        kind: "batch_root_mismatch",
-        batchId: batch.id,
-        detail: "the records as stored do not rebuild the anchored root",
-      });
-    }
+  if (onChain && chainLeaves && count > 0 && (await deps.pool.recordTreeRoot(chainLeaves)) !== onChain.root) {
+    findings.push({
+      kind: "batch_root_mismatch",
+      batchId: batch.id,
+      detail: "the leaves the chain holds do not build the root it anchored",
+    });
   }
   return { records, replayed, findings };
 }
 
-async function auditDecisions(
-  pool: LedgerPool,
-  page: StoredRecord[],
-  stored: StoredDecisionText[],
-  findings: AuditFinding[],
-): Promise<number> {
+/** The page's stored decisions replayed on the pool, by hash. */
+async function replayDecisionsOf(pool: LedgerPool, stored: StoredDecisionText[]) {
   const replays = await Promise.all(
     halves(stored).map((part) =>
       pool.replayDecisions(
@@ -328,19 +434,7 @@ async function auditDecisions(
       ),
     ),
   );
-  const verdicts = new Map(replays.flat().map((v) => [v.hash, v] as const));
-  let replayed = 0;
-  page.forEach((row) => {
-    const hash = row.decisionHash;
-    const replay = verdicts.get(hash);
-    if (!replay) {
-      findings.push({ kind: "decision_missing", recordId: row.id, detail: `decision ${hash} is not stored` });
-      return;
-    }
-    replayed++;
-    if (!replay.verified) findings.push({ kind: "decision_not_reproduced", recordId: row.id, detail: replay.detail });
-  });
-  return replayed;
+  return new Map(replays.flat().map((v) => [v.hash, v] as const));
 }
 
 /** A stored statement recomputed from its period's records, streamed. */
@@ -394,6 +488,15 @@ async function auditSettlements(deps: AuditDeps, period: { start: Date; end: Dat
           statementId: row.id,
           detail: "the chain does not hold this statement's root",
         });
+      } else if (
+        recomputed &&
+        (BigInt(recomputed.feeTotalFen) !== onChain.feeTotalFen || recomputed.recordCount !== onChain.recordCount)
+      ) {
+        findings.push({
+          kind: "settlement_total_mismatch",
+          statementId: row.id,
+          detail: `the period's records charge ${recomputed.feeTotalFen} fen over ${recomputed.recordCount} records; the chain anchored ${onChain.feeTotalFen} fen over ${onChain.recordCount}`,
+        });
       }
     }
   }
@@ -427,9 +530,12 @@ export async function auditPeriod(
   }
   for await (const page of prefetched(deps.db, unanchoredPages(deps, period))) {
     records += page.rows.length;
-    decisionsReplayed += (await auditPage(deps, page, findings)).replayed;
-    for (const row of page.rows) {
-      findings.push({ kind: "record_unanchored", recordId: row.id, detail: "not yet in an anchored batch" });
+    const audited = await auditPage(deps, page, findings);
+    decisionsReplayed += audited.replayed;
+    for (const checked of audited.checked) {
+      const finding = statusFinding(checked);
+      if (finding) findings.push(finding);
+      findings.push({ kind: "record_unanchored", recordId: checked.row.id, detail: "not yet in an anchored batch" });
     }
   }
   // A record deleted is named by its job: a finished job must have one.

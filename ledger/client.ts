@@ -1,7 +1,10 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { Contract, ContractFactory, isHexString, type JsonRpcProvider } from "ethers";
+import { decodeAnchorBatchCall, encodeAnchorBatchCall } from "./anchor-call.js";
 import { loadArtifact } from "./artifacts.js";
 import { LedgerError } from "./errors.js";
 import type { TransactionOverrides } from "./provider.js";
+import { sendLargeCall } from "./raw-transaction.js";
 import { chainSigner, sending } from "./signer.js";
 
 export interface AnchoredBatch {
@@ -11,6 +14,8 @@ export interface AnchoredBatch {
   periodStart: number;
   periodEnd: number;
   anchoredAt: number;
+  /** keccak256 of the leaves packed in leaf order. */
+  leavesHash: string;
 }
 
 export interface AnchorReceipt {
@@ -26,6 +31,12 @@ export interface LedgerClientOptions {
   /** Confirmations to wait for before a batch counts as anchored (1 on an instant-finality chain). */
   confirmations?: number;
   transactionOverrides?: TransactionOverrides;
+}
+
+/** keccak256 of record hashes packed as bytes32 in leaf order (abi.encodePacked), as UsageLedger keeps it. */
+export function leavesHashOf(leaves: readonly string[]): string {
+  const packed = Buffer.concat(leaves.map((l) => Buffer.from(l.startsWith("0x") ? l.slice(2) : l, "hex")));
+  return `0x${Buffer.from(keccak_256(packed)).toString("hex")}`;
 }
 
 /** Turns a platform id (e.g. `batch_…`) into the bytes32 the contract keys batches by. */
@@ -74,7 +85,8 @@ export async function deployWithRole(
  *
  * @example
  * const ledger = createLedgerClient({ provider, privateKey, usageLedgerAddress });
- * await ledger.anchorBatch({ batchId: "batch_1", root, recordCount: 3, feeTotalFen: 1500n, periodStart, periodEnd });
+ * await ledger.anchorBatch({ batchId: "batch_1", root, leaves, feeTotalFen: 1500n, periodStart, periodEnd });
+ * const fromChain = await ledger.readBatchLeaves("batch_1");
  */
 export function createLedgerClient(options: LedgerClientOptions) {
   const artifact = loadArtifact("UsageLedger");
@@ -86,6 +98,26 @@ export function createLedgerClient(options: LedgerClientOptions) {
   async function findAnchorTransactions(batchId: string): Promise<AnchorReceipt[]> {
     const events = await ledger.queryFilter(ledger.filters.BatchAnchored?.(toBytes32Id(batchId)) ?? "BatchAnchored");
     return events.map((event) => ({ txHash: event.transactionHash, blockNumber: event.blockNumber }));
+  }
+
+  /** The batch as the chain holds it, or null when it was never anchored. */
+  async function getBatch(batchId: string): Promise<AnchoredBatch | null> {
+    const id = toBytes32Id(batchId);
+    try {
+      const b = await ledger.getFunction("getBatch")(id);
+      return {
+        root: String(b.root),
+        recordCount: Number(b.recordCount),
+        feeTotalFen: BigInt(b.feeTotalFen),
+        periodStart: Number(b.periodStart),
+        periodEnd: Number(b.periodEnd),
+        anchoredAt: Number(b.anchoredAt),
+        leavesHash: String(b.leavesHash),
+      };
+    } catch (error) {
+      if ((error as { revert?: { name?: string } }).revert?.name === "UsageLedgerUnknownBatch") return null;
+      throw new LedgerError("chain_unavailable", `could not read batch ${batchId} from the chain`, { cause: error });
+    }
   }
 
   return {
@@ -108,12 +140,12 @@ export function createLedgerClient(options: LedgerClientOptions) {
       return (await options.provider.getCode(options.usageLedgerAddress)) !== "0x";
     },
 
-    /** Sends the batch and waits for its receipt; `onSent` runs between the two. */
+    /** Sends the batch with its leaves (record hashes, hex, in leaf order) and waits for its receipt; `onSent` runs between the two. */
     async anchorBatch(
       batch: {
         batchId: string;
         root: string;
-        recordCount: number;
+        leaves: readonly string[];
         feeTotalFen: bigint;
         periodStart: number;
         periodEnd: number;
@@ -122,21 +154,46 @@ export function createLedgerClient(options: LedgerClientOptions) {
     ): Promise<AnchorReceipt> {
       if (!isHexString(batch.root, 32))
         throw new LedgerError("invalid_root", `root ${batch.root} is not 32 bytes of hex`);
-      const tx = await sending(signer, () =>
-        ledger.getFunction("anchorBatch")(
-          toBytes32Id(batch.batchId),
-          batch.root,
-          batch.recordCount,
-          batch.feeTotalFen,
-          batch.periodStart,
-          batch.periodEnd,
-          { ...options.transactionOverrides },
+      const data = encodeAnchorBatchCall({ ...batch, batchId: toBytes32Id(batch.batchId) });
+      const receipt = await sending(signer, () =>
+        sendLargeCall(
+          signer,
+          { to: options.usageLedgerAddress, data },
+          { overrides: options.transactionOverrides, confirmations, onSent },
         ),
       );
-      onSent?.(tx.hash);
-      const receipt = await tx.wait(confirmations);
-      if (!receipt || receipt.status !== 1) throw new LedgerError("anchor_failed", `anchoring ${batch.batchId} failed`);
+      if (receipt.status !== 1) throw new LedgerError("anchor_failed", `anchoring ${batch.batchId} failed`);
       return { txHash: receipt.hash, blockNumber: receipt.blockNumber };
+    },
+
+    /**
+     * The leaves the chain holds for a batch (record hashes, lower-case hex without 0x, in leaf
+     * order), read from the calldata of the transaction its BatchAnchored event names and checked
+     * against the count and keccak256 the contract stored; null when the batch was never anchored.
+     * Nothing here comes from Sluice's database.
+     */
+    async readBatchLeaves(batchId: string, anchored?: AnchoredBatch | null): Promise<string[] | null> {
+      const onChain = anchored === undefined ? await getBatch(batchId) : anchored;
+      if (!onChain) return null;
+      const invalid = (why: string) =>
+        new LedgerError("chain_response_invalid", `the chain's copy of batch ${batchId}'s leaves ${why}`);
+      for (const { txHash } of await findAnchorTransactions(batchId)) {
+        // The raw answer: ethers' own parsing of 131 KB of calldata costs more than the chain's work.
+        const tx = (await options.provider.send("eth_getTransactionByHash", [txHash])) as {
+          to?: string | null;
+          input?: string;
+        } | null;
+        if (!tx || tx.to?.toLowerCase() !== options.usageLedgerAddress.toLowerCase()) continue;
+        if (typeof tx.input !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(tx.input)) throw invalid("arrived malformed");
+        const call = decodeAnchorBatchCall(Buffer.from(tx.input.slice(2), "hex"));
+        if (!call || call.batchId !== toBytes32Id(batchId)) continue;
+        const { leaves } = call;
+        if (leaves.length !== onChain.recordCount)
+          throw invalid(`hold ${leaves.length} leaves, not ${onChain.recordCount}`);
+        if (leavesHashOf(leaves) !== onChain.leavesHash) throw invalid("do not hash to what the contract stored");
+        return leaves;
+      }
+      throw invalid("cannot be found: no direct anchoring transaction for it");
     },
 
     findAnchorTransactions,
@@ -146,24 +203,7 @@ export function createLedgerClient(options: LedgerClientOptions) {
       return (await findAnchorTransactions(batchId))[0] ?? null;
     },
 
-    /** The batch as the chain holds it, or null when it was never anchored. */
-    async getBatch(batchId: string): Promise<AnchoredBatch | null> {
-      const id = toBytes32Id(batchId);
-      try {
-        const b = await ledger.getFunction("getBatch")(id);
-        return {
-          root: String(b.root),
-          recordCount: Number(b.recordCount),
-          feeTotalFen: BigInt(b.feeTotalFen),
-          periodStart: Number(b.periodStart),
-          periodEnd: Number(b.periodEnd),
-          anchoredAt: Number(b.anchoredAt),
-        };
-      } catch (error) {
-        if ((error as { revert?: { name?: string } }).revert?.name === "UsageLedgerUnknownBatch") return null;
-        throw new LedgerError("chain_unavailable", `could not read batch ${batchId} from the chain`, { cause: error });
-      }
-    },
+    getBatch,
   };
 }
 

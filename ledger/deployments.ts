@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { JsonRpcProvider } from "ethers";
 import { contractDeployments, type Db } from "../store/index.js";
+import { loadArtifact } from "./artifacts.js";
 import { createAuthorisationRegistryClient } from "./authorisation-registry.js";
 import { createLedgerClient, deployWithRole } from "./client.js";
 import { LedgerError } from "./errors.js";
@@ -26,10 +27,17 @@ async function ensureContract(
     .from(contractDeployments)
     .where(and(eq(contractDeployments.chainId, chainId), eq(contractDeployments.name, name)));
   if (known) {
-    if ((await provider.getCode(known.address)) === "0x") {
+    const code = await provider.getCode(known.address);
+    if (code === "0x") {
       throw new LedgerError(
         "deployment_missing",
         `${name} is recorded at ${known.address} on chain ${chainId}, but the chain has no code there: the chain was reset while the database was kept`,
+      );
+    }
+    if (code.toLowerCase() !== loadArtifact(name).deployedBytecode.toLowerCase()) {
+      throw new LedgerError(
+        "deployment_outdated",
+        `${name} at ${known.address} on chain ${chainId} is not the contract this release was built with (an earlier version, or compiled for another EVM version): start on a new chain and database, or see ledger/README.md`,
       );
     }
     return known.address;

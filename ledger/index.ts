@@ -9,7 +9,7 @@
  */
 export { type AnchorOptions, type AnchorStep, anchorBacklog, anchorPending } from "./anchor.js";
 export { type AnchorWorkerOptions, createAnchorWorker, nextDelayMs } from "./anchor-worker.js";
-export { type AuditDeps, type AuditFinding, type AuditReport, auditPeriod } from "./audit.js";
+export { type AuditDeps, type AuditFinding, type AuditReport, auditPeriod, FINDING_KINDS } from "./audit.js";
 export { AUDIT_FINDING_LABELS, renderAuditHtml } from "./audit-html.js";
 export {
   type AuthorisationRegistryClient,

@@ -39,9 +39,9 @@ describe.each(testDatabases())("anchoring on the embedded chain with $name", ({ 
     });
 
     const records = [await seedJob(database, 500), await seedJob(database, 700), await seedJob(database, 1)];
-    const batch = await anchorPending({ db: database.db, ledger });
+    const batch = await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger });
     expect(batch?.recordCount).toBe(3);
-    expect(await anchorPending({ db: database.db, ledger })).toBeNull();
+    expect(await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger })).toBeNull();
 
     const onChain = await ledger.getBatch(batch!.batchId);
     expect(onChain?.recordCount).toBe(3);
@@ -76,9 +76,15 @@ describe.each(testDatabases())("anchoring on the embedded chain with $name", ({ 
     });
     const sealed = [];
     for (let i = 0; i < 5; i++) sealed.push(await seedJob(database, 10 + i));
-    expect(await anchorBacklog({ db: database.db, ledger, maxBatchSize: 2 }, 2)).toEqual({ batches: 2, records: 4 });
-    expect(await anchorBacklog({ db: database.db, ledger, maxBatchSize: 2 })).toEqual({ batches: 1, records: 1 });
-    expect(await anchorBacklog({ db: database.db, ledger, maxBatchSize: 2 })).toEqual({ batches: 0, records: 0 });
+    expect(
+      await anchorBacklog({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger, maxBatchSize: 2 }, 2),
+    ).toEqual({ batches: 2, records: 4 });
+    expect(
+      await anchorBacklog({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger, maxBatchSize: 2 }),
+    ).toEqual({ batches: 1, records: 1 });
+    expect(
+      await anchorBacklog({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger, maxBatchSize: 2 }),
+    ).toEqual({ batches: 0, records: 0 });
     for (const { record } of sealed) {
       expect((await proveRecord(database.db, ledger, record.recordId, gatewayKeys.publicKey)).verified).toBe(true);
     }
@@ -94,11 +100,13 @@ describe.each(testDatabases())("anchoring on the embedded chain with $name", ({ 
     const sealed = await seedJob(database, 300);
     // A ledger whose sends fail stands in for a crash after the batch row was written.
     const broken = { ...ledger, anchorBatch: async () => Promise.reject(new Error("chain went away")) };
-    await expect(anchorPending({ db: database.db, ledger: broken })).rejects.toThrow("chain went away");
+    await expect(
+      anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger: broken }),
+    ).rejects.toThrow("chain went away");
     const [row] = await database.db.select().from(usageRecords).where(eq(usageRecords.id, sealed.record.recordId));
     expect(row?.batchId).toBeTruthy();
 
-    const resumed = await anchorPending({ db: database.db, ledger });
+    const resumed = await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger });
     expect(resumed).toBeNull();
     const proof = await proveRecord(database.db, ledger, sealed.record.recordId, gatewayKeys.publicKey);
     expect(proof.verified).toBe(true);
@@ -119,7 +127,7 @@ describe("the embedded chain across a restart", () => {
         usageLedgerAddress: address,
       });
       await seedJob(database, 900);
-      const batch = await anchorPending({ db: database.db, ledger });
+      const batch = await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger });
       const head = await first.provider.getBlock("latest");
       const root = (await ledger.getBatch(batch!.batchId))?.root;
       await first.stop();
@@ -138,7 +146,9 @@ describe("the embedded chain across a restart", () => {
         expect(sameHead?.hash).toBe(head?.hash);
         // The rebuilt chain keeps accepting transactions after the replayed ones.
         await seedJob(database, 100);
-        expect(await anchorPending({ db: database.db, ledger: again })).toMatchObject({ recordCount: 1 });
+        expect(
+          await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger: again }),
+        ).toMatchObject({ recordCount: 1 });
       } finally {
         await second.stop();
       }
@@ -175,7 +185,7 @@ describe("anchoring on the in-process chain (Hardhat's EVM in this process, no H
         usageLedgerAddress: address,
       });
       const sealed = await seedJob(database, 250);
-      const batch = await anchorPending({ db: database.db, ledger });
+      const batch = await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger });
       expect((await ledger.getBatch(batch!.batchId))?.feeTotalFen).toBe(250n);
       expect(await ledger.getBatch("batch_never")).toBeNull();
       const proof = await proveRecord(database.db, ledger, sealed.record.recordId, gatewayKeys.publicKey);

@@ -10,6 +10,5 @@ export async function writeUsageRecord(tx: DbOrTx, sealed: SealedUsageRecord): P
     record: sealed.record,
     recordHash: sealed.recordHash,
     gatewaySignature: sealed.signature,
-    feeFen: sealed.record.feeFen,
   });
 }

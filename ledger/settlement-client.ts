@@ -42,11 +42,18 @@ export function createSettlementClient(options: {
       return { txHash: receipt.hash, blockNumber: receipt.blockNumber };
     },
 
-    /** The statement's root and records hash as the chain holds them, or null when never anchored. */
-    async getStatement(statementId: string): Promise<{ root: string; recordsHash: string } | null> {
+    /** The statement as the chain holds it (its root, records hash and totals), or null when never anchored. */
+    async getStatement(
+      statementId: string,
+    ): Promise<{ root: string; recordsHash: string; recordCount: number; feeTotalFen: bigint } | null> {
       try {
         const s = await contract.getFunction("getStatement")(toBytes32Id(statementId));
-        return { root: String(s.root), recordsHash: String(s.recordsHash).slice(2) };
+        return {
+          root: String(s.root),
+          recordsHash: String(s.recordsHash).slice(2),
+          recordCount: Number(s.recordCount),
+          feeTotalFen: BigInt(s.feeTotalFen),
+        };
       } catch (error) {
         if (
           String((error as Error).message).includes("SettlementUnknownStatement") ||

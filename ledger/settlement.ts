@@ -158,3 +158,20 @@ export function verifyLine(root: string, line: Pick<StatementLine, "payeeId" | "
     return false;
   }
 }
+
+/**
+ * Why a stored statement does not hold together (its totals not those of its lines, or its root not
+ * theirs), or null when it does. Every record gives the platform a line, so that line counts them.
+ */
+export function statementInconsistency(statement: SettlementStatement): string | null {
+  const sum = statement.lines.reduce((total, line) => total + line.amountFen, 0);
+  if (sum !== statement.feeTotalFen)
+    return `its lines add up to ${sum} fen, not the ${statement.feeTotalFen} it states`;
+  const platform = statement.lines.find((l) => l.payeeId === PLATFORM);
+  if ((platform?.records ?? 0) !== statement.recordCount) {
+    return `it states ${statement.recordCount} records, but its lines cover ${platform?.records ?? 0}`;
+  }
+  if (statement.lines.length === 0) return "it has no lines";
+  const root = StandardMerkleTree.of(statement.lines.map(leafOf), [...LINE_ENCODING]).root;
+  return root === statement.root ? null : "its root is not the root of its lines";
+}

@@ -1,7 +1,7 @@
 import { eq, isNull } from "drizzle-orm";
 import { type Db, settlementStatements } from "../store/index.js";
 import { LedgerError } from "./errors.js";
-import type { SettlementStatement } from "./settlement.js";
+import { type SettlementStatement, statementInconsistency } from "./settlement.js";
 import type { SettlementClient } from "./settlement-client.js";
 
 /**
@@ -15,6 +15,9 @@ export async function anchorStoredStatement(
   statement: SettlementStatement,
   now = new Date(),
 ): Promise<{ txHash: string | null }> {
+  const inconsistency = statementInconsistency(statement);
+  if (inconsistency)
+    throw new LedgerError("statement_inconsistent", `statement ${id} is not anchored: ${inconsistency}`);
   const onChain = await client.getStatement(id);
   if (onChain && onChain.root !== statement.root) {
     throw new LedgerError(

@@ -19,11 +19,12 @@ export function seedRows(start: number, size: number, fromMs: number, privateKey
   const decisions: string[] = [];
   const jobs: string[] = [];
   const records: string[] = [];
-  let shared: { hash: string; line: string } | undefined;
+  let shared: { hash: string; line: string; priceFen: number } | undefined;
 
   for (let i = start; i < start + size; i++) {
     const at = new Date(fromMs + i).toISOString();
     let hash: string;
+    let priceFen: number;
     if (distinct || !shared) {
       const request = {
         ...fixtureRequest,
@@ -31,12 +32,15 @@ export function seedRows(start: number, size: number, fromMs: number, privateKey
       };
       const decision = decide(request, state);
       hash = decisionHash(request, state, decision);
+      // The fee the gateway charges is the price the decision set.
+      priceFen = decision.effect === "allow" ? decision.obligations.priceFen : 0;
       const line = `${hash}\t${field(JSON.stringify(request))}\t${stateText}\t${field(JSON.stringify(decision))}\n`;
-      if (!distinct) shared = { hash, line };
+      if (!distinct) shared = { hash, line, priceFen };
       // The shared decision is written once, by the first chunk.
       if (distinct || start === 0) decisions.push(line);
     } else {
       hash = shared.hash;
+      priceFen = shared.priceFen;
     }
     const jobId = `job_bench_${i}`;
     const query = JSON.stringify({
@@ -61,7 +65,7 @@ export function seedRows(start: number, size: number, fromMs: number, privateKey
           { ownerId: "tax", datasetId: "ds_tax", contributionUnits: 1 },
         ],
         epsilonSpent: 0.1,
-        feeFen: 500 + (i % 7),
+        feeFen: priceFen,
         decisionHash: hash,
         resultHash: hash,
         startedAt: at,
@@ -70,7 +74,7 @@ export function seedRows(start: number, size: number, fromMs: number, privateKey
       privateKey,
     );
     records.push(
-      `${sealed.record.recordId}\t${jobId}\t${field(JSON.stringify(sealed.record))}\t${sealed.recordHash}\t${sealed.signature}\t${sealed.record.feeFen}\t${at}\n`,
+      `${sealed.record.recordId}\t${jobId}\t${field(JSON.stringify(sealed.record))}\t${sealed.recordHash}\t${sealed.signature}\t${at}\n`,
     );
   }
   return { decisions: decisions.join(""), jobs: jobs.join(""), records: records.join("") };

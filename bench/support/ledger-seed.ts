@@ -77,7 +77,7 @@ export async function seedUsageRecords(
         rows.jobs,
       );
       await copy(
-        "copy usage_records (id, job_id, record, record_hash, gateway_signature, fee_fen, created_at) from stdin",
+        "copy usage_records (id, job_id, record, record_hash, gateway_signature, created_at) from stdin",
         rows.records,
       );
       options.onProgress?.((chunks[i]?.start ?? 0) + (chunks[i]?.size ?? 0));

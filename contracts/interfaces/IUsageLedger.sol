@@ -12,6 +12,8 @@ interface IUsageLedger {
         uint64 periodStart;
         uint64 periodEnd;
         uint64 anchoredAt;
+        /// keccak256 of the leaves as packed bytes32, in leaf order
+        bytes32 leavesHash;
     }
 
     /// @notice A batch with this id was anchored already; batches are write-once.
@@ -25,13 +27,14 @@ interface IUsageLedger {
     /// @notice No batch with this id was anchored.
     error UsageLedgerUnknownBatch(bytes32 batchId);
 
-    /// @notice A batch of usage records was anchored.
+    /// @notice A batch of usage records was anchored; its leaves are in the transaction's calldata.
     event BatchAnchored(
         bytes32 indexed batchId,
         bytes32 indexed root,
         uint64 recordCount,
         uint128 feeTotalFen,
         uint64 periodStart,
-        uint64 periodEnd
+        uint64 periodEnd,
+        bytes32 leavesHash
     );
 }

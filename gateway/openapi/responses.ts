@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FINDING_KINDS } from "../../ledger/index.js";
 import { COMPUTE_MODES, GRANT_STATUSES, JOB_STATUSES, QUERY_SHAPES, SCENARIO_STATUSES } from "../../lib/vocabulary.js";
 import { PARTICIPANT_ROLES } from "../../store/index.js";
 
@@ -370,21 +371,7 @@ export const auditReportResponseSchema = z
       .describe("the period's anchored authorisation events checked against the chain"),
     findings: z.array(
       z.strictObject({
-        kind: z.enum([
-          "record_altered",
-          "record_forged",
-          "record_deleted",
-          "record_inserted",
-          "record_unanchored",
-          "batch_root_mismatch",
-          "batch_not_on_chain",
-          "decision_missing",
-          "decision_not_reproduced",
-          "settlement_mismatch",
-          "settlement_not_on_chain",
-          "authorisation_event_altered",
-          "authorisation_event_deleted",
-        ]),
+        kind: z.enum(FINDING_KINDS),
         recordId: z.string().optional(),
         jobId: z.string().optional(),
         batchId: z.string().optional(),
@@ -443,7 +430,7 @@ export const usageRecordResponseSchema = z
     record: json.describe("the canonical (RFC 8785) usage record the gateway signed"),
     recordHash: z.string(),
     gatewaySignature: z.string(),
-    feeFen: z.number().int(),
+    feeFen: z.number().int().describe("the fee the signed record charges"),
     batchId: id.nullable(),
     leafIndex: z.number().int().nullable(),
     createdAt: instant,

@@ -54,5 +54,5 @@ export async function listUsageRecords(db: Db, query: RecordListQuery) {
   const last = page[page.length - 1];
   const next =
     rows.length > query.limit && last ? Buffer.from(`${last.at}|${last.row.id}`, "utf8").toString("base64url") : null;
-  return { records: page.map((r) => r.row), next };
+  return { records: page.map((r) => ({ ...r.row, feeFen: Number(r.row.record.feeFen) })), next };
 }

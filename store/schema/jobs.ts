@@ -94,7 +94,6 @@ export const usageRecords = pgTable(
     record: jsonb("record").$type<Record<string, unknown>>().notNull(),
     recordHash: text("record_hash").notNull(),
     gatewaySignature: text("gateway_signature").notNull(),
-    feeFen: bigint("fee_fen", { mode: "number" }).notNull(),
     batchId: text("batch_id").references(() => anchorBatches.id),
     leafIndex: integer("leaf_index"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

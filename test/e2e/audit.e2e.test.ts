@@ -33,7 +33,11 @@ describe("the regulator's audit names every record altered, forged, deleted or i
       records.push(job.usageRecordId);
       jobIds.push(job.jobId);
     }
-    await anchorPending({ db: world.gw.database.db, ledger: world.gw.ledger });
+    await anchorPending({
+      db: world.gw.database.db,
+      ledger: world.gw.ledger,
+      gatewayPublicKey: world.gw.deps.gatewayKeys.publicKey,
+    });
     await new Promise((resolve) => setTimeout(resolve, 20));
     period = { periodStart: start.toISOString(), periodEnd: new Date().toISOString() };
     await world.client().request("POST", "/settlements", period);

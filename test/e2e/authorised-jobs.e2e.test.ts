@@ -158,7 +158,11 @@ describe.each(testDatabases())("authorised jobs end to end on $name", ({ open })
     const visible = await world.client(world.operator).getJob(held.jobId);
     expect((visible.result as { value: string }).value).toBe((reviewerView.result as { value: string }).value);
 
-    await anchorPending({ db: world.gw.database.db, ledger: world.gw.ledger });
+    await anchorPending({
+      db: world.gw.database.db,
+      ledger: world.gw.ledger,
+      gatewayPublicKey: world.gw.deps.gatewayKeys.publicKey,
+    });
     expect((await world.client(world.regulator).proveRecord(released.usageRecordId!)).verified).toBe(true);
   });
 

@@ -116,7 +116,11 @@ describe("the console in a real browser: an owner approves, the operator's query
     const job = await query();
     expect(job.status).toBe("succeeded");
     recordId = job.usageRecordId;
-    await anchorPending({ db: world.gw.database.db, ledger: world.gw.ledger });
+    await anchorPending({
+      db: world.gw.database.db,
+      ledger: world.gw.ledger,
+      gatewayPublicKey: world.gw.deps.gatewayKeys.publicKey,
+    });
     await world.client().request("POST", "/settlements", { periodStart, periodEnd: new Date().toISOString() });
 
     const page = await signIn(world.operator, testDirectory("sluice-console-"));

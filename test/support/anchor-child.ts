@@ -17,6 +17,7 @@ const crashAt = requiredEnv("SLUICE_TEST_CRASH_AT");
 const batch = await anchorPending({
   db: database.db,
   ledger,
+  gatewayPublicKey: requiredEnv("GATEWAY_PUBLIC_KEY"),
   onStep: (step) => {
     if (step === crashAt) process.kill(process.pid, "SIGKILL");
   },

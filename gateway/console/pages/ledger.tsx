@@ -56,7 +56,7 @@ function FilterForm({ page, filters }: { page: PageContext; filters: Filters }) 
 export function LedgerPage(props: {
   page: PageContext;
   batches: AnchorBatch[];
-  records: UsageRecordRow[];
+  records: (UsageRecordRow & { feeFen: number })[];
   next: string | null;
   filters: Filters;
   error?: string;
