@@ -7,3 +7,4 @@
  */
 export { type CreateDbOptions, createDb, type Database, type Db, type DbOrTx, type Tx } from "./db.js";
 export * from "./schema/index.js";
+export { EXCLUSION_VIOLATION, sqlStateOf, UNIQUE_VIOLATION } from "./sql-state.js";

@@ -12,7 +12,7 @@ import {
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { scenarios, settlementStatements } from "../../store/index.js";
+import { EXCLUSION_VIOLATION, scenarios, settlementStatements, sqlStateOf } from "../../store/index.js";
 import type { GatewayDeps } from "../deps.js";
 
 interface Caller {
@@ -23,7 +23,9 @@ interface Caller {
 /**
  * Settles a period: every usage record written in [start, end), each checked against its stored
  * hash (a record altered since it was written is not paid on), split by its scenario's shares,
- * summed per payee; the statement is stored and its root anchored on chain. Periods never overlap.
+ * summed per payee; the statement is stored and its root anchored on chain. Periods never overlap:
+ * the check below names the statement in the way, and the database's exclusion constraint holds
+ * when two settlements race.
  */
 export async function createSettlement(deps: GatewayDeps, caller: Caller, period: { start: Date; end: Date }) {
   const now = deps.now?.() ?? new Date();
@@ -58,17 +60,27 @@ export async function createSettlement(deps: GatewayDeps, caller: Caller, period
     throw new SluiceError("not_executable", "no usage record was written in this period");
   // 12 random bytes: the id fits the contract's bytes32 key.
   const id = newId("stl", 12);
-  await deps.db.insert(settlementStatements).values({
-    id,
-    periodStart: period.start,
-    periodEnd: period.end,
-    recordCount: statement.recordCount,
-    feeTotalFen: statement.feeTotalFen,
-    statement: statement as unknown as Record<string, unknown>,
-    root: statement.root,
-    recordsHash: statement.recordsHash,
-    createdBy: caller.id,
-  });
+  try {
+    await deps.db.insert(settlementStatements).values({
+      id,
+      periodStart: period.start,
+      periodEnd: period.end,
+      recordCount: statement.recordCount,
+      feeTotalFen: statement.feeTotalFen,
+      statement: statement as unknown as Record<string, unknown>,
+      root: statement.root,
+      recordsHash: statement.recordsHash,
+      createdBy: caller.id,
+    });
+  } catch (error) {
+    // Two settlements of overlapping periods at once: the database lets one commit.
+    if (sqlStateOf(error) === EXCLUSION_VIOLATION) {
+      throw new ConflictError("another statement settling part of this period was committed meanwhile", {
+        cause: error,
+      });
+    }
+    throw error;
+  }
   const anchor = await anchorStatement(deps, id, statement);
   return { id, ...statement, anchor };
 }

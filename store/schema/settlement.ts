@@ -1,6 +1,10 @@
 import { bigint, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
-/** A period's revenue-sharing statement, as computed from its usage records and anchored on chain. */
+/**
+ * A period's revenue-sharing statement, as computed from its usage records and anchored on chain.
+ * Periods never overlap: migration 0008 adds the exclusion constraint
+ * `settlement_statements_periods_disjoint` (drizzle's schema cannot state one).
+ */
 export const settlementStatements = pgTable("settlement_statements", {
   id: text("id").primaryKey(),
   periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
