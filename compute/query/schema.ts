@@ -8,15 +8,26 @@ export const AGGREGATES = ["count", "sum", "mean", "variance", "histogram"] as c
 export type Aggregate = (typeof AGGREGATES)[number];
 
 export const fieldNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "a field is a lower-case column name");
-const literal = z.union([z.string().max(200), z.number().finite()]);
+
+/**
+ * The largest magnitude a query constant may have: 2^48, so that a constant in hundredths and any
+ * sum of values clamped to it stay exact in a double and in the nodes' fixed point.
+ */
+export const MAX_QUERY_MAGNITUDE = 2 ** 48;
+const queryNumber = z
+  .number()
+  .finite()
+  .min(-MAX_QUERY_MAGNITUDE, `at least -2^48 (-${MAX_QUERY_MAGNITUDE})`)
+  .max(MAX_QUERY_MAGNITUDE, `at most 2^48 (${MAX_QUERY_MAGNITUDE})`);
+const literal = z.union([z.string().max(200), queryNumber]);
 
 export const filterSchema = z.discriminatedUnion("op", [
   z.strictObject({ field: fieldNameSchema, op: z.enum(["=", "!=", "<", "<=", ">", ">="]), value: literal }),
   z.strictObject({
     field: fieldNameSchema,
     op: z.literal("between"),
-    min: z.number().finite(),
-    max: z.number().finite(),
+    min: queryNumber,
+    max: queryNumber,
   }),
   z.strictObject({ field: fieldNameSchema, op: z.literal("in"), values: z.array(literal).min(1).max(1_000) }),
 ]);
@@ -32,9 +43,9 @@ export const aggregateQueryShape = {
     .strictObject({ field: fieldNameSchema, values: z.array(z.string().min(1).max(100)).min(1).max(1_000) })
     .optional(),
   /** Histogram bin edges, ascending: bins (−∞, e0), [e0, e1), …, [en, ∞). No minimum or maximum is revealed. */
-  bins: z.array(z.number().finite()).min(1).max(200).optional(),
+  bins: z.array(queryNumber).min(1).max(200).optional(),
   /** Each value is clamped to these bounds before it is added; required for sums under differential privacy. */
-  bounds: z.strictObject({ min: z.number().finite(), max: z.number().finite() }).optional(),
+  bounds: z.strictObject({ min: queryNumber, max: queryNumber }).optional(),
 };
 
 /** What every node computes over its rows; the same for all of them. */

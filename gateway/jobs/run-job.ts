@@ -5,6 +5,7 @@ import { newId } from "../../lib/ids.js";
 import { jobReviews, jobs } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { approvalProofs } from "./approval-proofs.js";
+import { checkQueryTypes } from "./check-query.js";
 import { computeResult } from "./compute-result.js";
 import { aggregateQueryOf, evaluate, type JobInput, notExecutable, storeDecision } from "./evaluate.js";
 import { completeJob, denied, earlierOutcome, failJob, operatorHeKeys, reserveJob } from "./lifecycle.js";
@@ -12,8 +13,10 @@ import { planTasks } from "./plan-tasks.js";
 
 /** Dry run: whether the query would be allowed, why, and with which obligations; nothing is run or charged. */
 export async function explainJob(deps: GatewayDeps, operatorId: string, input: JobInput) {
-  aggregateQueryOf(input);
+  const query = aggregateQueryOf(input);
   const evaluation = await evaluate(deps.db, operatorId, input, deps.now?.() ?? new Date());
+  // An allowed query that cannot run as asked is refused here as /jobs refuses it.
+  if (evaluation.decision.effect === "allow") await checkQueryTypes(deps.db, input.fields, query);
   const blocker = notExecutable(input);
   return {
     allowed: evaluation.decision.effect === "allow",
@@ -44,6 +47,7 @@ export async function runJob(
   const { decision, hash } = evaluation;
   await storeDecision(deps.db, evaluation);
   if (decision.effect === "deny") throw denied(hash, decision);
+  await checkQueryTypes(deps.db, input.fields, query);
   const blocker = notExecutable(input);
   if (blocker) throw new SluiceError("not_executable", blocker, { details: { decisionHash: hash } });
 
@@ -95,6 +99,13 @@ export async function runJob(
     });
     return { jobId, status: "awaiting_review" as const, decisionHash: hash, reviewers: decision.obligations.ownerIds };
   }
-  const usageRecordId = await completeJob(deps, jobId, evaluation, result, finishedAt);
+  let usageRecordId: string;
+  try {
+    usageRecordId = await completeJob(deps, jobId, evaluation, result, finishedAt);
+  } catch (error) {
+    // Nothing was released: the job fails and gives its reservation back rather than holding it.
+    await failJob(deps, jobId, error);
+    throw error;
+  }
   return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: hash };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseWhere, UsageError } from "./commands.js";
+import { aggregateQuery, parseWhere, UsageError } from "./commands.js";
+import { helpers } from "./handler.js";
 
 describe("the CLI's --where filters", () => {
   it.each([
@@ -9,11 +10,34 @@ describe("the CLI's --where filters", () => {
     ["employees between 10 and 50", { field: "employees", op: "between", min: 10, max: 50 }],
     ["industry in C13, C14,C15", { field: "industry", op: "in", values: ["C13", "C14", "C15"] }],
     ["employees in 1,2", { field: "employees", op: "in", values: [1, 2] }],
+    ['district = "330102"', { field: "district", op: "=", value: "330102" }],
+    ["industry in 'C13',C14", { field: "industry", op: "in", values: ["C13", "C14"] }],
   ])("reads %s", (text, filter) => {
     expect(parseWhere(text)).toEqual(filter);
   });
 
   it.each(["district", "= 5", "district ~ 5", "drop table x"])("refuses %s with a usage error", (text) => {
     expect(() => parseWhere(text)).toThrow(UsageError);
+  });
+});
+
+describe("the CLI's query options", () => {
+  const query = (options: Record<string, string | string[]>) =>
+    aggregateQuery(helpers({ command: "query", args: [], options: { scenario: "sc_1", ...options }, json: false }));
+
+  it("refuses a doubled operator, naming the one to use", () => {
+    for (const text of ["district == 330102", "wages_fen => 5", "wages_fen <> 5", "wages_fen != = 5"]) {
+      expect(() => parseWhere(text)).toThrow(/is not an operator; use =, !=, <, <=, > or >=/);
+    }
+  });
+
+  it("refuses --groups without --group-by and the reverse, before anything is sent", () => {
+    expect(() => query({ field: ["ds.wages_fen"], groups: "330102,330105" })).toThrow(
+      "--groups needs --group-by <field>: the values are of which field?",
+    );
+    expect(() => query({ field: ["ds.wages_fen"], "group-by": "district" })).toThrow("--group-by needs --groups");
+    expect(query({ field: ["ds.wages_fen"], "group-by": "district", groups: "330102,330105" })).toMatchObject({
+      groupBy: { field: "district", values: ["330102", "330105"] },
+    });
   });
 });

@@ -28,7 +28,12 @@ function epsilonOf(call: Invocation): number {
 }
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
-const literal = (text: string) => (NUMBER.test(text) ? Number(text) : text);
+/** A value as typed: a number when it looks like one, text otherwise; quotes make it text. */
+const literal = (text: string) => {
+  const quoted = /^(["'])(.*)\1$/.exec(text);
+  if (quoted) return quoted[2] as string;
+  return NUMBER.test(text) ? Number(text) : text;
+};
 const list = (text: string) =>
   text
     .split(",")
@@ -45,7 +50,13 @@ export function parseWhere(text: string) {
   const compare = /^([a-z][a-z0-9_]*)\s*(<=|>=|!=|=|<|>)\s*(.+)$/.exec(text.trim());
   if (compare) {
     const op = compare[2] as "=" | "!=" | "<" | "<=" | ">" | ">=";
-    return { field: compare[1] as string, op, value: literal((compare[3] as string).trim()) };
+    const rest = (compare[3] as string).trim();
+    if (/^[=<>!]/.test(rest)) {
+      throw new UsageError(
+        `--where "${text}": ${op}${rest[0]} is not an operator; use =, !=, <, <=, > or >= (a single = compares)`,
+      );
+    }
+    return { field: compare[1] as string, op, value: literal(rest) };
   }
   throw new UsageError(
     `--where "${text}" is not a filter: use "<field> <op> <value>" (=, !=, <, <=, >, >=), "<field> in a,b" or "<field> between a and b"`,
@@ -59,7 +70,8 @@ function numbers(text: string, what: string): number[] {
   return values;
 }
 
-function aggregateQuery(h: Helpers) {
+/** The body of a query, explain or scores request from the command line's options. */
+export function aggregateQuery(h: Helpers) {
   const o = h.call.options;
   const fields = [...((o.sum as string[] | undefined) ?? []), ...((o.field as string[] | undefined) ?? [])];
   if (fields.length === 0)
@@ -67,6 +79,8 @@ function aggregateQuery(h: Helpers) {
   const groupBy = o["group-by"];
   if (typeof groupBy === "string" && typeof o.groups !== "string")
     throw new UsageError("--group-by needs --groups <a,b,…>");
+  if (typeof o.groups === "string" && typeof groupBy !== "string")
+    throw new UsageError("--groups needs --group-by <field>: the values are of which field?");
   const bounds = typeof o.bounds === "string" ? numbers(o.bounds, "--bounds") : undefined;
   if (bounds && bounds.length !== 2) throw new UsageError("--bounds takes min,max");
   return {
