@@ -6,10 +6,11 @@ import { createSeededRandom } from "../compute/demo/synthetic.js";
 import { runSecureAggregate } from "../compute/mpc/secure-aggregate.js";
 import type { NodeConfig } from "../compute/node/config.js";
 import { type ColumnSpec, loadCsvDataset } from "../compute/node/datastore.js";
+import { pinOfNodeKey } from "../compute/node/peers.js";
 import { type QueryPlan, signPlan } from "../compute/protocol.js";
 import { aggregateColumns } from "../compute/query/evaluate.js";
 import type { AggregateQuery } from "../compute/query/schema.js";
-import { type NodeProcess, spawnComputeNode } from "../gateway/node-processes.js";
+import { freeLoopbackPort, type NodeProcess, spawnComputeNode } from "../gateway/node-processes.js";
 import { type ScenarioTerms, signApproval } from "../lib/approvals.js";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
 import { percentile, report } from "./report.js";
@@ -48,26 +49,33 @@ interface Owner {
 }
 
 async function startOwners(dir: string, count: number, gatewayPublicKey: string): Promise<Owner[]> {
+  // Each node pins the other two (keys and addresses), so both are decided before any starts.
+  const ids = ["a", "b", "c"];
+  const keys = ids.map(() => generateEd25519KeyPair());
+  const ports = await Promise.all(ids.map(() => freeLoopbackPort()));
+  const pins = ids.map((id, i) =>
+    pinOfNodeKey(`node_${id}`, (keys[i] as { privateKeyPem: string }).privateKeyPem, `http://127.0.0.1:${ports[i]}`),
+  );
   return Promise.all(
-    ["a", "b", "c"].map(async (id) => {
+    ids.map(async (id, i) => {
       const nodeDir = path.join(dir, `${id}-${count}`);
       mkdirSync(nodeDir, { recursive: true });
       writeData(path.join(nodeDir, "data.csv"), `bench-${id}`, count);
-      const key = generateEd25519KeyPair();
+      const key = keys[i] as ReturnType<typeof generateEd25519KeyPair>;
       writeFileSync(path.join(nodeDir, "node.pem"), key.privateKeyPem);
       const owner = generateEd25519KeyPair();
       const config: NodeConfig = {
         nodeId: `node_${id}`,
         ownerId: `owner_${id}`,
         host: "127.0.0.1",
-        port: 0,
+        port: ports[i] as number,
         keyFile: "node.pem",
         gatewayPublicKey,
         ownerPublicKeys: [owner.publicKey],
         shareTimeoutMs: 60_000,
         helper: false,
         noiseFromLevel: 3,
-        peers: [],
+        peers: pins.filter((_, j) => j !== i),
         datasets: [{ id: `ds_${id}`, file: "data.csv", columns: COLUMNS }],
       };
       writeFileSync(path.join(nodeDir, "node.json"), JSON.stringify(config));

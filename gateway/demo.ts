@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import {
@@ -8,13 +8,14 @@ import {
   demoCsv,
   demoDatasetRegistration,
   type NodeConfig,
+  pinOfNodeKey,
 } from "../compute/index.js";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
 import type { KeyFile } from "../lib/key-file.js";
 import { createClient } from "../sdk/index.js";
 import { computeNodes, type Db, participants } from "../store/index.js";
 import { loadOrCreateKeyFile } from "./keys.js";
-import { type NodeProcess, spawnComputeNode } from "./node-processes.js";
+import { freeLoopbackPort, type NodeProcess, spawnComputeNode } from "./node-processes.js";
 
 export const DEMO_OPERATOR_ID = "demo_bank";
 export const DEMO_REGULATOR_ID = "demo_regulator";
@@ -24,19 +25,29 @@ export const DEMO_HELPER_NODE_ID = "node_helper";
 function nodeDefaults(gatewayPublicKey: string) {
   return {
     host: "127.0.0.1",
-    port: 0,
     keyFile: "node.pem",
     gatewayPublicKey,
     shareTimeoutMs: 15_000,
     helper: false,
     noiseFromLevel: 3,
-    peers: [],
   };
 }
 
-function writeNodeConfig(dir: string, config: NodeConfig): string {
+/**
+ * A demo node's folder, key and address, decided before any node starts, so each node's
+ * configuration can pin the others (ids, both keys, addresses) as a real owner's would.
+ */
+async function demoNodeIdentity(dataDir: string, nodeId: string, folder: string) {
+  const dir = path.join(dataDir, "nodes", folder);
+  mkdirSync(dir, { recursive: true });
   const keyFile = path.join(dir, "node.pem");
   if (!existsSync(keyFile)) writeFileSync(keyFile, generateEd25519KeyPair().privateKeyPem, { mode: 0o600 });
+  const port = await freeLoopbackPort();
+  const peer = pinOfNodeKey(nodeId, readFileSync(keyFile, "utf8"), `http://127.0.0.1:${port}`);
+  return { dir, port, peer };
+}
+
+function writeNodeConfig(dir: string, config: NodeConfig): string {
   const configFile = path.join(dir, "node.json");
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   return configFile;
@@ -50,15 +61,23 @@ export async function startDemoNodes(
 ): Promise<NodeProcess[]> {
   const started: NodeProcess[] = [];
   try {
+    const identities = [
+      ...(await Promise.all(DEMO_OWNERS.map((owner) => demoNodeIdentity(dataDir, `node_${owner.key}`, owner.key)))),
+      await demoNodeIdentity(dataDir, DEMO_HELPER_NODE_ID, "helper"),
+    ];
+    const peersOf = (nodeId: string) => identities.filter((i) => i.peer.nodeId !== nodeId).map((i) => i.peer);
     for (const owner of DEMO_OWNERS) {
-      const dir = path.join(dataDir, "nodes", owner.key);
-      mkdirSync(dir, { recursive: true });
+      const { dir, port } = identities.find(
+        (i) => i.peer.nodeId === `node_${owner.key}`,
+      ) as (typeof identities)[number];
       const dataFile = path.join(dir, `${owner.dataset.id}.csv`);
       if (!existsSync(dataFile)) writeFileSync(dataFile, demoCsv(owner));
       // The node trusts its owner's key: the owner signs what it approves, and the node checks every plan against it.
       const ownerKey = loadOrCreateKeyFile(path.join(dataDir, "keys"), `owner_${owner.key}`);
       const config: NodeConfig = {
         ...nodeDefaults(gatewayPublicKey),
+        port,
+        peers: peersOf(`node_${owner.key}`),
         nodeId: `node_${owner.key}`,
         ownerId: `owner_${owner.key}`,
         ownerPublicKeys: [ownerKey.publicKey],
@@ -75,10 +94,11 @@ export async function startDemoNodes(
       started.push(await spawnComputeNode(writeNodeConfig(dir, config), { onLog }));
     }
     // The third party of two-owner jobs: holds no data, sees only uniform shares, adds its own noise.
-    const helperDir = path.join(dataDir, "nodes", "helper");
-    mkdirSync(helperDir, { recursive: true });
+    const { dir: helperDir, port } = identities.at(-1) as (typeof identities)[number];
     const helper: NodeConfig = {
       ...nodeDefaults(gatewayPublicKey),
+      port,
+      peers: peersOf(DEMO_HELPER_NODE_ID),
       nodeId: DEMO_HELPER_NODE_ID,
       ownerId: "platform",
       helper: true,

@@ -23,6 +23,7 @@ describe("a compute node as its own process", () => {
       keyFile: "node.pem",
       gatewayPublicKey: generateEd25519KeyPair().publicKey,
       ownerPublicKeys: [generateEd25519KeyPair().publicKey],
+      peers: [],
       datasets: [{ id: "ds_test", file: "data.csv", columns: [{ name: "amount", type: "integer", level: 2 }] }],
     };
     writeFileSync(path.join(dir, "node.json"), JSON.stringify(config));
@@ -45,8 +46,33 @@ describe("a compute node as its own process", () => {
   it("refuses a configuration without the owner's keys", async () => {
     writeFileSync(
       path.join(dir, "bad.json"),
-      JSON.stringify({ nodeId: "n", ownerId: "o", keyFile: "node.pem", gatewayPublicKey: "x", datasets: [] }),
+      JSON.stringify({
+        nodeId: "n",
+        ownerId: "o",
+        keyFile: "node.pem",
+        gatewayPublicKey: "x",
+        peers: [],
+        datasets: [],
+      }),
     );
     await expect(spawnComputeNode(path.join(dir, "bad.json"))).rejects.toThrow(/exited \(2\).*owner's public keys/);
+  });
+
+  it("refuses a configuration that pins no peers, or pins one without both keys and an address", async () => {
+    const base = {
+      nodeId: "n",
+      ownerId: "o",
+      keyFile: "node.pem",
+      gatewayPublicKey: generateEd25519KeyPair().publicKey,
+      ownerPublicKeys: [generateEd25519KeyPair().publicKey],
+      datasets: [{ id: "ds_test", file: "data.csv", columns: [{ name: "amount", type: "integer", level: 2 }] }],
+    };
+    writeFileSync(path.join(dir, "unpinned.json"), JSON.stringify(base));
+    await expect(spawnComputeNode(path.join(dir, "unpinned.json"))).rejects.toThrow(/exited \(2\).*peers/);
+    const half = { nodeId: "node_b", publicKey: generateEd25519KeyPair().publicKey, url: "http://127.0.0.1:1" };
+    writeFileSync(path.join(dir, "half.json"), JSON.stringify({ ...base, peers: [half] }));
+    await expect(spawnComputeNode(path.join(dir, "half.json"))).rejects.toThrow(
+      /exited \(2\).*peers\.0\.encryptionKey/,
+    );
   });
 });

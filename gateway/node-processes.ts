@@ -1,9 +1,22 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const nodeServer = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "compute", "node", "main.ts");
+
+/** A free port on loopback, for a node about to start there (its peers pin the address beforehand). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 export interface NodeProcess {
   nodeId: string;

@@ -217,9 +217,17 @@ export const runPsiSchema = z
     idKind: z.enum(["uscc", "text"]).default("uscc"),
     /** size (PSI-CA, noisy, k-checked), membership (which of your ids the owner holds) or sum (of an owner's column over the intersection). */
     output: z.enum(["size", "membership", "sum"]).default("size"),
-    /** A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit. */
+    /**
+     * A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit,
+     * and your X25519 public key for this job, which the owner seals your shares to (the SDK makes one).
+     */
     value: z
-      .object({ field: fieldNameSchema, min: z.number().finite(), max: z.number().finite() })
+      .object({
+        field: fieldNameSchema,
+        min: z.number().finite(),
+        max: z.number().finite(),
+        operatorKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an X25519 public key is 32 bytes of base64url"),
+      })
       .strict()
       .refine((v) => v.min <= v.max, { message: "min must not be above max", path: ["min"] })
       .optional(),

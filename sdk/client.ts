@@ -39,8 +39,11 @@ export interface PsiStartRequest {
   idField: string;
   idKind?: "uscc" | "text";
   output?: "size" | "membership" | "sum";
-  /** A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit. */
-  value?: { field: string; min: number; max: number };
+  /**
+   * A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit,
+   * and your X25519 key for this job, which the owner seals your shares to (privateSetIntersection makes one).
+   */
+  value?: { field: string; min: number; max: number; operatorKey: string };
   /** A size over two owners: the second owner's dataset and id field, and union or intersection. */
   combineWith?: { datasetId: string; idField: string; op: "union" | "intersection" };
   epsilon?: number;
@@ -58,7 +61,8 @@ export interface PsiPage {
   jobId: string;
   index: number;
   points: string;
-  operatorShares?: string;
+  /** A sum: your shares of these entities' totals, sealed to your key for the job. */
+  operatorShares?: { ephemeralKey: string; nonce: string; ciphertext: string };
 }
 
 /** What a finished PSI job returns. */

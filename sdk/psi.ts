@@ -1,9 +1,11 @@
+import { newEncryptionKeys, open } from "../compute/mpc/channel.js";
 import { decodeVector } from "../compute/mpc/ring.js";
 import { newBlindingKey, POINT_BYTES } from "../compute/psi/blind.js";
 import { setBit } from "../compute/psi/helper-protocol.js";
 import { type IdentifierKind, normaliseIdentifiers } from "../compute/psi/identifiers.js";
 import { PsiPool } from "../compute/psi/pool.js";
 import { blindAll, reblindAll } from "../compute/psi/pooled-blinding.js";
+import { operatorSharesContext } from "../compute/psi/protocol.js";
 import { BUCKETS, joinBuckets, PointBuckets, ScratchDir } from "../compute/psi/spill.js";
 import { mapConcurrently } from "../lib/map-concurrently.js";
 import type { PsiStartRequest, SluiceClient } from "./client.js";
@@ -60,7 +62,11 @@ function withPositions(points: Buffer, first: number, shares?: Buffer): Buffer {
  */
 export async function privateSetIntersection(
   client: SluiceClient,
-  input: PsiStartRequest & { ids: readonly string[] },
+  input: Omit<PsiStartRequest, "value"> & {
+    ids: readonly string[];
+    /** A sum: the owner's numeric field and the bounds each entity's total is clamped to. */
+    value?: { field: string; min: number; max: number };
+  },
   options: {
     pool?: PsiPool;
     onStep?: (step: string) => void;
@@ -76,7 +82,14 @@ export async function privateSetIntersection(
   const mine = normalised.identifiers;
   options.signal?.throwIfAborted();
   options.onStep?.("asking the owner's node to open its set");
-  const started = await client.startPsi({ ...start, output });
+  // A sum's shares come sealed to a key made here for this job: the gateway relays what it cannot read.
+  const { value, ...request } = start;
+  const shareKeys = value ? newEncryptionKeys() : undefined;
+  const started = await client.startPsi({
+    ...request,
+    output,
+    ...(value && shareKeys ? { value: { ...value, operatorKey: shareKeys.publicKey } } : {}),
+  });
   if (!started.ownerSet) throw new Error(`job ${started.jobId} already ran; start a new one with another job id`);
   const { jobId, chunkSize } = started;
   const owners = [started.ownerSet, ...(started.secondOwnerSet ? [started.secondOwnerSet] : [])];
@@ -105,7 +118,13 @@ export async function privateSetIntersection(
         tasks.push(async () => {
           const page = await client.psiPage(jobId, n, index);
           const raised = await reblindAll(Buffer.from(page.points, "base64"), key, pool);
-          const shares = page.operatorShares ? Buffer.from(page.operatorShares, "base64") : undefined;
+          const shares =
+            page.operatorShares && shareKeys
+              ? open(page.operatorShares, shareKeys, operatorSharesContext(jobId, index))
+              : undefined;
+          if (sum && shares?.length !== raised.length / 2) {
+            throw new Error(`page ${index} of the owner's set came without its ${raised.length / 32} shares`);
+          }
           (ownerSets[n] as PointBuckets).append(sum ? withPositions(raised, index * chunkSize, shares) : raised);
           progress(raised.length / POINT_BYTES);
         });

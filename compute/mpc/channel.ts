@@ -43,6 +43,12 @@ export function importEncryptionPublicKey(raw: string): KeyObject {
   return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, bytes]), format: "der", type: "spki" });
 }
 
+/** A fresh X25519 key pair, for one job's sealed messages to a party that is not a node (an operator's SDK). */
+export function newEncryptionKeys(): EncryptionKeys {
+  const { privateKey, publicKey } = generateKeyPairSync("x25519");
+  return { privateKey, publicKey: rawPublic(publicKey) };
+}
+
 /**
  * A node's X25519 key pair, derived from its Ed25519 signing key with HKDF (domain-separated), so
  * one key file holds both and the encryption key needs no second secret to keep.

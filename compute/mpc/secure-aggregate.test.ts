@@ -5,7 +5,16 @@ import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { ComputeError } from "../errors.js";
 import { createNodeApp } from "../node/app.js";
 import { createMemoryDataStore, datasetFromRows } from "../node/datastore.js";
-import { type ApprovalProof, type OwnerTask, type QueryPlan, shareContext, signPlan, signShare } from "../protocol.js";
+import type { PinnedPeer } from "../node/peers.js";
+import {
+  type ApprovalProof,
+  type NodeTask,
+  type OwnerTask,
+  type QueryPlan,
+  shareContext,
+  signPlan,
+  signShare,
+} from "../protocol.js";
 import type { AggregateQuery } from "../query/schema.js";
 import { deriveEncryptionKeys, seal } from "./channel.js";
 import { encodeVector } from "./ring.js";
@@ -23,7 +32,8 @@ function makeNode(
     gatewayPublicKey?: string;
     level?: number;
     helper?: boolean;
-    peers?: { nodeId: string; publicKey: string }[];
+    /** The peers its owner pinned; by default every other node of its network, as they are. */
+    peers?: PinnedPeer[];
   } = {},
 ) {
   const keys = generateEd25519KeyPair();
@@ -59,16 +69,25 @@ function makeNode(
 }
 
 type TestNode = ReturnType<typeof makeNode>;
+const pinned = (n: TestNode): PinnedPeer => ({
+  nodeId: n.nodeId,
+  publicKey: n.keys.publicKey,
+  encryptionKey: n.encryptionKey,
+  url: n.url,
+});
 const helper = () => makeNode("h", [], { helper: true });
 
 /** Routes each node's HTTP calls to the in-process app of the node it addresses, recording the traffic. */
-function network(nodes: TestNode[], options: { down?: string[]; seen?: string[] } = {}) {
+function network(
+  nodes: TestNode[],
+  options: { down?: string[]; seen?: string[]; aliases?: Record<string, string> } = {},
+) {
   const apps = new Map<string, { fetch: (r: Request) => Response | Promise<Response> }>();
   const routedFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
-    const host = new URL(request.url).host;
-    options.seen?.push(`${host} ${await request.clone().text()}`);
-    const app = apps.get(host);
+    const { host, pathname } = new URL(request.url);
+    options.seen?.push(`${host}${pathname} ${await request.clone().text()}`);
+    const app = apps.get(options.aliases?.[host] ?? host);
     if (!app || options.down?.includes(host.split(".")[0] as string)) throw new TypeError("fetch failed");
     return app.fetch(request);
   };
@@ -84,7 +103,7 @@ function network(nodes: TestNode[], options: { down?: string[]; seen?: string[] 
         gatewayPublicKey: node.overrides.gatewayPublicKey ?? gateway.publicKey,
         store: node.store,
         helper: node.overrides.helper,
-        peers: node.overrides.peers,
+        peers: node.overrides.peers ?? nodes.filter((n) => n.nodeId !== node.nodeId).map(pinned),
         shareTimeoutMs: 2_000,
         fetch: routedFetch,
       }),
@@ -290,18 +309,46 @@ describe("secure aggregation across owner nodes and a helper", () => {
     await expect(run(nodes, asHelper)).rejects.toThrow(/not a helper node/);
   });
 
-  it("refuses a plan naming a party outside the node's configured peers", async () => {
+  it("refuses a plan naming a party its owner did not pin, or a pinned party with other keys", async () => {
     const b = makeNode("b", [2]);
     const h = helper();
-    const a = makeNode("a", [1], { peers: [{ nodeId: "b", publicKey: b.keys.publicKey }] });
-    await expect(run([a, b, h], plan([a, b, h]))).rejects.toThrow(/h is not among this node's configured peers/);
-    const trusting = makeNode("a", [1], {
-      peers: [
-        { nodeId: "b", publicKey: b.keys.publicKey },
-        { nodeId: "h", publicKey: h.keys.publicKey },
-      ],
-    });
+    const a = makeNode("a", [1], { peers: [pinned(b)] });
+    await expect(run([a, b, h], plan([a, b, h]))).rejects.toThrow(
+      /the plan's helper h is not among the peers this node's owner pinned/,
+    );
+    const trusting = makeNode("a", [1], { peers: [pinned(b), pinned(h)] });
     expect(await run([trusting, b, h], plan([trusting, b, h]))).toEqual([2n, 3n]);
+  });
+
+  it("lets a compromised gateway posing as the helper learn nothing: no share is sealed to a key it chose", async () => {
+    const nodes = [makeNode("a", [100]), makeNode("b", [200]), helper()];
+    const seen: string[] = [];
+    const fetchVia = network(nodes, { seen, aliases: { "gateway-own.test": "h.test" } });
+    // The gateway keeps the helper's id and signing key but puts its own encryption key and address in the plan.
+    const impostor = deriveEncryptionKeys(createPrivateKey(generateEd25519KeyPair().privateKeyPem));
+    const p = plan(nodes);
+    p.tasks[2] = { ...(p.tasks[2] as NodeTask), encryptionKey: impostor.publicKey, url: "http://gateway-own.test" };
+    await expect(run(nodes, p, fetchVia)).rejects.toThrow(/refused the job/);
+    const asked = await fetchVia("http://a.test/jobs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(signPlan(p, gateway.privateKeyPem)),
+    });
+    expect(asked.status).toBe(403);
+    expect(((await asked.json()) as { detail: string }).detail).toMatch(
+      /the plan's helper h has another encryption key than the one pinned/,
+    );
+    expect(seen.filter((line) => line.includes("/shares"))).toEqual([]);
+    // Nor does a plan that only moves a party's address (the gateway relays the plan itself there):
+    // the owners' shares go where their owners pinned the helper.
+    const moved = plan(nodes);
+    moved.tasks[2] = { ...(moved.tasks[2] as NodeTask), url: "http://gateway-own.test" };
+    const seenMoved: string[] = [];
+    const relayed = network(nodes, { seen: seenMoved, aliases: { "gateway-own.test": "h.test" } });
+    expect(await run(nodes, moved, relayed)).toEqual([2n, 300n]);
+    const shares = seenMoved.filter((line) => line.includes("/shares"));
+    expect(shares.length).toBe(6);
+    expect(shares.filter((line) => line.startsWith("gateway-own.test"))).toEqual([]);
   });
 
   it("ignores a share signed by a node that is not in the plan", async () => {

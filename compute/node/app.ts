@@ -27,6 +27,7 @@ import { measuresOf, vectorLength } from "../query/schema.js";
 import { outsideApproval } from "./approval-check.js";
 import { type NodeDataStore, scaleOf } from "./datastore.js";
 import { psiRoutes, scoringRoutes } from "./one-node-routes.js";
+import { createPeerPins, type PinnedPeer } from "./peers.js";
 import type { ScoreQuota } from "./score-quota.js";
 import type { ScoringSettings } from "./scoring.js";
 import { createShareInbox } from "./share-inbox.js";
@@ -39,10 +40,10 @@ export interface NodeAppOptions {
   /** The gateway's Ed25519 public key: only plans it signed are computed. */
   gatewayPublicKey: string;
   /**
-   * The only nodes this node exchanges shares with, by id and Ed25519 key; absent or empty: any node
-   * the gateway's plan names. A compromised gateway cannot then bring in a party of its own.
+   * The only nodes this node exchanges shares with or seals anything to, pinned by its owner (id,
+   * both keys, address). A compromised gateway cannot bring in a party of its own, nor pose as one.
    */
-  peers?: { nodeId: string; publicKey: string }[];
+  peers: PinnedPeer[];
   /** The owner's Ed25519 public keys: only plans inside a scenario the owner signed are computed. */
   ownerPublicKeys: string[];
   store: NodeDataStore;
@@ -78,6 +79,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const shareTimeoutMs = options.shareTimeoutMs ?? 15_000;
   const peerTimeoutMs = options.peerTimeoutMs ?? 10_000;
   const inbox = createShareInbox();
+  const pins = createPeerPins(options.peers);
   const encryption = options.encryption ?? deriveEncryptionKeys(options.privateKey);
   // What every protocol checks a plan against: the owner's keys and its own classification of its fields.
   const approval = {
@@ -93,8 +95,8 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const running = new Map<string, Promise<PartialResult | EncryptedPartial>>();
   const finished = new Map<string, PartialResult | EncryptedPartial>();
 
-  /** Sends one sealed share; resolves to the bytes put on the wire. */
-  async function sendShare(plan: QueryPlan, to: NodeTask, share: bigint[]): Promise<number> {
+  /** Sends one share, sealed to the peer's pinned key at its pinned address; resolves to the bytes put on the wire. */
+  async function sendShare(plan: QueryPlan, to: PinnedPeer, share: bigint[]): Promise<number> {
     const header = { jobId: plan.jobId, from: options.nodeId, to: to.nodeId, length: share.length };
     const sealed = seal(encodeVector(share), to.encryptionKey, shareContext(header));
     const body = JSON.stringify(signShare({ ...header, ...sealed }, options.privateKey));
@@ -125,11 +127,11 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     return Buffer.byteLength(body);
   }
 
-  function strangerIn(plan: QueryPlan): string | undefined {
-    if (!options.peers?.length) return undefined;
-    const known = new Map(options.peers.map((p) => [p.nodeId, p.publicKey]));
-    return plan.tasks.find((t) => t.nodeId !== options.nodeId && known.get(t.nodeId) !== t.publicKey)?.nodeId;
-  }
+  /** The pinned peer of every other party of a plan, in the plan's order (this node's own place: null). */
+  const pinnedParties = (plan: QueryPlan) =>
+    plan.tasks.map((t) =>
+      t.nodeId === options.nodeId ? null : pins.pinned(t, t.role === "helper" ? "helper" : "party"),
+    );
 
   /** This node's own cells: its data's aggregate for an owner, nothing (zeros) for a helper. */
   function localCells(plan: QueryPlan, task: NodeTask): bigint[] {
@@ -189,7 +191,8 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     // un-noised total, and the guarantee holds as long as one party follows the protocol.
     const noisy = addNoise(localCells(plan, task), noiseScales(plan.query, plan.valueScale, owners, plan.epsilonMicro));
     const shares = splitVector(noisy, plan.tasks.length);
-    const peers = plan.tasks.filter((_, i) => i !== myIndex);
+    const parties = pinnedParties(plan);
+    const peers = parties.filter((p): p is PinnedPeer => p !== null);
     const collecting = inbox.collect(
       plan.jobId,
       {
@@ -206,7 +209,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     // The rejection is observed by `await collecting` below; this keeps it from being unhandled meanwhile.
     collecting.catch(() => {});
     const sent = await Promise.all(
-      plan.tasks.map((peer, i) => (i === myIndex ? 0 : sendShare(plan, peer, shares[i] as bigint[]))),
+      parties.map((peer, i) => (peer === null ? 0 : sendShare(plan, peer, shares[i] as bigint[]))),
     );
     const received = await collecting;
     const partial = addVectors(shares[myIndex] as bigint[], ...received.values());
@@ -252,8 +255,8 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     const { plan } = signed;
     if (Date.parse(plan.expiresAt) <= now().getTime())
       throw new SluiceError("plan_expired", `the plan expired at ${plan.expiresAt}`);
-    const stranger = strangerIn(plan);
-    if (stranger) throw new SluiceError("plan_not_approved", `${stranger} is not among this node's configured peers`);
+    // Every other party pinned, before anything is computed (run() sends only to the pinned ones).
+    if (plan.computeMode !== "he") pinnedParties(plan);
     const done = finished.get(plan.jobId);
     if (done) return c.json(done);
     const context = {
@@ -291,7 +294,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     return c.json(result);
   });
 
-  const oneNode = { options, encryption, approval, logger, now, limit: limit(MAX_SCORING_BYTES) };
+  const oneNode = { options, encryption, approval, pins, logger, now, limit: limit(MAX_SCORING_BYTES) };
   app.route("/", scoringRoutes(oneNode));
   app.route("/", psiRoutes(oneNode));
 

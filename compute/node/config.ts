@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { parseWith } from "../../lib/validate.js";
+import { pinnedPeerSchema } from "./peers.js";
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "a lower-case SQL identifier");
 
@@ -18,8 +19,12 @@ export const nodeConfigSchema = z
     shareTimeoutMs: z.number().int().positive().default(15_000),
     /** A helper node holds no data; it makes the third party of two-owner jobs. */
     helper: z.boolean().default(false),
-    /** If listed, the only nodes this node takes part in jobs with (by id and Ed25519 key). */
-    peers: z.array(z.object({ nodeId: z.string().min(1), publicKey: z.string().length(43) })).default([]),
+    /**
+     * Every other node and the helper this node works with, pinned by its owner: id, Ed25519 and
+     * X25519 keys, address. Shares and sealed inputs go only to these; a plan naming anyone else, or
+     * other keys, is refused. Required: an empty list takes part in no multi-party job.
+     */
+    peers: z.array(pinnedPeerSchema),
     /** Fields of this level or above leave the node only with differential-privacy noise. */
     noiseFromLevel: z.number().int().min(1).max(5).default(3),
     /** Where the node counts the scores it gave per entity (hashed), so a restart forgets none; memory only if absent. */

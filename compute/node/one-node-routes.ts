@@ -16,6 +16,7 @@ import {
 import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
 import type { NodeAppOptions } from "./app.js";
 import type { ApprovalCheckContext } from "./approval-check.js";
+import type { PeerPins } from "./peers.js";
 import { createPsiResponder } from "./psi.js";
 import { createPsiHelper } from "./psi-helper.js";
 import { ScoreQuota } from "./score-quota.js";
@@ -26,6 +27,7 @@ export interface OneNodeContext {
   options: NodeAppOptions;
   encryption: EncryptionKeys;
   approval: Omit<ApprovalCheckContext, "now">;
+  pins: PeerPins;
   logger: Logger;
   now: () => Date;
   /** The body limit of these routes. */
@@ -100,7 +102,7 @@ export function scoringRoutes({ options, approval, logger, now, limit }: OneNode
  * /psi/answer-pages and /psi/cancellations: the owner's side of a private set intersection; POST
  * /psi/sums and /psi/combinations: the helper's releases of a PSI-sum and of a two-owner size.
  */
-export function psiRoutes({ options, encryption, approval, logger, now, limit }: OneNodeContext): Hono {
+export function psiRoutes({ options, encryption, approval, pins, logger, now, limit }: OneNodeContext): Hono {
   const psi = createPsiResponder({
     nodeId: options.nodeId,
     privateKey: options.privateKey,
@@ -109,6 +111,7 @@ export function psiRoutes({ options, encryption, approval, logger, now, limit }:
     store: options.store,
     pool: psiPool,
     approval,
+    pins,
     now,
   });
   const app = new Hono();
@@ -140,6 +143,7 @@ export function psiRoutes({ options, encryption, approval, logger, now, limit }:
     privateKey: options.privateKey,
     encryption,
     gatewayPublicKey: options.gatewayPublicKey,
+    pins,
     now,
   });
   const helperOnly = () => {

@@ -2,19 +2,20 @@ import { createPrivateKey } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
-import { psiHelperNode } from "../../test/support/psi-parties.js";
-import { deriveEncryptionKeys } from "../mpc/channel.js";
+import { pinOf, psiHelperNode } from "../../test/support/psi-parties.js";
+import { deriveEncryptionKeys, newEncryptionKeys, open } from "../mpc/channel.js";
 import { addInRing, decodeVector, fromRing, sumInRing } from "../mpc/ring.js";
 import { blindOwn, blindPeer, newBlindingKey, POINT_BYTES } from "../psi/blind.js";
 import { encodeBitmap } from "../psi/helper-protocol.js";
 import { PsiPool } from "../psi/pool.js";
-import { type PsiPlan, signPsiPlan } from "../psi/protocol.js";
+import { operatorSharesContext, type PsiPlan, signPsiPlan } from "../psi/protocol.js";
 import { pointKey } from "../psi/spill.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
+import { createPeerPins } from "./peers.js";
 import { createPsiResponder } from "./psi.js";
 
 const gateway = generateEd25519KeyPair();
-const { helper, task: helperTask } = psiHelperNode(gateway.publicKey);
+const { helper, task: helperTask, pin } = psiHelperNode(gateway.publicKey);
 
 // Tax: N0…N39, paid 100·i (N5 appears twice: 500 and 7, so its total is 507). Social: N20…N59.
 const TAX_ROWS = [
@@ -36,10 +37,16 @@ function owner(key: string, dataset: string, rows: Record<string, string>[]) {
       rows,
     ),
   ]);
-  return { key, dataset, node, ownerKeys, store, nodeId: `node_${key}`, ownerId: `owner_${key}` };
+  const encryptionKey = deriveEncryptionKeys(createPrivateKey(node.privateKeyPem)).publicKey;
+  const o = { key, dataset, node, ownerKeys, store, encryptionKey, nodeId: `node_${key}`, ownerId: `owner_${key}` };
+  // The helper's owner pins both owners' nodes.
+  pin({ nodeId: o.nodeId, publicKey: node.publicKey, encryptionKey, url: `http://${key}.test` });
+  return o;
 }
 const tax = owner("tax", "ds_tax", TAX_ROWS);
 const social = owner("social", "ds_social", SOCIAL_ROWS);
+// The operator's key for a sum's sealed shares.
+const operatorKeys = newEncryptionKeys();
 
 const terms: ScenarioTerms = {
   scenarioId: "scn_psi",
@@ -73,7 +80,7 @@ function planFor(o: typeof tax, overrides: Partial<PsiPlan>, jobId = `job_${jobs
       nodeId: o.nodeId,
       url: `http://${o.key}.test`,
       publicKey: o.node.publicKey,
-      encryptionKey: deriveEncryptionKeys(createPrivateKey(o.node.privateKeyPem)).publicKey,
+      encryptionKey: o.encryptionKey,
       datasetId: o.dataset,
       field: "name",
       approval: {
@@ -108,11 +115,18 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
         levelOf: () => 1,
         noiseFromLevel: 3,
       },
+      pins: createPeerPins([pinOf(helperTask)]),
       now: () => new Date(),
     });
   const taxNode = responder(tax);
   const socialNode = responder(social);
-  const sumTerms = { valueField: "paid", valueScale: 1 as const, min: 0, max: 3_000 };
+  const sumTerms = {
+    valueField: "paid",
+    valueScale: 1 as const,
+    min: 0,
+    max: 3_000,
+    operatorKey: operatorKeys.publicKey,
+  };
 
   /** The operator's side of a sum, as the SDK runs it (one chunk each way): the matched entities' bitmap and its shares summed. */
   async function operatorSum(ids: string[], overrides: Partial<PsiPlan> = {}) {
@@ -131,7 +145,8 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
       Array.from({ length: points.length / POINT_BYTES }, (_, i) => pointKey(points, i * POINT_BYTES));
     const inAnswers = new Set(keys(answered));
     const matched = keys(ownerRaised).map((key) => inAnswers.has(key));
-    const shares = decodeVector(Buffer.from(page.operatorShares ?? "", "base64"), set.count);
+    const sealed = page.operatorShares as NonNullable<typeof page.operatorShares>;
+    const shares = decodeVector(open(sealed, operatorKeys, operatorSharesContext(signed.plan.jobId, 0)), set.count);
     const partial = sumInRing(shares.filter((_, i) => matched[i]));
     const seed = set.helperSeed as NonNullable<typeof set.helperSeed>;
     return { signed, seed, matched: Buffer.from(encodeBitmap(matched)).toString("base64"), partial };
@@ -151,6 +166,55 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
     expect(fromRing(addInRing(partial, BigInt(release.partial as string)))).toBe(
       100n + 507n + 1_000n + 3_000n + 3_000n,
     );
+  });
+
+  it("seals a sum's seed only to the helper its owner pinned: a gateway posing as the helper gets nothing", async () => {
+    const impostor = newEncryptionKeys();
+    const posing = signPsiPlan(
+      planFor(tax, { output: "sum", sum: sumTerms, helper: { ...helperTask, encryptionKey: impostor.publicKey } }),
+      gateway.privateKeyPem,
+    );
+    await expect(taxNode.start(posing)).rejects.toThrow(
+      /helper node_helper has another encryption key than the one pinned/,
+    );
+    const elsewhere = signPsiPlan(
+      planFor(tax, { output: "sum", sum: sumTerms, helper: { ...helperTask, nodeId: "node_gateway" } }),
+      gateway.privateKeyPem,
+    );
+    await expect(taxNode.start(elsewhere)).rejects.toThrow(/node_gateway is not among the peers/);
+    // Neither opened a session: nothing of the owner's set is served for them.
+    await expect(taxNode.page({ jobId: posing.plan.jobId, signature: posing.signature, index: 0 })).rejects.toThrow(
+      /no PSI session/,
+    );
+  });
+
+  it("sends the operator's shares sealed to its key for the job, so the gateway relaying them reads nothing", async () => {
+    const signed = signPsiPlan(planFor(tax, { output: "sum", sum: sumTerms }), gateway.privateKeyPem);
+    const set = await taxNode.start(signed);
+    const page = await taxNode.page({ jobId: signed.plan.jobId, signature: signed.signature, index: 0 });
+    const sealed = page.operatorShares as NonNullable<typeof page.operatorShares>;
+    expect(Object.keys(sealed).sort()).toEqual(["ciphertext", "ephemeralKey", "nonce"]);
+    expect(open(sealed, operatorKeys, operatorSharesContext(signed.plan.jobId, 0))).toHaveLength(set.count * 16);
+    // Another key (the gateway's own), or the page's context moved to another page or job, opens nothing.
+    expect(() => open(sealed, newEncryptionKeys(), operatorSharesContext(signed.plan.jobId, 0))).toThrow(
+      /could not be opened/,
+    );
+    expect(() => open(sealed, operatorKeys, operatorSharesContext(signed.plan.jobId, 1))).toThrow(
+      /could not be opened/,
+    );
+    expect(() => open(sealed, operatorKeys, operatorSharesContext("job_other", 0))).toThrow(/could not be opened/);
+    taxNode.cancel({ jobId: signed.plan.jobId, signature: signed.signature });
+  });
+
+  it("has the helper open sealed inputs only from the owners' nodes its owner pinned", async () => {
+    const { signed, seed, matched } = await operatorSum(["N1", "N2", "N3", "N4", "N5", "N6"]);
+    // The same plan with another owner key: the helper does not take the gateway's word for who sealed the seed.
+    const stranger = generateEd25519KeyPair();
+    const forged = signPsiPlan(
+      { ...signed.plan, task: { ...signed.plan.task, publicKey: stranger.publicKey } },
+      gateway.privateKeyPem,
+    );
+    expect(() => helper.sum({ ...forged, seed, matched })).toThrow(/owner node_tax has another signing key/);
   });
 
   it("withholds a sum when fewer than k entities matched", async () => {

@@ -16,6 +16,7 @@ import {
 import { PSI_CHUNK_ITEMS } from "../psi/limits.js";
 import { type PsiPlan, verifyPsiPlan } from "../psi/protocol.js";
 import { helperShares } from "../psi/sum-shares.js";
+import type { PeerPins } from "./peers.js";
 
 export interface PsiHelperOptions {
   nodeId: string;
@@ -23,6 +24,8 @@ export interface PsiHelperOptions {
   privateKey: KeyObject;
   encryption: EncryptionKeys;
   gatewayPublicKey: string;
+  /** The owners' nodes as this helper's owner pinned them: sealed inputs are opened only from these. */
+  pins: PeerPins;
   now: () => Date;
 }
 
@@ -74,7 +77,7 @@ export function createPsiHelper(options: PsiHelperOptions) {
       sealed,
       kind,
       { jobId: plan.jobId, from: plan.task.nodeId, to: options.nodeId },
-      plan.task.publicKey,
+      options.pins.pinned(plan.task, "owner").publicKey,
       options.encryption,
     );
 

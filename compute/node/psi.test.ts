@@ -7,6 +7,7 @@ import { PsiPool } from "../psi/pool.js";
 import { type PsiPlan, signPsiPlan } from "../psi/protocol.js";
 import { BUCKETS, PointBuckets, ScratchDir } from "../psi/spill.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
+import { createPeerPins } from "./peers.js";
 import { createPsiResponder } from "./psi.js";
 
 const gateway = generateEd25519KeyPair();
@@ -104,6 +105,7 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
       levelOf: (_d, field) => (field === "secret_name" ? 3 : 1),
       noiseFromLevel: 3,
     },
+    pins: createPeerPins([]),
     now: () => new Date(),
   });
 

@@ -1,10 +1,12 @@
 import type { KeyObject } from "node:crypto";
 import { SluiceError } from "../../lib/errors.js";
 import { sampleDiscreteLaplace } from "../dp/discrete-laplace.js";
+import { seal } from "../mpc/channel.js";
 import { sealForHelper } from "../psi/helper-input.js";
 import { PSI_CHUNK_ITEMS } from "../psi/limits.js";
 import type { PsiPool } from "../psi/pool.js";
 import {
+  operatorSharesContext,
   type PsiChunkReceipt,
   type PsiOwnerSet,
   type PsiPage,
@@ -16,6 +18,7 @@ import {
 } from "../psi/protocol.js";
 import type { ApprovalCheckContext } from "./approval-check.js";
 import type { NodeDataStore } from "./datastore.js";
+import type { PeerPins } from "./peers.js";
 import { checkPsiPlan } from "./psi-plan-check.js";
 import { OwnerPsiSession } from "./psi-session.js";
 
@@ -27,6 +30,8 @@ export interface PsiResponderOptions {
   store: NodeDataStore;
   pool: () => PsiPool;
   approval: Omit<ApprovalCheckContext, "now">;
+  /** The helper is reached only as its owner pinned it: anything sealed to it goes to the pinned key. */
+  pins: PeerPins;
   now: () => Date;
 }
 
@@ -78,6 +83,8 @@ export function createPsiResponder(options: PsiResponderOptions) {
   async function start(request: { plan: PsiPlan; signature: string }): Promise<PsiOwnerSet> {
     const { plan, signature } = request;
     const task = checkPsiPlan(plan, signature, options);
+    // A gateway naming a helper of its own (or the helper with its own key) gets no seed or bits sealed to it.
+    const helper = plan.helper ? options.pins.pinned(plan.helper, "helper") : undefined;
     if (sessions.has(plan.jobId) || opening.has(plan.jobId)) {
       throw new SluiceError("conflict", `PSI job ${plan.jobId} has already started`);
     }
@@ -96,12 +103,12 @@ export function createPsiResponder(options: PsiResponderOptions) {
         count: session.count,
         invalid: session.invalid,
         chunkSize: PSI_CHUNK_ITEMS,
-        ...(seed && plan.helper
+        ...(seed && helper
           ? {
               helperSeed: sealForHelper(
                 "sum-seed",
-                { jobId: plan.jobId, from: options.nodeId, to: plan.helper.nodeId },
-                plan.helper.encryptionKey,
+                { jobId: plan.jobId, from: options.nodeId, to: helper.nodeId },
+                helper.encryptionKey,
                 session.count,
                 seed,
                 options.privateKey,
@@ -120,7 +127,15 @@ export function createPsiResponder(options: PsiResponderOptions) {
         jobId: request.jobId,
         index: request.index,
         points: points.toString("base64"),
-        ...(operatorShares ? { operatorShares: operatorShares.toString("base64") } : {}),
+        ...(operatorShares && session.plan.sum
+          ? {
+              operatorShares: seal(
+                operatorShares,
+                session.plan.sum.operatorKey,
+                operatorSharesContext(request.jobId, request.index),
+              ),
+            }
+          : {}),
       };
     });
 
@@ -160,11 +175,12 @@ export function createPsiResponder(options: PsiResponderOptions) {
       try {
         if (plan.output === "membership") return result(plan, { size: null, suppressed: false });
         if (plan.combine && plan.helper) {
+          const helper = options.pins.pinned(plan.helper, "helper");
           const bits = session.membershipBits(request.operatorCount);
           const helperBits = sealForHelper(
             "membership-bits",
-            { jobId: plan.jobId, from: options.nodeId, to: plan.helper.nodeId },
-            plan.helper.encryptionKey,
+            { jobId: plan.jobId, from: options.nodeId, to: helper.nodeId },
+            helper.encryptionKey,
             request.operatorCount,
             bits,
             options.privateKey,

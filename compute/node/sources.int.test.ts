@@ -75,6 +75,7 @@ describe.skipIf(!serverUrl)("a compute node reading its owner's PostgreSQL", () 
         keyFile: "node.pem",
         gatewayPublicKey: generateEd25519KeyPair().publicKey,
         ownerPublicKeys: [generateEd25519KeyPair().publicKey],
+        peers: [],
         datasets: [source],
       };
       writeFileSync(path.join(dir, "node.json"), JSON.stringify(config));

@@ -23,8 +23,6 @@ const base64 = (maxBytes: number, what: string) =>
 
 /** One chunk of points on the wire: up to PSI_CHUNK_ITEMS of 32 bytes, concatenated, base64. */
 export const pointsSchema = base64(PSI_CHUNK_ITEMS * 32, "points");
-/** One chunk of PSI-sum shares: 16 bytes an entity, big-endian ring elements, base64. */
-export const sharesSchema = base64(PSI_CHUNK_ITEMS * 16, "shares");
 const chunkIndex = z
   .number()
   .int()
@@ -41,6 +39,11 @@ export const psiSumTermsSchema = z
     valueScale: z.union([z.literal(1), z.literal(100)]),
     min: keptValue,
     max: keptValue,
+    /**
+     * The operator's X25519 key for this job (made by its SDK): the owner seals the operator's
+     * shares to it, so the gateway that relays them cannot read them.
+     */
+    operatorKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an X25519 public key is 32 bytes of base64url"),
   })
   .refine((s) => s.min <= s.max, { message: "min must not be above max" });
 export type PsiSumTerms = z.infer<typeof psiSumTermsSchema>;
@@ -103,10 +106,26 @@ export const psiPageSchema = z.strictObject({
   jobId: id,
   index: chunkIndex,
   points: pointsSchema,
-  /** A sum: the operator's share of each of these entities' clamped totals. */
-  operatorShares: sharesSchema.optional(),
+  /**
+   * A sum: the operator's share of each of these entities' clamped totals (16 bytes each), sealed to
+   * the operator's key for the job (mpc/channel.ts, associated data operatorSharesContext).
+   */
+  operatorShares: z
+    .strictObject({
+      ephemeralKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+      nonce: z.string().regex(/^[A-Za-z0-9_-]{16}$/),
+      ciphertext: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]*$/)
+        .max(Math.ceil(((PSI_CHUNK_ITEMS * 16 + 16) * 4) / 3) + 4),
+    })
+    .optional(),
 });
 export type PsiPage = z.infer<typeof psiPageSchema>;
+
+/** What a page's sealed operator shares are bound to: the job and the page. */
+export const operatorSharesContext = (jobId: string, index: number) =>
+  canonicalize({ kind: "sluice/psi-operator-shares", jobId, index });
 
 /** A chunk the operator sends: its own points H(x)^a, or the owner's points raised by it and sorted, H(y)^ba. */
 export const psiChunkSchema = z.strictObject({ ...sessionRequest, index: chunkIndex, points: pointsSchema });

@@ -49,8 +49,8 @@ export interface PsiStartInput {
   idField: string;
   idKind: "uscc" | "text";
   output: "size" | "membership" | "sum";
-  /** A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit. */
-  value?: { field: string; min: number; max: number };
+  /** A sum: the owner's numeric field, each entity's total clamped to [min, max] in the field's unit, and the operator's X25519 key for the job. */
+  value?: { field: string; min: number; max: number; operatorKey: string };
   /** A size over two owners: the second owner's dataset and id field, and how the two sets combine. */
   combineWith?: { datasetId: string; idField: string; op: "union" | "intersection" };
   epsilon: number;
@@ -249,7 +249,14 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
           idKind: input.idKind,
           output: input.output,
           ...(input.value
-            ? { sum: { valueField: input.value.field, valueScale, ...keptBounds(input.value, valueScale) } }
+            ? {
+                sum: {
+                  valueField: input.value.field,
+                  valueScale,
+                  ...keptBounds(input.value, valueScale),
+                  operatorKey: input.value.operatorKey,
+                },
+              }
             : {}),
           ...(input.combineWith
             ? {

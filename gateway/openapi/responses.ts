@@ -298,7 +298,12 @@ export const psiPageResponseSchema = z
     jobId: id,
     index: z.number().int(),
     points: z.string().describe("32 bytes a point, base64"),
-    operatorShares: z.string().optional().describe("a sum: your share of each entity's total, 16 bytes each"),
+    operatorShares: z
+      .strictObject({ ephemeralKey: z.string(), nonce: z.string(), ciphertext: z.string() })
+      .optional()
+      .describe(
+        'a sum: your share of each entity\'s total (16 bytes each), sealed to your value.operatorKey (X25519, HKDF-SHA-256, ChaCha20-Poly1305; associated data the RFC 8785 form of { kind: "sluice/psi-operator-shares", jobId, index })',
+      ),
   })
   .meta({ id: "PsiPage" });
 

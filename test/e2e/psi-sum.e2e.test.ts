@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newEncryptionKeys } from "../../compute/mpc/channel.js";
 import { blindOwn, newBlindingKey } from "../../compute/psi/blind.js";
 import { PsiPool } from "../../compute/psi/pool.js";
 import { createApp } from "../../gateway/app.js";
@@ -183,7 +184,7 @@ describe("PSI-sum and two owners' sets: the tax paid by a bank's applicants, and
       fetch: async (input, init) => app.request(new Request(input, init)),
     });
     const before = await client.getScenario(scenarioId);
-    const value = { field: "employees", min: 0, max: 1_000 };
+    const value = { field: "employees", min: 0, max: 1_000, operatorKey: newEncryptionKeys().publicKey };
     const started = await client.startPsi({
       scenarioId,
       datasetId: TAX.dataset,
@@ -219,7 +220,7 @@ describe("PSI-sum and two owners' sets: the tax paid by a bank's applicants, and
 
   it("refuses a release out of turn or twice, a malformed bitmap, and ill-formed requests", async () => {
     const client = world.client(world.operator);
-    const value = { field: "employees", min: 0, max: 1_000 };
+    const value = { field: "employees", min: 0, max: 1_000, operatorKey: newEncryptionKeys().publicKey };
     const started = await client.startPsi({
       scenarioId,
       datasetId: TAX.dataset,

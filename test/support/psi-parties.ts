@@ -2,6 +2,7 @@ import { createPrivateKey } from "node:crypto";
 import { deriveEncryptionKeys } from "../../compute/mpc/channel.js";
 import { addInRing, fromRing } from "../../compute/mpc/ring.js";
 import { type Column, createMemoryDataStore, type LocalDataset } from "../../compute/node/datastore.js";
+import { createPeerPins, type PinnedPeer } from "../../compute/node/peers.js";
 import { createPsiResponder } from "../../compute/node/psi.js";
 import { createPsiHelper } from "../../compute/node/psi-helper.js";
 import type { PsiPool } from "../../compute/psi/pool.js";
@@ -36,16 +37,29 @@ export function psiDataset(ids: string[], values: ArrayLike<number> = new Float6
   };
 }
 
-/** The platform's helper node, trusting plans the gateway with `gatewayPublicKey` signs, and its task in a plan. */
-export function psiHelperNode(gatewayPublicKey: string) {
+/** A node's pinned form, as its peers' configurations hold it. */
+export const pinOf = (task: { nodeId: string; publicKey: string; encryptionKey: string; url: string }): PinnedPeer => ({
+  nodeId: task.nodeId,
+  publicKey: task.publicKey,
+  encryptionKey: task.encryptionKey,
+  url: task.url,
+});
+
+/**
+ * The platform's helper node, trusting plans the gateway with `gatewayPublicKey` signs and the
+ * owners' nodes it pins, and its task in a plan.
+ */
+export function psiHelperNode(gatewayPublicKey: string, owners: PinnedPeer[] = []) {
   const keys = generateEd25519KeyPair();
   const encryption = deriveEncryptionKeys(createPrivateKey(keys.privateKeyPem));
+  const pinned = [...owners];
   const helper = createPsiHelper({
     nodeId: "node_helper",
     publicKey: keys.publicKey,
     privateKey: createPrivateKey(keys.privateKeyPem),
     encryption,
     gatewayPublicKey,
+    pins: { pinned: (party, as) => createPeerPins(pinned).pinned(party, as), list: () => pinned },
     now: () => new Date(),
   });
   const task = {
@@ -55,14 +69,22 @@ export function psiHelperNode(gatewayPublicKey: string) {
     publicKey: keys.publicKey,
     encryptionKey: encryption.publicKey,
   };
-  return { helper, task };
+  /** Pins another owner's node at the helper. */
+  const pin = (owner: PinnedPeer) => pinned.push(owner);
+  return { helper, task, pin };
 }
 
 export function psiParties(dataset: LocalDataset, pool: PsiPool) {
   const gateway = generateEd25519KeyPair();
   const node = generateEd25519KeyPair();
   const owner = generateEd25519KeyPair();
-  const { helper, task: helperTask } = psiHelperNode(gateway.publicKey);
+  const ownerTask = {
+    nodeId: "node_owner",
+    url: "http://owner.invalid",
+    publicKey: node.publicKey,
+    encryptionKey: deriveEncryptionKeys(createPrivateKey(node.privateKeyPem)).publicKey,
+  };
+  const { helper, task: helperTask } = psiHelperNode(gateway.publicKey, [pinOf(ownerTask)]);
   const terms: ScenarioTerms = {
     scenarioId: "scn_bench",
     operatorId: "bench",
@@ -88,11 +110,12 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
       levelOf: () => 1,
       noiseFromLevel: 3,
     },
+    pins: createPeerPins([pinOf(helperTask)]),
     now: () => new Date(),
   });
   let jobs = 0;
 
-  function planOf(output: "size" | "membership" | "sum"): PsiPlan {
+  function planOf(output: "size" | "membership" | "sum", operatorKey = ""): PsiPlan {
     return {
       version: 2,
       kind: "psi",
@@ -103,7 +126,7 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
       output,
       ...(output === "sum"
         ? {
-            sum: { valueField: "value", valueScale: 1 as const, min: 0, max: 1_000_000 },
+            sum: { valueField: "value", valueScale: 1 as const, min: 0, max: 1_000_000, operatorKey },
             helper: helperTask,
           }
         : {}),
@@ -113,10 +136,7 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
       terms,
       task: {
         role: "owner",
-        nodeId: "node_owner",
-        url: "http://owner.invalid",
-        publicKey: node.publicKey,
-        encryptionKey: deriveEncryptionKeys(createPrivateKey(node.privateKeyPem)).publicKey,
+        ...ownerTask,
         datasetId: BENCH_DATASET,
         field: "id",
         approval: { kind: "signed", ownerId: "owner", signature: signApproval("owner", terms, owner.privateKeyPem) },
@@ -132,8 +152,8 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
     let seed: Awaited<ReturnType<typeof responder.start>>["helperSeed"];
     const request = () => ({ jobId: signed.plan.jobId, signature: signed.signature });
     const direct = {
-      startPsi: async (input: { output?: "size" | "membership" | "sum" }) => {
-        signed = signPsiPlan(planOf(input.output ?? "size"), gateway.privateKeyPem);
+      startPsi: async (input: { output?: "size" | "membership" | "sum"; value?: { operatorKey: string } }) => {
+        signed = signPsiPlan(planOf(input.output ?? "size", input.value?.operatorKey), gateway.privateKeyPem);
         const set = await responder.start(signed);
         seed = set.helperSeed;
         return {
