@@ -76,6 +76,7 @@ async function startOwners(dir: string, count: number, gatewayPublicKey: string)
         helper: false,
         noiseFromLevel: 3,
         peers: pins.filter((_, j) => j !== i),
+        spendLedgerFile: "spend-ledger.jsonl",
         datasets: [{ id: `ds_${id}`, file: "data.csv", columns: COLUMNS }],
       };
       writeFileSync(path.join(nodeDir, "node.json"), JSON.stringify(config));
@@ -102,6 +103,8 @@ function planFor(owners: Owner[], query: AggregateQuery, jobId: string): QueryPl
     queryShapes: ["sum", "histogram"],
     minGroupSize: 20,
     epsilonPerQueryMicro: 1_000_000,
+    epsilonBudgetMicro: 1_000_000_000,
+    queryQuota: 1_000_000,
     validFrom: new Date(Date.now() - 60_000).toISOString(),
     validUntil: new Date(Date.now() + 3_600_000).toISOString(),
   };

@@ -30,6 +30,7 @@ function nodeDefaults(gatewayPublicKey: string) {
     shareTimeoutMs: 15_000,
     helper: false,
     noiseFromLevel: 3,
+    spendLedgerFile: "spend-ledger.jsonl",
   };
 }
 

@@ -16,6 +16,9 @@ export const scenarioTermsSchema = z.object({
   queryShapes: z.array(z.enum(QUERY_SHAPES)).min(1),
   minGroupSize: z.number().int().min(1),
   epsilonPerQueryMicro: z.number().int().min(0),
+  /** The whole scenario's ε and queries: each owner's node keeps its own count of both. */
+  epsilonBudgetMicro: z.number().int().min(0),
+  queryQuota: z.number().int().min(0),
   validFrom: z.iso.datetime({ offset: true }),
   validUntil: z.iso.datetime({ offset: true }),
 });
@@ -41,6 +44,8 @@ export function scenarioTerms(s: {
   queryShapes: ScenarioTerms["queryShapes"];
   minGroupSize: number;
   epsilonPerQueryMicro: number;
+  epsilonBudgetMicro: number;
+  queryQuota: number;
   validFrom: Date | string;
   validUntil: Date | string;
 }): ScenarioTerms {
@@ -53,6 +58,8 @@ export function scenarioTerms(s: {
     queryShapes: [...s.queryShapes].sort(),
     minGroupSize: s.minGroupSize,
     epsilonPerQueryMicro: s.epsilonPerQueryMicro,
+    epsilonBudgetMicro: s.epsilonBudgetMicro,
+    queryQuota: s.queryQuota,
     validFrom: iso(s.validFrom),
     validUntil: iso(s.validUntil),
   };

@@ -123,8 +123,11 @@ function termsFor(nodes: TestNode[], changes: Partial<ScenarioTerms> = {}): Scen
       .sort(),
     computeModes: ["mpc"],
     queryShapes: ["sum", "count", "mean", "variance", "histogram"],
-    minGroupSize: 10,
+    // The arithmetic tests use a handful of rows; the withholding tests sign a real k.
+    minGroupSize: 1,
     epsilonPerQueryMicro: 1_000_000,
+    epsilonBudgetMicro: 1_000_000_000,
+    queryQuota: 1_000_000,
     validFrom: new Date(Date.now() - 60_000).toISOString(),
     validUntil: new Date(Date.now() + 3_600_000).toISOString(),
     ...changes,
@@ -481,7 +484,7 @@ describe("secure aggregation across owner nodes and a helper", () => {
       maxLevel,
       computeModes: ["mpc" as const],
       queryShapes: ["sum" as const, "count" as const, "mean" as const, "variance" as const, "histogram" as const],
-      minGroupSize: 10,
+      minGroupSize: 1,
       maxEpsilonPerQueryMicro: 1_000_000,
     });
     const byRule = (maxLevel: number) => (n: TestNode) => {
@@ -518,6 +521,46 @@ describe("secure aggregation across owner nodes and a helper", () => {
       expect(await refusal(forged, nodes)).toMatch(/not signed by this node's owner/);
       const otherBank = plan(nodes, { terms: termsFor(nodes, { operatorId: "other_bank" }) }, byRule(2));
       expect(await refusal(otherBank, nodes)).toMatch(/does not list operator other_bank/);
+    });
+
+    it("withholds, at each node, every cell its own rows do not fill to the signed k", async () => {
+      // a: 330102 ×4, 330105 ×3, 330106 ×3; b: 330102 ×1, 330105 ×4, 330106 ×0 (k = 3).
+      const a = makeNode("a", Array(10).fill(10));
+      const b = makeNode("b", [
+        { amount: 1_000_000, district: "330102" },
+        ...Array.from({ length: 4 }, () => ({ amount: 7, district: "330105" })),
+      ]);
+      const nodes = [a, b, helper()];
+      const terms = termsFor(nodes, { minGroupSize: 3 });
+      const query: AggregateQuery = {
+        aggregate: "sum",
+        filters: [],
+        groupBy: { field: "district", values: DISTRICTS },
+      };
+      // b's lone enterprise in 330102 never reaches the total, whatever the gateway later releases.
+      expect(await run(nodes, plan(nodes, { terms, query }))).toEqual([4n, 40n, 7n, 58n, 3n, 30n]);
+    });
+
+    it("refuses a replayed plan once the owner's signed quota or ε budget is spent at the node", async () => {
+      const nodes = [makeNode("a", [5]), makeNode("b", [6]), helper()];
+      const fetchVia = network(nodes);
+      const quota = termsFor(nodes, { queryQuota: 2 });
+      // The gateway is compromised: it signs the approved plan again and again under fresh job ids.
+      expect(await run(nodes, plan(nodes, { terms: quota }), fetchVia)).toEqual([2n, 11n]);
+      expect(await run(nodes, plan(nodes, { terms: quota }), fetchVia)).toEqual([2n, 11n]);
+      await expect(run(nodes, plan(nodes, { terms: quota }), fetchVia)).rejects.toThrow(
+        /\(403\).*has used the 2 queries its owner signed for/,
+      );
+
+      const budget = termsFor(nodes, { scenarioId: "sc_2", epsilonBudgetMicro: 1_500_000 });
+      const noisy = {
+        terms: budget,
+        scenarioId: "sc_2",
+        epsilonMicro: 1_000_000,
+        query: { ...SUM, bounds: { min: 0, max: 10 } },
+      };
+      await run(nodes, plan(nodes, noisy), fetchVia);
+      await expect(run(nodes, plan(nodes, noisy), fetchVia)).rejects.toThrow(/ε 0.5 left of the 1.5 its owner signed/);
     });
   });
 });

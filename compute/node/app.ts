@@ -31,6 +31,7 @@ import { createPeerPins, type PinnedPeer } from "./peers.js";
 import type { ScoreQuota } from "./score-quota.js";
 import type { ScoringSettings } from "./scoring.js";
 import { createShareInbox } from "./share-inbox.js";
+import { SpendLedger } from "./spend-ledger.js";
 
 export interface NodeAppOptions {
   nodeId: string;
@@ -61,6 +62,8 @@ export interface NodeAppOptions {
   scoring?: Record<string, ScoringSettings>;
   /** Counts scores per entity and scenario; in memory only unless given one backed by a file. */
   scoreQuota?: ScoreQuota;
+  /** Counts each scenario's queries and ε against what its owner signed; in memory only unless given one backed by a file. */
+  spendLedger?: SpendLedger;
   fetch?: typeof fetch;
   now?: () => Date;
   logger?: Logger;
@@ -71,6 +74,21 @@ const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 // A scoring request: two forms of 32 encrypted coefficients (~300 KB each), keys, and 200,000 ids.
 const MAX_SCORING_BYTES = 96 * 1024 * 1024;
 
+/**
+ * An owner's cells with every cell its own rows do not fill to k zeroed (its count and sums), so
+ * that whatever the gateway does with the totals, no owner's contribution to a released cell
+ * covers fewer than k of its rows.
+ */
+function withholdBelowK(cells: bigint[], plan: QueryPlan): bigint[] {
+  const measures = measuresOf(plan.query.aggregate).length;
+  const k = BigInt(plan.minGroupSize);
+  for (let cell = 0; cell < cells.length; cell += measures) {
+    const count = cells[cell] as bigint;
+    if (count > 0n && count < k) cells.fill(0n, cell, cell + measures);
+  }
+  return cells;
+}
+
 /** The owner compute node: answers gateway-signed plans with secret-shared partials; its rows never leave. */
 export function createNodeApp(options: NodeAppOptions): Hono {
   const fetchPeer = options.fetch ?? fetch;
@@ -80,6 +98,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const peerTimeoutMs = options.peerTimeoutMs ?? 10_000;
   const inbox = createShareInbox();
   const pins = createPeerPins(options.peers);
+  const spend = options.spendLedger ?? new SpendLedger();
   const encryption = options.encryption ?? deriveEncryptionKeys(options.privateKey);
   // What every protocol checks a plan against: the owner's keys and its own classification of its fields.
   const approval = {
@@ -142,6 +161,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     if (options.helper) throw new SluiceError("forbidden", `helper node ${options.nodeId} holds no data`);
     const refusal = outsideApproval(plan, task, { ...approval, now: now() });
     if (refusal) throw new SluiceError("plan_not_approved", `this node's owner did not approve this plan: ${refusal}`);
+    spend.take(plan.terms, { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro });
     const measured = options.store.describe(task.datasetId)?.columns.find((c) => c.name === task.field);
     if (
       measured &&
@@ -154,7 +174,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
         `${task.datasetId}.${task.field} is ${measured.type}; the plan's fixed point does not match`,
       );
     }
-    return options.store.aggregate(task.datasetId, task.field, plan.query);
+    return withholdBelowK(options.store.aggregate(task.datasetId, task.field, plan.query), plan);
   }
 
   /**
@@ -164,11 +184,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
    */
   async function runEncrypted(plan: QueryPlan, task: NodeTask): Promise<EncryptedPartial> {
     if (task.role !== "owner" || !plan.he) throw new SluiceError("forbidden", "an encrypted job has owners only");
-    const measures = measuresOf(plan.query.aggregate).length;
     const cells = localCells(plan, task);
-    for (let cell = 0; cell < cells.length; cell += measures) {
-      if ((cells[cell] as bigint) < BigInt(plan.minGroupSize)) cells.fill(0n, cell, cell + measures);
-    }
     const owners = plan.tasks.filter((t) => t.role === "owner").length;
     const noisy = addNoise(cells, noiseScales(plan.query, plan.valueScale, owners, plan.epsilonMicro));
     const ciphertext = await hePool().encryptVector(plan.he.paramSet, plan.he.publicKey, noisy);
@@ -294,7 +310,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     return c.json(result);
   });
 
-  const oneNode = { options, encryption, approval, pins, logger, now, limit: limit(MAX_SCORING_BYTES) };
+  const oneNode = { options, encryption, approval, pins, spend, logger, now, limit: limit(MAX_SCORING_BYTES) };
   app.route("/", scoringRoutes(oneNode));
   app.route("/", psiRoutes(oneNode));
 

@@ -29,6 +29,8 @@ export const nodeConfigSchema = z
     noiseFromLevel: z.number().int().min(1).max(5).default(3),
     /** Where the node counts the scores it gave per entity (hashed), so a restart forgets none; memory only if absent. */
     scoreCountsFile: z.string().min(1).optional(),
+    /** Where the node counts each scenario's jobs and ε against the owner's signed quota and budget, so a restart forgets none. */
+    spendLedgerFile: z.string().min(1).default("spend-ledger.jsonl"),
     datasets: z
       .array(
         z
@@ -89,6 +91,7 @@ export function readNodeConfig(file: string): NodeConfig {
     ...config,
     keyFile: path.resolve(base, config.keyFile),
     ...(config.scoreCountsFile ? { scoreCountsFile: path.resolve(base, config.scoreCountsFile) } : {}),
+    spendLedgerFile: path.resolve(base, config.spendLedgerFile),
     datasets: config.datasets.map((d) => (d.file ? { ...d, file: path.resolve(base, d.file) } : d)),
   };
 }

@@ -21,6 +21,7 @@ import { createPsiResponder } from "./psi.js";
 import { createPsiHelper } from "./psi-helper.js";
 import { ScoreQuota } from "./score-quota.js";
 import { createScorer } from "./scoring.js";
+import type { SpendLedger } from "./spend-ledger.js";
 
 /** What the one-node protocols' routes share with the node's app. */
 export interface OneNodeContext {
@@ -28,6 +29,7 @@ export interface OneNodeContext {
   encryption: EncryptionKeys;
   approval: Omit<ApprovalCheckContext, "now">;
   pins: PeerPins;
+  spend: SpendLedger;
   logger: Logger;
   now: () => Date;
   /** The body limit of these routes. */
@@ -35,7 +37,7 @@ export interface OneNodeContext {
 }
 
 /** POST /scores: encrypted scoring of the owner's records under an operator's encrypted model. */
-export function scoringRoutes({ options, approval, logger, now, limit }: OneNodeContext): Hono {
+export function scoringRoutes({ options, approval, spend, logger, now, limit }: OneNodeContext): Hono {
   const score = createScorer({
     nodeId: options.nodeId,
     privateKey: options.privateKey,
@@ -46,6 +48,7 @@ export function scoringRoutes({ options, approval, logger, now, limit }: OneNode
     quota: options.scoreQuota ?? new ScoreQuota(),
     pool: hePool,
     approval,
+    spend,
     now,
   });
   const scoring = new Map<string, { signature: string; job: Promise<EncryptedScores> }>();
@@ -102,7 +105,7 @@ export function scoringRoutes({ options, approval, logger, now, limit }: OneNode
  * /psi/answer-pages and /psi/cancellations: the owner's side of a private set intersection; POST
  * /psi/sums and /psi/combinations: the helper's releases of a PSI-sum and of a two-owner size.
  */
-export function psiRoutes({ options, encryption, approval, pins, logger, now, limit }: OneNodeContext): Hono {
+export function psiRoutes({ options, encryption, approval, pins, spend, logger, now, limit }: OneNodeContext): Hono {
   const psi = createPsiResponder({
     nodeId: options.nodeId,
     privateKey: options.privateKey,
@@ -112,6 +115,7 @@ export function psiRoutes({ options, encryption, approval, pins, logger, now, li
     pool: psiPool,
     approval,
     pins,
+    spend,
     now,
   });
   const app = new Hono();

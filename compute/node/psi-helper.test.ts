@@ -13,6 +13,7 @@ import { pointKey } from "../psi/spill.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
 import { createPeerPins } from "./peers.js";
 import { createPsiResponder } from "./psi.js";
+import { SpendLedger } from "./spend-ledger.js";
 
 const gateway = generateEd25519KeyPair();
 const { helper, task: helperTask, pin } = psiHelperNode(gateway.publicKey);
@@ -56,6 +57,8 @@ const terms: ScenarioTerms = {
   queryShapes: ["psi-size", "psi-sum"],
   minGroupSize: 5,
   epsilonPerQueryMicro: 1_000_000,
+  epsilonBudgetMicro: 1_000_000_000,
+  queryQuota: 1_000_000,
   validFrom: "2020-01-01T00:00:00.000Z",
   validUntil: "2099-01-01T00:00:00.000Z",
 };
@@ -115,6 +118,7 @@ describe("the helper node: PSI-sum and the two-owner size", () => {
         levelOf: () => 1,
         noiseFromLevel: 3,
       },
+      spend: new SpendLedger(),
       pins: createPeerPins([pinOf(helperTask)]),
       now: () => new Date(),
     });

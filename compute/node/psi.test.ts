@@ -9,6 +9,7 @@ import { BUCKETS, PointBuckets, ScratchDir } from "../psi/spill.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
 import { createPeerPins } from "./peers.js";
 import { createPsiResponder } from "./psi.js";
+import { SpendLedger } from "./spend-ledger.js";
 
 const gateway = generateEd25519KeyPair();
 const node = generateEd25519KeyPair();
@@ -34,6 +35,8 @@ function terms(overrides: Partial<ScenarioTerms> = {}): ScenarioTerms {
     queryShapes: ["psi-size"],
     minGroupSize: 5,
     epsilonPerQueryMicro: 1_000_000,
+    epsilonBudgetMicro: 1_000_000_000,
+    queryQuota: 1_000_000,
     validFrom: "2020-01-01T00:00:00.000Z",
     validUntil: "2099-01-01T00:00:00.000Z",
     ...overrides,
@@ -105,6 +108,7 @@ describe("an owner's node in a PSI job: it answers only what its owner approved"
       levelOf: (_d, field) => (field === "secret_name" ? 3 : 1),
       noiseFromLevel: 3,
     },
+    spend: new SpendLedger(),
     pins: createPeerPins([]),
     now: () => new Date(),
   });

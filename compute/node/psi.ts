@@ -21,6 +21,7 @@ import type { NodeDataStore } from "./datastore.js";
 import type { PeerPins } from "./peers.js";
 import { checkPsiPlan } from "./psi-plan-check.js";
 import { OwnerPsiSession } from "./psi-session.js";
+import type { SpendLedger } from "./spend-ledger.js";
 
 export interface PsiResponderOptions {
   nodeId: string;
@@ -32,6 +33,8 @@ export interface PsiResponderOptions {
   approval: Omit<ApprovalCheckContext, "now">;
   /** The helper is reached only as its owner pinned it: anything sealed to it goes to the pinned key. */
   pins: PeerPins;
+  /** The scenario's queries and ε at this node, against what its owner signed. */
+  spend: SpendLedger;
   now: () => Date;
 }
 
@@ -88,6 +91,7 @@ export function createPsiResponder(options: PsiResponderOptions) {
     if (sessions.has(plan.jobId) || opening.has(plan.jobId)) {
       throw new SluiceError("conflict", `PSI job ${plan.jobId} has already started`);
     }
+    options.spend.take(plan.terms, { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro });
     opening.add(plan.jobId);
     const session = await OwnerPsiSession.open(plan, signature, task.datasetId, options.store, options.pool).finally(
       () => opening.delete(plan.jobId),

@@ -12,6 +12,7 @@ import { keyDigest, type ScoringPlan, type ScoringRequest, signScoringPlan } fro
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
 import { ScoreQuota } from "./score-quota.js";
 import { createScorer, type ScoringSettings } from "./scoring.js";
+import { SpendLedger } from "./spend-ledger.js";
 
 const gateway = generateEd25519KeyPair();
 const node = generateEd25519KeyPair();
@@ -52,6 +53,8 @@ function termsFor(overrides: Partial<ScenarioTerms> = {}): ScenarioTerms {
     queryShapes: ["he-score"],
     minGroupSize: 10,
     epsilonPerQueryMicro: 2_000_000,
+    epsilonBudgetMicro: 1_000_000_000,
+    queryQuota: 1_000_000,
     validFrom: "2020-01-01T00:00:00.000Z",
     validUntil: "2099-01-01T00:00:00.000Z",
     ...overrides,
@@ -81,6 +84,7 @@ describe("an owner's node scoring encrypted models: it computes only what its ow
       store,
       scoring,
       quota,
+      spend: new SpendLedger(),
       pool: () => pool,
       approval: {
         ownerId: OWNER_ID,

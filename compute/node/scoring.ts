@@ -16,6 +16,7 @@ import { type ApprovalCheckContext, outsideTerms } from "./approval-check.js";
 import { type NodeDataStore, scaleOf } from "./datastore.js";
 import { admitPlan } from "./plan-gate.js";
 import type { ScoreQuota } from "./score-quota.js";
+import type { SpendLedger } from "./spend-ledger.js";
 
 /** What an owner allows of scoring on one dataset, in its node's configuration. */
 export interface ScoringSettings {
@@ -37,6 +38,8 @@ export interface ScorerOptions {
   quota: ScoreQuota;
   pool: () => HePool;
   approval: Omit<ApprovalCheckContext, "now">;
+  /** The scenario's queries and ε at this node, against what its owner signed. */
+  spend: SpendLedger;
   now: () => Date;
 }
 
@@ -136,7 +139,10 @@ export function createScorer(options: ScorerOptions) {
     const rows = options.store.rowsOf(task.datasetId, plan.idField, request.ids);
     const { batches, recipes } = featureBatches(options.store, { ...plan, task }, settings, rows);
     // Counted before anything is computed: a failure after this point spends the score, never refunds it.
+    const job = { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro };
+    options.spend.check(plan.terms, job);
     options.quota.take(plan.scenarioId, request.ids, settings.maxScoresPerId);
+    options.spend.take(plan.terms, job);
     const pool = options.pool();
     const chunk = Math.max(1, Math.ceil(batches.length / pool.size));
     const parts: Float64Array[][][] = [];

@@ -9,6 +9,7 @@ import { readNodeConfig } from "./config.js";
 import { createMemoryDataStore } from "./datastore.js";
 import { ScoreQuota } from "./score-quota.js";
 import { loadDataset } from "./sources.js";
+import { SpendLedger } from "./spend-ledger.js";
 
 /** Why a node cannot start: its configuration or key is unusable. */
 export class NodeConfigError extends Error {}
@@ -56,6 +57,7 @@ export async function runNodeServer(configFile: string): Promise<void> {
     noiseFromLevel: config.noiseFromLevel,
     scoring: Object.fromEntries(config.datasets.flatMap((d) => (d.scoring ? [[d.id, d.scoring]] : []))),
     scoreQuota: new ScoreQuota(config.scoreCountsFile),
+    spendLedger: new SpendLedger(config.spendLedgerFile),
     logger,
   });
   const encryptionKey = deriveEncryptionKeys(createPrivateKey(privateKeyPem)).publicKey;

@@ -5,6 +5,7 @@ import { type Column, createMemoryDataStore, type LocalDataset } from "../../com
 import { createPeerPins, type PinnedPeer } from "../../compute/node/peers.js";
 import { createPsiResponder } from "../../compute/node/psi.js";
 import { createPsiHelper } from "../../compute/node/psi-helper.js";
+import { SpendLedger } from "../../compute/node/spend-ledger.js";
 import type { PsiPool } from "../../compute/psi/pool.js";
 import { type PsiPlan, signPsiPlan } from "../../compute/psi/protocol.js";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
@@ -93,6 +94,8 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
     queryShapes: ["psi-size", "psi-membership", "psi-sum"],
     minGroupSize: 1,
     epsilonPerQueryMicro: 1_000_000,
+    epsilonBudgetMicro: 1_000_000_000,
+    queryQuota: 1_000_000,
     validFrom: "2020-01-01T00:00:00.000Z",
     validUntil: "2099-01-01T00:00:00.000Z",
   };
@@ -110,6 +113,7 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
       levelOf: () => 1,
       noiseFromLevel: 3,
     },
+    spend: new SpendLedger(),
     pins: createPeerPins([pinOf(helperTask)]),
     now: () => new Date(),
   });
