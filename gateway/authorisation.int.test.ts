@@ -94,6 +94,13 @@ describe.each(testDatabases())("three-tier authorisation through the gateway on 
         ],
       });
     }
+    // Two owners compute with the platform's helper as third party; without one no job could run.
+    await authority.registerNode({
+      url: "http://127.0.0.1:9/helper",
+      publicKey: createKeyFile("h").publicKey,
+      encryptionKey: createKeyFile("hx").publicKey,
+      kind: "helper",
+    });
     const grant = { operatorId: bank.id, regions: ["330100"], maxLevel: 3, ...YEAR_WINDOW };
     grantIds.comprehensive = (await authority.grant({ ...grant, sectors: ["tax", "social-insurance"] })).id;
     grantIds.tax = (await as(taxDept).grant({ ...grant, sectors: ["tax"], computeModes: ["mpc"] })).id;

@@ -11,17 +11,44 @@ import { aggregateQueryOf, evaluate, type JobInput, notExecutable, storeDecision
 import { completeJob, denied, earlierOutcome, failJob, operatorHeKeys, reserveJob } from "./lifecycle.js";
 import { planTasks } from "./plan-tasks.js";
 
-/** Dry run: whether the query would be allowed, why, and with which obligations; nothing is run or charged. */
-export async function explainJob(deps: GatewayDeps, operatorId: string, input: JobInput) {
+/**
+ * Everything a job needs besides its reservation, checked the same way for /jobs and /jobs/explain:
+ * the field types, the mode and shape, the owners' signed approvals, the operator's keys and the
+ * nodes. A query that cannot run throws here, before anything is reserved.
+ */
+async function preparePlan(deps: GatewayDeps, operatorId: string, input: JobInput) {
   const query = aggregateQueryOf(input);
-  const evaluation = await evaluate(deps.db, operatorId, input, deps.now?.() ?? new Date());
-  // An allowed query that cannot run as asked is refused here as /jobs refuses it.
-  if (evaluation.decision.effect === "allow") await checkQueryTypes(deps.db, input.fields, query);
+  await checkQueryTypes(deps.db, input.fields, query);
   const blocker = notExecutable(input);
+  if (blocker) throw new SluiceError("not_executable", blocker);
+  const proofs = await approvalProofs(deps.db, input.scenarioId);
+  const operatorKeys =
+    input.computeMode === "he" ? await operatorHeKeys(deps, operatorId, input.heKeysId, "bfv-") : undefined;
+  const computeMode = input.computeMode === "he" ? ("he" as const) : ("mpc" as const);
+  const { tasks, valueScale } = await planTasks(deps.db, input.fields, query.aggregate, proofs, computeMode);
+  return { query, proofs, operatorKeys, computeMode, tasks, valueScale };
+}
+
+/**
+ * Dry run: whether the query would be allowed, why, with which obligations, and whether /jobs would
+ * run it (the same checks, in the same order); nothing is reserved, run or charged.
+ */
+export async function explainJob(deps: GatewayDeps, operatorId: string, input: JobInput) {
+  const evaluation = await evaluate(deps.db, operatorId, input, deps.now?.() ?? new Date());
+  const allowed = evaluation.decision.effect === "allow";
+  let blocker: string | null = null;
+  if (allowed) {
+    try {
+      await preparePlan(deps, operatorId, input);
+    } catch (error) {
+      if (!(error instanceof SluiceError && error.code === "not_executable")) throw error;
+      blocker = error.message;
+    }
+  }
   return {
-    allowed: evaluation.decision.effect === "allow",
-    executable: evaluation.decision.effect === "allow" && blocker === null,
-    ...(blocker && evaluation.decision.effect === "allow" ? { notExecutableBecause: blocker } : {}),
+    allowed,
+    executable: allowed && blocker === null,
+    ...(blocker ? { notExecutableBecause: blocker } : {}),
     decision: evaluation.decision,
     decisionHash: evaluation.hash,
   };
@@ -41,21 +68,21 @@ export async function runJob(
 ) {
   const earlier = await earlierOutcome(deps, operatorId, input);
   if (earlier) return earlier;
-  const query = aggregateQueryOf(input);
   const now = deps.now?.() ?? new Date();
   const evaluation = await evaluate(deps.db, operatorId, input, now);
   const { decision, hash } = evaluation;
   await storeDecision(deps.db, evaluation);
   if (decision.effect === "deny") throw denied(hash, decision);
-  await checkQueryTypes(deps.db, input.fields, query);
-  const blocker = notExecutable(input);
-  if (blocker) throw new SluiceError("not_executable", blocker, { details: { decisionHash: hash } });
-
-  const proofs = await approvalProofs(deps.db, input.scenarioId);
-  const operatorKeys =
-    input.computeMode === "he" ? await operatorHeKeys(deps, operatorId, input.heKeysId, "bfv-") : undefined;
-  const computeMode = input.computeMode === "he" ? "he" : "mpc";
-  const { tasks, valueScale } = await planTasks(deps.db, input.fields, query.aggregate, proofs, computeMode);
+  const { query, proofs, operatorKeys, computeMode, tasks, valueScale } = await preparePlan(
+    deps,
+    operatorId,
+    input,
+  ).catch((error: unknown) => {
+    if (error instanceof SluiceError && error.code === "not_executable" && !error.details) {
+      throw new SluiceError("not_executable", error.message, { details: { decisionHash: hash } });
+    }
+    throw error;
+  });
   const epsilonMicro = evaluation.request.epsilonMicro;
   const jobId = input.jobId ?? newId("job");
   await reserveJob(deps, { jobId, operatorId, evaluation, epsilon: input.epsilon, requestId, now });

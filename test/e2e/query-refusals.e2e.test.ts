@@ -18,12 +18,17 @@ describe("queries that cannot run are refused before they are charged", () => {
     world = await startWorld(await open());
     scenarioId = await world.approvedScenario({
       fields: [...world.fields, `${tax}.district`, `${social}.district`],
+      computeModes: ["mpc", "he"],
       queryShapes: ["sum", "count", "mean", "histogram"],
     });
   }, 120_000);
   afterAll(async () => {
     await world?.stop();
   });
+
+  // The world's fields exist only once it has started; a table row names the first by this marker.
+  const resolveFields = (body: Record<string, unknown>) =>
+    body.fields === undefined ? body : { ...body, fields: [world.fields[0]] };
 
   const refusal = async (body: Record<string, unknown>, path = "/jobs") => {
     const client = world.client(world.operator);
@@ -115,6 +120,28 @@ describe("queries that cannot run are refused before they are charged", () => {
       if (path === "/jobs") expect(outcome.status).toBe(403);
       else expect(outcome.status).toBe(200);
     }
+  });
+
+  it.each([
+    ["a single-owner sum", { fields: ["first"] }, /at least two owner nodes/],
+    [
+      "a shape encryption does not add",
+      { computeMode: "he", heKeysId: "hek_x", queryShape: "mean" },
+      /not available by he/,
+    ],
+    ["encryption without keys", { computeMode: "he" }, /needs heKeysId/],
+  ])("answers %s the same way at /jobs/explain and /jobs", async (_what, body, message) => {
+    const explained = (await world.client(world.operator).request("POST", "/jobs/explain", {
+      scenarioId,
+      queryShape: "sum",
+      fields: world.fields,
+      ...resolveFields(body),
+    })) as { allowed: boolean; executable: boolean; notExecutableBecause?: string };
+    expect(explained).toMatchObject({ allowed: true, executable: false });
+    expect(explained.notExecutableBecause).toMatch(message);
+    const outcome = await refusal(resolveFields(body));
+    expect(outcome.status).toBe(422);
+    expect(outcome.detail).toBe(explained.notExecutableBecause);
   });
 
   it("still runs the same query once it is put right, and charges it once", async () => {
