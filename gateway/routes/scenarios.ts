@@ -1,7 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { ForbiddenError } from "../../lib/errors.js";
 import { jsonBody } from "../../lib/validate.js";
 import { authorisationEvents } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv } from "../deps.js";
@@ -10,6 +9,7 @@ import { authorisationEventResponseSchema, scenarioResponseSchema } from "../ope
 
 import { proposeScenarioSchema, scenarioDecisionSchema, statusChangeSchema } from "../schemas.js";
 import {
+  assertScenarioParty,
   changeScenarioStatus,
   decideScenario,
   loadScenario,
@@ -82,14 +82,7 @@ export function createScenarioRoutes(deps: GatewayDeps) {
       }),
       async (c) => {
         const loaded = await loadScenario(deps.db, c.req.param("id"));
-        const caller = c.get("participant");
-        const involved =
-          caller.role === "authority" ||
-          caller.role === "regulator" ||
-          caller.role === "sector" ||
-          loaded.scenario.operatorId === caller.id ||
-          loaded.approvals.some((a) => a.ownerId === caller.id);
-        if (!involved) throw new ForbiddenError(`${caller.id} is not a party to scenario ${loaded.scenario.id}`);
+        assertScenarioParty(c.get("participant"), loaded);
         return c.json(respond(loaded));
       },
     )
@@ -98,16 +91,18 @@ export function createScenarioRoutes(deps: GatewayDeps) {
       describe({
         summary: "A scenario's history",
         tag: "scenarios",
-        roles: ["authority", "regulator", "operator", "owner"],
+        description:
+          "For the scenario's operator, the owners whose data it uses, the authority, regulators and sector departments.",
         responses: {
           200: {
             description: "Events, oldest first",
             schema: z.strictObject({ events: z.array(authorisationEventResponseSchema) }),
           },
         },
+        problems: ["forbidden"],
       }),
       async (c) => {
-        await loadScenario(deps.db, c.req.param("id"));
+        assertScenarioParty(c.get("participant"), await loadScenario(deps.db, c.req.param("id")));
         const events = await deps.db
           .select()
           .from(authorisationEvents)
@@ -147,7 +142,7 @@ export function createScenarioRoutes(deps: GatewayDeps) {
       describe({
         summary: `${action[0]?.toUpperCase()}${action.slice(1)} a scenario`,
         description:
-          "The authority, an owner involved, or the operator (which may suspend or revoke its own scenario).",
+          "The authority; an owner involved (resume only a suspension of its own); the operator may revoke (withdraw) its own scenario.",
         tag: "scenarios",
         roles: ["authority", "owner", "operator"],
         body: statusChangeSchema,

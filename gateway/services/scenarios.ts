@@ -76,6 +76,21 @@ export async function loadScenario(db: DbOrTx, id: string) {
 }
 
 /**
+ * Refuses a caller who may not read a scenario or its history: the same participants
+ * `scenariosVisibleTo` lists it for (its operator, the owners whose data it uses, and the
+ * authority, regulators and sector departments).
+ */
+export function assertScenarioParty(caller: Participant, loaded: Awaited<ReturnType<typeof loadScenario>>): void {
+  const involved =
+    caller.role === "authority" ||
+    caller.role === "regulator" ||
+    caller.role === "sector" ||
+    loaded.scenario.operatorId === caller.id ||
+    loaded.approvals.some((a) => a.ownerId === caller.id);
+  if (!involved) throw new ForbiddenError(`${caller.id} is not a party to scenario ${loaded.scenario.id}`);
+}
+
+/**
  * The scenarios a participant may list, newest first, each with its owners' decisions: an operator
  * its own, an owner those using its data, the others all of them.
  */
