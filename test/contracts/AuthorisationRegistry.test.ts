@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import hardhat from "hardhat";
+
+// The default export: under Node 22+ these files load as ES modules, and Hardhat is CommonJS.
+const { ethers } = hardhat;
 
 const REGISTRAR_ROLE = ethers.id("REGISTRAR_ROLE");
 const Kind = { Dataset: 0, Grant: 1, Scenario: 2, Approval: 3, AutoApprovalRule: 4 } as const;

@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import hardhat from "hardhat";
+
+// The default export: under Node 22+ these files load as ES modules, and Hardhat is CommonJS.
+const { ethers } = hardhat;
 
 const SETTLE_ROLE = ethers.id("SETTLE_ROLE");
 const id = ethers.id("statement-2026-11");
