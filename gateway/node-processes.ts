@@ -39,7 +39,12 @@ export function spawnComputeNode(
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
+      // A node closes its server within 2 s of SIGTERM; one that has not exited after 4 s is killed.
+      const kill = setTimeout(() => child.kill("SIGKILL"), 4_000);
+      child.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
       child.kill("SIGTERM");
     });
   return new Promise((resolve, reject) => {

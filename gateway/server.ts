@@ -71,12 +71,25 @@ console.log(`\nSluice is running at ${platform.url}  (health: ${platform.url}/he
 console.log(`Participant keys for the demo are in ${platform.keysDir}; see README.md to run a first query.`);
 console.log(`Web console for owners, regulators and operators: ${platform.url}/console\n`);
 
+// SIGTERM or SIGINT stops the platform (the server, the anchoring worker, the nodes and the chain)
+// within STOP_DEADLINE_MS, or the process exits anyway; a second signal exits at once.
+const STOP_DEADLINE_MS = 8_000;
 let stopping = false;
-async function shutdown() {
-  if (stopping) return;
+function shutdown(signal: NodeJS.Signals) {
+  if (stopping) {
+    console.error(JSON.stringify({ level: "warn", msg: `second ${signal}: exiting without waiting` }));
+    process.exit(1);
+  }
   stopping = true;
-  await platform.stop();
-  process.exit(0);
+  const deadline = setTimeout(() => {
+    console.error(JSON.stringify({ level: "error", msg: `not stopped after ${STOP_DEADLINE_MS} ms: exiting` }));
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
+  deadline.unref();
+  platform.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 }
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);

@@ -134,8 +134,14 @@ export async function startEmbeddedChain(options: { dataDir: string; chainId?: n
   const rpcUrl = `http://127.0.0.1:${port}`;
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
+      // Already gone (a signal to the whole process group reaches the chain first): nothing to wait for.
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      // Hardhat exits on SIGTERM; one that does not within 3 s is killed.
+      const kill = setTimeout(() => child.kill("SIGKILL"), 3_000);
+      child.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
       child.kill("SIGTERM");
     });
 

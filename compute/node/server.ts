@@ -1,6 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { serve } from "@hono/node-server";
+import { closeServer } from "../../lib/close-server.js";
 import { publicKeyFromPrivatePem } from "../../lib/ed25519.js";
 import { createLogger } from "../../lib/logger.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
@@ -72,10 +73,7 @@ export async function runNodeServer(configFile: string): Promise<void> {
   });
 
   return new Promise((resolve) => {
-    const shutdown = () => {
-      server.close(() => resolve());
-      setTimeout(resolve, 2_000).unref();
-    };
+    const shutdown = () => void closeServer(server, 2_000).then(resolve);
     process.on("SIGTERM", shutdown);
     process.on("SIGINT", shutdown);
     // A node started by the platform (or a test) ends with it: its stdin pipe closes when the parent dies.
