@@ -1,10 +1,11 @@
+import type { ErrorCode } from "../lib/error-codes.js";
 import { SluiceError } from "../lib/errors.js";
 
 /** A compute job could not finish; no result is released. */
 export class ComputeError extends SluiceError {
   readonly nodeId: string | undefined;
 
-  constructor(code: string, message: string, options?: { cause?: unknown; nodeId?: string }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; nodeId?: string }) {
     super(code, message, options);
     this.nodeId = options?.nodeId;
   }

@@ -352,6 +352,18 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
       expect(response.type).toBe("application/problem+json");
     });
 
+    it("answers headers over 16 KiB with a problem+json 431, over real HTTP", async () => {
+      const url = await gw.listen();
+      const response = await fetch(`${url}/health`, { headers: { "x-padding": "x".repeat(20_000) } });
+      expect([response.status, response.headers.get("content-type")]).toEqual([431, "application/problem+json"]);
+      expect(await response.json()).toMatchObject({
+        type: "https://sluice.dev/problems/headers-too-large",
+        status: 431,
+        detail: expect.stringMatching(/16 KiB/),
+      });
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+    });
+
     it("answers an unknown route with 404 and a wrong method with 405 and Allow", async () => {
       const missing = await gw.app.request("/nothing-here");
       expect([missing.status, missing.headers.get("content-type")]).toEqual([404, "application/problem+json"]);

@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type ServerType, serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import type { JsonRpcProvider } from "ethers";
 import {
@@ -13,6 +12,7 @@ import {
   startEmbeddedChain,
   transactionOverrides,
 } from "../ledger/index.js";
+import { closeServer } from "../lib/close-server.js";
 import { createLogger, type Logger } from "../lib/logger.js";
 import { createDb, type Database, participants } from "../store/index.js";
 import { createApp } from "./app.js";
@@ -21,6 +21,7 @@ import { seedDemo, startDemoNodes } from "./demo.js";
 import type { GatewayLimits } from "./deps.js";
 import { startStaleJobSweep } from "./jobs/sweep.js";
 import { loadGatewayKeys, loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
+import { listenGateway } from "./listen.js";
 import type { NodeProcess } from "./node-processes.js";
 import { insertParticipant } from "./services/participants.js";
 
@@ -61,6 +62,9 @@ export interface Platform {
   keysDir: string;
   stop(): Promise<void>;
 }
+
+/** How long requests in flight may take to finish once the platform stops, before their connections are cut. */
+const SERVER_GRACE_MS = 3_000;
 
 /** Opens the database and chain, deploys the contracts once, starts the demo nodes, the anchoring worker and the HTTP server. */
 export async function startPlatform(config: PlatformConfig): Promise<Platform> {
@@ -165,13 +169,8 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     const sweep = startStaleJobSweep({ db: database.db, gatewayKeys, logger });
     stops.push(async () => sweep.stop());
 
-    const server: ServerType = await new Promise((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-      s.once("error", (error) =>
-        reject(new Error(`cannot listen on ${config.host}:${config.port}: ${error.message}`, { cause: error })),
-      );
-    });
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const server = await listenGateway(app, config.host, config.port);
+    stops.push(() => closeServer(server, SERVER_GRACE_MS));
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     logger.info(

@@ -1,10 +1,12 @@
+import type { ErrorCode } from "./error-codes.js";
+
 /** Base class of every error Sluice raises on purpose; `code` is stable and machine-readable. */
 export class SluiceError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Machine-readable facts a client may act on; safe to show to the caller. */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

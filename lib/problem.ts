@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AUTHENTICATION_FAILURES, SluiceError, ValidationError } from "./errors.js";
+import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
+import { SluiceError, ValidationError } from "./errors.js";
 
 /** RFC 9457 problem details. `type` is a URI naming the kind of problem. */
 export interface ProblemDetails {
@@ -16,33 +17,6 @@ export interface ProblemDetails {
 
 export const PROBLEM_BASE = "https://sluice.dev/problems/";
 
-const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
-  ...Object.fromEntries(AUTHENTICATION_FAILURES.map((failure) => [failure, 401 as const])),
-  validation_failed: 400,
-  malformed_json: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  denied: 403,
-  node_unavailable: 502,
-  node_rejected: 502,
-  node_timeout: 504,
-  unavailable: 503,
-  share_rejected: 401,
-  share_conflict: 409,
-  psi_chunk_repeated: 409,
-  inbox_full: 503,
-  quota_exhausted: 409,
-  score_quota_exhausted: 409,
-  rate_limited: 429,
-  plan_not_approved: 403,
-  too_many_jobs: 429,
-};
-
 const TITLES: Record<number, string> = {
   400: "Bad request",
   401: "Unauthenticated",
@@ -54,15 +28,16 @@ const TITLES: Record<number, string> = {
   415: "Unsupported media type",
   422: "Unprocessable content",
   429: "Too many requests",
+  431: "Request header fields too large",
   500: "Internal server error",
   502: "Bad gateway",
   503: "Service unavailable",
   504: "Gateway timeout",
 };
 
-/** The HTTP status a problem code is answered with (422 for a refusal with no status of its own). */
-export function statusOfCode(code: string): ContentfulStatusCode {
-  return STATUS_BY_CODE[code] ?? 422;
+/** The HTTP status a problem code is answered with. */
+export function statusOfCode(code: ErrorCode): ContentfulStatusCode {
+  return ERROR_CODES[code];
 }
 
 export function statusOf(error: SluiceError): ContentfulStatusCode {
@@ -81,7 +56,7 @@ export function problemTypeOf(code: string): string {
 export function problem(
   c: Context,
   status: ContentfulStatusCode,
-  code: string,
+  code: ErrorCode,
   detail: string,
   extra: Record<string, unknown> = {},
 ) {

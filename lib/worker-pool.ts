@@ -1,8 +1,12 @@
 import { availableParallelism } from "node:os";
 import { type Transferable, Worker } from "node:worker_threads";
+import { type ErrorCode, isErrorCode } from "./error-codes.js";
 import { SluiceError } from "./errors.js";
 
 type Reply = { ok: true; value: unknown } | { ok: false; code: string; message: string };
+
+/** A worker's error code as the pool rethrows it: one of ours, or `internal` for anything else. */
+const knownCode = (code: string): ErrorCode => (isErrorCode(code) ? code : "internal");
 interface Job {
   op: string;
   args: unknown[];
@@ -32,7 +36,7 @@ export class WorkerPool {
   constructor(
     private readonly entry: URL,
     /** The error code for a pool that is closed or a worker that crashed. */
-    private readonly failureCode: string,
+    private readonly failureCode: ErrorCode,
     readonly size = DEFAULT_POOL_SIZE,
     /**
      * Replace a worker whose operation failed before it runs another (for libraries, such as SEAL's
@@ -67,7 +71,7 @@ export class WorkerPool {
     slot.current = undefined;
     if (reply.ok) job.resolve(reply.value);
     else {
-      job.reject(new SluiceError(reply.code, reply.message));
+      job.reject(new SluiceError(knownCode(reply.code), reply.message));
       if (this.replaceAfterFailure && !this.closed) {
         void worker.terminate();
         slot.worker = this.spawn();

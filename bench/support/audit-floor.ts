@@ -18,7 +18,7 @@ export async function auditFloorSeconds(
   db: Db,
   period: { start: Date; end: Date },
 ): Promise<{ seconds: number; texts: number }> {
-  const pool = new WorkerPool(new URL("./audit-floor-worker-entry.mjs", import.meta.url), "floor_failed", 2);
+  const pool = new WorkerPool(new URL("./audit-floor-worker-entry.mjs", import.meta.url), "internal", 2);
   const started = performance.now();
   const read = async (after: FloorPage["last"]): Promise<FloorPage> => {
     const result = await db.execute(sql`

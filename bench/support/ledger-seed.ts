@@ -44,7 +44,7 @@ export async function seedUsageRecords(
       validUntil: new Date(Date.now() + 1e10),
     })
     .onConflictDoNothing();
-  const pool = new WorkerPool(new URL("./ledger-seed-worker-entry.mjs", import.meta.url), "seed_failed", 2);
+  const pool = new WorkerPool(new URL("./ledger-seed-worker-entry.mjs", import.meta.url), "internal", 2);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const copy = async (statement: string, text: string) => {
     const stream = await sql.unsafe(statement).writable();

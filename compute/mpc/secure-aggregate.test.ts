@@ -548,9 +548,10 @@ describe("secure aggregation across owner nodes and a helper", () => {
       // The gateway is compromised: it signs the approved plan again and again under fresh job ids.
       expect(await run(nodes, plan(nodes, { terms: quota }), fetchVia)).toEqual([2n, 11n]);
       expect(await run(nodes, plan(nodes, { terms: quota }), fetchVia)).toEqual([2n, 11n]);
-      await expect(run(nodes, plan(nodes, { terms: quota }), fetchVia)).rejects.toThrow(
-        /\(403\).*has used the 2 queries its owner signed for/,
-      );
+      const replay = run(nodes, plan(nodes, { terms: quota }), fetchVia);
+      await expect(replay).rejects.toThrow(/\(403\).*has used the 2 queries its owner signed for/);
+      // The operator's to know, not a platform fault: the gateway answers it 403, not 502.
+      await expect(replay).rejects.toMatchObject({ code: "plan_not_approved" });
 
       const budget = termsFor(nodes, { scenarioId: "sc_2", epsilonBudgetMicro: 1_500_000 });
       const noisy = {

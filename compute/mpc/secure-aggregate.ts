@@ -1,6 +1,25 @@
+import type { ErrorCode } from "../../lib/error-codes.js";
 import { ComputeError } from "../errors.js";
 import { partialResultSchema, type SignedPlan, verifyPartial } from "../protocol.js";
 import { vectorLength } from "../query/schema.js";
+
+/**
+ * A node's refusals the operator caused and can act on (its own limit, its own malformed points or
+ * ciphertexts, a plan outside what the owner signed): they keep their code and 4xx status. Any other
+ * refusal is the platform's fault between gateway and node (502 node-rejected).
+ */
+const PASSED_ON = [
+  "score_quota_exhausted",
+  "psi_point_invalid",
+  "psi_bitmap_invalid",
+  "psi_chunk_repeated",
+  "psi_upload_incomplete",
+  "ciphertext_invalid",
+  "he_key_invalid",
+  "query_invalid",
+  "plan_not_approved",
+] as const satisfies readonly ErrorCode[];
+
 import { addVectors, decodeVector, fromRing } from "./ring.js";
 
 export interface SecureAggregateOptions {
@@ -54,14 +73,8 @@ export async function postToNode(
       type = String(problem.type ?? "");
     } catch {}
     // The operator's own limit, or its own malformed input, at the owner's node is its to act on: it keeps its name.
-    const passedOn = [
-      "score-quota-exhausted",
-      "psi-point-invalid",
-      "psi-bitmap-invalid",
-      "psi-chunk-repeated",
-      "psi-upload-incomplete",
-    ].find((name) => type.endsWith(`/${name}`));
-    const code = passedOn ? passedOn.replaceAll("-", "_") : response.status === 504 ? "node_timeout" : "node_rejected";
+    const passedOn = PASSED_ON.find((code) => type.endsWith(`/${code.replaceAll("_", "-")}`));
+    const code = passedOn ?? (response.status === 504 ? "node_timeout" : "node_rejected");
     throw new ComputeError(code, `node ${task.nodeId} refused the job (${response.status}): ${detail}`, {
       nodeId: task.nodeId,
     });

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { SluiceError } from "../../lib/errors.js";
 import { createLogger, type Logger } from "../../lib/logger.js";
-import { problem, problemFromError } from "../../lib/problem.js";
+import { problem, problemFromError, statusOf } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
 import { addNoise, noiseScales } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
@@ -325,6 +325,10 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   });
 
   app.notFound((c) => problem(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
-  app.onError((error, c) => problemFromError(c, error));
+  app.onError((error, c) => {
+    const status = error instanceof SluiceError ? statusOf(error) : 500;
+    if (status >= 500) logger.error({ err: error, path: c.req.path }, "request failed");
+    return problemFromError(c, error);
+  });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { z } from "zod";
+import type { ErrorCode } from "../../lib/error-codes.js";
 import type { ParticipantRole } from "../../store/index.js";
 import type { GatewayEnv } from "../deps.js";
 import { requireRole } from "../middleware/authenticate.js";
@@ -38,7 +39,7 @@ export interface RouteDoc {
   /** A larger body limit than the gateway's default, for routes that carry keys. */
   maxBodyBytes?: number;
   /** Problem codes this route answers beyond the ones every route of its kind can (see document.ts). */
-  problems?: readonly string[];
+  problems?: readonly ErrorCode[];
 }
 
 const DOC = Symbol.for("sluice.routeDoc");

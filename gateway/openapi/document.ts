@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { z } from "zod";
+import type { ErrorCode } from "../../lib/error-codes.js";
 import { AUTHENTICATION_FAILURES } from "../../lib/errors.js";
 import { problemTypeOf, statusOfCode, titleOf } from "../../lib/problem.js";
 import type { GatewayEnv } from "../deps.js";
@@ -49,8 +50,8 @@ function relink(value: unknown): unknown {
 }
 
 /** The problems a route can answer: those of every route of its kind, then its own. */
-export function problemCodesOf(doc: RouteDoc, path: string): string[] {
-  const codes: string[] = [];
+export function problemCodesOf(doc: RouteDoc, path: string): ErrorCode[] {
+  const codes: ErrorCode[] = [];
   if (!doc.public) codes.push(...AUTHENTICATION_FAILURES, "rate_limited", "payload_too_large");
   if (doc.roles) codes.push("forbidden");
   if (doc.body) codes.push("validation_failed", "malformed_json", "unsupported_media_type");

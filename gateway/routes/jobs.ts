@@ -59,6 +59,7 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
             schema: explainResponseSchema,
           },
         },
+        problems: ["query_invalid"],
       }),
       async (c) => {
         const operator = c.get("participant");
@@ -82,6 +83,9 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
           "denied",
           "quota_exhausted",
           "not_executable",
+          "query_invalid",
+          "he_key_invalid",
+          "plan_not_approved",
           "too_many_jobs",
           "node_unavailable",
           "node_rejected",
@@ -119,6 +123,8 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
           "score_quota_exhausted",
           "not_executable",
           "ciphertext_invalid",
+          "he_key_invalid",
+          "plan_not_approved",
           "too_many_jobs",
           "node_unavailable",
           "node_rejected",

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_PSI_CHUNKS } from "../../compute/psi/limits.js";
+import type { ErrorCode } from "../../lib/error-codes.js";
 import { ValidationError } from "../../lib/errors.js";
 import { jsonBody } from "../../lib/validate.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
@@ -31,7 +32,14 @@ function wholeParam(c: Context, name: string, max: number): number {
   return value;
 }
 
-const problems = ["not_found", "conflict", "node_unavailable", "node_rejected", "node_timeout"];
+const problems: ErrorCode[] = [
+  "not_found",
+  "conflict",
+  "plan_not_approved",
+  "node_unavailable",
+  "node_rejected",
+  "node_timeout",
+];
 
 /**
  * Private set intersection with an owner's dataset (or two owners'), in chunks the operator's SDK

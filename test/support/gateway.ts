@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type ServerType, serve } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import type { JsonRpcProvider } from "ethers";
 import { createApp } from "../../gateway/app.js";
 import { createAuthState } from "../../gateway/auth/auth-state.js";
 import type { GatewayDeps } from "../../gateway/deps.js";
 import { loadOrCreateGatewayKeys } from "../../gateway/keys.js";
+import { listenGateway } from "../../gateway/listen.js";
 import { insertParticipant } from "../../gateway/services/participants.js";
 import {
   type AuthorisationRegistryClient,
@@ -16,6 +17,7 @@ import {
   type LedgerClient,
   startEmbeddedChain,
 } from "../../ledger/index.js";
+import { closeServer } from "../../lib/close-server.js";
 import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
 import { createLogger } from "../../lib/logger.js";
 import { createClient } from "../../sdk/index.js";
@@ -90,16 +92,14 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       chainProvider: chain.provider,
       authority,
       dataDir,
-      listen: () =>
-        new Promise((resolve) => {
-          server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) =>
-            resolve(`http://127.0.0.1:${info.port}`),
-          );
-        }),
+      listen: async () => {
+        server = await listenGateway(app, "127.0.0.1", 0);
+        return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      },
       client: (key = authority, url) =>
         createClient({ url: url ?? "http://gateway.test", key, fetch: url ? undefined : inProcess }),
       stop: async () => {
-        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+        if (server) await closeServer(server, 1_000);
         await auth.stop();
         await stopChain.stop();
         rmSync(dataDir, { recursive: true, force: true });
