@@ -62,6 +62,8 @@ export interface GatewayDeps {
   auth?: AuthState;
   /** How the web console is reached (its public origin behind a proxy). */
   console?: ConsoleOptions;
+  /** A JSON-RPC address of the chain that regulators may use themselves, published at /ledger/chain. */
+  publicRpcUrl?: string;
 }
 
 export interface GatewayEnv {

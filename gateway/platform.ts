@@ -54,6 +54,8 @@ export interface PlatformConfig {
   gatewayKeyFile?: string;
   /** The origin browsers reach the console at, when a proxy stands in front (SLUICE_PUBLIC_ORIGIN). */
   publicOrigin?: string;
+  /** The chain's JSON-RPC address as regulators may reach it (SLUICE_PUBLIC_RPC_URL); the embedded chain's own by default. */
+  publicRpcUrl?: string;
   logger?: Logger;
 }
 
@@ -85,6 +87,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
 
     let provider: JsonRpcProvider;
     let chainKey: string;
+    let publicRpcUrl = config.publicRpcUrl;
     if (config.chainRpcUrl) {
       if (!config.chainPrivateKey)
         throw new Error("CHAIN_RPC_URL needs SLUICE_CHAIN_PRIVATE_KEY: the account that deploys and anchors");
@@ -95,6 +98,8 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       const chain: EmbeddedChain = await startEmbeddedChain({ dataDir: path.join(config.dataDir, "chain") });
       stops.push(() => chain.stop());
       provider = chain.provider;
+      // The embedded chain is reachable on this machine: a regulator here can check against it directly.
+      publicRpcUrl ??= chain.rpcUrl;
       chainKey = config.chainPrivateKey ?? EMBEDDED_CHAIN_PRIVATE_KEY;
     }
     const { ledger, participantRegistry, authorisationRegistry, settlement } = await connectContracts(
@@ -135,6 +140,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       logger,
       auth,
       ...(config.publicOrigin ? { console: { publicOrigin: config.publicOrigin } } : {}),
+      ...(publicRpcUrl ? { publicRpcUrl } : {}),
     });
 
     let nodes: NodeProcess[] = [];

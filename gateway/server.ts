@@ -53,6 +53,7 @@ const platform = await startPlatform({
     gasLimit: bigintFromEnv("SLUICE_CHAIN_GAS_LIMIT"),
   },
   publicOrigin: originFromEnv("SLUICE_PUBLIC_ORIGIN"),
+  publicRpcUrl: process.env.SLUICE_PUBLIC_RPC_URL || undefined,
   gatewayKeyFile: process.env.SLUICE_GATEWAY_KEY_FILE ? path.resolve(process.env.SLUICE_GATEWAY_KEY_FILE) : undefined,
   limits: {
     maxBodyBytes: intFromEnv("SLUICE_MAX_BODY_BYTES", 1024 * 1024),

@@ -10,6 +10,10 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       url: { type: "string" },
+      rpc: { type: "string" },
+      contract: { type: "string" },
+      "chain-id": { type: "string" },
+      "gateway-key": { type: "string" },
       key: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },

@@ -32,3 +32,10 @@ export {
   writeHeKeyFile,
 } from "./he.js";
 export { type PsiOutcome, privateSetIntersection } from "./psi.js";
+export {
+  type ChainTarget,
+  type IndependentRecordCheck,
+  type IndependentStatementCheck,
+  verifyRecordOnChain,
+  verifyStatementOnChain,
+} from "./verify.js";

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { LedgerError } from "../../ledger/errors.js";
 import { proveRecord } from "../../ledger/index.js";
 import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
 import { parseWith } from "../../lib/validate.js";
@@ -17,6 +18,19 @@ import {
 import { listUsageRecords, recordListQuerySchema } from "../services/record-list.js";
 
 /** Regulators (and the operator a record bills) read usage records and prove them against the chain. */
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+const chainInfoResponseSchema = z.strictObject({
+  chainId: z.number().int(),
+  contracts: z.strictObject({
+    usageLedger: address,
+    settlementLedger: address.nullable(),
+    participantRegistry: address.nullable(),
+    authorisationRegistry: address.nullable(),
+  }),
+  rpcUrl: z.string().nullable(),
+  gatewayPublicKey: z.string(),
+});
+
 export function createLedgerRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>()
     .get(
@@ -125,5 +139,30 @@ export function createLedgerRoutes(deps: GatewayDeps) {
         },
       }),
       (c) => c.json({ publicKey: deps.gatewayKeys.publicKey, algorithm: "ed25519" }),
+    )
+    .get(
+      "/ledger/chain",
+      describe({
+        summary: "Where the ledger lives: the chain id, the contracts and (where public) a JSON-RPC address",
+        description:
+          "What a regulator needs to check records and statements against the chain itself (sluice verify --rpc) rather than take the gateway's word.",
+        tag: "ledger",
+        responses: { 200: { description: "The chain", schema: chainInfoResponseSchema } },
+        problems: ["chain_unavailable"],
+      }),
+      async (c) =>
+        c.json({
+          chainId: await deps.ledger.chainId().catch((error: unknown) => {
+            throw new LedgerError("chain_unavailable", "the chain does not answer", { cause: error });
+          }),
+          contracts: {
+            usageLedger: deps.ledger.address,
+            settlementLedger: deps.settlement?.address ?? null,
+            participantRegistry: deps.participantRegistry?.address ?? null,
+            authorisationRegistry: deps.authorisationRegistry?.address ?? null,
+          },
+          rpcUrl: deps.publicRpcUrl ?? null,
+          gatewayPublicKey: deps.gatewayKeys.publicKey,
+        }),
     );
 }

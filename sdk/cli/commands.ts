@@ -16,6 +16,7 @@ import { psi } from "./psi.js";
 import { records } from "./records.js";
 import { score } from "./score.js";
 import { settlePeriod, showSettlement } from "./settlement.js";
+import { verifyIndependently } from "./verify.js";
 
 export { EXIT, type Invocation, UsageError } from "./handler.js";
 
@@ -296,6 +297,7 @@ const HANDLERS: Record<string, Handler> = {
     return EXIT.ok;
   },
   verify: async (client, h) => {
+    if (typeof h.call.options.rpc === "string") return verifyIndependently(client, h);
     const proof = await client.proveRecord(h.arg(0, "a usage record id"));
     const checks = Object.entries(proof.checks).map(([k, v]) => `${k}=${v}`);
     h.print(proof, () =>

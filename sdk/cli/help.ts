@@ -66,7 +66,7 @@ export const HELP: Record<string, string> = {
   settle:
     "sluice settle --from <ISO instant> --to <ISO instant>\n  (authority) Settle a period: split its usage records' fees between the platform and the owners, and anchor the statement. Exit 3 if the chain did not take it yet.",
   settlement:
-    "sluice settlement <statement-id>\n  (authority, regulator, owner) Show a settlement statement; an owner's own line is verified here against the anchored root (exit 1 if it fails).",
+    "sluice settlement <statement-id> [--rpc <url> [--contract <address>] [--chain-id <n>]]\n  (authority, regulator, owner) Show a settlement statement; an owner's own line is verified here against the anchored root (exit 1 if it fails). With --rpc, against the root SettlementLedger holds, read from that JSON-RPC endpoint.",
   "he-keygen":
     "sluice he-keygen --param-set bfv-8192|ckks-8192 --out <file> [--relin]\n  (operator) Make a homomorphic key set on this machine; the file holds the secret key and stays here.",
   "he-register":
@@ -75,7 +75,8 @@ export const HELP: Record<string, string> = {
   job: "sluice job <job-id>\n  (operator, regulator, reviewing owner) Show a job and its result.",
   review:
     "sluice review <job-id> --release | --withhold --reason <text>\n  (owner) Release or withhold a result held for your review.",
-  verify: "sluice verify <usage-record-id>\n  (regulator, operator) Prove a usage record against the chain.",
+  verify:
+    "sluice verify <usage-record-id> [--rpc <url> [--contract <address>] [--chain-id <n>] [--gateway-key <key>]]\n  (regulator, operator) Prove a usage record against the chain. With --rpc, every check is made here: the record's hash, the gateway's signature, the Merkle proof, and the root and the leaf read from that JSON-RPC endpoint (the contract, chain id and gateway key default to what GET /ledger/chain publishes; pin them).",
   replay:
     "sluice replay <usage-record-id>\n  (regulator) Re-run the decision behind a usage record and compare it with what was recorded.",
 };

@@ -1,5 +1,6 @@
 import { verifyLine } from "../../ledger/settlement.js";
 import { EXIT, type Handler } from "./handler.js";
+import { verifyStatementIndependently } from "./verify.js";
 
 interface Statement {
   id: string;
@@ -47,6 +48,7 @@ export const showSettlement: Handler = async (client, h) => {
     "GET",
     `/settlements/${encodeURIComponent(h.arg(0, "a statement id"))}`,
   );
+  if (typeof h.call.options.rpc === "string") return verifyStatementIndependently(client, h, statement);
   const line = statement.proof ? statement.lines[0] : undefined;
   const verified = line && statement.proof ? verifyLine(statement.root, line, statement.proof) : null;
   const onChain = statement.chain ? statement.chain.anchored && statement.chain.rootMatches : null;

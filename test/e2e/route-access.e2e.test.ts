@@ -111,6 +111,7 @@ const TABLE: Record<string, Expectation> = {
   "GET /ledger/records/:id/replay": { allow: ["regulator"] },
   "GET /decisions/:hash": { allow: ["authority", "regulator"] },
   "GET /ledger/gateway-key": { allow: EVERYONE },
+  "GET /ledger/chain": { allow: EVERYONE },
   "POST /he-keys": { allow: ["operator", "otherOperator"] },
   "GET /he-keys": { allow: ["operator", "otherOperator"] },
   "GET /he-keys/:id": { allow: ["operator", "otherOperator"] },

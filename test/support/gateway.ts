@@ -72,6 +72,7 @@ export async function startTestGateway(database: Database, overrides: Partial<Ga
       authorisationRegistry,
       settlement,
       gatewayKeys: loadOrCreateGatewayKeys(path.join(dataDir, "keys")),
+      publicRpcUrl: chain.rpcUrl,
       logger: createLogger({ service: "gateway", level: "silent" }),
       ...overrides,
     };
