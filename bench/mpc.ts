@@ -74,7 +74,7 @@ async function startOwners(dir: string, count: number, gatewayPublicKey: string)
         ownerPublicKeys: [owner.publicKey],
         shareTimeoutMs: 60_000,
         helper: false,
-        noiseFromLevel: 3,
+        noiseFromLevel: 2,
         peers: pins.filter((_, j) => j !== i),
         spendLedgerFile: "spend-ledger.jsonl",
         datasets: [{ id: `ds_${id}`, file: "data.csv", columns: COLUMNS }],

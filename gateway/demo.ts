@@ -29,7 +29,7 @@ function nodeDefaults(gatewayPublicKey: string) {
     gatewayPublicKey,
     shareTimeoutMs: 15_000,
     helper: false,
-    noiseFromLevel: 3,
+    noiseFromLevel: 2,
     spendLedgerFile: "spend-ledger.jsonl",
   };
 }
@@ -229,7 +229,7 @@ export async function seedDemo(options: {
     queryShapes: ["sum", "count", "mean", "histogram"],
     minGroupSize: 10,
     epsilonPerQuery: 1,
-    epsilonBudget: 10,
+    epsilonBudget: 100,
     queryQuota: 1_000,
     pricePerQueryFen: 500,
     platformShareBasisPoints: 1_000,

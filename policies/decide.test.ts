@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decide, decisionHash } from "./decide.js";
+import { CLASSIFICATION_RULES, type ClassificationRules, rulesFingerprint } from "./rules.js";
 import { comprehensive, request, scenario, sectorSi, sectorTax, state } from "./test-fixtures.js";
 import type { Decision, DecisionRequest, DecisionState } from "./types.js";
 
@@ -20,7 +21,7 @@ describe("decide", () => {
         requiresResultReview: false,
         resultClassification: { level: 2, category: "general" },
       },
-      policyVersions: { classification: expect.stringMatching(/^classification@1#[0-9a-f]{16}$/) },
+      policyVersions: { classification: expect.stringMatching(/^classification@2#[0-9a-f]{16}$/) },
     });
   });
 
@@ -32,16 +33,32 @@ describe("decide", () => {
     expect(decisionHash(later, state(), decide(later, state()))).not.toBe(decisionHash(request, state(), first));
   });
 
-  it("grades a result from general fields as general and needs no noise when ε is 0", () => {
+  it("grades a result from general fields as general, and releases level-2 data only with noise", () => {
+    const general = state({ scenario: { ...scenario, approvals: [{ ownerId: "tax", decision: "approved" }] } });
+    const noisy = decide({ ...request, fields: ["ds_tax.wages_fen"] }, general);
+    expect(noisy).toMatchObject({
+      effect: "allow",
+      obligations: {
+        minGroupSize: 10,
+        dpMechanism: "discrete-laplace",
+        resultClassification: { level: 1, category: "general" },
+      },
+    });
+    const exact = decide({ ...request, fields: ["ds_tax.wages_fen"], epsilonMicro: 0 }, general);
+    expect(denial(exact)).toEqual(["classification", "level-2-dp"]);
+  });
+
+  it("still decides under the rules a decision named (version 1 released level 2 exactly), for a replay", () => {
+    const v1 = [...CLASSIFICATION_RULES.values()].find((r) => r.version === "1") as ClassificationRules;
     const plain = { ...request, fields: ["ds_tax.wages_fen"], epsilonMicro: 0 };
     const decision = decide(
       plain,
-      state({ scenario: { ...scenario, approvals: [{ ownerId: "tax", decision: "approved" }] } }),
+      state({
+        scenario: { ...scenario, approvals: [{ ownerId: "tax", decision: "approved" }] },
+        rules: rulesFingerprint(v1),
+      }),
     );
-    expect(decision).toMatchObject({
-      effect: "allow",
-      obligations: { minGroupSize: 10, dpMechanism: "none", resultClassification: { level: 1, category: "general" } },
-    });
+    expect(decision).toMatchObject({ effect: "allow", obligations: { dpMechanism: "none" } });
   });
 
   const st = state();
@@ -287,7 +304,7 @@ describe("decide", () => {
     if (decision.effect === "deny") {
       expect(decision.reason.en.length).toBeGreaterThan(15);
       expect(decision.reason.zh.length).toBeGreaterThan(5);
-      expect(decision.policyVersions.classification).toMatch(/^classification@1#/);
+      expect(decision.policyVersions.classification).toMatch(/^classification@2#/);
     }
   });
 
@@ -317,8 +334,10 @@ describe("decide", () => {
     it("lets level 1 leave as rows", () => expect(ask(["ds_tax.district"], "plain", "row").effect).toBe("allow"));
     it("refuses level 2 as rows", () =>
       expect(denial(ask(["ds_tax.wages_fen"], "plain", "row"))).toEqual(["classification", "level-2-aggregate"]));
-    it("lets level 2 leave as a plain aggregate", () =>
-      expect(ask(["ds_tax.wages_fen"], "plain", "sum").effect).toBe("allow"));
+    it("lets level 2 leave as a plain aggregate, with noise", () => {
+      expect(ask(["ds_tax.wages_fen"], "plain", "sum", 100_000).effect).toBe("allow");
+      expect(denial(ask(["ds_tax.wages_fen"], "plain", "sum"))).toEqual(["classification", "level-2-dp"]);
+    });
     it("refuses level 3 as a plain aggregate", () =>
       expect(denial(ask(["ds_si.wages_fen"], "plain", "sum", 100_000))).toEqual([
         "classification",

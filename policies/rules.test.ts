@@ -63,7 +63,7 @@ describe("classification rule documents", () => {
       levels: defaultClassificationRules.levels.map((l) => ({ ...l, minGroupSize: l.minGroupSize + 1 })),
     };
     expect(rulesFingerprint(edited)).not.toBe(rulesFingerprint(defaultClassificationRules));
-    expect(rulesFingerprint(edited).startsWith("classification@1#")).toBe(true);
+    expect(rulesFingerprint(edited).startsWith("classification@2#")).toBe(true);
   });
 
   it("handles a result level with no rule of its own under the next stricter one", () => {

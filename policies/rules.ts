@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { canonicalHash } from "../lib/canonical-json.js";
 import classificationV1 from "./rules/classification-v1.json" with { type: "json" };
+import classificationV2 from "./rules/classification-v2.json" with { type: "json" };
 
 /** Release forms from least to most protective; a level allows its own form and every stronger one. */
 export const RELEASE_FORMS = ["row-level", "aggregate", "privacy-computing", "never"] as const;
@@ -48,7 +49,7 @@ function deepFreeze<T>(value: T): T {
 
 /** Every published version of the rules, by version (frozen); a changed document is added here as a new version. */
 export const CLASSIFICATION_RULES: ReadonlyMap<string, ClassificationRules> = new Map(
-  [classificationV1].map((doc) => {
+  [classificationV1, classificationV2].map((doc) => {
     const rules = deepFreeze(classificationRulesSchema.parse(doc));
     return [rules.version, rules] as const;
   }),

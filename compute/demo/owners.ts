@@ -36,7 +36,8 @@ export const DEMO_OWNERS: readonly DemoOwner[] = [
         { name: "uscc", type: "string", level: 1 },
         { name: "district", type: "string", level: 1 },
         { name: "industry", type: "string", level: 1 },
-        { name: "employees", type: "integer", level: 2 },
+        // Headcounts are public: every enterprise's annual report discloses them (国家企业信用信息公示系统).
+        { name: "employees", type: "integer", level: 1 },
         { name: "wages_fen", type: "integer", level: 2 },
         { name: "tax_paid_fen", type: "integer", level: 3 },
       ],
@@ -75,7 +76,7 @@ export const DEMO_OWNERS: readonly DemoOwner[] = [
       fields: [
         { name: "uscc", type: "string", level: 1 },
         { name: "district", type: "string", level: 1 },
-        { name: "insured_employees", type: "integer", level: 2 },
+        { name: "insured_employees", type: "integer", level: 1 },
         { name: "wages_fen", type: "integer", level: 2 },
         { name: "contributions_fen", type: "integer", level: 3 },
       ],

@@ -498,8 +498,15 @@ describe("secure aggregation across owner nodes and a helper", () => {
     };
 
     it("accepts what the owner's signed auto-approval rule covers, judged on the node's own levels", async () => {
-      const nodes = [makeNode("a", [5], { level: 2 }), makeNode("b", [6], { level: 1 }), helper()];
+      const nodes = [makeNode("a", [5], { level: 1 }), makeNode("b", [6], { level: 1 }), helper()];
       expect(await run(nodes, plan(nodes, {}, byRule(2)))).toEqual([2n, 11n]);
+      // A level-2 field is within a rule of level 2, and (from level 2) released only with noise.
+      const restricted = [makeNode("a", [5], { level: 2 }), makeNode("b", [6], { level: 1 }), helper()];
+      const noisy = { epsilonMicro: 500_000, query: { ...SUM, bounds: { min: 0, max: 10 } } };
+      expect(await run(restricted, plan(restricted, noisy, byRule(2)))).toHaveLength(2);
+      expect(await refusal(plan(restricted, {}, byRule(2)), restricted)).toMatch(
+        /level 2; this node releases it only with differential-privacy noise/,
+      );
     });
 
     it("refuses a rule whose level the node's own field exceeds, or a field with no level configured", async () => {

@@ -107,7 +107,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     holds: (datasetId: string) => options.store.describe(datasetId) !== undefined,
     levelOf: (datasetId: string, field: string) =>
       options.store.describe(datasetId)?.columns.find((c) => c.name === field)?.level,
-    noiseFromLevel: options.noiseFromLevel ?? 3,
+    noiseFromLevel: options.noiseFromLevel ?? 2,
   };
   // What each job put on the wire (shares to peers and the partial to the gateway), for its log line.
   const bytesSent = new Map<string, number>();

@@ -26,7 +26,7 @@ export const nodeConfigSchema = z
      */
     peers: z.array(pinnedPeerSchema),
     /** Fields of this level or above leave the node only with differential-privacy noise. */
-    noiseFromLevel: z.number().int().min(1).max(5).default(3),
+    noiseFromLevel: z.number().int().min(1).max(5).default(2),
     /** Where the node counts the scores it gave per entity (hashed), so a restart forgets none; memory only if absent. */
     scoreCountsFile: z.string().min(1).optional(),
     /** Where the node counts each scenario's jobs and ε against the owner's signed quota and budget, so a restart forgets none. */

@@ -97,9 +97,10 @@ describe("privacy attacks by an authorised operator", () => {
     expect(lonely.result.value).toBeNull();
     expect(JSON.stringify(lonely.result)).not.toContain(String(target.secret));
 
-    // Level-2 wages need no noise under the rules, so the count is exact; k still suppresses it.
+    // Level-1 headcounts need no noise under the rules, so the count is exact; k still suppresses it.
+    const HEADCOUNTS = ["ds_enterprise_tax.employees", "ds_social_insurance.insured_employees"];
     const plain = await scenario({
-      fields: [...WAGES, ...KEYS],
+      fields: [...HEADCOUNTS, ...KEYS],
       epsilonPerQuery: 0,
       epsilonBudget: 0,
       minGroupSize: 10,
@@ -107,7 +108,7 @@ describe("privacy attacks by an authorised operator", () => {
     const exact = await world.client(world.operator).runJob({
       scenarioId: plain,
       queryShape: "sum",
-      fields: WAGES,
+      fields: HEADCOUNTS,
       filters: [{ field: "uscc", op: "=", value: target.uscc }],
     });
     expect(exact.result).toMatchObject({ value: null, suppressedCells: 1, cells: [{ suppressed: true, value: null }] });

@@ -29,7 +29,7 @@ describe("the regulator's audit names every record altered, forged, deleted or i
     records = [];
     jobIds = [];
     for (let i = 0; i < 5; i++) {
-      const job = await world.client(world.operator).runJob({ scenarioId, queryShape: "sum", fields: world.fields });
+      const job = await world.wageSum(scenarioId);
       records.push(job.usageRecordId);
       jobIds.push(job.jobId);
     }

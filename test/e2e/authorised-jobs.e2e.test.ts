@@ -6,7 +6,7 @@ import { createClient, SluiceApiError } from "../../sdk/index.js";
 import { decisions, jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { waitFor } from "../support/wait-for.js";
-import { startWorld, type World } from "../support/world.js";
+import { startWorld, WAGE_BOUNDS, WAGE_SUM_EPSILON, type World } from "../support/world.js";
 
 describe.each(testDatabases())("authorised jobs end to end on $name", ({ open }) => {
   let world: World;
@@ -16,8 +16,7 @@ describe.each(testDatabases())("authorised jobs end to end on $name", ({ open })
   afterAll(async () => {
     await world?.stop();
   });
-  const sum = (scenarioId: string) =>
-    world.client(world.operator).runJob({ scenarioId, queryShape: "sum", fields: world.fields });
+  const sum = (scenarioId: string) => world.wageSum(scenarioId);
 
   it("lets a regulator replay the decision behind a usage record and get the same answer", async () => {
     const scenarioId = await world.approvedScenario();
@@ -112,7 +111,13 @@ describe.each(testDatabases())("authorised jobs end to end on $name", ({ open })
       key: world.operator,
       fetch: async (input, init) => strict.request(new Request(input, init)),
     });
-    const query = { scenarioId, queryShape: "sum", fields: world.fields };
+    const query = {
+      scenarioId,
+      queryShape: "sum",
+      fields: world.fields,
+      epsilon: WAGE_SUM_EPSILON,
+      bounds: WAGE_BOUNDS,
+    };
     const outcomes = await Promise.allSettled([client.runJob(query), client.runJob(query)]);
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
     const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected")?.reason as SluiceApiError;
@@ -128,7 +133,7 @@ describe.each(testDatabases())("authorised jobs end to end on $name", ({ open })
       fetch: async (input, init) => hasty.request(new Request(input, init)),
     });
     const error = await client
-      .runJob({ scenarioId, queryShape: "sum", fields: world.fields })
+      .runJob({ scenarioId, queryShape: "sum", fields: world.fields, epsilon: WAGE_SUM_EPSILON, bounds: WAGE_BOUNDS })
       .catch((e: unknown) => e as SluiceApiError);
     expect((error as SluiceApiError).status).toBe(504);
     const [row] = await world.gw.database.db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
@@ -144,7 +149,7 @@ describe.each(testDatabases())("authorised jobs end to end on $name", ({ open })
 
     const [first, second] = world.owners;
     const reviewerView = await world.client(first!.key).getJob(held.jobId);
-    expect((reviewerView.result as { value: string }).value).toMatch(/^\d+$/);
+    expect((reviewerView.result as { value: string }).value).toMatch(/^-?\d+$/);
     expect((await world.client(first!.key).reviewJob(held.jobId, { decision: "release" })).status).toBe(
       "awaiting_review",
     );

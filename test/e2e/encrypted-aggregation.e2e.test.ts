@@ -6,7 +6,9 @@ import { testDatabases } from "../support/databases.js";
 import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
 import { startWorld, type World } from "../support/world.js";
 
-const WAGES = ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"];
+// Headcounts are level 1 (public), so the rules ask no noise and the decrypted counts can be exact.
+const HEADCOUNTS = ["ds_enterprise_tax.employees", "ds_social_insurance.insured_employees"];
+const headcount = (row: Record<string, string>) => Number(row.employees ?? row.insured_employees);
 const DISTRICT = ["ds_enterprise_tax.district", "ds_social_insurance.district"];
 const [{ open }] = testDatabases() as [ReturnType<typeof testDatabases>[number]];
 
@@ -21,7 +23,7 @@ describe("encrypted aggregation: owners encrypt under the operator's key, only t
     keys = await generateHeKeys("bfv-8192");
     keysId = (await world.client(world.operator).registerHeKeys(keys)).id;
     scenarioId = await world.approvedScenario({
-      fields: [...WAGES, ...DISTRICT],
+      fields: [...HEADCOUNTS, ...DISTRICT],
       computeModes: ["he"],
       queryShapes: ["count", "histogram", "sum"],
     });
@@ -41,8 +43,8 @@ describe("encrypted aggregation: owners encrypt under the operator's key, only t
       computeMode: "he",
       heKeysId: keysId,
       queryShape: "histogram",
-      fields: WAGES,
-      bins: [100_000_000, 1_000_000_000],
+      fields: HEADCOUNTS,
+      bins: [10, 100],
       groupBy: { field: "district", values: districts },
     });
     expect(job.status).toBe("succeeded");
@@ -51,18 +53,18 @@ describe("encrypted aggregation: owners encrypt under the operator's key, only t
 
     const opened = await decryptJobResult(job.result as Parameters<typeof decryptJobResult>[0], keys);
     const expected = districts.flatMap((d) => {
-      const wages = rows.filter((r) => r.district === d).map((r) => Number(r.wages_fen));
+      const heads = rows.filter((r) => r.district === d).map(headcount);
       return [
-        wages.filter((w) => w < 1e8).length,
-        wages.filter((w) => w >= 1e8 && w < 1e9).length,
-        wages.filter((w) => w >= 1e9).length,
+        heads.filter((w) => w < 10).length,
+        heads.filter((w) => w >= 10 && w < 100).length,
+        heads.filter((w) => w >= 100).length,
       ];
     });
     // Each owner withholds its own cells below k = 10; with no noise the rest add up exactly.
     const perOwner = (owner: typeof TAX | typeof SOCIAL, d: string, bin: (w: number) => boolean) =>
-      demoRows(world.gw.dataDir, owner.owner, owner.dataset).filter((r) => r.district === d && bin(Number(r.wages_fen)))
+      demoRows(world.gw.dataDir, owner.owner, owner.dataset).filter((r) => r.district === d && bin(headcount(r)))
         .length;
-    const bins = [(w: number) => w < 1e8, (w: number) => w >= 1e8 && w < 1e9, (w: number) => w >= 1e9];
+    const bins = [(w: number) => w < 10, (w: number) => w >= 10 && w < 100, (w: number) => w >= 100];
     const withheld = districts.flatMap((d) =>
       bins.map((bin) => [TAX, SOCIAL].map((o) => perOwner(o, d, bin)).reduce((sum, n) => sum + (n >= 10 ? n : 0), 0)),
     );
@@ -87,7 +89,7 @@ describe("encrypted aggregation: owners encrypt under the operator's key, only t
     const run = (extra: Record<string, unknown>) =>
       world
         .client(world.operator)
-        .runJob({ scenarioId, computeMode: "he", queryShape: "count", fields: WAGES, ...extra })
+        .runJob({ scenarioId, computeMode: "he", queryShape: "count", fields: HEADCOUNTS, ...extra })
         .then(
           () => 0,
           (e: SluiceApiError) => e.status,

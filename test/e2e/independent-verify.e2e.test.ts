@@ -46,10 +46,9 @@ describe("a regulator's checks do not take the gateway's word", () => {
     world = await startWorld(await open());
     const scenarioId = await world.approvedScenario();
     const start = new Date(Date.now() - 1);
-    const operator = world.client(world.operator);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push((await operator.runJob({ scenarioId, queryShape: "sum", fields: world.fields })).usageRecordId);
+      ids.push((await world.wageSum(scenarioId)).usageRecordId);
     }
     recordId = ids[1] as string;
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -35,10 +35,7 @@ describe("the ledger holds even against an insider with the gateway's signing ke
     const start = new Date(Date.now() - 1);
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      ids.push(
-        (await world.client(world.operator).runJob({ scenarioId, queryShape: "sum", fields: world.fields }))
-          .usageRecordId,
-      );
+      ids.push((await world.wageSum(scenarioId)).usageRecordId);
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
     return { ids, period: { periodStart: start.toISOString(), periodEnd: new Date().toISOString() } };

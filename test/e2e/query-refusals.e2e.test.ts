@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SluiceApiError } from "../../sdk/index.js";
 import { jobs } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
-import { startWorld, type World } from "../support/world.js";
+import { startWorld, WAGE_BOUNDS, WAGE_SUM_EPSILON, type World } from "../support/world.js";
+
+// Wages are level 2: every query here asks for noise, so that what is refused is the query itself.
+const NOISY_WAGE_SUM = { queryShape: "sum", epsilon: WAGE_SUM_EPSILON, bounds: WAGE_BOUNDS } as const;
 
 const [{ open }] = testDatabases() as [ReturnType<typeof testDatabases>[number]];
 
@@ -35,7 +38,7 @@ describe("queries that cannot run are refused before they are charged", () => {
     const before = await client.getScenario(scenarioId);
     const jobsBefore = (await world.gw.database.db.select().from(jobs)).length;
     const outcome = await client
-      .request("POST", path, { scenarioId, queryShape: "sum", fields: world.fields, ...body })
+      .request("POST", path, { scenarioId, ...NOISY_WAGE_SUM, fields: world.fields, ...body })
       .then(
         () => ({ status: 200, detail: "" }),
         (e: SluiceApiError) => ({ status: e.status, detail: e.message }),
@@ -133,7 +136,7 @@ describe("queries that cannot run are refused before they are charged", () => {
   ])("answers %s the same way at /jobs/explain and /jobs", async (_what, body, message) => {
     const explained = (await world.client(world.operator).request("POST", "/jobs/explain", {
       scenarioId,
-      queryShape: "sum",
+      ...NOISY_WAGE_SUM,
       fields: world.fields,
       ...resolveFields(body),
     })) as { allowed: boolean; executable: boolean; notExecutableBecause?: string };
@@ -149,7 +152,7 @@ describe("queries that cannot run are refused before they are charged", () => {
     const before = await client.getScenario(scenarioId);
     const job = await client.runJob({
       scenarioId,
-      queryShape: "sum",
+      ...NOISY_WAGE_SUM,
       fields: world.fields,
       filters: [{ field: "district", op: "in", values: ["330102", 330105] }],
     });

@@ -187,9 +187,7 @@ describe("every route against every role, and against a participant not involved
     });
     const scenario = await world.approvedScenario();
     const actionScenario = await world.approvedScenario();
-    const job = await world
-      .client(world.operator)
-      .runJob({ scenarioId: scenario, queryShape: "sum", fields: world.fields });
+    const job = await world.wageSum(scenario);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const settlement = await authority.request<{ id: string }>("POST", "/settlements", {
       periodStart: YEAR_WINDOW.validFrom,

@@ -45,7 +45,7 @@ describe("settlement: a period's fees split between the platform and the owners,
     const scenarioId = await world.approvedScenario();
     recordIds = [];
     for (let i = 0; i < 3; i++) {
-      const job = await world.client(world.operator).runJob({ scenarioId, queryShape: "sum", fields: world.fields });
+      const job = await world.wageSum(scenarioId);
       recordIds.push(job.usageRecordId);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -113,7 +113,7 @@ describe("settlement: a period's fees split between the platform and the owners,
   it("keeps a statement the chain could not take, and anchors it on the worker's next pass", async () => {
     const start = new Date();
     const scenarioId = await world.approvedScenario();
-    await world.client(world.operator).runJob({ scenarioId, queryShape: "sum", fields: world.fields });
+    await world.wageSum(scenarioId);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const real = world.gw.deps.settlement as SettlementClient;
     const send = real.anchorStatement;

@@ -12,7 +12,8 @@ import { jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { demoRows } from "../support/demo-rows.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../support/gateway.js";
-import { nodeRegistration } from "../support/world.js";
+import { noiseTolerance } from "../support/noise.js";
+import { nodeRegistration, WAGE_BOUNDS } from "../support/world.js";
 
 function plaintextSum(dataDir: string, ownerKey: string, datasetId: string, field: string): bigint {
   return demoRows(dataDir, ownerKey, datasetId).reduce((total, row) => total + BigInt(row[field] as string), 0n);
@@ -137,11 +138,16 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
   });
 
   it("computes the secure sum across both owners, meters it and proves its record on chain", async () => {
-    const job = await gw.client(operator, url).runJob({ scenarioId, queryShape: "sum", fields });
+    // Wages are level 2: released only with differential-privacy noise, within what the noise states.
+    const job = await gw
+      .client(operator, url)
+      .runJob({ scenarioId, queryShape: "sum", fields, epsilon: 1, bounds: WAGE_BOUNDS });
     const expected =
       plaintextSum(gw.dataDir, "tax", "ds_enterprise_tax", "wages_fen") +
       plaintextSum(gw.dataDir, "social", "ds_social_insurance", "wages_fen");
-    expect(BigInt(job.result.value as string)).toBe(expected);
+    expect(job.result.noise).toMatchObject({ mechanism: "discrete-laplace", epsilon: 1, parties: 3 });
+    expect(Math.abs(Number(job.result.value) - Number(expected))).toBeLessThan(noiseTolerance(job.result.noise, "sum"));
+    expect(BigInt(job.result.value as string)).not.toBe(expected);
 
     const [jobRow] = await gw.database.db.select().from(jobs).where(eq(jobs.id, job.jobId));
     expect(jobRow?.status).toBe("succeeded");
@@ -174,7 +180,7 @@ describe.each(testDatabases())("the walking skeleton end to end on $name", ({ op
 
     const failure = await gw
       .client(operator, url)
-      .runJob({ scenarioId, queryShape: "sum", fields })
+      .runJob({ scenarioId, queryShape: "sum", fields, epsilon: 1, bounds: WAGE_BOUNDS })
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SluiceApiError);
     expect((failure as SluiceApiError).status).toBe(502);

@@ -111,7 +111,7 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
       ownerPublicKeys: [owner.publicKey],
       holds: (id) => id === BENCH_DATASET,
       levelOf: () => 1,
-      noiseFromLevel: 3,
+      noiseFromLevel: 2,
     },
     spend: new SpendLedger(),
     pins: createPeerPins([pinOf(helperTask)]),

@@ -8,6 +8,10 @@ import { createLogger } from "../../lib/logger.js";
 import type { Database } from "../../store/index.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "./gateway.js";
 
+/** The ε and the per-row bounds (fen) of `wageSum`: level-2 wages are released only with noise. */
+export const WAGE_SUM_EPSILON = 0.1;
+export const WAGE_BOUNDS = { min: 0, max: 20_000_000_000 };
+
 export const nodeRegistration = (node: NodeProcess) => ({
   id: node.nodeId,
   url: node.url,
@@ -102,9 +106,25 @@ export async function startWorld(database: Database) {
     return id;
   }
 
+  /**
+   * The secure sum of both owners' wages under a scenario, as the classification rules allow it for
+   * level-2 data: with ε 0.1 and bounds (a hundred such jobs fit the default budget of ε 10).
+   */
+  function wageSum(scenarioId: string, body: Record<string, unknown> = {}) {
+    return client(operator).runJob({
+      scenarioId,
+      queryShape: "sum",
+      fields,
+      epsilon: WAGE_SUM_EPSILON,
+      bounds: WAGE_BOUNDS,
+      ...body,
+    });
+  }
+
   return {
     gw,
     url,
+    wageSum,
     nodes,
     logLines,
     operator,
