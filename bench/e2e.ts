@@ -35,6 +35,9 @@ try {
     scenarioId: scenario.id,
     queryShape: "sum",
     fields: ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"],
+    // Wages are level 2: released with noise (410 jobs at ε 0.2 fit the demo's budget of 100).
+    epsilon: 0.2,
+    bounds: { min: 0, max: 15_000_000_000 },
   };
   for (let i = 0; i < 10; i++) await bank.runJob(query);
 

@@ -312,6 +312,34 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
       expect(await limited.json()).toMatchObject({ type: "https://sluice.dev/problems/rate-limited" });
     });
 
+    it("refuses an address whose requests keep failing authentication before verifying any more of them", async () => {
+      const strict = createApp({ ...gw.deps, limits: { authFailuresPerMinute: 3 } });
+      const signed = (key: KeyFile, keyId = key.id) =>
+        signRequest({
+          method: "GET",
+          url: "http://gateway.test/participants",
+          keyId,
+          privateKey: key.privateKeyPem,
+          nonce: randomBytes(12).toString("base64url"),
+        });
+      const call = (headers: Record<string, string>) => strict.request("http://gateway.test/participants", { headers });
+      expect((await call(signed(operator))).status).toBe(200); // verified requests never count
+      expect((await call({})).status).toBe(401);
+      expect((await call(signed(operator, "nobody_known"))).status).toBe(401);
+      expect((await call(signed(owner, operator.id))).status).toBe(401); // another key's signature
+      const limited = await call(signed(operator));
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await limited.json()).toMatchObject({
+        type: "https://sluice.dev/problems/rate-limited",
+        detail: expect.stringMatching(/3 requests from local failed authentication this minute/),
+      });
+      // Another gateway app (another replica) counts its own failures.
+      expect((await gw.app.request("http://gateway.test/participants", { headers: signed(operator) })).status).toBe(
+        200,
+      );
+    });
+
     it("refuses a participant acting outside its role with 403", async () => {
       const response = await send({ path: "/participants", key: operator, body: admit() });
       expect(response.status).toBe(403);

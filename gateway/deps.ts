@@ -26,6 +26,8 @@ export interface GatewayLimits {
   healthTimeoutMs: number;
   /** Signed requests a participant may make per minute (0: no limit). */
   rateLimitPerMinute: number;
+  /** Failed authentications a network address may make per minute before its requests are refused unverified (0: no limit). */
+  authFailuresPerMinute: number;
   /** Jobs an operator may have running at once (0: no limit). */
   maxConcurrentJobs: number;
   /** How long a PSI job stays open for the operator's rounds, in ms (at most 25 minutes, inside the stale-job sweep's 30). */
@@ -38,6 +40,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   nodeTimeoutMs: 30_000,
   healthTimeoutMs: 2_000,
   rateLimitPerMinute: 600,
+  authFailuresPerMinute: 120,
   maxConcurrentJobs: 4,
   psiWindowMs: 15 * 60_000,
 };

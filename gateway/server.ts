@@ -59,6 +59,7 @@ const platform = await startPlatform({
     maxBodyBytes: intFromEnv("SLUICE_MAX_BODY_BYTES", 1024 * 1024),
     nodeTimeoutMs: intFromEnv("SLUICE_NODE_TIMEOUT_MS", 30_000),
     rateLimitPerMinute: intFromEnv("SLUICE_RATE_LIMIT_PER_MINUTE", 600),
+    authFailuresPerMinute: intFromEnv("SLUICE_AUTH_FAILURES_PER_MINUTE", 120),
     maxConcurrentJobs: intFromEnv("SLUICE_MAX_CONCURRENT_JOBS", 4),
     maxClockSkewSeconds: intFromEnv("SLUICE_MAX_CLOCK_SKEW_S", 300),
     psiWindowMs: intFromEnv("SLUICE_PSI_WINDOW_S", 900) * 1000,

@@ -190,13 +190,16 @@ function readSignatureBytes(headers: HeaderSource): string | undefined {
   return base64 && Buffer.from(base64, "base64").toString("base64url");
 }
 
-/** Whether the request's signature verifies with this key (for telling a retired key from a forgery). */
-export function signatureMatchesKey(
+/**
+ * Whether the request's signature verifies with this key (for telling a retired key from a
+ * forgery), checked on libuv's thread pool like every other request signature, never on the event loop.
+ */
+export async function signatureMatchesKey(
   input: Pick<VerifyRequestInput, "method" | "url" | "headers">,
   publicKey: string,
-): boolean {
+): Promise<boolean> {
   const params = readSignatureInput(input.headers);
   const signature = readSignatureBytes(input.headers);
   if (!signature) return false;
-  return verifyBytes(publicKey, baseOf(input, params, input.headers.get("content-digest") ?? ""), signature);
+  return verifyBytesAsync(publicKey, baseOf(input, params, input.headers.get("content-digest") ?? ""), signature);
 }

@@ -51,6 +51,36 @@ describe.each(testDatabases())("authentication state on $name", ({ open }) => {
     expect(cache.size).toBe(1);
   });
 
+  it("remembers that a key id is unknown, and learns of its admission at once", async () => {
+    const auth = createAuthState({ db: database.db, listen: database.listen });
+    await auth.ready();
+    try {
+      let queries = 0;
+      const counting = new Proxy(database.db, {
+        get: (target, key, receiver) => {
+          if (key === "select") queries += 1;
+          return Reflect.get(target, key, receiver);
+        },
+      });
+      const cache = new ParticipantCache(counting);
+      for (let i = 0; i < 50; i++) expect(await cache.get("made_up")).toBeUndefined();
+      expect(queries).toBe(1); // one query per TTL for a made-up id, not one per request
+      // Admitted by another process: the notification makes the shared cache forget the miss.
+      expect(await auth.participants.get("bank_three")).toBeUndefined();
+      await database.db
+        .insert(participants)
+        .values({ id: "bank_three", name: "Bank 3", role: "operator", publicKey: "n".repeat(43) });
+      await waitFor(
+        () => auth.participants.get("bank_three"),
+        (p) => p?.status === "active",
+        40,
+        50,
+      );
+    } finally {
+      await auth.stop();
+    }
+  });
+
   it("refuses a nonce a second time, and again after a restart", async () => {
     const before = new NonceStore(database.db);
     await before.start();

@@ -3,6 +3,9 @@ import { type Db, type Participant, participants } from "../../store/index.js";
 
 export const PARTICIPANT_CHANGED_CHANNEL = "sluice_participant_changed";
 
+/** How many ids, known or not, the cache holds at most. */
+const MAX_ENTRIES = 100_000;
+
 /**
  * Admitted participants by id, read once and then served from memory: the signature check of every
  * request needs the caller's key, and a database round trip per request would cap the gateway at
@@ -11,7 +14,8 @@ export const PARTICIPANT_CHANGED_CHANNEL = "sluice_participant_changed";
  * A read that raced a change is never cached (each id has a generation, bumped by `forget`).
  */
 export class ParticipantCache {
-  private readonly entries = new Map<string, { participant: Participant; until: number }>();
+  /** Absent ids too (a flood of made-up key ids costs one query each per TTL, not one per request). */
+  private readonly entries = new Map<string, { participant: Participant | undefined; until: number }>();
   private readonly generations = new Map<string, number>();
 
   /**
@@ -29,7 +33,11 @@ export class ParticipantCache {
     if (cached && cached.until > this.now()) return cached.participant;
     const generation = this.generationOf(id);
     const [row] = await this.db.select().from(participants).where(eq(participants.id, id));
-    if (row && generation === this.generationOf(id)) {
+    if (generation === this.generationOf(id)) {
+      // Bounded: the oldest entry makes room (Map keeps insertion order).
+      if (this.entries.size >= MAX_ENTRIES && !this.entries.has(id)) {
+        this.entries.delete(this.entries.keys().next().value as string);
+      }
       this.entries.set(id, { participant: row, until: this.now() + this.ttlMs });
     }
     return row;
