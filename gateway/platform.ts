@@ -3,6 +3,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { JsonRpcProvider } from "ethers";
 import {
+  closeLedgerPool,
   connectContracts,
   createAnchorWorker,
   createChainProvider,
@@ -153,6 +154,8 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       await seedDemo({ db: database.db, keysDir, authority, nodes, fetch: inProcess, now: new Date() });
     }
 
+    // Closed last but one (stops run in reverse): after the worker that uses it.
+    stops.push(() => closeLedgerPool());
     const worker = createAnchorWorker({
       gatewayPublicKey: gatewayKeys.publicKey,
       onRejected: (recordIds) =>

@@ -35,3 +35,10 @@ export function ledgerPool(): LedgerPool {
   shared ??= new LedgerPool();
   return shared;
 }
+
+/** Ends the process's ledger pool, so that its idle threads no longer keep the process alive; the next use starts another. */
+export async function closeLedgerPool(): Promise<void> {
+  const pool = shared;
+  shared = undefined;
+  await pool?.close();
+}
