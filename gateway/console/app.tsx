@@ -4,6 +4,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { verifyBytes } from "../../lib/ed25519.js";
 import type { Logger } from "../../lib/logger.js";
 import type { AuthState } from "../auth/auth-state.js";
+import { clientAddress } from "../client-address.js";
 import type { GatewayDeps } from "../deps.js";
 import { createAssetServer } from "./assets.js";
 import type { ConsoleEnv, ConsoleOptions } from "./env.js";
@@ -88,7 +89,7 @@ export function createConsole(deps: GatewayDeps & { logger: Logger; auth: AuthSt
   app.get("/console/assets/:name", (c) => serveAsset(c, c.req.param("name")));
 
   const signInPage = (c: Context<ConsoleEnv>, error?: string, status: 200 | 400 | 403 = 200) =>
-    c.html(<SignInPage page={pageOf(c)} challenge={sessions.issueChallenge()} error={error} />, status);
+    c.html(<SignInPage page={pageOf(c)} challenge={sessions.issueChallenge(clientAddress(c))} error={error} />, status);
   app.get("/console/sign-in", (c) => signInPage(c));
   app.post("/console/sign-in", async (c) => {
     if (!postIsSameOrigin(c, originOf(c))) return signInPage(c, pageOf(c).t("error.csrf"), 403);

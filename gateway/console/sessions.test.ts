@@ -32,6 +32,15 @@ describe("console sign-in challenges", () => {
     const issued = Array.from({ length: 5 }, () => sessions.issueChallenge());
     expect(issued.map((c) => sessions.takeChallenge(c))).toEqual([false, false, true, true, true]);
   });
+
+  it("lets one address hold only its own few challenges, so a loop from it cannot push out anyone else's", () => {
+    const { sessions } = clocked({ maxChallenges: 100, maxChallengesPerAddress: 3 });
+    const clerk = sessions.issueChallenge("10.0.0.7");
+    const flood = Array.from({ length: 500 }, () => sessions.issueChallenge("203.0.113.9"));
+    expect(sessions.takeChallenge(clerk)).toBe(true);
+    expect(flood.map((c) => sessions.takeChallenge(c)).filter(Boolean)).toHaveLength(3);
+    expect(sessions.takeChallenge(flood.at(-1) as string)).toBe(false); // taken once, above
+  });
 });
 
 describe("console sessions", () => {

@@ -18,6 +18,8 @@ export interface ConsoleSessionsOptions {
   challengeTtlMs?: number;
   /** Most challenges outstanding (the sign-in page is public); the oldest are dropped beyond it. */
   maxChallenges?: number;
+  /** Most challenges one network address may hold at once; its own oldest are dropped beyond it. */
+  maxChallengesPerAddress?: number;
   /** Most sessions open at once; the oldest are ended beyond it. */
   maxSessions?: number;
 }
@@ -37,12 +39,15 @@ export function sameToken(a: string, b: string): boolean {
  * out, and each gateway of several has its own (a console user stays on one).
  */
 export class ConsoleSessions {
-  private readonly challenges = new Map<string, number>();
+  private readonly challenges = new Map<string, { expiresAt: number; address: string }>();
+  /** Each address's outstanding challenges, oldest first. */
+  private readonly byAddress = new Map<string, string[]>();
   private readonly sessions = new Map<string, ConsoleSession>();
   private readonly now: () => number;
   private readonly sessionTtlMs: number;
   private readonly challengeTtlMs: number;
   private readonly maxChallenges: number;
+  private readonly maxChallengesPerAddress: number;
   private readonly maxSessions: number;
 
   constructor(options: ConsoleSessionsOptions = {}) {
@@ -50,21 +55,35 @@ export class ConsoleSessions {
     this.sessionTtlMs = options.sessionTtlMs ?? CONSOLE_SESSION_TTL_MS;
     this.challengeTtlMs = options.challengeTtlMs ?? 120_000;
     this.maxChallenges = options.maxChallenges ?? 10_000;
+    this.maxChallengesPerAddress = options.maxChallengesPerAddress ?? 20;
     this.maxSessions = options.maxSessions ?? 10_000;
   }
 
-  issueChallenge(): string {
-    dropOldest(this.challenges, this.maxChallenges, (expiresAt) => expiresAt <= this.now());
+  /**
+   * A new challenge for a sign-in page served to `address`. One address holds at most
+   * `maxChallengesPerAddress` (its own oldest go first), so a client asking for the page in a loop
+   * cannot push everyone else's challenges out of the store.
+   */
+  issueChallenge(address = "local"): string {
+    const mine = (this.byAddress.get(address) ?? []).filter((c) => this.challenges.has(c));
+    while (mine.length >= this.maxChallengesPerAddress) this.challenges.delete(mine.shift() as string);
+    dropOldest(this.challenges, this.maxChallenges, (entry) => entry.expiresAt <= this.now());
     const challenge = token();
-    this.challenges.set(challenge, this.now() + this.challengeTtlMs);
+    this.challenges.set(challenge, { expiresAt: this.now() + this.challengeTtlMs, address });
+    mine.push(challenge);
+    this.byAddress.set(address, mine);
+    if (this.byAddress.size > this.maxChallenges) {
+      for (const [key, list] of this.byAddress)
+        if (!list.some((c) => this.challenges.has(c))) this.byAddress.delete(key);
+    }
     return challenge;
   }
 
   /** True once for a challenge this store issued that has not expired; it can never be used again. */
   takeChallenge(challenge: string): boolean {
-    const expiresAt = this.challenges.get(challenge);
+    const entry = this.challenges.get(challenge);
     this.challenges.delete(challenge);
-    return expiresAt !== undefined && expiresAt > this.now();
+    return entry !== undefined && entry.expiresAt > this.now();
   }
 
   open(participantId: string, publicKey: string): ConsoleSession {

@@ -1,4 +1,3 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { and, desc, eq, ne } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -7,6 +6,7 @@ import { readSignatureInput, signatureMatchesKey, verifyRequestAsync } from "../
 import { type Db, type Participant, type ParticipantRole, participantKeys } from "../../store/index.js";
 import type { AuthState } from "../auth/auth-state.js";
 import { AuthFailureLimit } from "../auth/failure-limit.js";
+import { clientAddress } from "../client-address.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 
 const EMPTY = new Uint8Array(0);
@@ -120,15 +120,6 @@ export function authenticate(deps: GatewayDeps, limits: GatewayLimits, auth: Aut
       throw new AuthenticationError("replayed", `nonce ${verified.nonce} was already used by ${keyId}`);
 
     c.set("participant", participant);
-  }
-}
-
-/** The peer's address as the socket gives it (a proxy's, behind one); in-process requests have none. */
-function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? "local";
-  } catch {
-    return "local";
   }
 }
 
