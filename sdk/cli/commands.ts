@@ -307,6 +307,23 @@ const HANDLERS: Record<string, Handler> = {
     );
     return proof.status === "pending" ? EXIT.unavailable : proof.verified ? EXIT.ok : EXIT.refused;
   },
+  chain: async (client, h) => {
+    const chain = await client.request<{
+      chainId: number;
+      contracts: Record<string, string | null>;
+      rpcUrl: string | null;
+      gatewayPublicKey: string;
+    }>("GET", "/ledger/chain");
+    h.print(chain, () =>
+      [
+        `chain id     ${chain.chainId}`,
+        `JSON-RPC     ${chain.rpcUrl ?? "not published: ask the chain's operator for a read-only node"}`,
+        ...Object.entries(chain.contracts).map(([name, address]) => `${name.padEnd(12)} ${address ?? "none"}`),
+        `gateway key  ${chain.gatewayPublicKey}`,
+      ].join("\n"),
+    );
+    return EXIT.ok;
+  },
   replay: async (client, h) => {
     const r = await client.replayDecision(h.arg(0, "a usage record id"));
     h.print(

@@ -75,6 +75,8 @@ export const HELP: Record<string, string> = {
   job: "sluice job <job-id>\n  (operator, regulator, reviewing owner) Show a job and its result.",
   review:
     "sluice review <job-id> --release | --withhold --reason <text>\n  (owner) Release or withhold a result held for your review.",
+  chain:
+    "sluice chain\n  (any participant) Where the ledger lives: the chain id, the JSON-RPC address the gateway publishes, the contracts and the gateway's key, for sluice verify --rpc (pin what you can check elsewhere).",
   verify:
     "sluice verify <usage-record-id> [--rpc <url> [--contract <address>] [--chain-id <n>] [--gateway-key <key>]]\n  (regulator, operator) Prove a usage record against the chain. With --rpc, every check is made here: the record's hash, the gateway's signature, the Merkle proof, and the root and the leaf read from that JSON-RPC endpoint (the contract, chain id and gateway key default to what GET /ledger/chain publishes; pin them).",
   replay:

@@ -138,6 +138,8 @@ describe("a regulator's checks do not take the gateway's word", () => {
   it("verifies from the command line against the endpoint the regulator names", async () => {
     const keyFile = path.join(testDirectory("sluice-verify-"), "regulator.key.json");
     writeFileSync(keyFile, JSON.stringify(world.regulator));
+    const shown = await run(process.execPath, [bin, "chain", "--url", world.url, "--key", keyFile, "--json"]);
+    expect(JSON.parse(shown.stdout)).toEqual(chain);
     const common = ["--url", world.url, "--key", keyFile, "--rpc", chain.rpcUrl];
     const cli = await run(process.execPath, [bin, "verify", recordId, ...common, "--chain-id", "31337"]);
     expect(cli.stdout).toMatch(/^VERIFIED against http:\/\/127\.0\.0\.1:\d+, contract 0x/);
