@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SluiceApiError } from "../../sdk/index.js";
 import { testDatabases } from "../support/databases.js";
-import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
+import { enterpriseAtBothOwners } from "../support/demo-rows.js";
 import { startWorld, type World } from "../support/world.js";
 
 // Wages are level 2 ("restricted"): once released exactly, two overlapping aggregates gave one
@@ -39,17 +39,10 @@ describe("differencing level-2 aggregates (wages)", () => {
 
   beforeAll(async () => {
     world = await startWorld(await open());
-    const tax = demoRows(world.gw.dataDir, TAX.owner, TAX.dataset);
-    const social = demoRows(world.gw.dataDir, SOCIAL.owner, SOCIAL.dataset);
-    const victim = tax.find((r) => social.some((s) => s.uscc === r.uscc)) as Record<string, string>;
-    const socialWages = Number(social.find((s) => s.uscc === victim.uscc)?.wages_fen);
-    target = {
-      uscc: victim.uscc as string,
-      district: victim.district as string,
-      wages: Math.min(Number(victim.wages_fen), BOUND) + Math.min(socialWages, BOUND),
-    };
+    const victim = enterpriseAtBothOwners(world.gw.dataDir);
+    target = { uscc: victim.uscc, district: victim.district, wages: victim.sumOf("wages_fen", "wages_fen", BOUND) };
     const perDistrict = new Map<string, number>();
-    for (const row of [...tax, ...social]) {
+    for (const row of [...victim.tax, ...victim.social]) {
       perDistrict.set(row.district as string, (perDistrict.get(row.district as string) ?? 0) + 1);
     }
     smallDistrict = [...perDistrict].sort((a, b) => a[1] - b[1])[0]?.[0] as string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SluiceApiError } from "../../sdk/index.js";
 import { testDatabases } from "../support/databases.js";
-import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
+import { enterpriseAtBothOwners } from "../support/demo-rows.js";
 import { startWorld, type World } from "../support/world.js";
 
 // An operator who is allowed to query tries to learn one enterprise's tax from aggregates. Each attack
@@ -25,14 +25,11 @@ describe("privacy attacks by an authorised operator", () => {
 
   beforeAll(async () => {
     world = await startWorld(await open());
-    const tax = demoRows(world.gw.dataDir, TAX.owner, TAX.dataset);
-    const social = demoRows(world.gw.dataDir, SOCIAL.owner, SOCIAL.dataset);
-    const victim = tax.find((r) => social.some((s) => s.uscc === r.uscc)) as Record<string, string>;
-    const contributions = Number(social.find((s) => s.uscc === victim.uscc)?.contributions_fen);
+    const victim = enterpriseAtBothOwners(world.gw.dataDir);
     target = {
-      uscc: victim.uscc as string,
-      district: victim.district as string,
-      secret: Math.min(Number(victim.tax_paid_fen), BOUND) + Math.min(contributions, BOUND),
+      uscc: victim.uscc,
+      district: victim.district,
+      secret: victim.sumOf("tax_paid_fen", "contributions_fen", BOUND),
     };
   });
   afterAll(async () => {

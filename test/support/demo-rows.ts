@@ -15,3 +15,24 @@ export function demoRows(dataDir: string, ownerKey: string, datasetId: string): 
 
 export const TAX = { owner: "tax", dataset: "ds_enterprise_tax" } as const;
 export const SOCIAL = { owner: "social", dataset: "ds_social_insurance" } as const;
+
+/**
+ * The demo's rows at both owners, and the first enterprise both hold (an attacker's target): its
+ * tax row, its social-insurance row, and the sum of a column at both clamped to `[0, bound]` each.
+ */
+export function enterpriseAtBothOwners(dataDir: string) {
+  const tax = demoRows(dataDir, TAX.owner, TAX.dataset);
+  const social = demoRows(dataDir, SOCIAL.owner, SOCIAL.dataset);
+  const taxRow = tax.find((r) => social.some((s) => s.uscc === r.uscc)) as Record<string, string>;
+  const socialRow = social.find((s) => s.uscc === taxRow.uscc) as Record<string, string>;
+  const clamped = (row: Record<string, string>, column: string, bound: number) => Math.min(Number(row[column]), bound);
+  return {
+    tax,
+    social,
+    uscc: taxRow.uscc as string,
+    district: taxRow.district as string,
+    /** `taxColumn` at the tax bureau plus `socialColumn` at the fund, each clamped to `[0, bound]`. */
+    sumOf: (taxColumn: string, socialColumn: string, bound: number) =>
+      clamped(taxRow, taxColumn, bound) + clamped(socialRow, socialColumn, bound),
+  };
+}
