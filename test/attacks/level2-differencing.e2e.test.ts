@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SluiceApiError } from "../../sdk/index.js";
 import { testDatabases } from "../support/databases.js";
-import { enterpriseAtBothOwners } from "../support/demo-rows.js";
+import { enterpriseAtBothOwners, KEYS, WAGES } from "../support/demo-rows.js";
+import { noiseStandardDeviation } from "../support/noise.js";
 import { startWorld, type World } from "../support/world.js";
 
 // Wages are level 2 ("restricted"): once released exactly, two overlapping aggregates gave one
@@ -10,17 +11,10 @@ import { startWorld, type World } from "../support/world.js";
 // ε, and with ε its estimate keeps an error that is a stated multiple of what it looks for, until
 // the budget stops it.
 
-const WAGES = ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"];
-const KEYS = [
-  "ds_enterprise_tax.uscc",
-  "ds_social_insurance.uscc",
-  "ds_enterprise_tax.district",
-  "ds_social_insurance.district",
-];
 const BOUND = 2_000_000_000; // fen; each owner's row is clamped to [0, BOUND]
 const PARTIES = 3; // two owners and the helper each add a full sample
-/** A discrete Laplace sample of scale s has variance ≈ 2s². */
-const variance = (scale: number) => 2 * scale * scale;
+/** The error of a difference of two releases, each carrying every party's noise at `scale`. */
+const differenceSd = (scale: number) => Math.SQRT2 * noiseStandardDeviation(PARTIES, scale);
 
 const [{ open }] = testDatabases() as [ReturnType<typeof testDatabases>[number]];
 
@@ -93,7 +87,7 @@ describe("differencing level-2 aggregates (wages)", () => {
     const scale = all.result.noise?.scalePerParty.sum as number;
     expect(scale).toBe(allButOne.result.noise?.scalePerParty.sum);
     // The difference carries 2 answers × 3 parties of noise: its standard deviation, against the wage.
-    const errorSd = Math.sqrt(2 * PARTIES * variance(scale));
+    const errorSd = differenceSd(scale);
     expect(errorSd).toBeGreaterThan(5 * target.wages);
     // And the budget is spent: a third query, which a better estimate would need, is refused.
     expect(await refusal(ask(scenarioId, noisySum()))).toBe("403 scenario-epsilon-budget");
@@ -107,7 +101,7 @@ describe("differencing level-2 aggregates (wages)", () => {
     // Both query sets are large: k alone would have released both, exactly, before.
     expect(padded.result.cells[0]?.suppressed).toBe(false);
     expect(trimmed.result.cells[0]?.suppressed).toBe(false);
-    const errorSd = Math.sqrt(2 * PARTIES * variance(padded.result.noise?.scalePerParty.sum as number));
+    const errorSd = differenceSd(padded.result.noise?.scalePerParty.sum as number);
     expect(errorSd).toBeGreaterThan(5 * target.wages);
   });
 
@@ -125,7 +119,7 @@ describe("differencing level-2 aggregates (wages)", () => {
         answered += 2;
         // One row's difference under the counts' noise (scale 2 per party at ε 1): σ > 3 rows.
         const scale = withTarget.result.noise?.scalePerParty.count as number;
-        expect(Math.sqrt(2 * PARTIES * variance(scale))).toBeGreaterThan(3);
+        expect(differenceSd(scale)).toBeGreaterThan(3);
         const difference = Number(withTarget.result.value ?? 0) - Number(withoutTarget.result.value ?? 0);
         threshold += (difference >= 0.5 ? 1 : -1) * (BOUND / 2 ** (step + 2));
       } catch (error) {
@@ -148,7 +142,7 @@ describe("differencing level-2 aggregates (wages)", () => {
     );
     const scale = total.result.noise?.scalePerParty.sum as number;
     // Released cells plus the total: at least two answers' noise stands between the attacker and the cell.
-    const errorSd = Math.sqrt(2 * PARTIES * variance(scale));
+    const errorSd = differenceSd(scale);
     const released = groups.result.cells.filter((c) => !c.suppressed);
     expect(released.length).toBeGreaterThan(0);
     expect(errorSd).toBeGreaterThan(5 * 2 * BOUND); // more than any one enterprise's wages, clamped

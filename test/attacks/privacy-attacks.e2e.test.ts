@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SluiceApiError } from "../../sdk/index.js";
 import { testDatabases } from "../support/databases.js";
-import { enterpriseAtBothOwners } from "../support/demo-rows.js";
+import { enterpriseAtBothOwners, KEYS, WAGES } from "../support/demo-rows.js";
 import { startWorld, type World } from "../support/world.js";
 
 // An operator who is allowed to query tries to learn one enterprise's tax from aggregates. Each attack
 // must fail to single the enterprise out, or be refused, and each test shows which of the two stops it.
 
 const SECRET = ["ds_enterprise_tax.tax_paid_fen", "ds_social_insurance.contributions_fen"];
-const WAGES = ["ds_enterprise_tax.wages_fen", "ds_social_insurance.wages_fen"];
-const KEYS = [
-  "ds_enterprise_tax.uscc",
-  "ds_social_insurance.uscc",
-  "ds_enterprise_tax.district",
-  "ds_social_insurance.district",
-];
 const BOUND = 500_000_000; // fen; every value is clamped to [0, BOUND]
 
 const [{ open }] = testDatabases() as [ReturnType<typeof testDatabases>[number]];

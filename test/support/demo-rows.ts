@@ -16,6 +16,15 @@ export function demoRows(dataDir: string, ownerKey: string, datasetId: string): 
 export const TAX = { owner: "tax", dataset: "ds_enterprise_tax" } as const;
 export const SOCIAL = { owner: "social", dataset: "ds_social_insurance" } as const;
 
+/** Both owners' wages (level 2), and the keys and districts (level 1) an attacker filters on. */
+export const WAGES = [`${TAX.dataset}.wages_fen`, `${SOCIAL.dataset}.wages_fen`];
+export const KEYS = [
+  `${TAX.dataset}.uscc`,
+  `${SOCIAL.dataset}.uscc`,
+  `${TAX.dataset}.district`,
+  `${SOCIAL.dataset}.district`,
+];
+
 /**
  * The demo's rows at both owners, and the first enterprise both hold (an attacker's target): its
  * tax row, its social-insurance row, and the sum of a column at both clamped to `[0, bound]` each.

@@ -14,5 +14,10 @@ export function noiseTolerance(noise: unknown, measure: "count" | "sum", sigmas 
   const { parties, scalePerParty } = noise as StatedNoise;
   const scale = scalePerParty[measure];
   if (typeof scale !== "number" || !(parties > 0)) throw new Error(`the release states no ${measure} noise`);
-  return sigmas * Math.sqrt(parties * 2 * scale * scale);
+  return sigmas * noiseStandardDeviation(parties, scale);
+}
+
+/** The standard deviation of one released number: each party's discrete Laplace sample of `scale` has variance ≈ 2·scale². */
+export function noiseStandardDeviation(parties: number, scale: number): number {
+  return Math.sqrt(parties * 2 * scale * scale);
 }
