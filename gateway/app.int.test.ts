@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, sign } from "node:crypto";
 import { count, eq } from "drizzle-orm";
+import { httpbis } from "http-message-signatures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anchorParticipantEvents } from "../ledger/index.js";
-import { signRequest } from "../lib/http-signature.js";
+import { contentDigest, signRequest } from "../lib/http-signature.js";
 import { createKeyFile, type KeyFile } from "../lib/key-file.js";
 import type { SluiceApiError } from "../sdk/index.js";
 import { authorisationEvents, computeNodes, grants, participants } from "../store/index.js";
@@ -173,7 +174,7 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
           },
         }),
         "signature-malformed",
-        /not a sluice=/,
+        /Signature is not a structured-field dictionary/,
       ],
       [
         "a Signature-Input covering other components",
@@ -185,7 +186,7 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
           },
         }),
         "signature-malformed",
-        /must cover exactly/,
+        /sluice covers no "@path", "@query", "content-digest"/,
       ],
     ])("refuses %s with its own 401 problem type", async (_name, options, type, detail) => {
       const before = await gw.database.db.select({ n: count() }).from(participants);
@@ -195,6 +196,29 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
       expect(response.body).toMatchObject({ type: `https://sluice.dev/problems/${type}`, status: 401 });
       expect(String(response.body.detail)).toMatch(detail);
       expect(await gw.database.db.select({ n: count() }).from(participants)).toEqual(before);
+    });
+
+    it("accepts a request signed by an independent RFC 9421 client under its own label, covering more", async () => {
+      const url = "http://gateway.test/participants";
+      const nonce = randomBytes(12).toString("base64url");
+      const signedRequest = await httpbis.signMessage(
+        {
+          key: { id: operator.id, alg: "ed25519", sign: async (data) => sign(null, data, operator.privateKeyPem) },
+          name: "client-1",
+          fields: ["@authority", "@method", "@query", "@path", "content-digest"],
+          params: ["keyid", "nonce", "created", "expires"],
+          paramValues: { nonce, expires: new Date(Date.now() + 60_000) },
+        },
+        { method: "GET", url, headers: { "content-digest": contentDigest("") } },
+      );
+      const headers = signedRequest.headers as Record<string, string>;
+      const response = await gw.app.request(url, { headers });
+      expect(response.status).toBe(200);
+      const listed = (await response.json()) as { participants: { id: string }[] };
+      expect(listed.participants.map((p) => p.id)).toContain(operator.id);
+      const elsewhere = await gw.app.request(url.replace("gateway.test", "other.test"), { headers });
+      expect(elsewhere.status).toBe(401);
+      expect(await elsewhere.json()).toMatchObject({ type: "https://sluice.dev/problems/signature-invalid" });
     });
 
     it("refuses a replayed request, even one that succeeded the first time", async () => {

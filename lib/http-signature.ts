@@ -1,53 +1,31 @@
-import { createHash, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import type { Item, Parameters } from "structured-headers";
+import { contentDigest, digestsMatch, readContentDigest, type StatedDigest } from "./content-digest.js";
 import { signBytes, verifyBytes, verifyBytesAsync } from "./ed25519.js";
 import { AuthenticationError } from "./errors.js";
+import type { HeaderSource, SignedRequest } from "./rfc9421/components.js";
+import {
+  bareComponent,
+  type MessageSignature,
+  readMessageSignatures,
+  signatureBase,
+  signatureHeaders,
+} from "./rfc9421/signatures.js";
 
-/** The components every Sluice request signs (RFC 9421 §2.2 derived components plus RFC 9530 Content-Digest). */
-export const COVERED_COMPONENTS = ["@method", "@path", "@query", "content-digest"] as const;
+export { contentDigest } from "./content-digest.js";
+export type { HeaderSource } from "./rfc9421/components.js";
+
+/**
+ * The Sluice profile of RFC 9421: what a request's signature must cover and carry for the gateway
+ * to accept it. A signature may cover more (any derived component, any header) and may sit beside
+ * other signatures under any label; the first one that meets the profile is the one verified.
+ */
+export const REQUIRED_COMPONENTS = ["@method", "@path", "@query", "content-digest"] as const;
+/** The label this platform's signers use; a verifier accepts any. */
 export const SIGNATURE_LABEL = "sluice";
-
-/** RFC 9530 §2: `sha-256=:<base64 digest>:` of the exact body bytes. */
-export function contentDigest(body: Uint8Array | string): string {
-  return `sha-256=:${createHash("sha256").update(body).digest("base64")}:`;
-}
-
-interface SignatureParams {
-  created: number;
-  keyid: string;
-  nonce: string;
-  alg: "ed25519";
-}
-
-// RFC 9421 §2.3: the serialised @signature-params inner list with its parameters.
-function serialiseParams(params: SignatureParams): string {
-  const list = COVERED_COMPONENTS.map((c) => `"${c}"`).join(" ");
-  return `(${list});created=${params.created};keyid="${params.keyid}";nonce="${params.nonce}";alg="${params.alg}"`;
-}
-
-function componentValue(
-  component: (typeof COVERED_COMPONENTS)[number],
-  url: URL,
-  method: string,
-  digest: string,
-): string {
-  switch (component) {
-    case "@method":
-      return method.toUpperCase();
-    case "@path":
-      return url.pathname;
-    case "@query":
-      return url.search === "" ? "?" : url.search; // RFC 9421 §2.2.7: an empty query is "?"
-    case "content-digest":
-      return digest;
-  }
-}
-
-// RFC 9421 §2.5: one line per covered component, then the @signature-params line.
-export function signatureBase(method: string, url: URL, digest: string, params: SignatureParams): string {
-  const lines = COVERED_COMPONENTS.map((c) => `"${c}": ${componentValue(c, url, method, digest)}`);
-  lines.push(`"@signature-params": ${serialiseParams(params)}`);
-  return lines.join("\n");
-}
+const KEY_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const NONCE = /^[A-Za-z0-9_-]{8,128}$/;
+const ED25519_SIGNATURE_BYTES = 64;
 
 export interface SignRequestInput {
   method: string;
@@ -59,55 +37,101 @@ export interface SignRequestInput {
   nonce: string;
 }
 
+function requiredComponents(): Item[] {
+  return REQUIRED_COMPONENTS.map(bareComponent);
+}
+
 /** The headers that sign a request: Content-Digest, Signature-Input and Signature. */
 export function signRequest(input: SignRequestInput): Record<string, string> {
-  const digest = contentDigest(input.body ?? "");
-  const params: SignatureParams = {
-    created: input.created ?? Math.floor(Date.now() / 1000),
-    keyid: input.keyId,
-    nonce: input.nonce,
-    alg: "ed25519",
-  };
-  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(params.keyid) || !/^[A-Za-z0-9_-]{8,128}$/.test(params.nonce)) {
+  if (!KEY_ID.test(input.keyId) || !NONCE.test(input.nonce)) {
     throw new TypeError("key id and nonce must be simple tokens");
   }
-  const base = signatureBase(input.method, new URL(input.url), digest, params);
-  const signature = Buffer.from(signBytes(input.privateKey, base), "base64url").toString("base64");
-  return {
-    "content-digest": digest,
-    "signature-input": `${SIGNATURE_LABEL}=${serialiseParams(params)}`,
-    signature: `${SIGNATURE_LABEL}=:${signature}:`,
-  };
+  const digest = contentDigest(input.body ?? "");
+  const params: Parameters = new Map<string, string | number>([
+    ["created", input.created ?? Math.floor(Date.now() / 1000)],
+    ["keyid", input.keyId],
+    ["nonce", input.nonce],
+    ["alg", "ed25519"],
+  ]);
+  const signature = { components: requiredComponents(), params };
+  const request = { method: input.method, url: new URL(input.url), headers: new Headers({ "content-digest": digest }) };
+  const bytes = Buffer.from(signBytes(input.privateKey, signatureBase(request, signature)), "base64url");
+  return { "content-digest": digest, ...signatureHeaders(SIGNATURE_LABEL, signature, bytes) };
 }
 
 export interface VerifiedSignature {
   keyId: string;
   created: number;
   nonce: string;
+  /** The label of the signature that was verified. */
+  label: string;
+  expires?: number;
 }
 
-const INPUT_PATTERN = new RegExp(
-  `^${SIGNATURE_LABEL}=\\(${COVERED_COMPONENTS.map((c) => `"${c}"`).join(" ")}\\);created=(\\d{1,12});keyid="([A-Za-z0-9_.:-]{1,128})";nonce="([A-Za-z0-9_-]{8,128})";alg="ed25519"$`,
-);
+interface ProfileSignature extends VerifiedSignature {
+  message: MessageSignature & { signature: Uint8Array };
+}
 
-/** Parses Signature-Input without verifying anything, so the verifier knows which key to look up. */
-export function readSignatureInput(headers: HeaderSource): VerifiedSignature {
-  const input = headers.get("signature-input");
-  if (!input)
+// Why a signature does not meet the profile, or undefined when it does.
+function profileProblem(signature: MessageSignature): string | undefined {
+  const covered = new Set(
+    signature.components.filter(([, params]) => params.size === 0).map(([name]) => name as string),
+  );
+  const missing = REQUIRED_COMPONENTS.filter((name) => !covered.has(name));
+  if (missing.length > 0) return `covers no ${missing.map((name) => `"${name}"`).join(", ")}`;
+  const { params } = signature;
+  const created = params.get("created");
+  if (!Number.isInteger(created)) return "has no integer created";
+  const expires = params.get("expires");
+  if (expires !== undefined && !Number.isInteger(expires)) return "has an expires that is not an integer";
+  const keyid = params.get("keyid");
+  if (typeof keyid !== "string" || !KEY_ID.test(keyid)) return "has no keyid naming a participant";
+  const nonce = params.get("nonce");
+  if (typeof nonce !== "string" || !NONCE.test(nonce)) return "has no nonce of 8 to 128 letters, digits, - or _";
+  const alg = params.get("alg");
+  if (alg !== undefined && alg !== "ed25519") return `is alg ${String(alg)}; only "ed25519" is accepted`;
+  if (!signature.signature) return "has no member in Signature";
+  if (signature.signature.length !== ED25519_SIGNATURE_BYTES) return "is not a 64-byte Ed25519 signature";
+  return undefined;
+}
+
+/**
+ * The request's signature that meets the profile, parsed without verifying anything, so the
+ * verifier knows which key to look up. Throws naming why no signature qualifies.
+ */
+function selectSignature(headers: HeaderSource): ProfileSignature {
+  const signatures = readMessageSignatures(headers);
+  if (signatures.length === 0)
     throw new AuthenticationError("signature_missing", "the request is not signed: Signature-Input is missing");
-  const match = INPUT_PATTERN.exec(input);
-  if (!match) {
-    throw new AuthenticationError(
-      "signature_malformed",
-      `Signature-Input must cover exactly (${COVERED_COMPONENTS.join(" ")}) with created, keyid, nonce and alg="ed25519"`,
-    );
+  if (headers.get("signature") == null)
+    throw new AuthenticationError("signature_missing", "the Signature header is missing");
+  const problems: string[] = [];
+  for (const message of signatures) {
+    const problem = profileProblem(message);
+    if (problem) {
+      problems.push(`${message.label} ${problem}`);
+      continue;
+    }
+    const { params } = message;
+    return {
+      label: message.label,
+      keyId: params.get("keyid") as string,
+      created: params.get("created") as number,
+      nonce: params.get("nonce") as string,
+      ...(params.has("expires") ? { expires: params.get("expires") as number } : {}),
+      message: message as ProfileSignature["message"],
+    };
   }
-  return { created: Number(match[1]), keyId: match[2] as string, nonce: match[3] as string };
+  throw new AuthenticationError(
+    "signature_malformed",
+    `no signature meets the gateway's profile (it must cover ${REQUIRED_COMPONENTS.join(" ")} with created, keyid and nonce, Ed25519): ${problems.join("; ")}`,
+  );
 }
 
-/** The headers a verifier reads; a Fetch `Headers` or anything with the same `get`. */
-export interface HeaderSource {
-  get(name: string): string | null | undefined;
+/** The key id, created and nonce of the request's signature, so the verifier knows which key to look up. */
+export function readSignatureInput(headers: HeaderSource): VerifiedSignature {
+  const { message: _message, ...params } = selectSignature(headers);
+  return params;
 }
 
 export interface VerifyRequestInput {
@@ -124,48 +148,45 @@ interface PreparedVerification {
   params: VerifiedSignature;
   base: string;
   signature: string;
-  digest: string;
+  digests: StatedDigest[];
 }
 
-const DIGEST_PATTERN = /^sha-256=:[A-Za-z0-9+/]{43}=:$/;
 const digestMismatch = () =>
-  new AuthenticationError(
-    "digest_mismatch",
-    "Content-Digest is missing or does not match the body (RFC 9530, sha-256)",
-  );
+  new AuthenticationError("digest_mismatch", "Content-Digest does not match the body (RFC 9530)");
 
-/** Every check of the headers but the signature itself; throws naming what failed. The body is not needed. */
-function prepare(input: Omit<VerifyRequestInput, "body">): PreparedVerification {
-  const params = readSignatureInput(input.headers);
-  const now = input.now ?? Math.floor(Date.now() / 1000);
-  const skew = input.maxSkewSeconds ?? 300;
+function checkTimes(params: VerifiedSignature, now: number, skew: number) {
   if (Math.abs(now - params.created) > skew) {
     throw new AuthenticationError(
       "signature_expired",
       `the signature was created ${now - params.created} s from now; at most ${skew} s is accepted`,
     );
   }
-  const digest = input.headers.get("content-digest");
-  if (!digest || !DIGEST_PATTERN.test(digest)) throw digestMismatch();
-  if (!input.headers.get("signature"))
-    throw new AuthenticationError("signature_missing", "the Signature header is missing");
-  const signature = readSignatureBytes(input.headers);
-  if (!signature) throw new AuthenticationError("signature_malformed", "Signature is not a sluice=:…: byte sequence");
-  return { params, base: baseOf(input, params, digest), signature, digest };
+  if (params.expires !== undefined && params.expires <= now) {
+    throw new AuthenticationError("signature_expired", `the signature expired ${now - params.expires} s ago`);
+  }
 }
 
-function baseOf(input: Pick<VerifyRequestInput, "method" | "url">, params: VerifiedSignature, digest: string): string {
-  return signatureBase(input.method, new URL(input.url), digest, { ...params, keyid: params.keyId, alg: "ed25519" });
+function requestOf(input: Pick<VerifyRequestInput, "method" | "url" | "headers">): SignedRequest {
+  return { method: input.method, url: new URL(input.url), headers: input.headers };
+}
+
+/** Every check of the headers but the signature itself; throws naming what failed. The body is not needed. */
+function prepare(input: Omit<VerifyRequestInput, "body">): PreparedVerification {
+  const { message, ...params } = selectSignature(input.headers);
+  checkTimes(params, input.now ?? Math.floor(Date.now() / 1000), input.maxSkewSeconds ?? 300);
+  const digests = readContentDigest(input.headers.get("content-digest"));
+  const base = signatureBase(requestOf(input), message);
+  return { params, base, signature: Buffer.from(message.signature).toString("base64url"), digests };
 }
 
 function invalid(params: VerifiedSignature): AuthenticationError {
   return new AuthenticationError("signature_invalid", `the signature does not verify with the key of ${params.keyId}`);
 }
 
-/** Verifies a request signed by signRequest; throws AuthenticationError naming what failed. */
+/** Verifies a request's signature under the profile; throws AuthenticationError naming what failed. */
 export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
-  const { params, base, signature, digest } = prepare(input);
-  if (digest !== contentDigest(input.body)) throw digestMismatch();
+  const { params, base, signature, digests } = prepare(input);
+  if (!digestsMatch(digests, input.body)) throw digestMismatch();
   if (!verifyBytes(input.publicKey, base, signature)) throw invalid(params);
   return params;
 }
@@ -178,16 +199,11 @@ export function verifyRequest(input: VerifyRequestInput): VerifiedSignature {
 export async function verifyRequestAsync(
   input: Omit<VerifyRequestInput, "body"> & { body: Uint8Array | (() => Promise<Uint8Array>) },
 ): Promise<VerifiedSignature> {
-  const { params, base, signature, digest } = prepare(input);
+  const { params, base, signature, digests } = prepare(input);
   if (!(await verifyBytesAsync(input.publicKey, base, signature))) throw invalid(params);
   const body = typeof input.body === "function" ? await input.body() : input.body;
-  if (digest !== contentDigest(body)) throw digestMismatch();
+  if (!digestsMatch(digests, body)) throw digestMismatch();
   return params;
-}
-
-function readSignatureBytes(headers: HeaderSource): string | undefined {
-  const base64 = /^sluice=:([A-Za-z0-9+/]+={0,2}):$/.exec(headers.get("signature") ?? "")?.[1];
-  return base64 && Buffer.from(base64, "base64").toString("base64url");
 }
 
 /**
@@ -198,8 +214,7 @@ export async function signatureMatchesKey(
   input: Pick<VerifyRequestInput, "method" | "url" | "headers">,
   publicKey: string,
 ): Promise<boolean> {
-  const params = readSignatureInput(input.headers);
-  const signature = readSignatureBytes(input.headers);
-  if (!signature) return false;
-  return verifyBytesAsync(publicKey, baseOf(input, params, input.headers.get("content-digest") ?? ""), signature);
+  const { message } = selectSignature(input.headers);
+  const signature = Buffer.from(message.signature).toString("base64url");
+  return verifyBytesAsync(publicKey, signatureBase(requestOf(input), message), signature);
 }

@@ -62,10 +62,12 @@ export function problemCodesOf(doc: RouteDoc, path: string): ErrorCode[] {
 }
 
 const SIGNATURE_DESCRIPTION = `Every request except the public ones is signed with HTTP Message Signatures (RFC 9421) by the
-participant's Ed25519 key. Signature-Input must be exactly
-\`sluice=("@method" "@path" "@query" "content-digest");created=<unix s>;keyid="<participant id>";nonce="<random>";alg="ed25519"\`,
-Content-Digest is RFC 9530 sha-256 of the exact body bytes (of the empty string when there is none), and Signature is
-\`sluice=:<base64 signature>:\`. A nonce is accepted once; \`created\` must be within the clock skew.
+participant's Ed25519 key. Signature-Input and Signature are RFC 8941 dictionaries: any label, several signatures allowed;
+the gateway verifies the first whose covered components include \`"@method" "@path" "@query" "content-digest"\` (more may be
+covered, e.g. \`"@authority"\` or any header) and whose parameters, in any order, carry \`created\` (unix s), \`keyid\` (the
+participant id) and \`nonce\` (8–128 of A–Z a–z 0–9 - _), optionally \`expires\` and \`alg="ed25519"\`. Content-Digest
+(RFC 9530) carries sha-256 and/or sha-512 of the exact body bytes (of the empty string when there is none); every member
+of a known algorithm must match. A nonce is accepted once; \`created\` must be within the clock skew and \`expires\` ahead.
 The SDK (\`createClient({ url, keyFile })\`) and the CLI sign for you; on /docs, load your key file to sign "Try it out" requests in the browser.`;
 
 /** The OpenAPI 3.1 document of an app, generated from the docs its routes carry and their zod schemas. */

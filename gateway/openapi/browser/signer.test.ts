@@ -49,7 +49,12 @@ describe("the /docs page's WebCrypto signer", () => {
   });
 
   it("signs requests the gateway's verifier accepts", async () => {
-    expect(verify(await browserSigned())).toEqual({ keyId: key.id, created: 1_800_000_000, nonce: "nonce-browser-1" });
+    expect(verify(await browserSigned())).toEqual({
+      label: "sluice",
+      keyId: key.id,
+      created: 1_800_000_000,
+      nonce: "nonce-browser-1",
+    });
   });
 
   it("is refused when the body or the query was altered after signing", async () => {
