@@ -1,5 +1,5 @@
-import { createCipheriv } from "node:crypto";
-import { decodeVector, encodeVector } from "../mpc/ring.js";
+import { prfRange } from "../mpc/prf.js";
+import { encodeVector } from "../mpc/ring.js";
 import { SEED_BYTES } from "./helper-input.js";
 
 // PSI-sum's additive shares without shipping one share per entity to the helper: the helper's share
@@ -7,15 +7,10 @@ import { SEED_BYTES } from "./helper-input.js";
 // node:crypto), read as a ring element modulo 2^128; the operator's share is the entity's total
 // minus it. The helper needs only the seed; the operator's shares are uniform to anyone without it.
 
-const BLOCK = 16;
-
 /** The helper's shares of entities [from, from + count): keystream blocks from..from+count−1. */
 export function helperShares(seed: Buffer, from: number, count: number): bigint[] {
   if (seed.length !== SEED_BYTES) throw new RangeError(`a seed is ${SEED_BYTES} bytes`);
-  const counter = Buffer.alloc(BLOCK);
-  counter.writeBigUInt64BE(BigInt(from), 8);
-  const keystream = createCipheriv("aes-256-ctr", seed, counter).update(Buffer.alloc(count * BLOCK));
-  return decodeVector(keystream, count);
+  return prfRange(seed, from, count);
 }
 
 /** The operator's shares of entities [from, from + totals.length): each total minus the helper's share, mod 2^128. */

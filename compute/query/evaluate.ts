@@ -87,42 +87,52 @@ function groupIndex(dataset: LocalDataset, query: AggregateQuery): Int32Array | 
   return Int32Array.from(codes, (code) => byCode[code] as number);
 }
 
-/** The cells of a query over one dataset: for each cell, its count, then its sums as the aggregate needs. */
-export function aggregateColumns(dataset: LocalDataset, measuredField: string, query: AggregateQuery): bigint[] {
+/** Where each row of a dataset falls for a query: its cell (−1 when filtered or grouped out) and clamped value. */
+export interface ClassifiedRows {
+  cellOf: Int32Array;
+  /** The measured value of each row, clamped to the bounds; null for a count. */
+  values: Float64Array | null;
+  cells: number;
+  measures: ("count" | "sum" | "sumOfSquares")[];
+}
+
+/** Applies a query's filters, group-by, bounds and bins to every row of a dataset, once. */
+export function classifyRows(
+  dataset: LocalDataset,
+  measuredField: string | null,
+  query: AggregateQuery,
+): ClassifiedRows {
   const measures = measuresOf(query.aggregate);
   const rows = dataset.rowCount;
   const mask = new Uint8Array(rows).fill(1);
   for (const filter of query.filters) applyFilter(dataset, filter, mask);
   const groups = groupIndex(dataset, query);
 
-  const measured = column(dataset, measuredField);
   const needsNumbers = query.aggregate !== "count";
-  if (needsNumbers && measured.spec.type === "string") {
+  if (needsNumbers && measuredField === null)
+    throw new ComputeError("query_invalid", `a ${query.aggregate} needs a measured field`);
+  const measured = measuredField === null ? null : column(dataset, measuredField);
+  if (needsNumbers && measured?.spec.type === "string") {
     throw new ComputeError("field_not_numeric", `dataset ${dataset.id}: ${measuredField} is not numeric`);
   }
-  const values = needsNumbers ? (measured as Extract<Column, { values: Float64Array }>).values : null;
-  const scale = scaleOf(measured.spec.type);
+  const source = needsNumbers ? (measured as Extract<Column, { values: Float64Array }>).values : null;
+  const scale = measured ? scaleOf(measured.spec.type) : 1;
   const lo = query.bounds ? scaled(query.bounds.min, scale) : Number.NEGATIVE_INFINITY;
   const hi = query.bounds ? scaled(query.bounds.max, scale) : Number.POSITIVE_INFINITY;
   const edges = query.bins?.map((e) => scaled(e, scale)) ?? [];
   const binsPerGroup = edges.length + 1;
   const cells = (query.groupBy?.values.length ?? 1) * (query.bins ? binsPerGroup : 1);
 
-  const counts = new Float64Array(cells);
-  const sums = new Float64Array(cells);
-  const bigSums = new Array<bigint>(cells).fill(0n);
-  const squares = new Array<bigint>(cells).fill(0n);
-  const wantsSum = measures.includes("sum");
-  const wantsSquares = measures.includes("sumOfSquares");
-
+  const cellOf = new Int32Array(rows).fill(-1);
+  const values = source ? new Float64Array(rows) : null;
   for (let i = 0; i < rows; i++) {
     if (!mask[i]) continue;
     const group = groups ? (groups[i] as number) : 0;
     if (group < 0) continue;
     let cell = group;
-    let value = 0;
-    if (values) {
-      value = Math.min(hi, Math.max(lo, values[i] as number));
+    if (source && values) {
+      const value = Math.min(hi, Math.max(lo, source[i] as number));
+      values[i] = value;
       if (query.bins) {
         let bin = 0;
         let top = edges.length;
@@ -134,24 +144,68 @@ export function aggregateColumns(dataset: LocalDataset, measuredField: string, q
         cell = group * binsPerGroup + bin;
       }
     }
-    counts[cell] = (counts[cell] as number) + 1;
-    if (wantsSum) {
-      const sum = (sums[cell] as number) + value;
-      if (Math.abs(sum) >= FLUSH_AT) {
-        bigSums[cell] = (bigSums[cell] as bigint) + BigInt(sum);
-        sums[cell] = 0;
-      } else sums[cell] = sum;
-    }
-    if (wantsSquares) squares[cell] = (squares[cell] as bigint) + BigInt(value) * BigInt(value);
+    cellOf[i] = cell;
+  }
+  return { cellOf, values, cells, measures };
+}
+
+/**
+ * Adds rows into cells, each cell its count and then its sums as the measures ask, exactly: sums
+ * run in double precision and are flushed to bigint before they could lose a bit.
+ */
+export class CellAccumulator {
+  private readonly counts: Float64Array;
+  private readonly sums: Float64Array;
+  private readonly bigSums: bigint[];
+  private readonly squares: bigint[];
+  private readonly wantsSum: boolean;
+  private readonly wantsSquares: boolean;
+
+  constructor(
+    private readonly cells: number,
+    private readonly measures: ClassifiedRows["measures"],
+  ) {
+    this.counts = new Float64Array(cells);
+    this.sums = new Float64Array(cells);
+    this.bigSums = new Array<bigint>(cells).fill(0n);
+    this.squares = new Array<bigint>(cells).fill(0n);
+    this.wantsSum = measures.includes("sum");
+    this.wantsSquares = measures.includes("sumOfSquares");
   }
 
-  const vector: bigint[] = [];
-  for (let cell = 0; cell < cells; cell++) {
-    for (const measure of measures) {
-      if (measure === "count") vector.push(BigInt(counts[cell] as number));
-      else if (measure === "sum") vector.push((bigSums[cell] as bigint) + BigInt(sums[cell] as number));
-      else vector.push(squares[cell] as bigint);
+  add(cell: number, value: number): void {
+    this.counts[cell] = (this.counts[cell] as number) + 1;
+    if (this.wantsSum) {
+      const sum = (this.sums[cell] as number) + value;
+      if (Math.abs(sum) >= FLUSH_AT) {
+        this.bigSums[cell] = (this.bigSums[cell] as bigint) + BigInt(sum);
+        this.sums[cell] = 0;
+      } else this.sums[cell] = sum;
     }
+    if (this.wantsSquares) this.squares[cell] = (this.squares[cell] as bigint) + BigInt(value) * BigInt(value);
   }
-  return vector;
+
+  /** The cells as one vector: for each cell, its measures in order. */
+  vector(): bigint[] {
+    const vector: bigint[] = [];
+    for (let cell = 0; cell < this.cells; cell++) {
+      for (const measure of this.measures) {
+        if (measure === "count") vector.push(BigInt(this.counts[cell] as number));
+        else if (measure === "sum") vector.push((this.bigSums[cell] as bigint) + BigInt(this.sums[cell] as number));
+        else vector.push(this.squares[cell] as bigint);
+      }
+    }
+    return vector;
+  }
+}
+
+/** The cells of a query over one dataset: for each cell, its count, then its sums as the aggregate needs. */
+export function aggregateColumns(dataset: LocalDataset, measuredField: string, query: AggregateQuery): bigint[] {
+  const { cellOf, values, cells, measures } = classifyRows(dataset, measuredField, query);
+  const cellsAdded = new CellAccumulator(cells, measures);
+  for (let i = 0; i < cellOf.length; i++) {
+    const cell = cellOf[i] as number;
+    if (cell >= 0) cellsAdded.add(cell, values ? (values[i] as number) : 0);
+  }
+  return cellsAdded.vector();
 }

@@ -1,0 +1,94 @@
+import { ComputeError } from "../errors.js";
+import { prfRange, prfRows } from "../mpc/prf.js";
+import { add, gammaLength, openingShares, productShare, subtract, type TripleShares } from "./beaver.js";
+import { foldShapes, maskHolder } from "./fold.js";
+import type { ComputePartyMessage } from "./helper.js";
+
+export interface Opening {
+  d: bigint[];
+  e: bigint[];
+}
+
+/**
+ * One compute party of a joined aggregate (an owner's node, for the job): it turns the helper's
+ * message and the mask seeds it holds into shares of every owner's cells on the joined rows, then
+ * runs the fold's Beaver multiplications with the other party, one opening each, and ends with its
+ * share of the joined cells. It never sees an owner's cells, nor which of its own keys joined.
+ */
+export class JoinComputeParty {
+  private readonly factors: bigint[][];
+  private readonly shapes;
+  private step = 0;
+  private accumulated: bigint[];
+  private pending?: { triple: TripleShares; mine: Opening };
+
+  constructor(
+    private readonly message: ComputePartyMessage,
+    /** The mask seeds of the owners whose masks this party removes, by owner index. */
+    maskSeeds: ReadonlyMap<number, Uint8Array>,
+  ) {
+    const { rows, widths } = message;
+    this.shapes = foldShapes(widths, rows);
+    if (message.owners.length !== widths.length || message.triples.length !== this.shapes.length)
+      throw new ComputeError("query_invalid", "the helper's message does not match the join's owners");
+    this.factors = message.owners.map((source, owner) => {
+      const width = widths[owner] as number;
+      if (source.kind === "shares") {
+        if (source.values.length !== rows * width)
+          throw new ComputeError("query_invalid", `the helper sent the wrong number of shares for owner ${owner}`);
+        return source.values;
+      }
+      if (maskHolder(owner) !== message.party)
+        throw new ComputeError("query_invalid", `party ${message.party} does not hold owner ${owner}'s mask`);
+      const seed = maskSeeds.get(owner);
+      if (!seed) throw new ComputeError("query_invalid", `no mask seed from owner ${owner}`);
+      if (source.positions.length !== rows)
+        throw new ComputeError("query_invalid", `the helper sent the wrong number of positions for owner ${owner}`);
+      return subtract(prfRows(seed, source.positions, width), prfRange(source.refreshSeed, 0, rows * width));
+    });
+    this.accumulated = this.factors[this.factors.length - 1] as bigint[];
+  }
+
+  get multiplications(): number {
+    return this.shapes.length;
+  }
+
+  /** This party's opening for the next multiplication, to send to the other party. */
+  open(): Opening {
+    if (this.pending) throw new ComputeError("query_invalid", "the previous opening has not been answered");
+    const shape = this.shapes[this.step];
+    if (!shape) throw new ComputeError("query_invalid", "every multiplication is done");
+    const dealt = this.message.triples[this.step];
+    if (!dealt) throw new ComputeError("query_invalid", "no triple for this multiplication");
+    const gamma = "seed" in dealt.gamma ? prfRange(dealt.gamma.seed, 0, gammaLength(shape)) : dealt.gamma.values;
+    if (gamma.length !== gammaLength(shape)) throw new ComputeError("query_invalid", "a triple of the wrong size");
+    const triple = {
+      alpha: prfRange(dealt.alphaSeed, 0, shape.rows * shape.p),
+      beta: prfRange(dealt.betaSeed, 0, shape.rows * shape.q),
+      gamma,
+    };
+    const left = this.factors[this.factors.length - 2 - this.step] as bigint[];
+    const mine = openingShares(left, this.accumulated, triple);
+    this.pending = { triple, mine };
+    return mine;
+  }
+
+  /** Takes the other party's opening and finishes the multiplication. */
+  receive(theirs: Opening): void {
+    const { pending } = this;
+    const shape = this.shapes[this.step];
+    if (!pending || !shape) throw new ComputeError("query_invalid", "no opening is expected");
+    if (theirs.d.length !== pending.mine.d.length || theirs.e.length !== pending.mine.e.length)
+      throw new ComputeError("query_invalid", "the other party's opening has the wrong size");
+    const opened = { d: add(pending.mine.d, theirs.d), e: add(pending.mine.e, theirs.e) };
+    this.accumulated = productShare(this.message.party, pending.triple, opened, shape);
+    this.pending = undefined;
+    this.step++;
+  }
+
+  /** This party's share of the joined cells, once every multiplication is done. */
+  result(): bigint[] {
+    if (this.step !== this.shapes.length) throw new ComputeError("query_invalid", "the join is not finished");
+    return this.accumulated;
+  }
+}

@@ -1,0 +1,319 @@
+import { describe, expect, it } from "vitest";
+import { fromRing } from "../mpc/ring.js";
+import { type ColumnSpec, datasetFromRows, type LocalDataset } from "../node/datastore.js";
+import type { AggregateQuery } from "../query/schema.js";
+import { add } from "./beaver.js";
+import { JoinComputeParty } from "./compute-party.js";
+import { maskHolder } from "./fold.js";
+import { alignJoin, type ComputePartyMessage } from "./helper.js";
+import { type KeyedFactorsInput, keyedFactors } from "./keyed-factors.js";
+import { type OwnerJoinInput, ownerJoinInput } from "./owner-input.js";
+import { newPseudonymKey, pseudonymsOf } from "./pseudonyms.js";
+
+// A reproducible stream for the test data (never for secrets).
+function random(seed: number) {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+}
+
+interface Part {
+  dataset: LocalDataset;
+  spec: KeyedFactorsInput;
+  rows: Record<string, string | number>[];
+}
+
+interface Transcript {
+  helperInputs: OwnerJoinInput[];
+  messages: ComputePartyMessage[];
+  openings: { d: bigint[]; e: bigint[] }[];
+}
+
+/** Runs the whole protocol in one process: each owner, the helper, both compute parties. */
+function runJoin(parts: Part[], operatorIds?: string[]) {
+  const key = newPseudonymKey();
+  const owners = parts.map((part) => ownerJoinInput(keyedFactors(part.dataset, part.spec), key));
+  const helperInputs = owners.map((o) => o.input);
+  const messages = alignJoin({
+    owners: helperInputs,
+    operatorPseudonyms: operatorIds ? pseudonymsOf(key, operatorIds) : undefined,
+  });
+  const seedsFor = (party: 0 | 1) =>
+    new Map(owners.flatMap((o, i) => (maskHolder(i) === party ? [[i, o.secret.maskSeed] as const] : [])));
+  const parties = [new JoinComputeParty(messages[0], seedsFor(0)), new JoinComputeParty(messages[1], seedsFor(1))];
+  const openings: Transcript["openings"] = [];
+  for (let step = 0; step < (parties[0] as JoinComputeParty).multiplications; step++) {
+    const [a, b] = parties.map((p) => p.open()) as [Transcript["openings"][0], Transcript["openings"][0]];
+    openings.push(a, b);
+    parties[0]?.receive(b);
+    parties[1]?.receive(a);
+  }
+  const cells = add((parties[0] as JoinComputeParty).result(), (parties[1] as JoinComputeParty).result()).map(fromRing);
+  return { cells, rows: messages[0].rows, transcript: { helperInputs, messages, openings } as Transcript };
+}
+
+const DISTRICTS = ["330102", "330105", "330106"];
+
+/** Three departments' tables over partly shared enterprises, with repeated and missing keys. */
+function departments(seed: number, size: number, overlap: number, maxRows = 2) {
+  const next = random(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T;
+  const universe = Array.from({ length: size }, (_, i) => `E${String(i).padStart(6, "0")}`);
+  const holds = () => universe.filter(() => next() < overlap);
+  const rows = (keys: string[], make: () => Record<string, string | number>) =>
+    keys.flatMap((uscc) => Array.from({ length: 1 + Math.floor(next() * maxRows) }, () => ({ uscc, ...make() })));
+  const tax = rows(holds(), () => ({
+    district: pick([...DISTRICTS, "330108"]),
+    tax_paid_fen: Math.floor(next() * 2e6) - 1e5,
+  }));
+  const social = rows(holds(), () => ({ insured: Math.floor(next() * 120), sector: pick(["a", "b"]) }));
+  const market = rows(holds(), () => ({ arrears: pick(["yes", "no", "no"]) }));
+  return { universe, tax, social, market, operatorIds: universe.filter(() => next() < 0.5) };
+}
+
+const columns = {
+  tax: [
+    { name: "uscc", type: "string" },
+    { name: "district", type: "string" },
+    { name: "tax_paid_fen", type: "integer" },
+  ],
+  social: [
+    { name: "uscc", type: "string" },
+    { name: "insured", type: "integer" },
+    { name: "sector", type: "string" },
+  ],
+  market: [
+    { name: "uscc", type: "string" },
+    { name: "arrears", type: "string" },
+  ],
+} satisfies Record<string, ColumnSpec[]>;
+
+function part(
+  name: keyof typeof columns,
+  rows: Record<string, string | number>[],
+  measuredField: string | null,
+  query: Omit<AggregateQuery, "filters"> & { filters?: AggregateQuery["filters"] },
+  maxRowsPerKey = 4,
+): Part {
+  return {
+    rows,
+    dataset: datasetFromRows(`ds_${name}`, columns[name], rows),
+    spec: {
+      keyField: "uscc",
+      keyKind: "text",
+      measuredField,
+      query: { filters: [], ...query } as AggregateQuery,
+      maxRowsPerKey,
+    },
+  };
+}
+
+/** The same query as a database would run it: an inner join of the rows (a cross product per key), then the aggregate. */
+function plaintextJoin(
+  tables: { rows: Record<string, string | number>[]; keep: (row: Record<string, string | number>) => boolean }[],
+  cellOf: (joined: Record<string, string | number>[]) => number,
+  measureOf: ((joined: Record<string, string | number>[]) => number) | null,
+  cells: number,
+  measures: number,
+  operatorIds?: string[],
+): bigint[] {
+  const byKey = tables.map((t) => {
+    const map = new Map<string, Record<string, string | number>[]>();
+    for (const row of t.rows) map.set(String(row.uscc), [...(map.get(String(row.uscc)) ?? []), row]);
+    return map;
+  });
+  const allowed = operatorIds ? new Set(operatorIds) : null;
+  const out = new Array<bigint>(cells * measures).fill(0n);
+  for (const [key, first] of byKey[0] as Map<string, Record<string, string | number>[]>) {
+    if (allowed && !allowed.has(key)) continue;
+    let combos: Record<string, string | number>[][] = first.map((r) => [r]);
+    for (const map of byKey.slice(1)) {
+      const rows = map.get(key) ?? [];
+      combos = combos.flatMap((c) => rows.map((r) => [...c, r]));
+    }
+    for (const combo of combos) {
+      if (!combo.every((row, i) => tables[i]?.keep(row))) continue;
+      const cell = cellOf(combo);
+      if (cell < 0) continue;
+      const value = BigInt(measureOf ? measureOf(combo) : 0);
+      out[cell * measures] = (out[cell * measures] as bigint) + 1n;
+      if (measures > 1) out[cell * measures + 1] = (out[cell * measures + 1] as bigint) + value;
+      if (measures > 2) out[cell * measures + 2] = (out[cell * measures + 2] as bigint) + value * value;
+    }
+  }
+  return out;
+}
+
+describe("joined aggregates across departments: secret-shared join against a plaintext join", () => {
+  it.each([
+    [1, 60, 0.7],
+    [2, 120, 0.5],
+    [3, 40, 0.9],
+    [4, 200, 0.3],
+  ])("mean tax per district of enterprises with at least 50 insured (seed %i, %i enterprises, %f held)", (seed, size, overlap) => {
+    const data = departments(seed, size, overlap);
+    const taxPart = part("tax", data.tax, "tax_paid_fen", {
+      aggregate: "variance",
+      groupBy: { field: "district", values: DISTRICTS },
+      bounds: { min: 0, max: 1_500_000 },
+    });
+    const socialPart = part("social", data.social, null, {
+      aggregate: "count",
+      filters: [{ field: "insured", op: ">=", value: 50 }],
+    });
+    const { cells } = runJoin([taxPart, socialPart]);
+    const expected = plaintextJoin(
+      [
+        { rows: data.tax, keep: () => true },
+        { rows: data.social, keep: (r) => Number(r.insured) >= 50 },
+      ],
+      ([t]) => DISTRICTS.indexOf(String(t?.district)),
+      ([t]) => Math.min(1_500_000, Math.max(0, Number(t?.tax_paid_fen))),
+      DISTRICTS.length,
+      3,
+    );
+    expect(cells).toEqual(expected);
+    expect(expected.some((v) => v > 0n)).toBe(true);
+  });
+
+  it("groups by one owner's column and measures another's, with a histogram over the measure", () => {
+    const data = departments(7, 150, 0.6);
+    const bins = [20, 50, 100];
+    const taxPart = part("tax", data.tax, null, {
+      aggregate: "count",
+      groupBy: { field: "district", values: DISTRICTS },
+      filters: [{ field: "tax_paid_fen", op: ">", value: 0 }],
+    });
+    const socialPart = part("social", data.social, "insured", { aggregate: "histogram", bins });
+    const { cells } = runJoin([taxPart, socialPart]);
+    const binOf = (v: number) => bins.filter((edge) => edge <= v).length;
+    const expected = plaintextJoin(
+      [
+        { rows: data.tax, keep: (r) => Number(r.tax_paid_fen) > 0 },
+        { rows: data.social, keep: () => true },
+      ],
+      ([t, s]) => {
+        const group = DISTRICTS.indexOf(String(t?.district));
+        return group < 0 ? -1 : group * (bins.length + 1) + binOf(Number(s?.insured));
+      },
+      null,
+      DISTRICTS.length * (bins.length + 1),
+      1,
+    );
+    expect(cells).toEqual(expected);
+  });
+
+  it("joins three owners, restricted to the operator's own list (a semi-join)", () => {
+    const data = departments(11, 150, 0.7);
+    const taxPart = part("tax", data.tax, null, {
+      aggregate: "count",
+      groupBy: { field: "district", values: DISTRICTS },
+    });
+    const socialPart = part("social", data.social, "insured", {
+      aggregate: "sum",
+      filters: [{ field: "sector", op: "=", value: "a" }],
+    });
+    const marketPart = part("market", data.market, null, {
+      aggregate: "count",
+      filters: [{ field: "arrears", op: "=", value: "no" }],
+    });
+    for (const operatorIds of [undefined, data.operatorIds]) {
+      const { cells } = runJoin([taxPart, socialPart, marketPart], operatorIds);
+      const expected = plaintextJoin(
+        [
+          { rows: data.tax, keep: () => true },
+          { rows: data.social, keep: (r) => r.sector === "a" },
+          { rows: data.market, keep: (r) => r.arrears === "no" },
+        ],
+        ([t]) => DISTRICTS.indexOf(String(t?.district)),
+        ([, s]) => Number(s?.insured),
+        DISTRICTS.length,
+        2,
+        operatorIds,
+      );
+      expect(cells).toEqual(expected);
+    }
+  });
+
+  it("answers zeros for an empty intersection, and for an operator list that matches nobody", () => {
+    const a = part("tax", [{ uscc: "E1", district: "330102", tax_paid_fen: 5 }], "tax_paid_fen", { aggregate: "sum" });
+    const b = part("social", [{ uscc: "E2", insured: 9, sector: "a" }], null, { aggregate: "count" });
+    expect(runJoin([a, b])).toMatchObject({ rows: 0, cells: [0n, 0n] });
+    const c = part("social", [{ uscc: "E1", insured: 9, sector: "a" }], null, { aggregate: "count" });
+    expect(runJoin([a, c]).cells).toEqual([1n, 5n]);
+    expect(runJoin([a, c], ["E9"])).toMatchObject({ rows: 0, cells: [0n, 0n] });
+  });
+
+  it("refuses a key with more rows than the join allows, naming the count and not the key", () => {
+    const rows = [1, 2, 3].map(() => ({ uscc: "E1", district: "330102", tax_paid_fen: 1 }));
+    const a = part("tax", rows, null, { aggregate: "count" }, 2);
+    expect(() => keyedFactors(a.dataset, a.spec)).toThrow(/a key with 3 rows; this join allows at most 2/);
+    expect(() => keyedFactors(a.dataset, a.spec)).not.toThrow(/E1/);
+  });
+});
+
+describe("what each party of a join sees", () => {
+  const data = departments(5, 300, 0.7, 1);
+  const taxPart = part("tax", data.tax, "tax_paid_fen", {
+    aggregate: "sum",
+    groupBy: { field: "district", values: DISTRICTS },
+  });
+  const socialPart = part("social", data.social, null, {
+    aggregate: "count",
+    filters: [{ field: "insured", op: ">=", value: 50 }],
+  });
+  const { transcript, rows } = runJoin([taxPart, socialPart]);
+  const elements = (values: readonly bigint[]) =>
+    values.filter((v) => v > 1n << 64n).length / Math.max(1, values.length);
+  const topBit = (values: readonly bigint[]) =>
+    values.filter((v) => v >= 1n << 127n).length / Math.max(1, values.length);
+
+  it("no message carries an identifier, in text or in bytes", () => {
+    const serialised = JSON.stringify(transcript, (_k, v) =>
+      typeof v === "bigint" ? v.toString(16) : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v,
+    );
+    for (const id of data.universe.slice(0, 50)) {
+      expect(serialised).not.toContain(id);
+      expect(serialised).not.toContain(Buffer.from(id).toString("hex"));
+    }
+  });
+
+  it("the helper's cells are uniform ring elements: none is a plaintext value, half have the top bit set", () => {
+    const masked = transcript.helperInputs.flatMap((input) => input.masked);
+    expect(masked.length).toBeGreaterThan(500);
+    expect(elements(masked)).toBeGreaterThan(0.99);
+    expect(topBit(masked)).toBeGreaterThan(0.42);
+    expect(topBit(masked)).toBeLessThan(0.58);
+  });
+
+  it("a compute party cannot recognise the masked cells its own owner sent, nor learn which of its keys joined", () => {
+    const [toTaxNode] = transcript.messages as [ComputePartyMessage];
+    const ownSource = toTaxNode.owners[0];
+    expect(ownSource?.kind).toBe("shares");
+    const sent = new Set(transcript.helperInputs[0]?.masked.map(String));
+    const received = ownSource?.kind === "shares" ? ownSource.values : [];
+    expect(received).toHaveLength(rows * 3 * 2);
+    expect(received.filter((v) => sent.has(String(v)))).toEqual([]);
+    // It gets positions only for the other owner's list, whose order the other owner shuffled.
+    expect(toTaxNode.owners[1]?.kind).toBe("unmask");
+  });
+
+  it("the openings exchanged between the compute parties are uniform", () => {
+    const opened = transcript.openings.flatMap((o) => [...o.d, ...o.e]);
+    expect(elements(opened)).toBeGreaterThan(0.99);
+    expect(topBit(opened)).toBeGreaterThan(0.42);
+    expect(topBit(opened)).toBeLessThan(0.58);
+  });
+
+  it("pseudonyms are keyed per job: the same key gives unrelated pseudonyms under another job's key", () => {
+    const [one, two] = [newPseudonymKey(), newPseudonymKey()].map((k) => pseudonymsOf(k, ["E000001"]));
+    expect(one?.equals(two as Buffer)).toBe(false);
+    expect(pseudonymsOf(Buffer.alloc(32, 1), ["E000001"]).equals(pseudonymsOf(Buffer.alloc(32, 1), ["E000001"]))).toBe(
+      true,
+    );
+  });
+});

@@ -1,0 +1,76 @@
+import { ComputeError } from "../errors.js";
+import type { LocalDataset } from "../node/datastore.js";
+import { type IdentifierKind, IdentifierNormaliser } from "../psi/identifiers.js";
+import { CellAccumulator, classifyRows } from "../query/evaluate.js";
+import type { AggregateQuery } from "../query/schema.js";
+
+/** One owner's part of a joined aggregate: for every distinct key it holds, its own cells. */
+export interface KeyedFactors {
+  /** The normalised keys, each once, in first-seen order. */
+  keys: string[];
+  /** The cells of each key, flat: key i's are [i·width, (i+1)·width). */
+  cells: bigint[];
+  width: number;
+  /** Rows whose key is not a valid identifier of its kind: left out of the join and counted. */
+  invalidKeys: number;
+}
+
+export interface KeyedFactorsInput {
+  keyField: string;
+  keyKind: IdentifierKind;
+  /** The measured field when this owner holds it, null when it contributes counts only. */
+  measuredField: string | null;
+  /** The part of the joined query over this owner's columns (its filters, its group-by, its bins). */
+  query: AggregateQuery;
+  /** The most rows one key may have here (contributions are bounded for the noise); more is refused. */
+  maxRowsPerKey: number;
+}
+
+/**
+ * Evaluates an owner's part of a joined query key by key: each distinct key's rows through the
+ * owner's filters, group-by and bins, summed into its own cells. A key whose rows are all
+ * filtered out keeps a row of zeros, so the join's other parties cannot tell filtered keys apart.
+ */
+export function keyedFactors(dataset: LocalDataset, input: KeyedFactorsInput): KeyedFactors {
+  const keyColumn = dataset.columns.get(input.keyField);
+  if (!keyColumn || keyColumn.spec.type !== "string")
+    throw new ComputeError("field_unknown", `dataset ${dataset.id} has no text key field ${input.keyField}`);
+  const { codes, dictionary } = keyColumn as Extract<typeof keyColumn, { codes: Int32Array }>;
+  const classified = classifyRows(dataset, input.measuredField, input.query);
+  const keyOfRow = new Int32Array(dataset.rowCount).fill(-1);
+  const normaliser = new IdentifierNormaliser(input.keyKind, (position, row) => {
+    keyOfRow[row] = position;
+  });
+  normaliser.add(Array.from(codes, (code) => dictionary[code] as string));
+  const { identifiers, invalid } = normaliser.result();
+
+  const rowsPerKey = new Uint32Array(identifiers.length);
+  for (const key of keyOfRow) if (key >= 0) rowsPerKey[key] = (rowsPerKey[key] as number) + 1;
+  const most = rowsPerKey.reduce((a, b) => Math.max(a, b), 0);
+  if (most > input.maxRowsPerKey)
+    throw new ComputeError(
+      "query_invalid",
+      `dataset ${dataset.id} has a key with ${most} rows; this join allows at most ${input.maxRowsPerKey} per key`,
+    );
+
+  const accumulators = new Map<number, CellAccumulator>();
+  for (let row = 0; row < keyOfRow.length; row++) {
+    const key = keyOfRow[row] as number;
+    const cell = classified.cellOf[row] as number;
+    if (key < 0 || cell < 0) continue;
+    let accumulator = accumulators.get(key);
+    if (!accumulator) {
+      accumulator = new CellAccumulator(classified.cells, classified.measures);
+      accumulators.set(key, accumulator);
+    }
+    accumulator.add(cell, classified.values ? (classified.values[row] as number) : 0);
+  }
+  const width = classified.cells * classified.measures.length;
+  const cells = new Array<bigint>(identifiers.length * width).fill(0n);
+  for (const [key, accumulator] of accumulators) {
+    accumulator.vector().forEach((value, d) => {
+      cells[key * width + d] = value;
+    });
+  }
+  return { keys: identifiers, cells, width, invalidKeys: invalid.length };
+}

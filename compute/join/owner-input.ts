@@ -1,0 +1,62 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { PRF_SEED_BYTES, prfRange } from "../mpc/prf.js";
+import { toRing } from "../mpc/ring.js";
+import type { KeyedFactors } from "./keyed-factors.js";
+import { pseudonymsOf } from "./pseudonyms.js";
+
+const MASK = (1n << 128n) - 1n;
+
+/** What an owner sends the helper: its keys' pseudonyms and their cells masked, in a fresh random order. */
+export interface OwnerJoinInput {
+  count: number;
+  width: number;
+  /** count × 16 bytes. */
+  pseudonyms: Buffer;
+  /** count × width ring elements: each cell minus the owner's mask PRF at its position. */
+  masked: bigint[];
+}
+
+/** What the owner keeps for the compute party that removes its mask: the PRF's seed. */
+export interface OwnerJoinSecret {
+  maskSeed: Buffer;
+}
+
+function shuffledOrder(count: number): Uint32Array {
+  const order = Uint32Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    const swap = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = swap;
+  }
+  return order;
+}
+
+/**
+ * An owner's input to a joined aggregate: its keys shuffled (so a position says nothing), each as
+ * its pseudonym and its cells masked by a PRF whose seed goes, sealed, to the compute party that
+ * removes the mask. The helper sees uniform elements; the mask holder sees nothing of these.
+ */
+export function ownerJoinInput(
+  factors: KeyedFactors,
+  pseudonymKey: Uint8Array,
+): { input: OwnerJoinInput; secret: OwnerJoinSecret } {
+  const { width } = factors;
+  const count = factors.keys.length;
+  const order = shuffledOrder(count);
+  const pseudonyms = pseudonymsOf(
+    pseudonymKey,
+    Array.from(order, (i) => factors.keys[i] as string),
+  );
+  const maskSeed = randomBytes(PRF_SEED_BYTES);
+  const masks = prfRange(maskSeed, 0, count * width);
+  const masked = new Array<bigint>(count * width);
+  for (let position = 0; position < count; position++) {
+    const source = (order[position] as number) * width;
+    for (let d = 0; d < width; d++) {
+      const at = position * width + d;
+      masked[at] = (toRing(factors.cells[source + d] as bigint) - (masks[at] as bigint)) & MASK;
+    }
+  }
+  return { input: { count, width, pseudonyms, masked }, secret: { maskSeed } };
+}
