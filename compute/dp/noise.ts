@@ -57,3 +57,17 @@ export function addNoise(vector: readonly bigint[], scales: NoiseScale[] | null)
     return value + sampleDiscreteLaplace(scale.num, scale.den);
   });
 }
+
+/**
+ * The noise of a joined aggregate: one entity is one key, whose rows at every owner multiply in the
+ * join, so its effect is the single-row sensitivity times the product of the owners' per-key row caps.
+ */
+export function joinedNoiseScales(
+  query: AggregateQuery,
+  valueScale: number,
+  maxRowsPerKey: readonly number[],
+  epsilonMicro: number,
+): NoiseScale[] | null {
+  const rows = BigInt(maxRowsPerKey.reduce((product, cap) => product * cap, 1));
+  return noiseScales(query, valueScale, 1, epsilonMicro)?.map((scale) => ({ ...scale, num: scale.num * rows })) ?? null;
+}

@@ -1,8 +1,12 @@
+import { addNoise, type NoiseScale } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
 import { prfRange, prfRows } from "../mpc/prf.js";
+import { toRing } from "../mpc/ring.js";
 import { add, gammaLength, openingShares, productShare, subtract, type TripleShares } from "./beaver.js";
 import { foldShapes, maskHolder } from "./fold.js";
 import type { ComputePartyMessage } from "./helper.js";
+
+const MASK = (1n << 128n) - 1n;
 
 export interface Opening {
   d: bigint[];
@@ -86,9 +90,10 @@ export class JoinComputeParty {
     this.step++;
   }
 
-  /** This party's share of the joined cells, once every multiplication is done. */
-  result(): bigint[] {
+  /** This party's share of the joined cells, once every multiplication is done, with its own noise added. */
+  result(noise: NoiseScale[] | null): bigint[] {
     if (this.step !== this.shapes.length) throw new ComputeError("query_invalid", "the join is not finished");
-    return this.accumulated;
+    const samples = addNoise(new Array<bigint>(this.accumulated.length).fill(0n), noise);
+    return this.accumulated.map((share, i) => (share + toRing(samples[i] as bigint)) & MASK);
   }
 }

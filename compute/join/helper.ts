@@ -1,6 +1,8 @@
 import { randomBytes, randomInt } from "node:crypto";
+import { addNoise, type NoiseScale } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
 import { PRF_SEED_BYTES, prfRange } from "../mpc/prf.js";
+import { toRing } from "../mpc/ring.js";
 import { gammaLength, outerProduct, subtract } from "./beaver.js";
 import { foldShapes, maskHolder } from "./fold.js";
 import type { OwnerJoinInput } from "./owner-input.js";
@@ -36,8 +38,8 @@ export interface HelperJoinInput {
   owners: OwnerJoinInput[];
   /** The operator's own list, as pseudonyms: the join is restricted to it when given. */
   operatorPseudonyms?: Buffer;
-  /** Added to the final product once, so that the helper's noise is in the result too. */
-  noise?: (cells: number) => bigint[];
+  /** The helper's own noise, added to the final product once, so that it is in the result too. */
+  noise?: NoiseScale[] | null;
 }
 
 function positionsByPseudonym(pseudonyms: Buffer, count: number, who: string): Map<string, number> {
@@ -118,8 +120,8 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
     const beta = sumOfStreams(seeds.beta as Buffer[], betaLength);
     let gamma1 = subtract(outerProduct(alpha, beta, shape), prfRange(seeds.gamma0, 0, gammaLength(shape)));
     if (shape.aggregated && input.noise) {
-      const noise = input.noise(gamma1.length);
-      gamma1 = gamma1.map((g, k) => (g + (noise[k] as bigint)) & MASK);
+      const noise = addNoise(new Array<bigint>(gamma1.length).fill(0n), input.noise);
+      gamma1 = gamma1.map((g, k) => (g + toRing(noise[k] as bigint)) & MASK);
     }
     triples[0].push({
       alphaSeed: seeds.alpha[0] as Buffer,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { joinedNoiseScales, type NoiseScale } from "../dp/noise.js";
 import { fromRing } from "../mpc/ring.js";
 import { type ColumnSpec, datasetFromRows, type LocalDataset } from "../node/datastore.js";
 import type { AggregateQuery } from "../query/schema.js";
@@ -34,13 +35,14 @@ interface Transcript {
 }
 
 /** Runs the whole protocol in one process: each owner, the helper, both compute parties. */
-function runJoin(parts: Part[], operatorIds?: string[]) {
+function runJoin(parts: Part[], operatorIds?: string[], noise: NoiseScale[] | null = null) {
   const key = newPseudonymKey();
   const owners = parts.map((part) => ownerJoinInput(keyedFactors(part.dataset, part.spec), key));
   const helperInputs = owners.map((o) => o.input);
   const messages = alignJoin({
     owners: helperInputs,
     operatorPseudonyms: operatorIds ? pseudonymsOf(key, operatorIds) : undefined,
+    noise,
   });
   const seedsFor = (party: 0 | 1) =>
     new Map(owners.flatMap((o, i) => (maskHolder(i) === party ? [[i, o.secret.maskSeed] as const] : [])));
@@ -52,7 +54,9 @@ function runJoin(parts: Part[], operatorIds?: string[]) {
     parties[0]?.receive(b);
     parties[1]?.receive(a);
   }
-  const cells = add((parties[0] as JoinComputeParty).result(), (parties[1] as JoinComputeParty).result()).map(fromRing);
+  const cells = add((parties[0] as JoinComputeParty).result(noise), (parties[1] as JoinComputeParty).result(noise)).map(
+    fromRing,
+  );
   return { cells, rows: messages[0].rows, transcript: { helperInputs, messages, openings } as Transcript };
 }
 
@@ -253,6 +257,27 @@ describe("joined aggregates across departments: secret-shared join against a pla
     const a = part("tax", rows, null, { aggregate: "count" }, 2);
     expect(() => keyedFactors(a.dataset, a.spec)).toThrow(/a key with 3 rows; this join allows at most 2/);
     expect(() => keyedFactors(a.dataset, a.spec)).not.toThrow(/E1/);
+  });
+});
+
+describe("noise on joined aggregates", () => {
+  it("adds the three parties' noise, scaled to a joined entity's effect, and none at ε = 0", () => {
+    const data = departments(21, 150, 0.7);
+    const query = { aggregate: "sum", filters: [], bounds: { min: 0, max: 1_000 } } as AggregateQuery;
+    const taxPart = part("tax", data.tax, "tax_paid_fen", query, 2);
+    const socialPart = part("social", data.social, null, { aggregate: "count" }, 2);
+    const exact = runJoin([taxPart, socialPart]).cells;
+    const scales = joinedNoiseScales(query, 1, [2, 2], 1_000_000);
+    // ε split over count and sum; a key moves the count by 2·2 rows and the sum by 1,000 times that.
+    expect(scales?.map((s) => Number(s.num) / Number(s.den))).toEqual([8, 8_000]);
+    const noisy = Array.from({ length: 60 }, () => runJoin([taxPart, socialPart], undefined, scales).cells);
+    const differences = noisy.map((cells) => cells.map((v, i) => Number(v - (exact[i] as bigint))));
+    expect(differences.filter(([count]) => count !== 0).length).toBeGreaterThan(45);
+    // Three independent samples of scale b: the standard deviation of their sum is √6·b.
+    const spread = Math.sqrt(differences.reduce((sum, [, s]) => sum + (s as number) ** 2, 0) / noisy.length);
+    expect(spread).toBeGreaterThan(0.5 * Math.sqrt(6) * 8_000);
+    expect(spread).toBeLessThan(2 * Math.sqrt(6) * 8_000);
+    expect(joinedNoiseScales(query, 1, [2, 2], 0)).toBeNull();
   });
 });
 
