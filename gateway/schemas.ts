@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { heParameterSetSchema, MAX_KEY_CHARS } from "../compute/he/params.js";
 import { encryptedModelSchema } from "../compute/he/scoring-model.js";
+import { MAX_ROWS_PER_KEY } from "../compute/join/plan.js";
 import { bitmapSchema } from "../compute/psi/helper-protocol.js";
 import { MAX_PSI_CHUNKS, MAX_PSI_ITEMS } from "../compute/psi/limits.js";
 import { pointsSchema } from "../compute/psi/protocol.js";
-import { aggregateQueryShape, fieldNameSchema, filterSchema } from "../compute/query/schema.js";
+import { AGGREGATES, aggregateQueryShape, fieldNameSchema, filterSchema } from "../compute/query/schema.js";
 import { entityIdsSchema, scoringFeaturesSchema } from "../compute/scoring/protocol.js";
 import { COMPUTE_MODES, QUERY_SHAPES } from "../lib/vocabulary.js";
 import { PARTICIPANT_ROLES } from "../store/index.js";
@@ -184,6 +185,38 @@ export const runJobSchema = z
     groupBy: aggregateQueryShape.groupBy,
     bins: aggregateQueryShape.bins,
     bounds: aggregateQueryShape.bounds,
+  })
+  .strict();
+
+/** A joined aggregate: two or three datasets of different owners joined on their key columns. */
+export const runJoinSchema = z
+  .object({
+    jobId: runJobSchema.shape.jobId,
+    scenarioId: idSchema,
+    queryShape: z.enum(AGGREGATES),
+    /** The datasets joined and each one's key column (the unified social credit code, say). */
+    on: z
+      .array(z.strictObject({ datasetId: idSchema, keyField: fieldNameSchema }))
+      .min(2)
+      .max(3),
+    /** uscc: keys are normalised and check-verified at each owner before they are matched; text: trimmed. */
+    keyKind: z.enum(["uscc", "text"]).default("uscc"),
+    /** The measured field, qualified (`dataset.field`); not for a count. */
+    measure: qualifiedFieldSchema.optional(),
+    /** Filters on any joined dataset's fields, each qualified. */
+    filters: z
+      .array(z.looseObject({ field: qualifiedFieldSchema }))
+      .max(20)
+      .default([]),
+    /** Group by a text field of one joined dataset, qualified, over a declared list of values. */
+    groupBy: z
+      .strictObject({ field: qualifiedFieldSchema, values: z.array(z.string().min(1).max(100)).min(1).max(1_000) })
+      .optional(),
+    bins: aggregateQueryShape.bins,
+    bounds: aggregateQueryShape.bounds,
+    /** The most rows a key may have at each owner (repeated keys join as a database would: every pair). */
+    maxRowsPerKey: z.number().int().min(1).max(MAX_ROWS_PER_KEY).default(1),
+    epsilon: epsilonSchema.max(10).default(0),
   })
   .strict();
 

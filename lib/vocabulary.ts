@@ -1,6 +1,6 @@
 /** The domain's fixed vocabularies, shared by the store's columns and the policy engine's types. */
 
-export const COMPUTE_MODES = ["plain", "mpc", "he", "psi"] as const;
+export const COMPUTE_MODES = ["plain", "mpc", "he", "psi", "join"] as const;
 export type ComputeMode = (typeof COMPUTE_MODES)[number];
 
 export const QUERY_SHAPES = [

@@ -17,7 +17,7 @@ import type {
 const REGIONS = ["330100", "330200"];
 const SECTORS = ["tax", "social-insurance"];
 const CATEGORIES = ["cat-a", "cat-b"];
-const MODES: ComputeMode[] = ["plain", "mpc", "he", "psi"];
+const MODES: ComputeMode[] = ["plain", "mpc", "he", "psi", "join"];
 const SHAPES: QueryShape[] = ["row", "sum", "count"];
 const DAY = 86_400_000;
 const T0 = Date.parse("2026-06-01T00:00:00.000Z");

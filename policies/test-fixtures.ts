@@ -12,7 +12,7 @@ export const comprehensive: GrantView = {
   sectors: ["tax", "social-insurance"],
   datasetIds: null,
   categories: null,
-  computeModes: ["plain", "mpc", "he", "psi"],
+  computeModes: ["plain", "mpc", "he", "psi", "join"],
   maxLevel: 3,
   status: "active",
   ...WINDOW,

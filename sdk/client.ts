@@ -180,6 +180,25 @@ export function createClient(options: ClientOptions) {
     bins?: number[];
     bounds?: { min: number; max: number };
   };
+  type JoinRequest = {
+    jobId?: string;
+    scenarioId: string;
+    queryShape: "count" | "sum" | "mean" | "variance" | "histogram";
+    /** The datasets joined and each one's key column. */
+    on: { datasetId: string; keyField: string }[];
+    keyKind?: "uscc" | "text";
+    /** The measured field, as dataset.field (not for a count). */
+    measure?: string;
+    /** Filters on any joined dataset's fields, each field as dataset.field. */
+    filters?: Filter[];
+    /** A text field of one joined dataset, as dataset.field, and the values to report. */
+    groupBy?: { field: string; values: string[] };
+    bins?: number[];
+    bounds?: { min: number; max: number };
+    /** The most rows a key may have at each owner (default 1). */
+    maxRowsPerKey?: number;
+    epsilon?: number;
+  };
   return {
     request,
     keyId: key?.id,
@@ -261,6 +280,22 @@ export function createClient(options: ClientOptions) {
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs", input),
+    /** A joined aggregate across departments on the entity key (compute/README.md, Joined aggregates). */
+    runJoin: (input: JoinRequest) =>
+      request<{
+        jobId: string;
+        status: string;
+        result: Release & {
+          query: AggregateQuery;
+          join: { on: { datasetId: string; keyField: string }[]; keyKind: string; maxRowsPerKey: number };
+          fields: string[];
+          minGroupSize: number;
+          classification: Json;
+          noise: Json & { mechanism: string; epsilon: number };
+        };
+        usageRecordId: string;
+        decisionHash: string;
+      }>("POST", "/jobs/joins", input as unknown as Json),
     /** Scores entities with a model encrypted on your machine (encryptScoringModel); decryptScoringResult opens the scores. */
     scoreRecords: (input: ScoringJobRequest) =>
       request<{

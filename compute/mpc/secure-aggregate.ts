@@ -135,14 +135,19 @@ export async function runSecureAggregate(signed: SignedPlan, options: SecureAggr
  * Asks every node at once; the first node to fail names the cause and fails the job at once, and
  * the calls still open are cancelled, as their answers are moot.
  */
-export async function allOrNothing<T>(
+export function allOrNothing<T>(
   signed: SignedPlan,
   ask: (task: SignedPlan["plan"]["tasks"][number], cancel: AbortSignal) => Promise<T>,
 ): Promise<T[]> {
+  return allOrNothingOf(signed.plan.tasks, ask);
+}
+
+/** The same over any parties, in their order. */
+export async function allOrNothingOf<P, T>(parties: readonly P[], ask: (party: P, cancel: AbortSignal) => Promise<T>) {
   const cancel = new AbortController();
   return Promise.all(
-    signed.plan.tasks.map((task) =>
-      ask(task, cancel.signal).catch((error: unknown) => {
+    parties.map((party) =>
+      ask(party, cancel.signal).catch((error: unknown) => {
         cancel.abort();
         throw error;
       }),

@@ -26,6 +26,7 @@ import {
 import { measuresOf, vectorLength } from "../query/schema.js";
 import { outsideApproval } from "./approval-check.js";
 import { type NodeDataStore, scaleOf } from "./datastore.js";
+import { joinRoutes } from "./join.js";
 import { psiRoutes, scoringRoutes } from "./one-node-routes.js";
 import { createPeerPins, type PinnedPeer } from "./peers.js";
 import type { ScoreQuota } from "./score-quota.js";
@@ -313,6 +314,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
   const oneNode = { options, encryption, approval, pins, spend, logger, now, limit: limit(MAX_SCORING_BYTES) };
   app.route("/", scoringRoutes(oneNode));
   app.route("/", psiRoutes(oneNode));
+  app.route("/", joinRoutes(oneNode));
 
   app.post("/jobs/:jobId/shares", async (c) => {
     const message = await jsonBody(c, shareMessageSchema);

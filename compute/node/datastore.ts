@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ComputeError } from "../errors.js";
+import { type KeyedFactors, type KeyedFactorsInput, keyedFactors } from "../join/keyed-factors.js";
 import { aggregateColumns } from "../query/evaluate.js";
 import type { AggregateQuery } from "../query/schema.js";
 
@@ -35,6 +36,8 @@ export interface LocalDataset {
 export interface NodeDataStore {
   datasetIds(): string[];
   describe(datasetId: string): { id: string; columns: ColumnSpec[]; rowCount: number } | undefined;
+  /** An owner's part of a joined aggregate: each distinct key's own cells (`join/keyed-factors.ts`). */
+  joinFactors(datasetId: string, input: KeyedFactorsInput): KeyedFactors;
   /** The query's cells over this dataset, the measured field's values summed as the query asks. */
   aggregate(datasetId: string, measuredField: string, query: AggregateQuery): bigint[];
   /** The row of each id in a text key column (its first row where an id repeats), or -1 where it is absent. */
@@ -150,6 +153,7 @@ export function createMemoryDataStore(datasets: LocalDataset[]): NodeDataStore {
     return index;
   };
   return {
+    joinFactors: (datasetId, input) => keyedFactors(held(datasetId), input),
     rowsOf: (datasetId, keyField, ids) => {
       const index = indexOf(held(datasetId), keyField);
       return Int32Array.from(ids, (id) => index.get(id) ?? -1);

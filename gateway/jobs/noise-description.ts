@@ -1,4 +1,4 @@
-import { noiseScales } from "../../compute/dp/noise.js";
+import { type NoiseScale, noiseScales } from "../../compute/dp/noise.js";
 import type { AggregateQuery } from "../../compute/query/schema.js";
 
 /** What the operator (and an auditor) is told about the noise in a result; the noise itself stays unknown. */
@@ -9,7 +9,16 @@ export function describeNoise(
   parties: number,
   epsilonMicro: number,
 ) {
-  const scales = noiseScales(query, valueScale, owners, epsilonMicro);
+  return describeNoiseScales(noiseScales(query, valueScale, owners, epsilonMicro), valueScale, parties, epsilonMicro);
+}
+
+/** The same from the scales every party used, in the measured field's unit. */
+export function describeNoiseScales(
+  scales: NoiseScale[] | null,
+  valueScale: number,
+  parties: number,
+  epsilonMicro: number,
+) {
   if (!scales) return { mechanism: "none" as const, epsilon: 0 };
   return {
     mechanism: "discrete-laplace" as const,

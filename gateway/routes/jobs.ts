@@ -6,6 +6,7 @@ import { jobReviews, jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 import { reviewJob } from "../jobs/review.js";
 import { explainJob, runJob } from "../jobs/run-job.js";
+import { runJoin } from "../jobs/run-join.js";
 import { runScoring } from "../jobs/run-scoring.js";
 import { createConcurrencyLimiter } from "../middleware/limits.js";
 import { describe } from "../openapi/describe.js";
@@ -15,7 +16,7 @@ import {
   jobResponseSchema,
   jobReviewOutcomeResponseSchema,
 } from "../openapi/responses.js";
-import { jobReviewSchema, runJobSchema, runScoringSchema } from "../schemas.js";
+import { jobReviewSchema, runJobSchema, runJoinSchema, runScoringSchema } from "../schemas.js";
 
 // Two forms of 32 encrypted coefficients (~300 KB each as base64) and 200,000 ids, with room to spare.
 const MAX_SCORING_BODY_BYTES = 48 * 1024 * 1024;
@@ -136,6 +137,39 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         const input = await jsonBody(c, runScoringSchema);
         const outcome = await runLogged(c.get("requestId"), operator.id, input.scenarioId, (requestId) =>
           runScoring(deps, limits, operator.id, input, requestId),
+        );
+        return c.json(outcome, 201);
+      },
+    )
+    .post(
+      "/jobs/joins",
+      describe({
+        summary: "Run a joined aggregate across departments on the entity key",
+        description:
+          "Joins two or three owners' datasets on their key columns (an inner join: each key every owner holds, each pair of their rows), filters and groups on any joined dataset's fields and aggregates one measure, without any owner handing over a row or a key: the owners' nodes send keyed pseudonyms and masked cells to the platform's helper, which matches them, and two of the owners' nodes aggregate the joined rows under secret sharing (compute/README.md, Joined aggregates). The same tiers, approvals, k, noise, ε and metering as every aggregate; each owner's node checks its part against the terms its owner signed.",
+        tag: "jobs",
+        roles: ["operator"],
+        body: runJoinSchema,
+        responses: {
+          201: { description: "Succeeded: the released cells and the usage record", schema: jobOutcomeResponseSchema },
+        },
+        problems: [
+          "denied",
+          "quota_exhausted",
+          "not_executable",
+          "query_invalid",
+          "plan_not_approved",
+          "too_many_jobs",
+          "node_unavailable",
+          "node_rejected",
+          "node_timeout",
+        ],
+      }),
+      async (c) => {
+        const operator = c.get("participant");
+        const input = await jsonBody(c, runJoinSchema);
+        const outcome = await runLogged(c.get("requestId"), operator.id, input.scenarioId, (requestId) =>
+          runJoin(deps, limits, operator.id, input, requestId),
         );
         return c.json(outcome, 201);
       },

@@ -56,7 +56,7 @@ export async function startWorld(database: Database) {
   const grant = {
     operatorId: operator.id,
     regions: [DEMO_REGION],
-    computeModes: ["mpc", "he", "psi"],
+    computeModes: ["mpc", "he", "psi", "join"],
     maxLevel: 3,
     ...YEAR_WINDOW,
   };

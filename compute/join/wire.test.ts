@@ -1,0 +1,78 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { generateEd25519KeyPair } from "../../lib/ed25519.js";
+import { newEncryptionKeys } from "../mpc/channel.js";
+import { gammaLength } from "./beaver.js";
+import { openJoinMessage, sealJoinMessage } from "./envelope.js";
+import { foldShapes } from "./fold.js";
+import { alignJoin } from "./helper.js";
+import {
+  decodeOpening,
+  decodeOwnerInput,
+  decodePartyMessage,
+  encodeOpening,
+  encodeOwnerInput,
+  encodePartyMessage,
+} from "./wire.js";
+
+const input = (count: number, width: number) => ({
+  count,
+  width,
+  pseudonyms: randomBytes(count * 16),
+  masked: Array.from({ length: count * width }, (_, i) => BigInt(i) * 7n),
+});
+
+describe("a join's messages between nodes", () => {
+  it("round-trip an owner's input, and refuse one of another width or truncated", () => {
+    const sent = input(5, 3);
+    const bytes = encodeOwnerInput(sent);
+    expect(decodeOwnerInput(bytes, 3, 10)).toEqual(sent);
+    expect(() => decodeOwnerInput(bytes, 2, 10)).toThrow(/another width/);
+    expect(() => decodeOwnerInput(bytes, 3, 4)).toThrow(/more than the 4/);
+    expect(() => decodeOwnerInput(bytes.subarray(0, bytes.length - 1), 3, 10)).toThrow(/ends early|elements/);
+    expect(() => decodeOwnerInput(Buffer.concat([bytes, Buffer.alloc(1)]), 3, 10)).toThrow(/after its end/);
+  });
+
+  it("round-trip the helper's messages to both compute parties, checked against the plan", () => {
+    const a = input(6, 2);
+    const b = { ...input(4, 1), pseudonyms: Buffer.concat([a.pseudonyms.subarray(0, 32), randomBytes(32)]) };
+    const messages = alignJoin({ owners: [a, b] });
+    for (const message of messages) {
+      const gammas = (rows: number) => foldShapes([2, 1], rows).map(gammaLength);
+      const decoded = decodePartyMessage(
+        encodePartyMessage(message),
+        { party: message.party, widths: [2, 1], maxRows: 10 },
+        gammas,
+      );
+      expect(decoded).toEqual(message);
+      expect(decoded.rows).toBe(2);
+      expect(() =>
+        decodePartyMessage(
+          encodePartyMessage(message),
+          { party: (1 - message.party) as 0 | 1, widths: [2, 1], maxRows: 10 },
+          gammas,
+        ),
+      ).toThrow(/for party/);
+      expect(() =>
+        decodePartyMessage(encodePartyMessage(message), { party: message.party, widths: [3, 1], maxRows: 10 }, gammas),
+      ).toThrow(/widths/);
+    }
+  });
+
+  it("round-trip an opening of the expected size only", () => {
+    const opening = { d: [1n, 2n], e: [3n] };
+    expect(decodeOpening(encodeOpening(opening), { d: 2, e: 1 })).toEqual(opening);
+    expect(() => decodeOpening(encodeOpening(opening), { d: 3, e: 1 })).toThrow(/3 were expected/);
+  });
+
+  it("seal to the recipient and sign by the sender: altered, misaddressed or forged messages are refused", () => {
+    const sender = generateEd25519KeyPair();
+    const recipient = newEncryptionKeys();
+    const header = { jobId: "job_1", from: "node_a", to: "node_b", kind: "mask-seed" as const, step: 0 };
+    const envelope = sealJoinMessage(header, Buffer.from("seed"), recipient.publicKey, sender.privateKeyPem);
+    expect(openJoinMessage(envelope, sender.publicKey, recipient).toString()).toBe("seed");
+    expect(() => openJoinMessage({ ...envelope, step: 1 }, sender.publicKey, recipient)).toThrow(/bad signature/);
+    expect(() => openJoinMessage(envelope, generateEd25519KeyPair().publicKey, recipient)).toThrow(/bad signature/);
+    expect(() => openJoinMessage(envelope, sender.publicKey, newEncryptionKeys())).toThrow(/cannot be opened/);
+  });
+});

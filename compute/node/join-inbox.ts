@@ -1,0 +1,104 @@
+import { ComputeError } from "../errors.js";
+import type { JoinEnvelope, JoinMessageKind } from "../join/envelope.js";
+
+export interface JoinInboxOptions {
+  /** Messages for jobs this node has not started are kept this long (ms). */
+  earlyTtlMs?: number;
+  maxJobs?: number;
+  now?: () => number;
+}
+
+interface Waiter {
+  resolve: (envelope: JoinEnvelope) => void;
+  reject: (error: Error) => void;
+}
+
+const keyOf = (jobId: string, kind: JoinMessageKind, from: string, step: number) =>
+  `${jobId}\n${kind}\n${from}\n${step}`;
+
+/**
+ * The messages other nodes send this node during joins. A message may come before this node has
+ * the gateway's plan: it is kept, unverified, until the node asks for it (a bounded number of jobs,
+ * each at most 32 messages, for `earlyTtlMs`). The asker verifies and opens it against the plan's
+ * pinned sender. A second, different message for the same slot is refused.
+ */
+export function createJoinInbox(options: JoinInboxOptions = {}) {
+  const ttl = options.earlyTtlMs ?? 60_000;
+  const maxJobs = options.maxJobs ?? 64;
+  const now = options.now ?? Date.now;
+  const held = new Map<string, { envelope: JoinEnvelope; at: number }>();
+  const waiters = new Map<string, Waiter>();
+  const perJob = new Map<string, number>();
+
+  function evictStale() {
+    for (const [key, entry] of held) {
+      if (now() - entry.at > ttl) {
+        held.delete(key);
+        const jobId = entry.envelope.jobId;
+        perJob.set(jobId, (perJob.get(jobId) ?? 1) - 1);
+        if ((perJob.get(jobId) ?? 0) <= 0) perJob.delete(jobId);
+      }
+    }
+  }
+
+  return {
+    deliver(envelope: JoinEnvelope): void {
+      const key = keyOf(envelope.jobId, envelope.kind, envelope.from, envelope.step);
+      const waiter = waiters.get(key);
+      if (waiter) {
+        waiters.delete(key);
+        waiter.resolve(envelope);
+        return;
+      }
+      const existing = held.get(key);
+      if (existing) {
+        if (existing.envelope.ciphertext === envelope.ciphertext) return;
+        throw new ComputeError("share_conflict", `${envelope.from} sent two different ${envelope.kind} messages`);
+      }
+      evictStale();
+      const count = perJob.get(envelope.jobId) ?? 0;
+      if (count === 0 && perJob.size >= maxJobs)
+        throw new ComputeError("inbox_full", "too many joins are waiting for their plan");
+      if (count >= 32) throw new ComputeError("share_rejected", "too many early messages for this join");
+      perJob.set(envelope.jobId, count + 1);
+      held.set(key, { envelope, at: now() });
+    },
+
+    /** Waits for one message; the caller verifies and opens it. */
+    receive(
+      jobId: string,
+      kind: JoinMessageKind,
+      from: string,
+      step: number,
+      timeoutMs: number,
+    ): Promise<JoinEnvelope> {
+      const key = keyOf(jobId, kind, from, step);
+      const entry = held.get(key);
+      if (entry) {
+        held.delete(key);
+        return Promise.resolve(entry.envelope);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(key);
+          reject(new ComputeError("node_timeout", `no ${kind} from ${from} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.set(key, {
+          resolve: (envelope) => {
+            clearTimeout(timer);
+            resolve(envelope);
+          },
+          reject,
+        });
+      });
+    },
+
+    /** Forgets a finished job's messages. */
+    forget(jobId: string): void {
+      for (const key of held.keys()) if (key.startsWith(`${jobId}\n`)) held.delete(key);
+      perJob.delete(jobId);
+    },
+  };
+}
+
+export type JoinInbox = ReturnType<typeof createJoinInbox>;

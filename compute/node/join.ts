@@ -1,0 +1,300 @@
+import type { KeyObject } from "node:crypto";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { canonicalize } from "../../lib/canonical-json.js";
+import { signBytes, verifyBytes } from "../../lib/ed25519.js";
+import { SluiceError } from "../../lib/errors.js";
+import { problem } from "../../lib/problem.js";
+import { jsonBody } from "../../lib/validate.js";
+import { joinedNoiseScales } from "../dp/noise.js";
+import { ComputeError } from "../errors.js";
+import { gammaLength } from "../join/beaver.js";
+import { JoinComputeParty } from "../join/compute-party.js";
+import {
+  type JoinEnvelope,
+  type JoinMessageKind,
+  joinEnvelopeSchema,
+  MAX_JOIN_MESSAGE_BYTES,
+  openJoinMessage,
+  sealJoinMessage,
+} from "../join/envelope.js";
+import { foldShapes, maskHolder } from "../join/fold.js";
+import { alignJoin } from "../join/helper.js";
+import { ownerJoinInput } from "../join/owner-input.js";
+import { type JoinPart, type JoinPlan, rowCapsOf, signedJoinPlanSchema, verifyJoinPlan } from "../join/plan.js";
+import { newPseudonymKey } from "../join/pseudonyms.js";
+import {
+  decodeOpening,
+  decodeOwnerInput,
+  decodePartyMessage,
+  decodeSeed,
+  encodeOpening,
+  encodeOwnerInput,
+  encodePartyMessage,
+} from "../join/wire.js";
+import { encodeVector } from "../mpc/ring.js";
+import type { AggregateQuery } from "../query/schema.js";
+import { fieldsReadBy, vectorLength } from "../query/schema.js";
+import { outsideTerms } from "./approval-check.js";
+import { createJoinInbox } from "./join-inbox.js";
+import type { OneNodeContext } from "./one-node-routes.js";
+import type { PinnedPeer } from "./peers.js";
+
+/** The most keys one owner brings to a join. */
+export const MAX_JOIN_KEYS = 16_777_216;
+
+/** What a node answers the gateway for a join: a compute party its share of the joined cells, the others their part done. */
+export const joinPartialSchema = z.object({
+  jobId: z.string().min(1).max(128),
+  nodeId: z.string().min(1).max(128),
+  /** The share of the joined cells (16 bytes a ring element, base64url), or null from a party that only sends. */
+  partial: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/)
+    .max(4_000_000)
+    .nullable(),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+});
+export type JoinPartial = z.infer<typeof joinPartialSchema>;
+
+const partialInput = (p: Omit<JoinPartial, "signature">) => canonicalize({ kind: "sluice/join-partial", body: p });
+
+export function signJoinPartial(partial: Omit<JoinPartial, "signature">, key: KeyObject | string): JoinPartial {
+  return { ...partial, signature: signBytes(key, partialInput(partial)) };
+}
+
+export function verifyJoinPartial(partial: JoinPartial, nodePublicKey: string): boolean {
+  const { signature, ...body } = partial;
+  return verifyBytes(nodePublicKey, partialInput(body), signature);
+}
+
+/** The joined query's measure and bounds, as the noise and the release read them. */
+export const joinedQueryOf = (plan: JoinPlan): AggregateQuery => ({ ...plan.query, filters: [] });
+
+/** Why this owner's part is outside what its owner signed, or null. */
+function partOutsideApproval(plan: JoinPlan, part: JoinPart, ctx: OneNodeContext): string | null {
+  const { task } = part;
+  const read = [task.field, ...(part.measuredField ? [part.measuredField] : []), ...fieldsReadBy(part.query)];
+  const refusal = outsideTerms(
+    {
+      terms: plan.terms,
+      scenarioId: plan.scenarioId,
+      computeMode: "join",
+      shape: plan.query.aggregate,
+      datasetId: task.datasetId,
+      fieldsRead: read,
+      minGroupSize: plan.minGroupSize,
+      epsilonMicro: plan.epsilonMicro,
+    },
+    task.approval,
+    { ...ctx.approval, now: ctx.now() },
+  );
+  if (refusal) return refusal;
+  // With whom: every other dataset of the join is one the owner signed the scenario with.
+  const approvedDatasets = new Set(plan.terms.fields.map((f) => f.slice(0, f.indexOf("."))));
+  const stranger = plan.parts.find((p) => !approvedDatasets.has(p.task.datasetId));
+  if (stranger) return `the join brings in ${stranger.task.datasetId}, which is not in the scenario's terms`;
+  // What leaves: this part computes the joined query's shape, groups and bins, and nothing else.
+  const holdsMeasure = part.measuredField !== null;
+  if (part.query.aggregate !== (holdsMeasure ? plan.query.aggregate : "count"))
+    return "this part's aggregate is not the joined query's";
+  if (
+    holdsMeasure &&
+    JSON.stringify([part.query.bins, part.query.bounds]) !== JSON.stringify([plan.query.bins, plan.query.bounds])
+  )
+    return "this part's bins or bounds are not the joined query's";
+  if (part.query.groupBy && JSON.stringify(part.query.groupBy) !== JSON.stringify(plan.query.groupBy))
+    return "this part's groups are not the joined query's";
+  return null;
+}
+
+/** POST /joins (the gateway's signed plan) and POST /joins/:jobId/messages (the other nodes' sealed messages). */
+export function joinRoutes(ctx: OneNodeContext): Hono {
+  const { options, encryption, pins, spend, logger } = ctx;
+  const inbox = createJoinInbox();
+  const timeoutMs = options.shareTimeoutMs ?? 15_000;
+  const running = new Map<string, { signature: string; job: Promise<JoinPartial> }>();
+
+  async function send(plan: JoinPlan, to: PinnedPeer, kind: JoinMessageKind, step: number, payload: Buffer) {
+    const envelope = sealJoinMessage(
+      { jobId: plan.jobId, from: options.nodeId, to: to.nodeId, kind, step },
+      payload,
+      to.encryptionKey,
+      options.privateKey,
+    );
+    let response: Response;
+    try {
+      response = await (options.fetch ?? fetch)(`${to.url}/joins/${encodeURIComponent(plan.jobId)}/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(envelope),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (cause) {
+      throw new ComputeError("node_unavailable", `peer ${to.nodeId} could not be reached`, {
+        cause,
+        nodeId: to.nodeId,
+      });
+    }
+    if (!response.ok) {
+      const detail = await response.text().catch(() => "");
+      throw new ComputeError(
+        "node_rejected",
+        `peer ${to.nodeId} refused our ${kind} (${response.status}): ${detail.slice(0, 300)}`,
+        {
+          nodeId: to.nodeId,
+        },
+      );
+    }
+  }
+
+  async function receive(plan: JoinPlan, from: PinnedPeer, kind: JoinMessageKind, step = 0): Promise<Buffer> {
+    const envelope = await inbox.receive(plan.jobId, kind, from.nodeId, step, timeoutMs);
+    return openJoinMessage(envelope, from.publicKey, encryption);
+  }
+
+  async function runOwner(plan: JoinPlan, index: number, peers: PinnedPeer[], helper: PinnedPeer) {
+    const part = plan.parts[index] as JoinPart;
+    if (options.helper) throw new SluiceError("forbidden", `helper node ${options.nodeId} holds no data`);
+    const refusal = partOutsideApproval(plan, part, ctx);
+    if (refusal) throw new SluiceError("plan_not_approved", `this node's owner did not approve this plan: ${refusal}`);
+    spend.take(plan.terms, { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro });
+    const factors = options.store.joinFactors(part.task.datasetId, {
+      keyField: part.task.field,
+      keyKind: part.keyKind,
+      measuredField: part.measuredField,
+      query: part.query,
+      maxRowsPerKey: part.maxRowsPerKey,
+    });
+    if (factors.width !== vectorLength(part.query))
+      throw new ComputeError("query_invalid", "cells of an unexpected width");
+    let pseudonymKey: Buffer;
+    if (index === 0) {
+      pseudonymKey = newPseudonymKey();
+      await Promise.all(peers.slice(1).map((peer) => send(plan, peer, "pseudonym-key", 0, pseudonymKey)));
+    } else pseudonymKey = decodeSeed(await receive(plan, peers[0] as PinnedPeer, "pseudonym-key"));
+    const { input, secret } = ownerJoinInput(factors, pseudonymKey);
+    await Promise.all([
+      send(plan, helper, "owner-input", 0, encodeOwnerInput(input)),
+      send(plan, peers[maskHolder(index)] as PinnedPeer, "mask-seed", 0, secret.maskSeed),
+    ]);
+    if (index > 1) return null;
+    return runComputeParty(plan, index as 0 | 1, peers, helper);
+  }
+
+  async function runComputeParty(plan: JoinPlan, party: 0 | 1, peers: PinnedPeer[], helper: PinnedPeer) {
+    const widths = plan.parts.map((p) => vectorLength(p.query));
+    const seedOwners = plan.parts.map((_, i) => i).filter((i) => maskHolder(i) === party);
+    const [messageBytes, ...seeds] = await Promise.all([
+      receive(plan, helper, "party-message"),
+      ...seedOwners.map((i) => receive(plan, peers[i] as PinnedPeer, "mask-seed")),
+    ]);
+    const message = decodePartyMessage(messageBytes as Buffer, { party, widths, maxRows: MAX_JOIN_KEYS }, (rows) =>
+      foldShapes(widths, rows).map(gammaLength),
+    );
+    const computeParty = new JoinComputeParty(
+      message,
+      new Map(seedOwners.map((owner, i) => [owner, decodeSeed(seeds[i] as Buffer)])),
+    );
+    const other = peers[1 - party] as PinnedPeer;
+    for (let step = 0; step < computeParty.multiplications; step++) {
+      const mine = computeParty.open();
+      const [, theirs] = await Promise.all([
+        send(plan, other, "opening", step, encodeOpening(mine)),
+        receive(plan, other, "opening", step),
+      ]);
+      computeParty.receive(decodeOpening(theirs, { d: mine.d.length, e: mine.e.length }));
+    }
+    const noise = joinedNoiseScales(joinedQueryOf(plan), plan.valueScale, rowCapsOf(plan), plan.epsilonMicro);
+    return computeParty.result(noise);
+  }
+
+  async function runHelper(plan: JoinPlan, peers: PinnedPeer[]) {
+    if (!options.helper) throw new SluiceError("forbidden", `node ${options.nodeId} is not a helper node`);
+    const inputs = await Promise.all(
+      plan.parts.map(async (part, i) =>
+        decodeOwnerInput(
+          await receive(plan, peers[i] as PinnedPeer, "owner-input"),
+          vectorLength(part.query),
+          MAX_JOIN_KEYS,
+        ),
+      ),
+    );
+    const noise = joinedNoiseScales(joinedQueryOf(plan), plan.valueScale, rowCapsOf(plan), plan.epsilonMicro);
+    const messages = alignJoin({ owners: inputs, noise });
+    await Promise.all(
+      messages.map((message) =>
+        send(plan, peers[message.party] as PinnedPeer, "party-message", 0, encodePartyMessage(message)),
+      ),
+    );
+    return null;
+  }
+
+  async function run(plan: JoinPlan): Promise<JoinPartial> {
+    const me = options.nodeId;
+    const isHelper = plan.helper.nodeId === me;
+    const index = plan.parts.findIndex((p) => p.task.nodeId === me);
+    const mine = isHelper ? plan.helper : plan.parts[index]?.task;
+    if (!mine) throw new SluiceError("forbidden", `this plan has no task for node ${me}`);
+    if (mine.publicKey !== options.publicKey || mine.encryptionKey !== encryption.publicKey)
+      throw new SluiceError("forbidden", "the plan names other keys for this node");
+    // Every other party pinned before anything is computed; messages go only to pinned addresses and keys.
+    const peers = plan.parts.map((p) =>
+      p.task.nodeId === me ? (null as unknown as PinnedPeer) : pins.pinned(p.task, "party"),
+    );
+    const helper = isHelper ? (null as unknown as PinnedPeer) : pins.pinned(plan.helper, "helper");
+    const share = isHelper ? await runHelper(plan, peers) : await runOwner(plan, index, peers, helper);
+    return signJoinPartial(
+      { jobId: plan.jobId, nodeId: me, partial: share ? encodeVector(share).toString("base64url") : null },
+      options.privateKey,
+    );
+  }
+
+  const limit = bodyLimit({
+    maxSize: MAX_JOIN_MESSAGE_BYTES * 2,
+    onError: (c) => problem(c, 413, "payload_too_large", "a join message is at most 512 MiB"),
+  });
+  const app = new Hono();
+  app.use("/joins", limit);
+  app.use("/joins/*", limit);
+  app.post("/joins", async (c) => {
+    const signed = await jsonBody(c, signedJoinPlanSchema);
+    if (!verifyJoinPlan(signed, options.gatewayPublicKey))
+      throw new SluiceError("unauthenticated", "the plan is not signed by the gateway this node trusts");
+    const { plan } = signed;
+    if (Date.parse(plan.expiresAt) <= ctx.now().getTime())
+      throw new SluiceError("plan_expired", `the plan expired at ${plan.expiresAt}`);
+    let entry = running.get(plan.jobId);
+    if (entry && entry.signature !== signed.signature)
+      throw new SluiceError("plan_not_approved", `job ${plan.jobId} is already running under another plan`);
+    if (!entry) {
+      const started = performance.now();
+      const context = { requestId: plan.requestId, jobId: plan.jobId, nodeId: options.nodeId };
+      logger.info({ ...context, parties: plan.parts.length + 1 }, "join plan accepted");
+      const job = run(plan)
+        .then((partial) => {
+          logger.info({ ...context, ms: Math.round(performance.now() - started) }, "join part returned");
+          return partial;
+        })
+        .finally(() => {
+          inbox.forget(plan.jobId);
+          setTimeout(() => running.delete(plan.jobId), 60_000).unref();
+        });
+      job.catch((error: unknown) =>
+        logger.warn({ ...context, code: (error as { code?: string }).code, err: error }, "join failed"),
+      );
+      entry = { signature: signed.signature, job };
+      running.set(plan.jobId, entry);
+    }
+    return c.json(await entry.job);
+  });
+  app.post("/joins/:jobId/messages", async (c) => {
+    const envelope: JoinEnvelope = await jsonBody(c, joinEnvelopeSchema);
+    if (envelope.jobId !== c.req.param("jobId") || envelope.to !== options.nodeId)
+      throw new SluiceError("validation_failed", "the message is addressed to another job or node");
+    inbox.deliver(envelope);
+    return c.body(null, 204);
+  });
+  return app;
+}

@@ -1,0 +1,135 @@
+import { count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SluiceApiError } from "../../sdk/index.js";
+import { jobs, scenarios, usageRecords } from "../../store/index.js";
+import { testDatabases } from "../support/databases.js";
+import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
+import { noiseTolerance } from "../support/noise.js";
+import { startWorld, type World } from "../support/world.js";
+
+const ON = [
+  { datasetId: TAX.dataset, keyField: "uscc" },
+  { datasetId: SOCIAL.dataset, keyField: "uscc" },
+];
+const FIELDS = [
+  `${TAX.dataset}.uscc`,
+  `${TAX.dataset}.district`,
+  `${TAX.dataset}.tax_paid_fen`,
+  `${SOCIAL.dataset}.uscc`,
+  `${SOCIAL.dataset}.insured_employees`,
+];
+const TAX_BOUNDS = { min: 0, max: 200_000_000 };
+
+describe.each(testDatabases())("joined aggregates across departments through the gateway on $name", ({ open }) => {
+  let world: World;
+  let scenarioId: string;
+  let tax: Record<string, string>[];
+  let social: Record<string, string>[];
+  let districts: string[];
+
+  beforeAll(async () => {
+    world = await startWorld(await open());
+    scenarioId = await world.approvedScenario({
+      purpose: "Tax paid by enterprises by insured headcount, per district",
+      fields: FIELDS,
+      computeModes: ["join"],
+      queryShapes: ["count", "mean"],
+      minGroupSize: 20,
+      epsilonPerQuery: 2,
+      epsilonBudget: 20,
+    });
+    tax = demoRows(world.gw.dataDir, TAX.owner, TAX.dataset);
+    social = demoRows(world.gw.dataDir, SOCIAL.owner, SOCIAL.dataset);
+    districts = [...new Set(tax.map((r) => r.district as string))].sort();
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  /** The plaintext join of the two departments' rows, as a database would compute it. */
+  const joinedRows = () => {
+    const insured = new Map(social.map((r) => [r.uscc, Number(r.insured_employees)]));
+    return tax.flatMap((r) => {
+      const headcount = insured.get(r.uscc);
+      return headcount === undefined
+        ? []
+        : [{ district: r.district, taxPaid: Number(r.tax_paid_fen), insured: headcount }];
+    });
+  };
+
+  it("counts, per district, the taxpayers with at least 50 insured employees exactly (level-1 fields, ε = 0)", async () => {
+    const job = await world.client(world.operator).runJoin({
+      scenarioId,
+      queryShape: "count",
+      on: ON,
+      filters: [{ field: `${SOCIAL.dataset}.insured_employees`, op: ">=", value: 50 }],
+      groupBy: { field: `${TAX.dataset}.district`, values: districts },
+    });
+    expect(job.status).toBe("succeeded");
+    expect(job.result.noise).toMatchObject({ mechanism: "none" });
+    const expected = districts.map((d) => joinedRows().filter((r) => r.district === d && r.insured >= 50).length);
+    expect(expected.some((n) => n >= 20)).toBe(true);
+    const released = job.result.cells.map((cell) => (cell.suppressed ? null : cell.count));
+    expect(released).toEqual(expected.map((n) => (n < 20 ? null : n)));
+    const [record] = await world.gw.database.db.select().from(usageRecords).where(eq(usageRecords.jobId, job.jobId));
+    expect(record?.record).toMatchObject({ computeMode: "join", queryShape: "count" });
+  });
+
+  it("answers the mean tax paid per district with the three parties' noise, charging ε once", async () => {
+    const [before] = await world.gw.database.db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
+    const job = await world.client(world.operator).runJoin({
+      scenarioId,
+      queryShape: "mean",
+      on: ON,
+      measure: `${TAX.dataset}.tax_paid_fen`,
+      bounds: TAX_BOUNDS,
+      filters: [{ field: `${SOCIAL.dataset}.insured_employees`, op: ">=", value: 20 }],
+      groupBy: { field: `${TAX.dataset}.district`, values: districts },
+      epsilon: 2,
+    });
+    expect(job.result.noise).toMatchObject({ mechanism: "discrete-laplace", parties: 3, epsilon: 2 });
+    const scales = (job.result.noise as unknown as { scalePerParty: { count: number; sum: number } }).scalePerParty;
+    expect(scales).toEqual({ count: 1, sum: TAX_BOUNDS.max });
+    let released = 0;
+    for (const [i, district] of districts.entries()) {
+      const rows = joinedRows().filter((r) => r.district === district && r.insured >= 20);
+      const cell = job.result.cells[i] as { count: number | null; value: number | null; suppressed: boolean };
+      if (cell.suppressed) continue;
+      released++;
+      expect(Math.abs((cell.count as number) - rows.length)).toBeLessThan(
+        noiseTolerance(job.result.noise, "count", 12),
+      );
+      const exactSum = rows.reduce((sum, r) => sum + Math.min(TAX_BOUNDS.max, Math.max(0, r.taxPaid)), 0);
+      const noisySum = (cell.value as number) * (cell.count as number);
+      expect(Math.abs(noisySum - exactSum)).toBeLessThan(noiseTolerance(job.result.noise, "sum", 12));
+    }
+    expect(released).toBeGreaterThan(0);
+    const [after] = await world.gw.database.db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
+    expect((after?.epsilonSpentMicro ?? 0) - (before?.epsilonSpentMicro ?? 0)).toBe(2_000_000);
+  });
+
+  it("refuses a join the scenario does not cover, and a field of a dataset that is not joined, charging nothing", async () => {
+    const records = async () => (await world.gw.database.db.select({ n: count() }).from(usageRecords))[0]?.n;
+    const before = await records();
+    const outside = await world
+      .client(world.operator)
+      .runJoin({
+        scenarioId,
+        queryShape: "count",
+        on: ON,
+        groupBy: { field: `${TAX.dataset}.industry`, values: ["x"] },
+      })
+      .catch((e: unknown) => e as SluiceApiError);
+    expect(outside).toBeInstanceOf(SluiceApiError);
+    expect((outside as SluiceApiError).status).toBe(403);
+    const stranger = await world
+      .client(world.operator)
+      .runJoin({ scenarioId, queryShape: "count", on: ON, filters: [{ field: "ds_other.x", op: "=", value: "a" }] })
+      .catch((e: unknown) => e as SluiceApiError);
+    expect((stranger as SluiceApiError).status).toBe(422);
+    expect((stranger as SluiceApiError).message).toMatch(/not a field of a joined dataset/);
+    expect(await records()).toBe(before);
+    const failed = await world.gw.database.db.select({ n: count() }).from(jobs).where(eq(jobs.status, "running"));
+    expect(failed[0]?.n).toBe(0);
+  });
+});
