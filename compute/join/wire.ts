@@ -80,7 +80,7 @@ export function encodePartyMessage(message: ComputePartyMessage): Buffer {
     if (source.kind === "unmask") {
       writer.u32(0).bytes(source.refreshSeed).u32(source.positions.length);
       const positions = Buffer.alloc(source.positions.length * 4);
-      source.positions.forEach((p, i) => positions.writeUInt32BE(p, i * 4));
+      for (const [i, p] of source.positions.entries()) positions.writeUInt32BE(p, i * 4);
       writer.bytes(positions);
     } else writer.u32(1).vector(source.values);
   }
