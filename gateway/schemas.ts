@@ -220,6 +220,20 @@ export const runJoinSchema = z
   })
   .strict();
 
+/** A joined aggregate written as SQL (gateway/jobs/sql.ts), with what SQL does not say. */
+export const runSqlSchema = z
+  .object({
+    jobId: runJobSchema.shape.jobId,
+    scenarioId: idSchema,
+    sql: z.string().min(1).max(20_000),
+    /** Each measured value is clamped to these bounds (required for sums under differential privacy). */
+    bounds: aggregateQueryShape.bounds,
+    keyKind: runJoinSchema.shape.keyKind,
+    maxRowsPerKey: runJoinSchema.shape.maxRowsPerKey,
+    epsilon: runJoinSchema.shape.epsilon,
+  })
+  .strict();
+
 /** An operator's encrypted model, and the entities it is entitled to score with it, at one owner's dataset. */
 export const runScoringSchema = z
   .object({

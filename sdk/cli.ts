@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: "string" },
       ids: { type: "string" },
       "id-kind": { type: "string" },
+      "rows-per-key": { type: "string" },
       from: { type: "string" },
       to: { type: "string" },
       operator: { type: "string" },

@@ -296,6 +296,27 @@ export function createClient(options: ClientOptions) {
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs/joins", input as unknown as Json),
+    /** The same written as SQL (POST /jobs/sql); `structured` is the joined query it stood for. */
+    runSql: (input: {
+      jobId?: string;
+      scenarioId: string;
+      sql: string;
+      bounds?: { min: number; max: number };
+      keyKind?: "uscc" | "text";
+      maxRowsPerKey?: number;
+      epsilon?: number;
+    }) =>
+      request<{
+        jobId: string;
+        status: string;
+        result: Release & {
+          query: AggregateQuery;
+          fields: string[];
+          noise: Json & { mechanism: string; epsilon: number };
+        };
+        usageRecordId: string;
+        structured: Omit<JoinRequest, "jobId"> & Json;
+      }>("POST", "/jobs/sql", input as unknown as Json),
     /** Scores entities with a model encrypted on your machine (encryptScoringModel); decryptScoringResult opens the scores. */
     scoreRecords: (input: ScoringJobRequest) =>
       request<{

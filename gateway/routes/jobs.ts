@@ -1,13 +1,14 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
-import { jsonBody } from "../../lib/validate.js";
+import { jsonBody, parseWith } from "../../lib/validate.js";
 import { jobReviews, jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
 import { reviewJob } from "../jobs/review.js";
 import { explainJob, runJob } from "../jobs/run-job.js";
 import { runJoin } from "../jobs/run-join.js";
 import { runScoring } from "../jobs/run-scoring.js";
+import { joinFromSql } from "../jobs/sql.js";
 import { createConcurrencyLimiter } from "../middleware/limits.js";
 import { describe } from "../openapi/describe.js";
 import {
@@ -16,7 +17,7 @@ import {
   jobResponseSchema,
   jobReviewOutcomeResponseSchema,
 } from "../openapi/responses.js";
-import { jobReviewSchema, runJobSchema, runJoinSchema, runScoringSchema } from "../schemas.js";
+import { jobReviewSchema, runJobSchema, runJoinSchema, runScoringSchema, runSqlSchema } from "../schemas.js";
 
 // Two forms of 32 encrypted coefficients (~300 KB each as base64) and 200,000 ids, with room to spare.
 const MAX_SCORING_BODY_BYTES = 48 * 1024 * 1024;
@@ -172,6 +173,40 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
           runJoin(deps, limits, operator.id, input, requestId),
         );
         return c.json(outcome, 201);
+      },
+    )
+    .post(
+      "/jobs/sql",
+      describe({
+        summary: "Run a joined aggregate written as SQL",
+        description:
+          "SELECT one of COUNT(*), SUM, AVG or VARIANCE of a qualified column (and the grouped column) FROM two or three datasets INNER JOINed on their keys, WHERE a conjunction of comparisons, IN and BETWEEN on qualified columns, GROUP BY one text column whose reported values a WHERE … IN (…) declares. The SQL is turned into the structured joined query of POST /jobs/joins (returned as `structured`), which is what is decided, signed and recorded; anything outside the subset is refused naming it.",
+        tag: "jobs",
+        roles: ["operator"],
+        body: runSqlSchema,
+        responses: {
+          201: { description: "Succeeded: the released cells and the usage record", schema: jobOutcomeResponseSchema },
+        },
+        problems: [
+          "denied",
+          "quota_exhausted",
+          "not_executable",
+          "query_invalid",
+          "plan_not_approved",
+          "too_many_jobs",
+          "node_unavailable",
+          "node_rejected",
+          "node_timeout",
+        ],
+      }),
+      async (c) => {
+        const operator = c.get("participant");
+        const { sql, ...rest } = await jsonBody(c, runSqlSchema);
+        const structured = parseWith(runJoinSchema, { ...rest, ...joinFromSql(sql) }, "the query the SQL stands for");
+        const outcome = await runLogged(c.get("requestId"), operator.id, structured.scenarioId, (requestId) =>
+          runJoin(deps, limits, operator.id, structured, requestId),
+        );
+        return c.json({ ...outcome, structured }, 201);
       },
     )
     .get(

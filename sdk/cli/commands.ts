@@ -259,6 +259,34 @@ const HANDLERS: Record<string, Handler> = {
     );
     return EXIT.ok;
   },
+  sql: async (client, h) => {
+    const o = h.call.options;
+    const bounds = typeof o.bounds === "string" ? numbers(o.bounds, "--bounds") : undefined;
+    if (bounds && bounds.length !== 2) throw new UsageError("--bounds takes min,max");
+    const rowsPerKey = typeof o["rows-per-key"] === "string" ? Number(o["rows-per-key"]) : undefined;
+    if (rowsPerKey !== undefined && !(Number.isInteger(rowsPerKey) && rowsPerKey >= 1))
+      throw new UsageError("--rows-per-key takes a whole number ≥ 1");
+    const idKind = o["id-kind"];
+    if (idKind !== undefined && idKind !== "uscc" && idKind !== "text")
+      throw new UsageError("--id-kind is uscc or text");
+    const job = await withProgress("joining across the owners' nodes", h.call.json, () =>
+      client.runSql({
+        ...(typeof o["job-id"] === "string" ? { jobId: o["job-id"] } : {}),
+        scenarioId: h.option("scenario", "--scenario"),
+        sql: h.arg(0, 'the query, "SELECT …"'),
+        epsilon: epsilonOf(h.call),
+        ...(bounds ? { bounds: { min: bounds[0] as number, max: bounds[1] as number } } : {}),
+        ...(rowsPerKey ? { maxRowsPerKey: rowsPerKey } : {}),
+        ...(idKind ? { keyKind: idKind } : {}),
+      }),
+    );
+    h.print(
+      job,
+      () =>
+        `${describeResult(job.structured.queryShape, job.result as unknown as Released)}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`,
+    );
+    return EXIT.ok;
+  },
   score,
   psi,
   settle: settlePeriod,

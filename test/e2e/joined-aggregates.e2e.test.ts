@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SluiceApiError } from "../../sdk/index.js";
@@ -19,6 +24,8 @@ const FIELDS = [
   `${SOCIAL.dataset}.insured_employees`,
 ];
 const TAX_BOUNDS = { min: 0, max: 200_000_000 };
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
+const run = promisify(execFile);
 
 describe.each(testDatabases())("joined aggregates across departments through the gateway on $name", ({ open }) => {
   let world: World;
@@ -106,6 +113,43 @@ describe.each(testDatabases())("joined aggregates across departments through the
     expect(released).toBeGreaterThan(0);
     const [after] = await world.gw.database.db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
     expect((after?.epsilonSpentMicro ?? 0) - (before?.epsilonSpentMicro ?? 0)).toBe(2_000_000);
+  });
+
+  it("runs the same join written as SQL, through the SDK and the sluice CLI, and refuses SQL outside the subset", async () => {
+    const sql = `SELECT tax.district, COUNT(*) FROM ${TAX.dataset} tax JOIN ${SOCIAL.dataset} si ON tax.uscc = si.uscc
+      WHERE si.insured_employees >= 50 AND tax.district IN (${districts.map((d) => `'${d}'`).join(", ")}) GROUP BY tax.district`;
+    const expected = districts.map((d) => joinedRows().filter((r) => r.district === d && r.insured >= 50).length);
+    const job = await world.client(world.operator).runSql({ scenarioId, sql });
+    expect(job.structured).toMatchObject({
+      queryShape: "count",
+      on: ON,
+      groupBy: { field: `${TAX.dataset}.district` },
+    });
+    expect(job.result.cells.map((c) => (c.suppressed ? null : c.count))).toEqual(
+      expected.map((n) => (n < 20 ? null : n)),
+    );
+
+    const keyFile = path.join(world.gw.dataDir, "operator.key.json");
+    writeFileSync(keyFile, JSON.stringify(world.operator));
+    const cli = await run(process.execPath, [bin, "sql", sql, "--scenario", scenarioId, "--key", keyFile, "--json"], {
+      env: { ...process.env, SLUICE_URL: world.url },
+    });
+    const printed = JSON.parse(cli.stdout) as { result: { cells: { count: number | null; suppressed: boolean }[] } };
+    expect(printed.result.cells.map((c) => (c.suppressed ? null : c.count))).toEqual(
+      expected.map((n) => (n < 20 ? null : n)),
+    );
+
+    const refused = await world
+      .client(world.operator)
+      .runSql({
+        scenarioId,
+        sql: `SELECT COUNT(*) FROM ${TAX.dataset} tax LEFT JOIN ${SOCIAL.dataset} si ON tax.uscc = si.uscc`,
+      })
+      .catch((e: unknown) => e as SluiceApiError);
+    expect([(refused as SluiceApiError).status, (refused as SluiceApiError).message]).toEqual([
+      422,
+      "SQL: LEFT JOIN is not supported; only INNER JOIN … ON a.key = b.key is",
+    ]);
   });
 
   it("refuses a join the scenario does not cover, and a field of a dataset that is not joined, charging nothing", async () => {
