@@ -14,6 +14,7 @@ import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
 import { psi } from "./psi.js";
 import { records } from "./records.js";
+import { describeScenario } from "./scenario-view.js";
 import { score } from "./score.js";
 import { settlePeriod, showSettlement } from "./settlement.js";
 import { verifyIndependently } from "./verify.js";
@@ -180,12 +181,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   scenario: async (client, h) => {
     const s = await client.getScenario(h.arg(0, "a scenario id"));
-    const approvals = (s.approvals as { ownerId: string; decision: string; reason: string | null }[]) ?? [];
-    h.print(
-      s,
-      () =>
-        `${s.id}: ${s.status}\n${approvals.map((a) => `  ${a.ownerId}: ${a.decision}${a.reason ? ` (${a.reason})` : ""}`).join("\n")}`,
-    );
+    h.print(s, () => describeScenario(s));
     return EXIT.ok;
   },
   approve: async (client, h) => {
