@@ -173,7 +173,7 @@ export async function seedDemo(options: {
     operatorId: bank.id,
     regions: [DEMO_REGION],
     sectors: DEMO_OWNERS.map((o) => o.sector),
-    computeModes: ["mpc"],
+    computeModes: ["mpc", "join"],
     maxLevel: 3,
     validFrom,
     validUntil,
@@ -192,7 +192,7 @@ export async function seedDemo(options: {
       operatorId: bank.id,
       regions: [DEMO_REGION],
       sectors: [owner.sector],
-      computeModes: ["mpc"],
+      computeModes: ["mpc", "join"],
       maxLevel: 3,
       validFrom,
       validUntil,
@@ -236,6 +236,30 @@ export async function seedDemo(options: {
     validFrom,
     validUntil,
   });
-  for (const owner of DEMO_OWNERS)
-    await as(key(`owner_${owner.key}`)).decideScenario(scenario.id, { decision: "approve" });
+  // The join departments' data is for: attributes of the same enterprises, combined on the credit code.
+  const joined = await as(bank).proposeScenario({
+    purpose:
+      "Tax paid by Hangzhou enterprises by their insured headcount, per district, joining the tax bureau's and the social insurance fund's records of the same enterprises on the unified social credit code (SME credit policy).",
+    fields: [
+      "ds_enterprise_tax.uscc",
+      "ds_enterprise_tax.district",
+      "ds_enterprise_tax.tax_paid_fen",
+      "ds_social_insurance.uscc",
+      "ds_social_insurance.insured_employees",
+    ],
+    computeModes: ["join"],
+    queryShapes: ["count", "sum", "mean"],
+    minGroupSize: 20,
+    epsilonPerQuery: 2,
+    epsilonBudget: 100,
+    queryQuota: 1_000,
+    pricePerQueryFen: 800,
+    platformShareBasisPoints: 1_000,
+    validFrom,
+    validUntil,
+  });
+  for (const owner of DEMO_OWNERS) {
+    for (const id of [scenario.id, joined.id])
+      await as(key(`owner_${owner.key}`)).decideScenario(id, { decision: "approve" });
+  }
 }
