@@ -79,7 +79,13 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
         ],
       });
     }
-    const grant = { operatorId: bank.id, regions: ["330100"], computeModes: ["mpc"], maxLevel: 3, ...YEAR_WINDOW };
+    const grant = {
+      operatorId: bank.id,
+      regions: ["330100"],
+      computeModes: ["mpc", "join"],
+      maxLevel: 3,
+      ...YEAR_WINDOW,
+    };
     await authority.grant({ ...grant, sectors: ["tax", "social-insurance"] });
     for (const sector of ["tax", "social-insurance"]) {
       const dept = createKeyFile(`dept_${sector.replace("-", "_")}`);
@@ -327,6 +333,41 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       }
       const message = approvalMessage(taxOwner.id, scenarioTerms((await loadScenario(gw.database.db, id)).scenario));
       expect(card).toContain(`data-approval-message="${message.replaceAll('"', "&quot;")}"`);
+    });
+
+    it("shows a joined scenario's clerk which departments' columns are joined on the key and what leaves, in Chinese and English", async () => {
+      const id = (
+        await as(bank).proposeScenario({
+          purpose: "Wages joined across departments",
+          fields: ["ds_tax.uscc", "ds_tax.wages_fen", "ds_si.uscc"],
+          computeModes: ["join"],
+          queryShapes: ["mean"],
+          minGroupSize: 20,
+          epsilonPerQuery: 0.5,
+          epsilonBudget: 5,
+          queryQuota: 100,
+          pricePerQueryFen: 500,
+          platformShareBasisPoints: 1000,
+          ...YEAR_WINDOW,
+        })
+      ).id;
+      const v = await signedIn(taxOwner);
+      const cardOf = (html: string) =>
+        html.slice(html.indexOf(`data-scenario="${id}"`)).split("</section>")[0] as string;
+      const en = cardOf((await v.get("/console/owner/scenarios?lang=en")).html);
+      expect(en).toContain("Joined across departments</dt>");
+      expect(en).toContain("<code>ds_tax</code>: <code>uscc</code>, <code>wages_fen</code>");
+      expect(en).toContain("<code>ds_si</code>: <code>uscc</code>");
+      expect(en).toContain("nor learns which of its enterprises the others hold");
+      const zh = cardOf((await v.get("/console/owner/scenarios?lang=zh")).html);
+      expect(zh).toContain("跨部门关联</dt>");
+      expect(zh).toContain("按统一社会信用代码关联");
+      // A scenario that does not join says nothing of joins.
+      const other = await propose("No join here");
+      const plain = (await v.get("/console/owner/scenarios?lang=en")).html;
+      expect(plain.slice(plain.indexOf(`data-scenario="${other}"`)).split("</section>")[0]).not.toContain(
+        "Joined across",
+      );
     });
 
     it("approves with the owner's signature over the terms, and only with it", async () => {

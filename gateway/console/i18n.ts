@@ -80,6 +80,10 @@ const zh = {
   "scenarios.purpose": "用途",
   "scenarios.fields": "字段",
   "scenarios.modes": "计算方式",
+  "scenarios.join": "跨部门关联",
+  "scenarios.joinColumns": "按统一社会信用代码关联以下各部门的字段：",
+  "scenarios.joinLeaves":
+    "流出的只有关联后各分组的加噪统计结果（少于 k 的分组不予发布）；任何部门都不交出一行数据、一个代码，也不知道自己的哪些企业在对方数据中。",
   "scenarios.shapes": "查询形式",
   "scenarios.k": "最小分组 k",
   "scenarios.epsilon": "每次查询 ε",
@@ -272,6 +276,10 @@ const en: Record<MessageKey, string> = {
   "scenarios.purpose": "Purpose",
   "scenarios.fields": "Fields",
   "scenarios.modes": "Compute modes",
+  "scenarios.join": "Joined across departments",
+  "scenarios.joinColumns": "These departments' columns are joined on the entity key (the unified social credit code):",
+  "scenarios.joinLeaves":
+    "What leaves is only the noisy aggregate of each group of joined rows (groups below k withheld); no department hands over a row or a key, nor learns which of its enterprises the others hold.",
   "scenarios.shapes": "Query shapes",
   "scenarios.k": "Minimum group size k",
   "scenarios.epsilon": "ε per query",

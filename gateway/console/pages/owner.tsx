@@ -44,6 +44,43 @@ export function DatasetsPage({ page, datasets }: { page: PageContext; datasets: 
   );
 }
 
+/** For a joined scenario: which departments' columns are joined on the key, and what leaves. */
+function JoinTerms({ page, fields }: { page: PageContext; fields: string[] }) {
+  const byDataset = new Map<string, string[]>();
+  for (const qualified of [...fields].sort()) {
+    const dot = qualified.indexOf(".");
+    byDataset.set(qualified.slice(0, dot), [
+      ...(byDataset.get(qualified.slice(0, dot)) ?? []),
+      qualified.slice(dot + 1),
+    ]);
+  }
+  return (
+    <>
+      <dt>{page.t("scenarios.join")}</dt>
+      <dd class="join-terms">
+        <p>{page.t("scenarios.joinColumns")}</p>
+        <ul class="plain">
+          {[...byDataset].map(([dataset, columns]) => (
+            <li>
+              <code>{dataset}</code>:{" "}
+              {columns.map((c, i) =>
+                i === 0 ? (
+                  <code>{c}</code>
+                ) : (
+                  <>
+                    , <code>{c}</code>
+                  </>
+                ),
+              )}
+            </li>
+          ))}
+        </ul>
+        <p>{page.t("scenarios.joinLeaves")}</p>
+      </dd>
+    </>
+  );
+}
+
 /** Everything an owner approves, laid out as terms: the same values the signed approval covers. */
 export function ScenarioTerms({ page, item }: { page: PageContext; item: OwnerScenario }) {
   const { t } = page;
@@ -69,6 +106,7 @@ export function ScenarioTerms({ page, item }: { page: PageContext; item: OwnerSc
       </dd>
       <dt>{t("scenarios.modes")}</dt>
       <dd>{s.computeModes.join(", ")}</dd>
+      {s.computeModes.includes("join") ? <JoinTerms page={page} fields={s.fields} /> : null}
       <dt>{t("scenarios.shapes")}</dt>
       <dd>{s.queryShapes.join(", ")}</dd>
       <dt>{t("scenarios.k")}</dt>
