@@ -4,6 +4,8 @@
 declare module "sodium-native" {
   export function crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
   export function crypto_core_ed25519_from_uniform(p: Uint8Array, r: Uint8Array): void;
+  /** BLAKE2b (RFC 7693) of `input` into `output` (16–64 bytes), keyed when `key` (16–64 bytes) is given. */
+  export function crypto_generichash(output: Uint8Array, input: Uint8Array, key?: Uint8Array): void;
   /** Returns whether `signature` is `publicKey`'s Ed25519 signature over `message` (does not throw). */
   export function crypto_sign_verify_detached(
     signature: Uint8Array,
@@ -14,6 +16,7 @@ declare module "sodium-native" {
     crypto_scalarmult: typeof crypto_scalarmult;
     crypto_core_ed25519_from_uniform: typeof crypto_core_ed25519_from_uniform;
     crypto_sign_verify_detached: typeof crypto_sign_verify_detached;
+    crypto_generichash: typeof crypto_generichash;
   };
   export default sodium;
 }

@@ -1,16 +1,22 @@
 import { addNoise, type NoiseScale } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
-import { prfRange, prfRows } from "../mpc/prf.js";
-import { toRing } from "../mpc/ring.js";
-import { add, gammaLength, openingShares, productShare, subtract, type TripleShares } from "./beaver.js";
+import { gammaLength, openingShares, productShare, type TripleShares } from "./beaver.js";
 import { foldShapes, maskHolder } from "./fold.js";
 import type { ComputePartyMessage } from "./helper.js";
-
-const MASK = (1n << 128n) - 1n;
+import {
+  addRing,
+  fromBigInts,
+  prfRingRange,
+  prfRingRows,
+  type RingArray,
+  ringLength,
+  subtractRing,
+  toBigInts,
+} from "./ring-array.js";
 
 export interface Opening {
-  d: bigint[];
-  e: bigint[];
+  d: RingArray;
+  e: RingArray;
 }
 
 /**
@@ -20,10 +26,10 @@ export interface Opening {
  * share of the joined cells. It never sees an owner's cells, nor which of its own keys joined.
  */
 export class JoinComputeParty {
-  private readonly factors: bigint[][];
+  private readonly factors: RingArray[];
   private readonly shapes;
   private step = 0;
-  private accumulated: bigint[];
+  private accumulated: RingArray;
   private pending?: { triple: TripleShares; mine: Opening };
 
   constructor(
@@ -38,7 +44,7 @@ export class JoinComputeParty {
     this.factors = message.owners.map((source, owner) => {
       const width = widths[owner] as number;
       if (source.kind === "shares") {
-        if (source.values.length !== rows * width)
+        if (ringLength(source.values) !== rows * width)
           throw new ComputeError("query_invalid", `the helper sent the wrong number of shares for owner ${owner}`);
         return source.values;
       }
@@ -48,9 +54,12 @@ export class JoinComputeParty {
       if (!seed) throw new ComputeError("query_invalid", `no mask seed from owner ${owner}`);
       if (source.positions.length !== rows)
         throw new ComputeError("query_invalid", `the helper sent the wrong number of positions for owner ${owner}`);
-      return subtract(prfRows(seed, source.positions, width), prfRange(source.refreshSeed, 0, rows * width));
+      return subtractRing(
+        prfRingRows(seed, source.positions, width),
+        prfRingRange(source.refreshSeed, 0, rows * width),
+      );
     });
-    this.accumulated = this.factors[this.factors.length - 1] as bigint[];
+    this.accumulated = this.factors[this.factors.length - 1] as RingArray;
   }
 
   get multiplications(): number {
@@ -64,14 +73,14 @@ export class JoinComputeParty {
     if (!shape) throw new ComputeError("query_invalid", "every multiplication is done");
     const dealt = this.message.triples[this.step];
     if (!dealt) throw new ComputeError("query_invalid", "no triple for this multiplication");
-    const gamma = "seed" in dealt.gamma ? prfRange(dealt.gamma.seed, 0, gammaLength(shape)) : dealt.gamma.values;
-    if (gamma.length !== gammaLength(shape)) throw new ComputeError("query_invalid", "a triple of the wrong size");
+    const gamma = "seed" in dealt.gamma ? prfRingRange(dealt.gamma.seed, 0, gammaLength(shape)) : dealt.gamma.values;
+    if (ringLength(gamma) !== gammaLength(shape)) throw new ComputeError("query_invalid", "a triple of the wrong size");
     const triple = {
-      alpha: prfRange(dealt.alphaSeed, 0, shape.rows * shape.p),
-      beta: prfRange(dealt.betaSeed, 0, shape.rows * shape.q),
+      alpha: prfRingRange(dealt.alphaSeed, 0, shape.rows * shape.p),
+      beta: prfRingRange(dealt.betaSeed, 0, shape.rows * shape.q),
       gamma,
     };
-    const left = this.factors[this.factors.length - 2 - this.step] as bigint[];
+    const left = this.factors[this.factors.length - 2 - this.step] as RingArray;
     const mine = openingShares(left, this.accumulated, triple);
     this.pending = { triple, mine };
     return mine;
@@ -84,7 +93,7 @@ export class JoinComputeParty {
     if (!pending || !shape) throw new ComputeError("query_invalid", "no opening is expected");
     if (theirs.d.length !== pending.mine.d.length || theirs.e.length !== pending.mine.e.length)
       throw new ComputeError("query_invalid", "the other party's opening has the wrong size");
-    const opened = { d: add(pending.mine.d, theirs.d), e: add(pending.mine.e, theirs.e) };
+    const opened = { d: addRing(pending.mine.d, theirs.d), e: addRing(pending.mine.e, theirs.e) };
     this.accumulated = productShare(this.message.party, pending.triple, opened, shape);
     this.pending = undefined;
     this.step++;
@@ -93,7 +102,7 @@ export class JoinComputeParty {
   /** This party's share of the joined cells, once every multiplication is done, with its own noise added. */
   result(noise: NoiseScale[] | null): bigint[] {
     if (this.step !== this.shapes.length) throw new ComputeError("query_invalid", "the join is not finished");
-    const samples = addNoise(new Array<bigint>(this.accumulated.length).fill(0n), noise);
-    return this.accumulated.map((share, i) => (share + toRing(samples[i] as bigint)) & MASK);
+    const samples = addNoise(new Array<bigint>(ringLength(this.accumulated)).fill(0n), noise);
+    return toBigInts(addRing(this.accumulated, fromBigInts(samples)));
   }
 }

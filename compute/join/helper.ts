@@ -1,27 +1,33 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { addNoise, type NoiseScale } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
-import { PRF_SEED_BYTES, prfRange } from "../mpc/prf.js";
-import { toRing } from "../mpc/ring.js";
-import { gammaLength, outerProduct, subtract } from "./beaver.js";
+import { PRF_SEED_BYTES } from "../mpc/prf.js";
+import { gammaLength } from "./beaver.js";
 import { foldShapes, maskHolder } from "./fold.js";
 import type { OwnerJoinInput } from "./owner-input.js";
 import { PSEUDONYM_BYTES } from "./pseudonyms.js";
-
-const MASK = (1n << 128n) - 1n;
+import {
+  addRing,
+  fromBigInts,
+  outerProductRing,
+  prfRingRange,
+  type RingArray,
+  ringArray,
+  subtractRing,
+} from "./ring-array.js";
 
 /** How a compute party gets its share of one owner's cells on the joined rows. */
 export type OwnerShareSource =
   /** The mask holder: the owner's positions of the joined rows, and the seed of the helper's re-randomisation. */
   | { kind: "unmask"; positions: Uint32Array; refreshSeed: Buffer }
   /** The other party: the helper's masked cells on the joined rows, re-randomised. */
-  | { kind: "shares"; values: bigint[] };
+  | { kind: "shares"; values: RingArray };
 
 /** A party's share of one Beaver triple: α and β from seeds, γ from a seed (party 0) or given (party 1). */
 export interface DealtTriple {
   alphaSeed: Buffer;
   betaSeed: Buffer;
-  gamma: { seed: Buffer } | { values: bigint[] };
+  gamma: { seed: Buffer } | { values: RingArray };
 }
 
 /** What the helper sends one compute party. */
@@ -97,15 +103,13 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
   owners.forEach((owner, i) => {
     const positions = Uint32Array.from(joined, (row) => row[i] as number);
     const refreshSeed = seed();
-    const refresh = prfRange(refreshSeed, 0, rows * owner.width);
-    const values = new Array<bigint>(rows * owner.width);
+    const limbs = owner.width * 4;
+    const gathered = ringArray(rows * owner.width);
     for (let m = 0; m < rows; m++) {
-      const from = (positions[m] as number) * owner.width;
-      for (let d = 0; d < owner.width; d++) {
-        const at = m * owner.width + d;
-        values[at] = ((owner.masked[from + d] as bigint) + (refresh[at] as bigint)) & MASK;
-      }
+      const from = (positions[m] as number) * limbs;
+      gathered.set(owner.masked.subarray(from, from + limbs), m * limbs);
     }
+    const values = addRing(gathered, prfRingRange(refreshSeed, 0, rows * owner.width));
     const holder = maskHolder(i);
     shares[holder].push({ kind: "unmask", positions, refreshSeed });
     shares[1 - holder]?.push({ kind: "shares", values });
@@ -114,14 +118,12 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
   const triples: [DealtTriple[], DealtTriple[]] = [[], []];
   for (const shape of foldShapes(widths, rows)) {
     const seeds = { alpha: [seed(), seed()], beta: [seed(), seed()], gamma0: seed() };
-    const alphaLength = rows * shape.p;
-    const betaLength = rows * shape.q;
-    const alpha = sumOfStreams(seeds.alpha as Buffer[], alphaLength);
-    const beta = sumOfStreams(seeds.beta as Buffer[], betaLength);
-    let gamma1 = subtract(outerProduct(alpha, beta, shape), prfRange(seeds.gamma0, 0, gammaLength(shape)));
+    const alpha = addRing(...(seeds.alpha.map((s) => prfRingRange(s, 0, rows * shape.p)) as [RingArray, RingArray]));
+    const beta = addRing(...(seeds.beta.map((s) => prfRingRange(s, 0, rows * shape.q)) as [RingArray, RingArray]));
+    let gamma1 = subtractRing(outerProductRing(alpha, beta, shape), prfRingRange(seeds.gamma0, 0, gammaLength(shape)));
     if (shape.aggregated && input.noise) {
-      const noise = addNoise(new Array<bigint>(gamma1.length).fill(0n), input.noise);
-      gamma1 = gamma1.map((g, k) => (g + toRing(noise[k] as bigint)) & MASK);
+      const noise = addNoise(new Array<bigint>(gammaLength(shape)).fill(0n), input.noise);
+      gamma1 = addRing(gamma1, fromBigInts(noise));
     }
     triples[0].push({
       alphaSeed: seeds.alpha[0] as Buffer,
@@ -141,9 +143,4 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
     owners: shares[party as 0 | 1],
     triples: triples[party as 0 | 1],
   })) as [ComputePartyMessage, ComputePartyMessage];
-}
-
-function sumOfStreams(seeds: Buffer[], length: number): bigint[] {
-  const streams = seeds.map((s) => prfRange(s, 0, length));
-  return Array.from({ length }, (_, k) => streams.reduce((sum, stream) => sum + (stream[k] as bigint), 0n) & MASK);
 }

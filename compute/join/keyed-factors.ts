@@ -1,15 +1,63 @@
 import { ComputeError } from "../errors.js";
 import type { LocalDataset } from "../node/datastore.js";
 import { type IdentifierKind, IdentifierNormaliser } from "../psi/identifiers.js";
-import { CellAccumulator, classifyRows } from "../query/evaluate.js";
+import { type ClassifiedRows, classifyRows } from "../query/evaluate.js";
 import type { AggregateQuery } from "../query/schema.js";
+import { type RingArray, ringArray, setBigInt, setNumber } from "./ring-array.js";
+
+const FLUSH_AT = 2 ** 52;
+
+/**
+ * Each key's cells summed from its rows, flat (key, cell, measure), exactly: counts and sums in
+ * doubles, a sum flushed to a bigint before it could lose a bit, sums of squares in bigints.
+ */
+function keyedCells(keys: number, keyOfRow: Int32Array, classified: ClassifiedRows): RingArray {
+  const { cells, measures, cellOf, values } = classified;
+  const slots = keys * cells;
+  const counts = new Float64Array(slots);
+  const wantsSum = measures.includes("sum");
+  const wantsSquares = measures.includes("sumOfSquares");
+  const sums = wantsSum ? new Float64Array(slots) : null;
+  const bigSums = new Map<number, bigint>();
+  const squares = new Map<number, bigint>();
+  for (let row = 0; row < keyOfRow.length; row++) {
+    const key = keyOfRow[row] as number;
+    const cell = cellOf[row] as number;
+    if (key < 0 || cell < 0) continue;
+    const slot = key * cells + cell;
+    counts[slot] = (counts[slot] as number) + 1;
+    const value = values ? (values[row] as number) : 0;
+    if (sums) {
+      const sum = (sums[slot] as number) + value;
+      if (Math.abs(sum) >= FLUSH_AT) {
+        bigSums.set(slot, (bigSums.get(slot) ?? 0n) + BigInt(sum));
+        sums[slot] = 0;
+      } else sums[slot] = sum;
+    }
+    if (wantsSquares) squares.set(slot, (squares.get(slot) ?? 0n) + BigInt(value) * BigInt(value));
+  }
+  const ring = ringArray(slots * measures.length);
+  let i = 0;
+  for (let slot = 0; slot < slots; slot++) {
+    for (const measure of measures) {
+      if (measure === "count") setNumber(ring, i, counts[slot] as number);
+      else if (measure === "sum") {
+        const big = bigSums.get(slot);
+        if (big === undefined) setNumber(ring, i, (sums as Float64Array)[slot] as number);
+        else setBigInt(ring, i, big + BigInt((sums as Float64Array)[slot] as number));
+      } else setBigInt(ring, i, squares.get(slot) ?? 0n);
+      i++;
+    }
+  }
+  return ring;
+}
 
 /** One owner's part of a joined aggregate: for every distinct key it holds, its own cells. */
 export interface KeyedFactors {
   /** The normalised keys, each once, in first-seen order. */
   keys: string[];
-  /** The cells of each key, flat: key i's are [i·width, (i+1)·width). */
-  cells: bigint[];
+  /** The cells of each key, flat: key i's are elements [i·width, (i+1)·width). */
+  cells: RingArray;
   width: number;
   /** Rows whose key is not a valid identifier of its kind: left out of the join and counted. */
   invalidKeys: number;
@@ -53,24 +101,7 @@ export function keyedFactors(dataset: LocalDataset, input: KeyedFactorsInput): K
       `dataset ${dataset.id} has a key with ${most} rows; this join allows at most ${input.maxRowsPerKey} per key`,
     );
 
-  const accumulators = new Map<number, CellAccumulator>();
-  for (let row = 0; row < keyOfRow.length; row++) {
-    const key = keyOfRow[row] as number;
-    const cell = classified.cellOf[row] as number;
-    if (key < 0 || cell < 0) continue;
-    let accumulator = accumulators.get(key);
-    if (!accumulator) {
-      accumulator = new CellAccumulator(classified.cells, classified.measures);
-      accumulators.set(key, accumulator);
-    }
-    accumulator.add(cell, classified.values ? (classified.values[row] as number) : 0);
-  }
+  const cells = keyedCells(identifiers.length, keyOfRow, classified);
   const width = classified.cells * classified.measures.length;
-  const cells = new Array<bigint>(identifiers.length * width).fill(0n);
-  for (const [key, accumulator] of accumulators) {
-    accumulator.vector().forEach((value, d) => {
-      cells[key * width + d] = value;
-    });
-  }
   return { keys: identifiers, cells, width, invalidKeys: invalid.length };
 }

@@ -1,10 +1,8 @@
 import { randomBytes, randomInt } from "node:crypto";
-import { PRF_SEED_BYTES, prfRange } from "../mpc/prf.js";
-import { toRing } from "../mpc/ring.js";
+import { PRF_SEED_BYTES } from "../mpc/prf.js";
 import type { KeyedFactors } from "./keyed-factors.js";
 import { pseudonymsOf } from "./pseudonyms.js";
-
-const MASK = (1n << 128n) - 1n;
+import { prfRingRange, type RingArray, ringArray, subtractRing } from "./ring-array.js";
 
 /** What an owner sends the helper: its keys' pseudonyms and their cells masked, in a fresh random order. */
 export interface OwnerJoinInput {
@@ -13,7 +11,7 @@ export interface OwnerJoinInput {
   /** count × 16 bytes. */
   pseudonyms: Buffer;
   /** count × width ring elements: each cell minus the owner's mask PRF at its position. */
-  masked: bigint[];
+  masked: RingArray;
 }
 
 /** What the owner keeps for the compute party that removes its mask: the PRF's seed. */
@@ -49,14 +47,12 @@ export function ownerJoinInput(
     Array.from(order, (i) => factors.keys[i] as string),
   );
   const maskSeed = randomBytes(PRF_SEED_BYTES);
-  const masks = prfRange(maskSeed, 0, count * width);
-  const masked = new Array<bigint>(count * width);
+  const shuffled = ringArray(count * width);
+  const limbs = width * 4;
   for (let position = 0; position < count; position++) {
-    const source = (order[position] as number) * width;
-    for (let d = 0; d < width; d++) {
-      const at = position * width + d;
-      masked[at] = (toRing(factors.cells[source + d] as bigint) - (masks[at] as bigint)) & MASK;
-    }
+    const source = (order[position] as number) * limbs;
+    shuffled.set(factors.cells.subarray(source, source + limbs), position * limbs);
   }
+  const masked = subtractRing(shuffled, prfRingRange(maskSeed, 0, count * width));
   return { input: { count, width, pseudonyms, masked }, secret: { maskSeed } };
 }

@@ -1,13 +1,15 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import sodium from "sodium-native";
 
-// Join keys travel to the helper only as keyed pseudonyms: HMAC-SHA-256 under a key the owners
-// share for one job (and the operator, when its list restricts the join), which the helper and the
-// gateway never hold, truncated to 128 bits. Equal keys give equal pseudonyms within the job and
-// unrelated ones across jobs; without the key a pseudonym says nothing of the key it stands for.
+// Join keys travel to the helper only as keyed pseudonyms: BLAKE2b in its keyed mode (RFC 7693 §2.5,
+// a PRF; libsodium's crypto_generichash) under a key the owners share for one job (and the
+// operator, when its list restricts the join), which the helper and the gateway never hold,
+// 128 bits long. Equal keys give equal pseudonyms within the job and unrelated ones across jobs;
+// without the key a pseudonym says nothing of the key it stands for.
 
 export const PSEUDONYM_BYTES = 16;
 export const PSEUDONYM_KEY_BYTES = 32;
-const DOMAIN = "sluice/join-pseudonym/v1\0";
+const DOMAIN = Buffer.from("sluice/join-pseudonym/v1\0");
 
 export function newPseudonymKey(): Buffer {
   return randomBytes(PSEUDONYM_KEY_BYTES);
@@ -17,12 +19,21 @@ export function newPseudonymKey(): Buffer {
 export function pseudonymsOf(key: Uint8Array, identifiers: readonly string[]): Buffer {
   if (key.length !== PSEUDONYM_KEY_BYTES) throw new RangeError(`a pseudonym key is ${PSEUDONYM_KEY_BYTES} bytes`);
   const out = Buffer.alloc(identifiers.length * PSEUDONYM_BYTES);
+  const keyBuffer = Buffer.from(key);
+  let scratch = Buffer.alloc(DOMAIN.length + 256);
+  DOMAIN.copy(scratch);
   identifiers.forEach((identifier, i) => {
-    createHmac("sha256", key)
-      .update(DOMAIN)
-      .update(identifier)
-      .digest()
-      .copy(out, i * PSEUDONYM_BYTES, 0, PSEUDONYM_BYTES);
+    const length = Buffer.byteLength(identifier);
+    if (DOMAIN.length + length > scratch.length) {
+      scratch = Buffer.alloc(DOMAIN.length + length);
+      DOMAIN.copy(scratch);
+    }
+    scratch.write(identifier, DOMAIN.length);
+    sodium.crypto_generichash(
+      out.subarray(i * PSEUDONYM_BYTES, (i + 1) * PSEUDONYM_BYTES),
+      scratch.subarray(0, DOMAIN.length + length),
+      keyBuffer,
+    );
   });
   return out;
 }

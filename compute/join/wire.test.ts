@@ -6,6 +6,7 @@ import { gammaLength } from "./beaver.js";
 import { openJoinMessage, sealJoinMessage } from "./envelope.js";
 import { foldShapes } from "./fold.js";
 import { alignJoin } from "./helper.js";
+import { fromBigInts } from "./ring-array.js";
 import {
   decodeOpening,
   decodeOwnerInput,
@@ -19,7 +20,7 @@ const input = (count: number, width: number) => ({
   count,
   width,
   pseudonyms: randomBytes(count * 16),
-  masked: Array.from({ length: count * width }, (_, i) => BigInt(i) * 7n),
+  masked: fromBigInts(Array.from({ length: count * width }, (_, i) => BigInt(i) * 7n)),
 });
 
 describe("a join's messages between nodes", () => {
@@ -60,7 +61,7 @@ describe("a join's messages between nodes", () => {
   });
 
   it("round-trip an opening of the expected size only", () => {
-    const opening = { d: [1n, 2n], e: [3n] };
+    const opening = { d: fromBigInts([1n, 2n]), e: fromBigInts([3n]) };
     expect(decodeOpening(encodeOpening(opening), { d: 2, e: 1 })).toEqual(opening);
     expect(() => decodeOpening(encodeOpening(opening), { d: 3, e: 1 })).toThrow(/3 were expected/);
   });

@@ -1,10 +1,10 @@
 import { ComputeError } from "../errors.js";
 import { PRF_SEED_BYTES } from "../mpc/prf.js";
-import { decodeVector, ELEMENT_BYTES, encodeVector } from "../mpc/ring.js";
 import type { Opening } from "./compute-party.js";
 import type { ComputePartyMessage, DealtTriple, OwnerShareSource } from "./helper.js";
 import type { OwnerJoinInput } from "./owner-input.js";
 import { PSEUDONYM_BYTES } from "./pseudonyms.js";
+import { type RingArray, ringBytes, ringFromBytes, ringLength } from "./ring-array.js";
 
 // The bytes of a join's messages between nodes (each then sealed to its recipient and signed):
 // big-endian counts, then the pseudonyms, seeds, positions and ring elements back to back.
@@ -24,8 +24,8 @@ class Writer {
     this.parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     return this;
   }
-  vector(values: readonly bigint[]) {
-    return this.u32(values.length).bytes(encodeVector(values));
+  vector(values: RingArray) {
+    return this.u32(ringLength(values)).bytes(ringBytes(values));
   }
   done() {
     return Buffer.concat(this.parts);
@@ -50,7 +50,7 @@ class Reader {
   vector(expected: number) {
     const length = this.u32();
     if (length !== expected) throw malformed(`a vector of ${length} elements where ${expected} were expected`);
-    return decodeVector(this.bytes(length * ELEMENT_BYTES), length);
+    return ringFromBytes(this.bytes(length * 16));
   }
   end() {
     if (this.offset !== this.buffer.length) throw malformed("it has bytes after its end");

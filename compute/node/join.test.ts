@@ -2,10 +2,9 @@ import { createPrivateKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
-import { add } from "../join/beaver.js";
 import { type JoinPlan, signJoinPlan } from "../join/plan.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
-import { decodeVector, fromRing } from "../mpc/ring.js";
+import { addVectors, decodeVector, fromRing } from "../mpc/ring.js";
 import { allOrNothingOf, postToNode } from "../mpc/secure-aggregate.js";
 import type { AggregateQuery } from "../query/schema.js";
 import { createNodeApp } from "./app.js";
@@ -194,7 +193,7 @@ async function run(w: ReturnType<typeof world>, plan: JoinPlan, fetchVia = netwo
   });
   expect(answers.map((a) => a.partial === null)).toEqual([false, false, true]);
   const [x, y] = answers.slice(0, 2).map((a) => decodeVector(Buffer.from(a.partial ?? "", "base64url"), 4));
-  return add(x as bigint[], y as bigint[]).map(fromRing);
+  return addVectors(x as bigint[], y as bigint[]).map(fromRing);
 }
 
 describe("owner nodes and the helper running a join over HTTP", () => {

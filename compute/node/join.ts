@@ -24,6 +24,7 @@ import { alignJoin } from "../join/helper.js";
 import { ownerJoinInput } from "../join/owner-input.js";
 import { type JoinPart, type JoinPlan, rowCapsOf, signedJoinPlanSchema, verifyJoinPlan } from "../join/plan.js";
 import { newPseudonymKey } from "../join/pseudonyms.js";
+import { ringLength } from "../join/ring-array.js";
 import {
   decodeOpening,
   decodeOwnerInput,
@@ -204,7 +205,7 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
         send(plan, other, "opening", step, encodeOpening(mine)),
         receive(plan, other, "opening", step),
       ]);
-      computeParty.receive(decodeOpening(theirs, { d: mine.d.length, e: mine.e.length }));
+      computeParty.receive(decodeOpening(theirs, { d: ringLength(mine.d), e: ringLength(mine.e) }));
     }
     const noise = joinedNoiseScales(joinedQueryOf(plan), plan.valueScale, rowCapsOf(plan), plan.epsilonMicro);
     return computeParty.result(noise);

@@ -2,9 +2,8 @@ import type { z } from "zod";
 import { joinedNoiseScales } from "../../compute/dp/noise.js";
 import { releaseCells } from "../../compute/dp/release.js";
 import { ComputeError } from "../../compute/errors.js";
-import { add } from "../../compute/join/beaver.js";
 import { type JoinPart, type JoinPlan, rowCapsOf, signJoinPlan } from "../../compute/join/plan.js";
-import { decodeVector, fromRing } from "../../compute/mpc/ring.js";
+import { addVectors, decodeVector, fromRing } from "../../compute/mpc/ring.js";
 import { allOrNothingOf, postToNode } from "../../compute/mpc/secure-aggregate.js";
 import { joinedQueryOf, joinPartialSchema, verifyJoinPartial } from "../../compute/node/join.js";
 import { type AggregateQuery, aggregateQuerySchema, filterSchema, vectorLength } from "../../compute/query/schema.js";
@@ -205,7 +204,7 @@ export async function runJoin(
   let cells: bigint[];
   try {
     const [a, b] = (await computeJoin(deps, limits, plan)) as [bigint[], bigint[]];
-    cells = add(a, b).map(fromRing);
+    cells = addVectors(a, b).map(fromRing);
   } catch (error) {
     throw await failJob(deps, jobId, error);
   }
