@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { newEncryptionKeys } from "../mpc/channel.js";
 import { gammaLength } from "./beaver.js";
-import { openJoinMessage, sealJoinMessage } from "./envelope.js";
+import { joinMessageBytes, openJoinMessage, parseJoinMessage, sealJoinMessage } from "./envelope.js";
 import { foldShapes } from "./fold.js";
 import { alignJoin } from "./helper.js";
 import { fromBigInts } from "./ring-array.js";
@@ -72,7 +72,18 @@ describe("a join's messages between nodes", () => {
     const header = { jobId: "job_1", from: "node_a", to: "node_b", kind: "mask-seed" as const, step: 0 };
     const envelope = sealJoinMessage(header, Buffer.from("seed"), recipient.publicKey, sender.privateKeyPem);
     expect(openJoinMessage(envelope, sender.publicKey, recipient).toString()).toBe("seed");
-    expect(() => openJoinMessage({ ...envelope, step: 1 }, sender.publicKey, recipient)).toThrow(/bad signature/);
+    expect(() =>
+      openJoinMessage({ ...envelope, header: { ...envelope.header, step: 1 } }, sender.publicKey, recipient),
+    ).toThrow(/bad signature/);
+    const altered = Buffer.from(envelope.ciphertext);
+    altered[0] = (altered[0] as number) ^ 1;
+    expect(() => openJoinMessage({ ...envelope, ciphertext: altered }, sender.publicKey, recipient)).toThrow(
+      /not the ciphertext its sender signed/,
+    );
+    const onWire = parseJoinMessage(joinMessageBytes(envelope));
+    expect(openJoinMessage(onWire, sender.publicKey, recipient).toString()).toBe("seed");
+    expect(() => parseJoinMessage(Buffer.from([0, 0, 0, 9, 1]))).toThrow(/header's length is wrong/);
+    expect(() => parseJoinMessage(Buffer.concat([Buffer.from([0, 0, 0, 2]), Buffer.from("{}")]))).toThrow(/jobId/);
     expect(() => openJoinMessage(envelope, generateEd25519KeyPair().publicKey, recipient)).toThrow(/bad signature/);
     expect(() => openJoinMessage(envelope, sender.publicKey, newEncryptionKeys())).toThrow(/cannot be opened/);
   });

@@ -70,8 +70,15 @@ function keyFor(shared: Buffer, ephemeral: string, recipient: string): Buffer {
   return Buffer.from(hkdfSync("sha256", shared, salt, INFO, 32));
 }
 
+/** A sealed message as bytes: the ephemeral X25519 key, the nonce and the ciphertext with its tag. */
+export interface SealedBytes {
+  ephemeralKey: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+}
+
 /** Seals bytes to a recipient's X25519 public key; `associated` is authenticated, not encrypted. */
-export function seal(plaintext: Uint8Array, recipientPublicKey: string, associated: string): SealedShare {
+export function sealBytes(plaintext: Uint8Array, recipientPublicKey: string, associated: string): SealedBytes {
   const ephemeral = generateKeyPairSync("x25519");
   const ephemeralKey = rawPublic(ephemeral.publicKey);
   const shared = diffieHellman({
@@ -84,18 +91,17 @@ export function seal(plaintext: Uint8Array, recipientPublicKey: string, associat
   });
   cipher.setAAD(Buffer.from(associated), { plaintextLength: plaintext.length });
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  return { ephemeralKey, nonce: nonce.toString("base64url"), ciphertext: ciphertext.toString("base64url") };
+  return { ephemeralKey, nonce, ciphertext };
 }
 
-/** Opens a sealed share addressed to us; anything altered, misaddressed or malformed is refused. */
-export function open(sealed: SealedShare, recipient: EncryptionKeys, associated: string): Buffer {
+/** Opens sealed bytes addressed to us; anything altered, misaddressed or malformed is refused. */
+export function openBytes(sealed: SealedBytes, recipient: EncryptionKeys, associated: string): Buffer {
   try {
     const shared = diffieHellman({
       privateKey: recipient.privateKey,
       publicKey: importEncryptionPublicKey(sealed.ephemeralKey),
     });
-    const nonce = Buffer.from(sealed.nonce, "base64url");
-    const body = Buffer.from(sealed.ciphertext, "base64url");
+    const { nonce, ciphertext: body } = sealed;
     if (nonce.length !== 12 || body.length < 16) throw new Error("malformed");
     const decipher = createDecipheriv(
       "chacha20-poly1305",
@@ -113,4 +119,27 @@ export function open(sealed: SealedShare, recipient: EncryptionKeys, associated:
       cause,
     });
   }
+}
+
+/** Seals bytes to a recipient's X25519 public key, as base64url text for a JSON message. */
+export function seal(plaintext: Uint8Array, recipientPublicKey: string, associated: string): SealedShare {
+  const sealed = sealBytes(plaintext, recipientPublicKey, associated);
+  return {
+    ephemeralKey: sealed.ephemeralKey,
+    nonce: sealed.nonce.toString("base64url"),
+    ciphertext: sealed.ciphertext.toString("base64url"),
+  };
+}
+
+/** Opens a sealed share addressed to us; anything altered, misaddressed or malformed is refused. */
+export function open(sealed: SealedShare, recipient: EncryptionKeys, associated: string): Buffer {
+  return openBytes(
+    {
+      ephemeralKey: sealed.ephemeralKey,
+      nonce: Buffer.from(sealed.nonce, "base64url"),
+      ciphertext: Buffer.from(sealed.ciphertext, "base64url"),
+    },
+    recipient,
+    associated,
+  );
 }

@@ -34,7 +34,7 @@ export function createJoinInbox(options: JoinInboxOptions = {}) {
     for (const [key, entry] of held) {
       if (now() - entry.at > ttl) {
         held.delete(key);
-        const jobId = entry.envelope.jobId;
+        const jobId = entry.envelope.header.jobId;
         perJob.set(jobId, (perJob.get(jobId) ?? 1) - 1);
         if ((perJob.get(jobId) ?? 0) <= 0) perJob.delete(jobId);
       }
@@ -43,7 +43,8 @@ export function createJoinInbox(options: JoinInboxOptions = {}) {
 
   return {
     deliver(envelope: JoinEnvelope): void {
-      const key = keyOf(envelope.jobId, envelope.kind, envelope.from, envelope.step);
+      const { header } = envelope;
+      const key = keyOf(header.jobId, header.kind, header.from, header.step);
       const waiter = waiters.get(key);
       if (waiter) {
         waiters.delete(key);
@@ -52,15 +53,15 @@ export function createJoinInbox(options: JoinInboxOptions = {}) {
       }
       const existing = held.get(key);
       if (existing) {
-        if (existing.envelope.ciphertext === envelope.ciphertext) return;
-        throw new ComputeError("share_conflict", `${envelope.from} sent two different ${envelope.kind} messages`);
+        if (existing.envelope.header.ciphertextSha256 === header.ciphertextSha256) return;
+        throw new ComputeError("share_conflict", `${header.from} sent two different ${header.kind} messages`);
       }
       evictStale();
-      const count = perJob.get(envelope.jobId) ?? 0;
+      const count = perJob.get(header.jobId) ?? 0;
       if (count === 0 && perJob.size >= maxJobs)
         throw new ComputeError("inbox_full", "too many joins are waiting for their plan");
       if (count >= 32) throw new ComputeError("share_rejected", "too many early messages for this join");
-      perJob.set(envelope.jobId, count + 1);
+      perJob.set(header.jobId, count + 1);
       held.set(key, { envelope, at: now() });
     },
 

@@ -1,7 +1,8 @@
-import { createPrivateKey } from "node:crypto";
+import { createHash, createPrivateKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
+import { joinMessageBytes } from "../join/envelope.js";
 import { type JoinPlan, signJoinPlan } from "../join/plan.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
 import { addVectors, decodeVector, fromRing } from "../mpc/ring.js";
@@ -290,22 +291,28 @@ describe("owner nodes and the helper running a join over HTTP", () => {
     const w = world();
     const fetchVia = network(w.nodes);
     const plan = joinPlan(w);
-    const envelope = {
+    const ciphertext = Buffer.alloc(40, 7);
+    const header = {
       jobId: plan.jobId,
       from: "a",
       to: "b",
-      kind: "pseudonym-key",
+      kind: "pseudonym-key" as const,
       step: 0,
       ephemeralKey: "A".repeat(43),
       nonce: "A".repeat(16),
-      ciphertext: "AAAA",
+      ciphertextSha256: createHash("sha256").update(ciphertext).digest("hex"),
       signature: "A".repeat(86),
     };
-    const delivered = await fetchVia(`${w.b.url}/joins/${plan.jobId}/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(envelope),
-    });
+    const post = (body: Buffer) =>
+      fetchVia(`${w.b.url}/joins/${plan.jobId}/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body,
+      });
+    const junk = await post(Buffer.from("not a join message"));
+    expect(junk.status).toBe(400);
+    expect(await junk.text()).toMatch(/malformed join message/);
+    const delivered = await post(joinMessageBytes({ header, ciphertext }));
     expect(delivered.status).toBe(204);
     // Held until b has the plan; then b opens it against a's pinned key and the join fails for b.
     await expect(run(w, plan, fetchVia)).rejects.toThrow(/bad signature/);

@@ -12,11 +12,11 @@ import { ComputeError } from "../errors.js";
 import { gammaLength } from "../join/beaver.js";
 import { JoinComputeParty } from "../join/compute-party.js";
 import {
-  type JoinEnvelope,
   type JoinMessageKind,
-  joinEnvelopeSchema,
+  joinMessageBytes,
   MAX_JOIN_MESSAGE_BYTES,
   openJoinMessage,
+  parseJoinMessage,
   sealJoinMessage,
 } from "../join/envelope.js";
 import { foldShapes, maskHolder } from "../join/fold.js";
@@ -128,8 +128,8 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     try {
       response = await (options.fetch ?? fetch)(`${to.url}/joins/${encodeURIComponent(plan.jobId)}/messages`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(envelope),
+        headers: { "content-type": "application/octet-stream" },
+        body: joinMessageBytes(envelope),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (cause) {
@@ -253,8 +253,8 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
   }
 
   const limit = bodyLimit({
-    maxSize: MAX_JOIN_MESSAGE_BYTES * 2,
-    onError: (c) => problem(c, 413, "payload_too_large", "a join message is at most 512 MiB"),
+    maxSize: MAX_JOIN_MESSAGE_BYTES + 8_192,
+    onError: (c) => problem(c, 413, "payload_too_large", "a join message is at most 1 GiB"),
   });
   const app = new Hono();
   app.use("/joins", limit);
@@ -291,8 +291,8 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     return c.json(await entry.job);
   });
   app.post("/joins/:jobId/messages", async (c) => {
-    const envelope: JoinEnvelope = await jsonBody(c, joinEnvelopeSchema);
-    if (envelope.jobId !== c.req.param("jobId") || envelope.to !== options.nodeId)
+    const envelope = parseJoinMessage(Buffer.from(await c.req.arrayBuffer()));
+    if (envelope.header.jobId !== c.req.param("jobId") || envelope.header.to !== options.nodeId)
       throw new SluiceError("validation_failed", "the message is addressed to another job or node");
     inbox.deliver(envelope);
     return c.body(null, 204);
