@@ -67,23 +67,36 @@ export function toBigInts(a: RingArray): bigint[] {
   return Array.from({ length: ringLength(a) }, (_, i) => getBigInt(a, i));
 }
 
-function combine(a: RingArray, b: RingArray, sign: 1 | -1): RingArray {
+// A Uint32Array store keeps a number modulo 2^32, so a limb's carry or borrow is all there is to track.
+export function addRing(a: RingArray, b: RingArray): RingArray {
   if (a.length !== b.length) throw new RangeError("shares of different lengths");
   const out = new Uint32Array(a.length);
   for (let e = 0; e < a.length; e += 4) {
-    let carry = sign === 1 ? 0 : 1; // a − b = a + ~b + 1
-    for (let k = 0; k < 4; k++) {
-      const bk = sign === 1 ? (b[e + k] as number) : ~(b[e + k] as number) >>> 0;
-      const sum = (a[e + k] as number) + bk + carry;
-      out[e + k] = sum >>> 0;
-      carry = sum >= TWO32 ? 1 : 0;
-    }
+    let t = (a[e] as number) + (b[e] as number);
+    out[e] = t;
+    t = (a[e + 1] as number) + (b[e + 1] as number) + (t > 0xffff_ffff ? 1 : 0);
+    out[e + 1] = t;
+    t = (a[e + 2] as number) + (b[e + 2] as number) + (t > 0xffff_ffff ? 1 : 0);
+    out[e + 2] = t;
+    out[e + 3] = (a[e + 3] as number) + (b[e + 3] as number) + (t > 0xffff_ffff ? 1 : 0);
   }
   return out;
 }
 
-export const addRing = (a: RingArray, b: RingArray) => combine(a, b, 1);
-export const subtractRing = (a: RingArray, b: RingArray) => combine(a, b, -1);
+export function subtractRing(a: RingArray, b: RingArray): RingArray {
+  if (a.length !== b.length) throw new RangeError("shares of different lengths");
+  const out = new Uint32Array(a.length);
+  for (let e = 0; e < a.length; e += 4) {
+    let t = (a[e] as number) - (b[e] as number);
+    out[e] = t;
+    t = (a[e + 1] as number) - (b[e + 1] as number) - (t < 0 ? 1 : 0);
+    out[e + 1] = t;
+    t = (a[e + 2] as number) - (b[e + 2] as number) - (t < 0 ? 1 : 0);
+    out[e + 2] = t;
+    out[e + 3] = (a[e + 3] as number) - (b[e + 3] as number) - (t < 0 ? 1 : 0);
+  }
+  return out;
+}
 
 /** Bytes to elements, copied so the array is aligned; the length must be whole elements. */
 export function ringFromBytes(bytes: Uint8Array): RingArray {
