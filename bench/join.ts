@@ -46,6 +46,8 @@ const tables = Array.from({ length: owners }, (_, owner) =>
 );
 
 const dir = mkdtempSync(path.join(tmpdir(), "sluice-bench-join-"));
+/** Each node's last log lines, printed when the join fails. */
+const logs = new Map<string, string[]>();
 const gateway = generateEd25519KeyPair();
 const now = Date.now();
 
@@ -98,7 +100,14 @@ async function startNodes() {
           }),
     };
     writeFileSync(path.join(dir, `${id}.json`), JSON.stringify(config));
-    const node = await spawnComputeNode(path.join(dir, `${id}.json`));
+    const node = await spawnComputeNode(path.join(dir, `${id}.json`), {
+      onLog: (line) => {
+        const lines = logs.get(id) ?? [];
+        lines.push(line);
+        if (lines.length > 5) lines.shift();
+        logs.set(id, lines);
+      },
+    });
     nodes.push(node);
     pids.push(node.child.pid as number);
   }
@@ -230,6 +239,9 @@ try {
   report("join", "join_over_plaintext", joinSeconds / plain.seconds, "ratio", {});
   for (const [i, party] of nodes.parties.entries())
     report("join", "peak_rss_mb", peaks[i] as number, "MiB", { node: party });
+} catch (error) {
+  for (const [node, lines] of logs) console.error(`${node}:\n  ${lines.join("\n  ")}`);
+  throw error;
 } finally {
   await Promise.all(nodes.nodes.map((n) => n.stop()));
   rmSync(dir, { recursive: true, force: true });

@@ -124,19 +124,29 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       to.encryptionKey,
       options.privateKey,
     );
-    let response: Response;
-    try {
-      response = await (options.fetch ?? fetch)(`${to.url}/joins/${encodeURIComponent(plan.jobId)}/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/octet-stream" },
-        body: joinMessageBytes(envelope),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (cause) {
-      throw new ComputeError("node_unavailable", `peer ${to.nodeId} could not be reached`, {
-        cause,
-        nodeId: to.nodeId,
-      });
+    const body = joinMessageBytes(envelope);
+    let response: Response | undefined;
+    // A peer busy computing may close an idle kept-alive connection just as we reuse it: a message
+    // is delivered idempotently (the same one twice is taken once), so it is sent again, twice at most.
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await (options.fetch ?? fetch)(`${to.url}/joins/${encodeURIComponent(plan.jobId)}/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/octet-stream" },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (cause) {
+        const timedOut = cause instanceof Error && cause.name === "TimeoutError";
+        if (attempt < 3 && !timedOut) {
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+          continue;
+        }
+        throw new ComputeError("node_unavailable", `peer ${to.nodeId} could not be reached`, {
+          cause,
+          nodeId: to.nodeId,
+        });
+      }
     }
     if (!response.ok) {
       const detail = await response.text().catch(() => "");
