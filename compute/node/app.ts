@@ -6,7 +6,6 @@ import { createLogger, type Logger } from "../../lib/logger.js";
 import { problem, problemFromError, statusOf } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
 import { addNoise, noiseScales } from "../dp/noise.js";
-import { ComputeError } from "../errors.js";
 import { hePool } from "../he/pool.js";
 import { deriveEncryptionKeys, type EncryptionKeys, open, seal } from "../mpc/channel.js";
 import { addVectors, decodeVector, encodeVector, splitVector } from "../mpc/ring.js";
@@ -29,6 +28,7 @@ import { type NodeDataStore, scaleOf } from "./datastore.js";
 import { joinRoutes } from "./join.js";
 import { psiRoutes, scoringRoutes } from "./one-node-routes.js";
 import { createPeerPins, type PinnedPeer } from "./peers.js";
+import { postToPeer } from "./post-to-peer.js";
 import type { ScoreQuota } from "./score-quota.js";
 import type { ScoringSettings } from "./scoring.js";
 import { createShareInbox } from "./share-inbox.js";
@@ -120,30 +120,15 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     const header = { jobId: plan.jobId, from: options.nodeId, to: to.nodeId, length: share.length };
     const sealed = seal(encodeVector(share), to.encryptionKey, shareContext(header));
     const body = JSON.stringify(signShare({ ...header, ...sealed }, options.privateKey));
-    let response: Response;
-    try {
-      response = await fetchPeer(`${to.url}/jobs/${encodeURIComponent(plan.jobId)}/shares`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-        signal: AbortSignal.timeout(peerTimeoutMs),
-      });
-    } catch (cause) {
-      throw new ComputeError("node_unavailable", `peer ${to.nodeId} could not be reached`, {
-        cause,
-        nodeId: to.nodeId,
-      });
-    }
-    if (!response.ok) {
-      const detail = await response.text().catch(() => "");
-      throw new ComputeError(
-        "node_rejected",
-        `peer ${to.nodeId} refused our share (${response.status}): ${detail.slice(0, 300)}`,
-        {
-          nodeId: to.nodeId,
-        },
-      );
-    }
+    await postToPeer({
+      fetch: fetchPeer,
+      to,
+      path: `/jobs/${encodeURIComponent(plan.jobId)}/shares`,
+      body,
+      contentType: "application/json",
+      timeoutMs: peerTimeoutMs,
+      what: "share",
+    });
     return Buffer.byteLength(body);
   }
 

@@ -41,6 +41,7 @@ import { outsideTerms } from "./approval-check.js";
 import { createJoinInbox } from "./join-inbox.js";
 import type { OneNodeContext } from "./one-node-routes.js";
 import type { PinnedPeer } from "./peers.js";
+import { postToPeer } from "./post-to-peer.js";
 
 /** The most keys one owner brings to a join. */
 export const MAX_JOIN_KEYS = 16_777_216;
@@ -124,40 +125,15 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       to.encryptionKey,
       options.privateKey,
     );
-    const body = joinMessageBytes(envelope);
-    let response: Response | undefined;
-    // A peer busy computing may close an idle kept-alive connection just as we reuse it: a message
-    // is delivered idempotently (the same one twice is taken once), so it is sent again, twice at most.
-    for (let attempt = 1; !response; attempt++) {
-      try {
-        response = await (options.fetch ?? fetch)(`${to.url}/joins/${encodeURIComponent(plan.jobId)}/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/octet-stream" },
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (cause) {
-        const timedOut = cause instanceof Error && cause.name === "TimeoutError";
-        if (attempt < 3 && !timedOut) {
-          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-          continue;
-        }
-        throw new ComputeError("node_unavailable", `peer ${to.nodeId} could not be reached`, {
-          cause,
-          nodeId: to.nodeId,
-        });
-      }
-    }
-    if (!response.ok) {
-      const detail = await response.text().catch(() => "");
-      throw new ComputeError(
-        "node_rejected",
-        `peer ${to.nodeId} refused our ${kind} (${response.status}): ${detail.slice(0, 300)}`,
-        {
-          nodeId: to.nodeId,
-        },
-      );
-    }
+    await postToPeer({
+      fetch: options.fetch ?? fetch,
+      to,
+      path: `/joins/${encodeURIComponent(plan.jobId)}/messages`,
+      body: joinMessageBytes(envelope),
+      contentType: "application/octet-stream",
+      timeoutMs,
+      what: kind,
+    });
   }
 
   async function receive(plan: JoinPlan, from: PinnedPeer, kind: JoinMessageKind, step = 0): Promise<Buffer> {

@@ -26,7 +26,7 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
     expect((await v.signIn(key)).status).toBe(303);
     return v;
   };
-  const propose = async (purpose: string) =>
+  const propose = async (purpose: string, overrides: Record<string, unknown> = {}) =>
     (
       await as(bank).proposeScenario({
         purpose,
@@ -40,6 +40,7 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
         pricePerQueryFen: 500,
         platformShareBasisPoints: 1000,
         ...YEAR_WINDOW,
+        ...overrides,
       })
     ).id;
   const decisionOf = async (scenarioId: string, ownerId: string) =>
@@ -336,21 +337,11 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
     });
 
     it("shows a joined scenario's clerk which departments' columns are joined on the key and what leaves, in Chinese and English", async () => {
-      const id = (
-        await as(bank).proposeScenario({
-          purpose: "Wages joined across departments",
-          fields: ["ds_tax.uscc", "ds_tax.wages_fen", "ds_si.uscc"],
-          computeModes: ["join"],
-          queryShapes: ["mean"],
-          minGroupSize: 20,
-          epsilonPerQuery: 0.5,
-          epsilonBudget: 5,
-          queryQuota: 100,
-          pricePerQueryFen: 500,
-          platformShareBasisPoints: 1000,
-          ...YEAR_WINDOW,
-        })
-      ).id;
+      const id = await propose("Wages joined across departments", {
+        fields: ["ds_tax.uscc", "ds_tax.wages_fen", "ds_si.uscc"],
+        computeModes: ["join"],
+        queryShapes: ["mean"],
+      });
       const v = await signedIn(taxOwner);
       const cardOf = (html: string) =>
         html.slice(html.indexOf(`data-scenario="${id}"`)).split("</section>")[0] as string;

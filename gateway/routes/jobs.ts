@@ -22,6 +22,19 @@ import { jobReviewSchema, runJobSchema, runJoinSchema, runScoringSchema, runSqlS
 // Two forms of 32 encrypted coefficients (~300 KB each as base64) and 200,000 ids, with room to spare.
 const MAX_SCORING_BODY_BYTES = 48 * 1024 * 1024;
 
+/** How a joined aggregate can be refused, however it is written. */
+const JOIN_PROBLEMS = [
+  "denied",
+  "quota_exhausted",
+  "not_executable",
+  "query_invalid",
+  "plan_not_approved",
+  "too_many_jobs",
+  "node_unavailable",
+  "node_rejected",
+  "node_timeout",
+] as const;
+
 /** Operators run (or dry-run) queries inside a scenario; owners review results that need it. */
 export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
   const concurrency = createConcurrencyLimiter(limits.maxConcurrentJobs);
@@ -154,17 +167,7 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         responses: {
           201: { description: "Succeeded: the released cells and the usage record", schema: jobOutcomeResponseSchema },
         },
-        problems: [
-          "denied",
-          "quota_exhausted",
-          "not_executable",
-          "query_invalid",
-          "plan_not_approved",
-          "too_many_jobs",
-          "node_unavailable",
-          "node_rejected",
-          "node_timeout",
-        ],
+        problems: JOIN_PROBLEMS,
       }),
       async (c) => {
         const operator = c.get("participant");
@@ -187,17 +190,7 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         responses: {
           201: { description: "Succeeded: the released cells and the usage record", schema: jobOutcomeResponseSchema },
         },
-        problems: [
-          "denied",
-          "quota_exhausted",
-          "not_executable",
-          "query_invalid",
-          "plan_not_approved",
-          "too_many_jobs",
-          "node_unavailable",
-          "node_rejected",
-          "node_timeout",
-        ],
+        problems: JOIN_PROBLEMS,
       }),
       async (c) => {
         const operator = c.get("participant");
