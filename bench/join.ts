@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
+import type { JoinPartial } from "../compute/join/partial.js";
 import type { JoinPlan } from "../compute/join/plan.js";
 import { signJoinPlan } from "../compute/join/plan.js";
 import { decodeVector, fromRing } from "../compute/mpc/ring.js";
 import { allOrNothingOf, postToNode } from "../compute/mpc/secure-aggregate.js";
-import type { JoinPartial } from "../compute/node/join.js";
 import { pinOfNodeKey } from "../compute/node/peers.js";
 import type { AggregateQuery } from "../compute/query/schema.js";
 import { freeLoopbackPort, type NodeProcess, spawnComputeNode } from "../gateway/node-processes.js";

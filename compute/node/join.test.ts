@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { joinMessageBytes } from "../join/envelope.js";
+import { type JoinPartial, verifyJoinPartial } from "../join/partial.js";
 import { type JoinPlan, signJoinPlan } from "../join/plan.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
 import { addVectors, decodeVector, fromRing } from "../mpc/ring.js";
@@ -10,7 +11,6 @@ import { allOrNothingOf, postToNode } from "../mpc/secure-aggregate.js";
 import type { AggregateQuery } from "../query/schema.js";
 import { createNodeApp } from "./app.js";
 import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
-import { type JoinPartial, verifyJoinPartial } from "./join.js";
 import type { PinnedPeer } from "./peers.js";
 
 // The gateway's key, held by the test: it plays a compromised gateway that signs whatever it likes.

@@ -1,9 +1,5 @@
-import type { KeyObject } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
-import { canonicalize } from "../../lib/canonical-json.js";
-import { signBytes, verifyBytes } from "../../lib/ed25519.js";
 import { SluiceError } from "../../lib/errors.js";
 import { problem } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
@@ -22,6 +18,7 @@ import {
 import { foldShapes, maskHolder } from "../join/fold.js";
 import { alignJoin } from "../join/helper.js";
 import { ownerJoinInput } from "../join/owner-input.js";
+import { type JoinPartial, joinedQueryOf, signJoinPartial } from "../join/partial.js";
 import { type JoinPart, type JoinPlan, rowCapsOf, signedJoinPlanSchema, verifyJoinPlan } from "../join/plan.js";
 import { newPseudonymKey } from "../join/pseudonyms.js";
 import { ringLength } from "../join/ring-array.js";
@@ -35,9 +32,8 @@ import {
   encodePartyMessage,
 } from "../join/wire.js";
 import { encodeVector } from "../mpc/ring.js";
-import type { AggregateQuery } from "../query/schema.js";
-import { fieldsReadBy, vectorLength } from "../query/schema.js";
-import { outsideTerms } from "./approval-check.js";
+import { vectorLength } from "../query/schema.js";
+import { partOutsideApproval } from "./join-approval.js";
 import { createJoinInbox } from "./join-inbox.js";
 import type { OneNodeContext } from "./one-node-routes.js";
 import type { PinnedPeer } from "./peers.js";
@@ -45,71 +41,6 @@ import { postToPeer } from "./post-to-peer.js";
 
 /** The most keys one owner brings to a join. */
 export const MAX_JOIN_KEYS = 16_777_216;
-
-/** What a node answers the gateway for a join: a compute party its share of the joined cells, the others their part done. */
-export const joinPartialSchema = z.object({
-  jobId: z.string().min(1).max(128),
-  nodeId: z.string().min(1).max(128),
-  /** The share of the joined cells (16 bytes a ring element, base64url), or null from a party that only sends. */
-  partial: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]*$/)
-    .max(4_000_000)
-    .nullable(),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
-});
-export type JoinPartial = z.infer<typeof joinPartialSchema>;
-
-const partialInput = (p: Omit<JoinPartial, "signature">) => canonicalize({ kind: "sluice/join-partial", body: p });
-
-export function signJoinPartial(partial: Omit<JoinPartial, "signature">, key: KeyObject | string): JoinPartial {
-  return { ...partial, signature: signBytes(key, partialInput(partial)) };
-}
-
-export function verifyJoinPartial(partial: JoinPartial, nodePublicKey: string): boolean {
-  const { signature, ...body } = partial;
-  return verifyBytes(nodePublicKey, partialInput(body), signature);
-}
-
-/** The joined query's measure and bounds, as the noise and the release read them. */
-export const joinedQueryOf = (plan: JoinPlan): AggregateQuery => ({ ...plan.query, filters: [] });
-
-/** Why this owner's part is outside what its owner signed, or null. */
-function partOutsideApproval(plan: JoinPlan, part: JoinPart, ctx: OneNodeContext): string | null {
-  const { task } = part;
-  const read = [task.field, ...(part.measuredField ? [part.measuredField] : []), ...fieldsReadBy(part.query)];
-  const refusal = outsideTerms(
-    {
-      terms: plan.terms,
-      scenarioId: plan.scenarioId,
-      computeMode: "join",
-      shape: plan.query.aggregate,
-      datasetId: task.datasetId,
-      fieldsRead: read,
-      minGroupSize: plan.minGroupSize,
-      epsilonMicro: plan.epsilonMicro,
-    },
-    task.approval,
-    { ...ctx.approval, now: ctx.now() },
-  );
-  if (refusal) return refusal;
-  // With whom: every other dataset of the join is one the owner signed the scenario with.
-  const approvedDatasets = new Set(plan.terms.fields.map((f) => f.slice(0, f.indexOf("."))));
-  const stranger = plan.parts.find((p) => !approvedDatasets.has(p.task.datasetId));
-  if (stranger) return `the join brings in ${stranger.task.datasetId}, which is not in the scenario's terms`;
-  // What leaves: this part computes the joined query's shape, groups and bins, and nothing else.
-  const holdsMeasure = part.measuredField !== null;
-  if (part.query.aggregate !== (holdsMeasure ? plan.query.aggregate : "count"))
-    return "this part's aggregate is not the joined query's";
-  if (
-    holdsMeasure &&
-    JSON.stringify([part.query.bins, part.query.bounds]) !== JSON.stringify([plan.query.bins, plan.query.bounds])
-  )
-    return "this part's bins or bounds are not the joined query's";
-  if (part.query.groupBy && JSON.stringify(part.query.groupBy) !== JSON.stringify(plan.query.groupBy))
-    return "this part's groups are not the joined query's";
-  return null;
-}
 
 /** POST /joins (the gateway's signed plan) and POST /joins/:jobId/messages (the other nodes' sealed messages). */
 export function joinRoutes(ctx: OneNodeContext): Hono {
