@@ -75,6 +75,12 @@ describe("a join's messages between nodes", () => {
     expect(() =>
       openJoinMessage({ ...envelope, header: { ...envelope.header, step: 1 } }, sender.publicKey, recipient),
     ).toThrow(/bad signature/);
+    // Replayed into another job, or to another recipient: the header no longer verifies.
+    for (const change of [{ jobId: "job_2" }, { to: "node_c" }, { kind: "opening" as const }]) {
+      expect(() =>
+        openJoinMessage({ ...envelope, header: { ...envelope.header, ...change } }, sender.publicKey, recipient),
+      ).toThrow(/bad signature/);
+    }
     const altered = Buffer.from(envelope.ciphertext);
     altered[0] = (altered[0] as number) ^ 1;
     expect(() => openJoinMessage({ ...envelope, ciphertext: altered }, sender.publicKey, recipient)).toThrow(
