@@ -1,4 +1,5 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { shuffle } from "../../lib/shuffle.js";
 import { addNoise, type NoiseScale } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
 import { PRF_SEED_BYTES } from "../mpc/prf.js";
@@ -60,14 +61,6 @@ function positionsByPseudonym(pseudonyms: Buffer, count: number, who: string): M
   return positions;
 }
 
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
-}
-
 const seed = () => randomBytes(PRF_SEED_BYTES);
 
 /**
@@ -95,7 +88,9 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
     }
     if (row.length === owners.length) joined.push(row);
   }
-  shuffle(joined);
+  shuffle(joined.length, (i, j) => {
+    [joined[i], joined[j]] = [joined[j] as number[], joined[i] as number[]];
+  });
   const rows = joined.length;
   const widths = owners.map((o) => o.width);
 

@@ -1,4 +1,5 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { randomOrder } from "../../lib/shuffle.js";
 import { PRF_SEED_BYTES } from "../mpc/prf.js";
 import type { KeyedFactors } from "./keyed-factors.js";
 import { pseudonymsOf } from "./pseudonyms.js";
@@ -19,17 +20,6 @@ export interface OwnerJoinSecret {
   maskSeed: Buffer;
 }
 
-function shuffledOrder(count: number): Uint32Array {
-  const order = Uint32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    const swap = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = swap;
-  }
-  return order;
-}
-
 /**
  * An owner's input to a joined aggregate: its keys shuffled (so a position says nothing), each as
  * its pseudonym and its cells masked by a PRF whose seed goes, sealed, to the compute party that
@@ -41,7 +31,7 @@ export function ownerJoinInput(
 ): { input: OwnerJoinInput; secret: OwnerJoinSecret } {
   const { width } = factors;
   const count = factors.keys.length;
-  const order = shuffledOrder(count);
+  const order = randomOrder(count);
   const pseudonyms = pseudonymsOf(
     pseudonymKey,
     Array.from(order, (i) => factors.keys[i] as string),

@@ -1,7 +1,8 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import { SluiceError } from "../../lib/errors.js";
+import { shuffle } from "../../lib/shuffle.js";
 import { newBlindingKey, POINT_BYTES } from "../psi/blind.js";
 import { setBit } from "../psi/helper-protocol.js";
 import { type IdentifierKind, IdentifierNormaliser, IdentifierTotals } from "../psi/identifiers.js";
@@ -19,11 +20,10 @@ const NORMALISE_SLICE = 100_000;
 
 /** Shuffles the owner's entities (and their totals alongside) in place, so a page's order says nothing of the data's. */
 export function shuffleEntities(identifiers: string[], totals?: bigint[]): void {
-  for (let i = identifiers.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
+  shuffle(identifiers.length, (i, j) => {
     [identifiers[i], identifiers[j]] = [identifiers[j] as string, identifiers[i] as string];
     if (totals) [totals[i], totals[j]] = [totals[j] as bigint, totals[i] as bigint];
-  }
+  });
 }
 
 const notFound = (jobId: string) =>
