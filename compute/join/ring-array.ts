@@ -1,5 +1,5 @@
-import { createCipheriv } from "node:crypto";
 import { endianness } from "node:os";
+import { prfBytes, prfRowBytes } from "../mpc/prf.js";
 
 // Z/2^128 in typed arrays, for the join's millions of elements: element i is limbs 4i … 4i+3 of a
 // Uint32Array, least significant first, so adding is a carry chain and the wire form is the bytes
@@ -108,28 +108,13 @@ export function ringFromBytes(bytes: Uint8Array): RingArray {
 
 export const ringBytes = (a: RingArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-/** The PRF of `mpc/prf.ts` (AES-256-CTR from a zero counter), elements [from, from + count). */
-export function prfRingRange(seed: Uint8Array, from: number, count: number): RingArray {
-  const counter = Buffer.alloc(16);
-  counter.writeBigUInt64BE(BigInt(from), 8);
-  return ringFromBytes(createCipheriv("aes-256-ctr", seed, counter).update(Buffer.alloc(count * 16)));
-}
+/** The PRF of `mpc/prf.ts`, elements [from, from + count), its keystream read as limbs. */
+export const prfRingRange = (seed: Uint8Array, from: number, count: number): RingArray =>
+  ringFromBytes(prfBytes(seed, from, count));
 
 /** The PRF read as a table `width` elements wide: the listed rows, in order, flat. */
-export function prfRingRows(seed: Uint8Array, rows: ArrayLike<number>, width: number): RingArray {
-  const counters = Buffer.alloc(rows.length * width * 16);
-  for (let i = 0; i < rows.length; i++) {
-    const first = (rows[i] as number) * width;
-    for (let d = 0; d < width; d++) {
-      const at = (i * width + d) * 16;
-      const counter = first + d;
-      counters.writeUInt32BE(Math.floor(counter / TWO32), at + 8);
-      counters.writeUInt32BE(counter % TWO32, at + 12);
-    }
-  }
-  const cipher = createCipheriv("aes-256-ecb", seed, null).setAutoPadding(false);
-  return ringFromBytes(Buffer.concat([cipher.update(counters), cipher.final()]));
-}
+export const prfRingRows = (seed: Uint8Array, rows: ArrayLike<number>, width: number): RingArray =>
+  ringFromBytes(prfRowBytes(seed, rows, width));
 
 /** An element's eight 16-bit limbs, least significant first, into `out` at `at`. */
 function limbs16(a: RingArray, i: number, out: Float64Array, at: number): void {
