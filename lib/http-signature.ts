@@ -68,7 +68,8 @@ export interface VerifiedSignature {
   expires?: number;
 }
 
-interface ProfileSignature extends VerifiedSignature {
+/** The request's signature that meets the profile, parsed once: what a verifier looks the key up by, and the rest. */
+export interface ProfileSignature extends VerifiedSignature {
   message: MessageSignature & { signature: Uint8Array };
 }
 
@@ -128,16 +129,20 @@ function selectSignature(headers: HeaderSource): ProfileSignature {
   );
 }
 
-/** The key id, created and nonce of the request's signature, so the verifier knows which key to look up. */
-export function readSignatureInput(headers: HeaderSource): VerifiedSignature {
-  const { message: _message, ...params } = selectSignature(headers);
-  return params;
+/**
+ * The request's signature that meets the profile, so the verifier knows which key to look up; pass
+ * it on to verifyRequestAsync and signatureMatchesKey so the headers are parsed once a request.
+ */
+export function readSignatureInput(headers: HeaderSource): ProfileSignature {
+  return selectSignature(headers);
 }
 
 export interface VerifyRequestInput {
   method: string;
   url: string;
   headers: HeaderSource;
+  /** The signature readSignatureInput already selected from these headers. */
+  signature?: ProfileSignature;
   body: Uint8Array;
   publicKey: string;
   now?: number;
@@ -172,7 +177,7 @@ function requestOf(input: Pick<VerifyRequestInput, "method" | "url" | "headers">
 
 /** Every check of the headers but the signature itself; throws naming what failed. The body is not needed. */
 function prepare(input: Omit<VerifyRequestInput, "body">): PreparedVerification {
-  const { message, ...params } = selectSignature(input.headers);
+  const { message, ...params } = input.signature ?? selectSignature(input.headers);
   checkTimes(params, input.now ?? Math.floor(Date.now() / 1000), input.maxSkewSeconds ?? 300);
   const digests = readContentDigest(input.headers.get("content-digest"));
   const base = signatureBase(requestOf(input), message);
@@ -211,10 +216,10 @@ export async function verifyRequestAsync(
  * forgery), checked on libuv's thread pool like every other request signature, never on the event loop.
  */
 export async function signatureMatchesKey(
-  input: Pick<VerifyRequestInput, "method" | "url" | "headers">,
+  input: Pick<VerifyRequestInput, "method" | "url" | "headers" | "signature">,
   publicKey: string,
 ): Promise<boolean> {
-  const { message } = selectSignature(input.headers);
+  const { message } = input.signature ?? selectSignature(input.headers);
   const signature = Buffer.from(message.signature).toString("base64url");
   return verifyBytesAsync(publicKey, signatureBase(requestOf(input), message), signature);
 }

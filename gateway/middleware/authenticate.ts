@@ -2,7 +2,12 @@ import { and, desc, eq, ne } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { AuthenticationError, ForbiddenError, SluiceError } from "../../lib/errors.js";
-import { readSignatureInput, signatureMatchesKey, verifyRequestAsync } from "../../lib/http-signature.js";
+import {
+  type ProfileSignature,
+  readSignatureInput,
+  signatureMatchesKey,
+  verifyRequestAsync,
+} from "../../lib/http-signature.js";
 import { type Db, type Participant, type ParticipantRole, participantKeys } from "../../store/index.js";
 import type { AuthState } from "../auth/auth-state.js";
 import { AuthFailureLimit } from "../auth/failure-limit.js";
@@ -19,14 +24,14 @@ const MAX_RETIRED_KEYS_CHECKED = 8;
  * not a forgery. The newest few only, verified off the event loop, so that a flood of bad
  * signatures for a participant with many old keys costs the gateway little.
  */
-async function retiredKeyThatSigned(db: Db, c: Context, participant: Participant) {
+async function retiredKeyThatSigned(db: Db, c: Context, participant: Participant, signature: ProfileSignature) {
   const retired = await db
     .select()
     .from(participantKeys)
     .where(and(eq(participantKeys.participantId, participant.id), ne(participantKeys.status, "active")))
     .orderBy(desc(participantKeys.createdAt))
     .limit(MAX_RETIRED_KEYS_CHECKED);
-  const request = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers };
+  const request = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, signature };
   const matches = await Promise.all(retired.map((k) => signatureMatchesKey(request, k.publicKey)));
   return retired[matches.indexOf(true)];
 }
@@ -77,7 +82,8 @@ export function authenticate(deps: GatewayDeps, limits: GatewayLimits, auth: Aut
   });
 
   async function verifySignature(c: Context<GatewayEnv>) {
-    const { keyId } = readSignatureInput(c.req.raw.headers);
+    const signature = readSignatureInput(c.req.raw.headers);
+    const { keyId } = signature;
     await auth.ready();
     const participant = await auth.participants.get(keyId);
     if (!participant) throw new AuthenticationError("key_unknown", `no participant ${keyId} is admitted`);
@@ -92,6 +98,7 @@ export function authenticate(deps: GatewayDeps, limits: GatewayLimits, auth: Aut
         method: c.req.method,
         url: c.req.url,
         headers: c.req.raw.headers,
+        signature,
         body,
         publicKey: participant.publicKey,
         now: Math.floor(now.getTime() / 1000),
@@ -99,7 +106,7 @@ export function authenticate(deps: GatewayDeps, limits: GatewayLimits, auth: Aut
       });
     } catch (error) {
       if (error instanceof AuthenticationError && error.code === "signature_invalid") {
-        const retired = await retiredKeyThatSigned(deps.db, c, participant);
+        const retired = await retiredKeyThatSigned(deps.db, c, participant, signature);
         if (retired) {
           const when = retired.retiredAt ? ` at ${retired.retiredAt.toISOString()}` : "";
           throw new AuthenticationError(
