@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { makeUscc } from "../../lib/uscc.js";
 import { joinedNoiseScales, type NoiseScale } from "../dp/noise.js";
 import { addVectors, fromRing } from "../mpc/ring.js";
 import { type ColumnSpec, datasetFromRows, type LocalDataset } from "../node/datastore.js";
@@ -251,6 +252,36 @@ describe("joined aggregates across departments: secret-shared join against a pla
     const c = part("social", [{ uscc: "E1", insured: 9, sector: "a" }], null, { aggregate: "count" });
     expect(runJoin([a, c]).cells).toEqual([1n, 5n]);
     expect(runJoin([a, c], ["E9"])).toMatchObject({ rows: 0, cells: [0n, 0n] });
+  });
+
+  it("joins unified social credit codes however each department spells them, and leaves invalid codes out, counted", () => {
+    const code = makeUscc("91", "330100", "MA2CBLFY1");
+    const other = makeUscc("91", "330100", "MA2CBLFY2");
+    const tax = part(
+      "tax",
+      [
+        { uscc: code.toLowerCase(), district: "330102", tax_paid_fen: 7 },
+        { uscc: ` ${other} `, district: "330102", tax_paid_fen: 5 },
+        { uscc: "not-a-code", district: "330102", tax_paid_fen: 1_000 },
+      ],
+      "tax_paid_fen",
+      { aggregate: "sum" },
+    );
+    const social = part(
+      "social",
+      [
+        { uscc: code, insured: 60, sector: "a" },
+        { uscc: other, insured: 3, sector: "a" },
+      ],
+      null,
+      {
+        aggregate: "count",
+      },
+    );
+    tax.spec.keyKind = "uscc";
+    social.spec.keyKind = "uscc";
+    expect(keyedFactors(tax.dataset, tax.spec)).toMatchObject({ keys: [code, other], invalidKeys: 1 });
+    expect(runJoin([tax, social]).cells).toEqual([2n, 12n]);
   });
 
   it("refuses a key with more rows than the join allows, naming the count and not the key", () => {

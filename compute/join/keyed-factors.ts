@@ -1,52 +1,26 @@
 import { ComputeError } from "../errors.js";
 import type { LocalDataset } from "../node/datastore.js";
 import { type IdentifierKind, IdentifierNormaliser } from "../psi/identifiers.js";
-import { type ClassifiedRows, classifyRows } from "../query/evaluate.js";
+import { type ClassifiedRows, classifyRows, SlotSums } from "../query/evaluate.js";
 import type { AggregateQuery } from "../query/schema.js";
 import { type RingArray, ringArray, setBigInt, setNumber } from "./ring-array.js";
 
-const FLUSH_AT = 2 ** 52;
-
-/**
- * Each key's cells summed from its rows, flat (key, cell, measure), exactly: counts and sums in
- * doubles, a sum flushed to a bigint before it could lose a bit, sums of squares in bigints.
- */
+/** Each key's cells summed from its rows, flat (key, cell, measure), exactly (`SlotSums`). */
 function keyedCells(keys: number, keyOfRow: Int32Array, classified: ClassifiedRows): RingArray {
   const { cells, measures, cellOf, values } = classified;
-  const slots = keys * cells;
-  const counts = new Float64Array(slots);
-  const wantsSum = measures.includes("sum");
-  const wantsSquares = measures.includes("sumOfSquares");
-  const sums = wantsSum ? new Float64Array(slots) : null;
-  const bigSums = new Map<number, bigint>();
-  const squares = new Map<number, bigint>();
+  const sums = new SlotSums(keys * cells, measures);
   for (let row = 0; row < keyOfRow.length; row++) {
     const key = keyOfRow[row] as number;
     const cell = cellOf[row] as number;
-    if (key < 0 || cell < 0) continue;
-    const slot = key * cells + cell;
-    counts[slot] = (counts[slot] as number) + 1;
-    const value = values ? (values[row] as number) : 0;
-    if (sums) {
-      const sum = (sums[slot] as number) + value;
-      if (Math.abs(sum) >= FLUSH_AT) {
-        bigSums.set(slot, (bigSums.get(slot) ?? 0n) + BigInt(sum));
-        sums[slot] = 0;
-      } else sums[slot] = sum;
-    }
-    if (wantsSquares) squares.set(slot, (squares.get(slot) ?? 0n) + BigInt(value) * BigInt(value));
+    if (key >= 0 && cell >= 0) sums.add(key * cells + cell, values ? (values[row] as number) : 0);
   }
-  const ring = ringArray(slots * measures.length);
+  const ring = ringArray(keys * cells * measures.length);
   let i = 0;
-  for (let slot = 0; slot < slots; slot++) {
+  for (let slot = 0; slot < keys * cells; slot++) {
     for (const measure of measures) {
-      if (measure === "count") setNumber(ring, i, counts[slot] as number);
-      else if (measure === "sum") {
-        const big = bigSums.get(slot);
-        if (big === undefined) setNumber(ring, i, (sums as Float64Array)[slot] as number);
-        else setBigInt(ring, i, big + BigInt((sums as Float64Array)[slot] as number));
-      } else setBigInt(ring, i, squares.get(slot) ?? 0n);
-      i++;
+      const value = sums.get(slot, measure);
+      if (typeof value === "number") setNumber(ring, i++, value);
+      else setBigInt(ring, i++, value);
     }
   }
   return ring;
@@ -85,12 +59,15 @@ export function keyedFactors(dataset: LocalDataset, input: KeyedFactorsInput): K
     throw new ComputeError("field_unknown", `dataset ${dataset.id} has no text key field ${input.keyField}`);
   const { codes, dictionary } = keyColumn as Extract<typeof keyColumn, { codes: Int32Array }>;
   const classified = classifyRows(dataset, input.measuredField, input.query);
-  const keyOfRow = new Int32Array(dataset.rowCount).fill(-1);
-  const normaliser = new IdentifierNormaliser(input.keyKind, (position, row) => {
-    keyOfRow[row] = position;
+  // Each distinct value of the key column is normalised once (two spellings of one code meet here).
+  const keyOfCode = new Int32Array(dictionary.length).fill(-1);
+  const normaliser = new IdentifierNormaliser(input.keyKind, (position, code) => {
+    keyOfCode[code] = position;
   });
-  normaliser.add(Array.from(codes, (code) => dictionary[code] as string));
-  const { identifiers, invalid } = normaliser.result();
+  normaliser.add(dictionary);
+  const { identifiers } = normaliser.result();
+  const keyOfRow = Int32Array.from(codes, (code) => keyOfCode[code] as number);
+  const invalidKeys = keyOfRow.reduce((n, key) => (key < 0 ? n + 1 : n), 0);
 
   const rowsPerKey = new Uint32Array(identifiers.length);
   for (const key of keyOfRow) if (key >= 0) rowsPerKey[key] = (rowsPerKey[key] as number) + 1;
@@ -103,5 +80,5 @@ export function keyedFactors(dataset: LocalDataset, input: KeyedFactorsInput): K
 
   const cells = keyedCells(identifiers.length, keyOfRow, classified);
   const width = classified.cells * classified.measures.length;
-  return { keys: identifiers, cells, width, invalidKeys: invalid.length };
+  return { keys: identifiers, cells, width, invalidKeys };
 }

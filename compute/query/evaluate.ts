@@ -150,62 +150,56 @@ export function classifyRows(
 }
 
 /**
- * Adds rows into cells, each cell its count and then its sums as the measures ask, exactly: sums
- * run in double precision and are flushed to bigint before they could lose a bit.
+ * Adds rows into slots (a query's cells, or each key's cells for a join), each slot its count and
+ * then its sums as the measures ask, exactly: sums run in double precision and are flushed to
+ * bigint before they could lose a bit; sums of squares are bigints.
  */
-export class CellAccumulator {
+export class SlotSums {
   private readonly counts: Float64Array;
-  private readonly sums: Float64Array;
-  private readonly bigSums: bigint[];
-  private readonly squares: bigint[];
-  private readonly wantsSum: boolean;
-  private readonly wantsSquares: boolean;
+  private readonly sums: Float64Array | null;
+  private readonly bigSums = new Map<number, bigint>();
+  private readonly squares: Map<number, bigint> | null;
 
   constructor(
-    private readonly cells: number,
-    private readonly measures: ClassifiedRows["measures"],
+    slots: number,
+    readonly measures: ClassifiedRows["measures"],
   ) {
-    this.counts = new Float64Array(cells);
-    this.sums = new Float64Array(cells);
-    this.bigSums = new Array<bigint>(cells).fill(0n);
-    this.squares = new Array<bigint>(cells).fill(0n);
-    this.wantsSum = measures.includes("sum");
-    this.wantsSquares = measures.includes("sumOfSquares");
+    this.counts = new Float64Array(slots);
+    this.sums = measures.includes("sum") ? new Float64Array(slots) : null;
+    this.squares = measures.includes("sumOfSquares") ? new Map() : null;
   }
 
-  add(cell: number, value: number): void {
-    this.counts[cell] = (this.counts[cell] as number) + 1;
-    if (this.wantsSum) {
-      const sum = (this.sums[cell] as number) + value;
+  add(slot: number, value: number): void {
+    this.counts[slot] = (this.counts[slot] as number) + 1;
+    if (this.sums) {
+      const sum = (this.sums[slot] as number) + value;
       if (Math.abs(sum) >= FLUSH_AT) {
-        this.bigSums[cell] = (this.bigSums[cell] as bigint) + BigInt(sum);
-        this.sums[cell] = 0;
-      } else this.sums[cell] = sum;
+        this.bigSums.set(slot, (this.bigSums.get(slot) ?? 0n) + BigInt(sum));
+        this.sums[slot] = 0;
+      } else this.sums[slot] = sum;
     }
-    if (this.wantsSquares) this.squares[cell] = (this.squares[cell] as bigint) + BigInt(value) * BigInt(value);
+    if (this.squares) this.squares.set(slot, (this.squares.get(slot) ?? 0n) + BigInt(value) * BigInt(value));
   }
 
-  /** The cells as one vector: for each cell, its measures in order. */
-  vector(): bigint[] {
-    const vector: bigint[] = [];
-    for (let cell = 0; cell < this.cells; cell++) {
-      for (const measure of this.measures) {
-        if (measure === "count") vector.push(BigInt(this.counts[cell] as number));
-        else if (measure === "sum") vector.push((this.bigSums[cell] as bigint) + BigInt(this.sums[cell] as number));
-        else vector.push(this.squares[cell] as bigint);
-      }
-    }
-    return vector;
+  /** A slot's measure: a number while it is a safe integer, a bigint past that. */
+  get(slot: number, measure: ClassifiedRows["measures"][number]): number | bigint {
+    if (measure === "count") return this.counts[slot] as number;
+    if (measure === "sumOfSquares") return this.squares?.get(slot) ?? 0n;
+    const big = this.bigSums.get(slot);
+    const sum = this.sums?.[slot] ?? 0;
+    return big === undefined ? sum : big + BigInt(sum);
   }
 }
 
 /** The cells of a query over one dataset: for each cell, its count, then its sums as the aggregate needs. */
 export function aggregateColumns(dataset: LocalDataset, measuredField: string, query: AggregateQuery): bigint[] {
   const { cellOf, values, cells, measures } = classifyRows(dataset, measuredField, query);
-  const cellsAdded = new CellAccumulator(cells, measures);
+  const sums = new SlotSums(cells, measures);
   for (let i = 0; i < cellOf.length; i++) {
     const cell = cellOf[i] as number;
-    if (cell >= 0) cellsAdded.add(cell, values ? (values[i] as number) : 0);
+    if (cell >= 0) sums.add(cell, values ? (values[i] as number) : 0);
   }
-  return cellsAdded.vector();
+  const vector: bigint[] = [];
+  for (let cell = 0; cell < cells; cell++) for (const measure of measures) vector.push(BigInt(sums.get(cell, measure)));
+  return vector;
 }
