@@ -4,7 +4,6 @@ import { SluiceError } from "../../lib/errors.js";
 import { problem } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
 import { joinedNoiseScales } from "../dp/noise.js";
-import { ComputeError } from "../errors.js";
 import { gammaLength } from "../join/beaver.js";
 import { JoinComputeParty } from "../join/compute-party.js";
 import {
@@ -85,8 +84,6 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       query: part.query,
       maxRowsPerKey: part.maxRowsPerKey,
     });
-    if (factors.width !== vectorLength(part.query))
-      throw new ComputeError("query_invalid", "cells of an unexpected width");
     let pseudonymKey: Buffer;
     if (index === 0) {
       pseudonymKey = newPseudonymKey();
