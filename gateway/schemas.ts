@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { heParameterSetSchema, MAX_KEY_CHARS } from "../compute/he/params.js";
-import { encryptedModelSchema } from "../compute/he/scoring-model.js";
+import { encryptedModelSchema, MAX_SCORING_FEATURES } from "../compute/he/scoring-model.js";
 import { MAX_ROWS_PER_KEY } from "../compute/join/plan.js";
 import { bitmapSchema } from "../compute/psi/helper-protocol.js";
 import { MAX_PSI_CHUNKS, MAX_PSI_ITEMS } from "../compute/psi/limits.js";
 import { pointsSchema } from "../compute/psi/protocol.js";
 import { AGGREGATES, aggregateQueryShape, fieldNameSchema, filterSchema } from "../compute/query/schema.js";
-import { entityIdsSchema, scoringFeaturesSchema } from "../compute/scoring/protocol.js";
+import { entityIdsSchema, MAX_VERTICAL_PARTS, scoringFeaturesSchema } from "../compute/scoring/protocol.js";
 import { COMPUTE_MODES, QUERY_SHAPES } from "../lib/vocabulary.js";
 import { PARTICIPANT_ROLES } from "../store/index.js";
 
@@ -247,6 +247,37 @@ export const runScoringSchema = z
     /** The fields the model weighs, in the order of its weights. */
     features: scoringFeaturesSchema,
     /** ε per entity: each owner adds discrete Laplace noise to every feature for it; 0 only where the rules ask none. */
+    epsilon: epsilonSchema.max(10).default(0),
+    ids: entityIdsSchema,
+    model: encryptedModelSchema,
+  })
+  .strict();
+
+/** One owner's part of a vertical score: its dataset, the id column, the features it weighs. */
+const verticalPartSchema = z
+  .object({ datasetId: idSchema, idField: fieldNameSchema, features: scoringFeaturesSchema })
+  .strict();
+
+/**
+ * A vertical score: one linear model whose features come from two or three owners, its weights in
+ * the order of the parts' features one after another; each owner scores its part, the gateway adds
+ * the encrypted parts for the ids every owner holds.
+ */
+export const runVerticalScoringSchema = z
+  .object({
+    jobId: runJobSchema.shape.jobId,
+    scenarioId: idSchema,
+    heKeysId: idSchema,
+    parts: z
+      .array(verticalPartSchema)
+      .min(2)
+      .max(MAX_VERTICAL_PARTS)
+      .refine((parts) => new Set(parts.map((p) => p.datasetId)).size === parts.length, {
+        message: "each dataset is one part, named once",
+      })
+      .refine((parts) => parts.reduce((n, p) => n + p.features.length, 0) <= MAX_SCORING_FEATURES, {
+        message: `a model weighs at most ${MAX_SCORING_FEATURES} features across its parts`,
+      }),
     epsilon: epsilonSchema.max(10).default(0),
     ids: entityIdsSchema,
     model: encryptedModelSchema,

@@ -31,6 +31,26 @@ export interface ScoringJobRequest {
   model: EncryptedModel;
 }
 
+/**
+ * A vertical score: one linear model over features from two or three owners' datasets, its
+ * weights in the order of the parts' features one after another (encryptScoringModel with the
+ * features in that order).
+ */
+export interface VerticalScoringJobRequest {
+  jobId?: string;
+  scenarioId: string;
+  heKeysId: string;
+  parts: { datasetId: string; idField: string; features: string[] }[];
+  epsilon?: number;
+  ids: string[];
+  model: EncryptedModel;
+}
+
+/** What a vertical score returns: the sums of the owners' parts, still encrypted, for the ids every owner holds. */
+export interface VerticalScoringResult extends Omit<ScoringResult, "datasetId" | "features"> {
+  parts: VerticalScoringJobRequest["parts"];
+}
+
 /** PSI's first round: with which owner dataset and id column, and what to learn. */
 export interface PsiStartRequest {
   jobId?: string;
@@ -326,6 +346,15 @@ export function createClient(options: ClientOptions) {
         usageRecordId: string;
         decisionHash: string;
       }>("POST", "/jobs/scores", input as unknown as Json),
+    /** Scores entities with one model over several owners' features; decryptScoringResult opens the sums. */
+    scoreVertically: (input: VerticalScoringJobRequest) =>
+      request<{
+        jobId: string;
+        status: string;
+        result: VerticalScoringResult & Json;
+        usageRecordId: string;
+        decisionHash: string;
+      }>("POST", "/jobs/vertical-scores", input as unknown as Json),
     /** PSI's start; privateSetIntersection (sdk/psi.ts) drives every step. */
     startPsi: (input: PsiStartRequest) =>
       request<{

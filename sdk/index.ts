@@ -14,6 +14,8 @@ export {
   type ScoringResult,
   SluiceApiError,
   type SluiceClient,
+  type VerticalScoringJobRequest,
+  type VerticalScoringResult,
 } from "./client.js";
 export {
   decryptJobResult,

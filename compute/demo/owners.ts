@@ -81,6 +81,12 @@ export const DEMO_OWNERS: readonly DemoOwner[] = [
         { name: "contributions_fen", type: "integer", level: 3 },
       ],
     },
+    // The same bank may weigh these too, beside the tax bureau's features (a vertical score).
+    scoring: {
+      idField: "uscc",
+      bounds: { insured_employees: [0, 1_000], wages_fen: [0, 20_000_000_000], contributions_fen: [0, 6_000_000_000] },
+      maxScoresPerId: 12,
+    },
     rows: (enterprises) => {
       const random = createSeededRandom("social");
       // Not every enterprise insures every employee; some are missing from the fund's records.

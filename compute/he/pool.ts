@@ -48,6 +48,11 @@ export class HePool {
     return this.run("scoreBatches", request);
   }
 
+  /** Adds the owners' partial scores of a vertical score, batch by batch, without opening them. */
+  addPartialScores(parts: readonly (readonly string[])[]): Promise<string[]> {
+    return this.run("addPartialScores", parts);
+  }
+
   /** How many workers run operations side by side. */
   get size(): number {
     return this.pool.size;

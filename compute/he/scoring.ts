@@ -75,6 +75,8 @@ interface PreparedForm {
 /** A model loaded in one SEAL instance, with everything each batch reuses. */
 interface PreparedModel {
   kind: EncryptedModel["kind"];
+  /** False for every part of a vertical score but one: the bias is added once, by one owner. */
+  addsBias: boolean;
   forms: PreparedForm[];
   /** Quadratic only: the constant, already at level 1 and at the scale of the product it is added to. */
   constant?: CipherText;
@@ -107,7 +109,11 @@ async function prepareModel(
   model: EncryptedModel,
   keys: { publicKey: string; relinKeys?: string },
   featureCount: number,
+  addsBias = true,
 ): Promise<PreparedModel> {
+  if (!addsBias && model.kind !== "linear") {
+    throw new CiphertextError("only a linear model is scored in parts: a product needs the whole linear score");
+  }
   if (featureCountOf(model) !== featureCount) {
     throw new CiphertextError(`the model weighs ${featureCountOf(model)} features; the plan names ${featureCount}`);
   }
@@ -181,6 +187,7 @@ async function prepareModel(
     loaded.splice(loaded.indexOf(slotsOfOnes), 1);
     return {
       kind: model.kind,
+      addsBias,
       forms,
       ...(constant ? { constant } : {}),
       biasTerms,
@@ -210,11 +217,12 @@ async function preparedModel(
   model: EncryptedModel,
   keys: { publicKey: string; relinKeys?: string },
   featureCount: number,
+  addsBias: boolean,
 ) {
-  const key = `${digest}:${keys.publicKey.length}:${keys.publicKey.slice(-64)}`;
+  const key = `${digest}:${addsBias}:${keys.publicKey.length}:${keys.publicKey.slice(-64)}`;
   const cached = prepared.get(key);
   if (cached) return cached;
-  const fresh = await prepareModel(model, keys, featureCount);
+  const fresh = await prepareModel(model, keys, featureCount, addsBias);
   if (prepared.size >= MAX_PREPARED) {
     const [oldest, evicted] = prepared.entries().next().value as [string, PreparedModel];
     prepared.delete(oldest);
@@ -233,14 +241,19 @@ export async function validateScoringModel(
   freePrepared(await prepareModel(model, keys, featureCount));
 }
 
-/** Σ_j w_j·x_j + b·1 over one batch, at the forms' level, then rescaled. */
+/** Σ_j w_j·x_j + b·1 over one batch (without b·1 for a part that adds no bias), at the forms' level, then rescaled. */
 function linearForm(model: PreparedModel, f: number, features: PlainText[]): CipherText {
   const { evaluator, scratch } = model;
   const form = model.forms[f] as PreparedForm;
-  const sum = (model.biasTerms[f] as CipherText).clone();
+  const [first, ...rest] = form.weights as [CipherText, ...CipherText[]];
+  const sum = model.addsBias
+    ? (model.biasTerms[f] as CipherText).clone()
+    : (evaluator.multiplyPlain(first, features[0] as PlainText) as CipherText);
   try {
-    form.weights.forEach((weight, j) => {
-      evaluator.multiplyPlain(weight, features[j] as PlainText, scratch.term);
+    const terms = model.addsBias ? form.weights : rest;
+    const offset = model.addsBias ? 0 : 1;
+    terms.forEach((weight, j) => {
+      evaluator.multiplyPlain(weight, features[j + offset] as PlainText, scratch.term);
       evaluator.add(sum, scratch.term, sum);
     });
     evaluator.rescaleToNext(sum, sum);
@@ -314,9 +327,17 @@ export async function scoreBatches(request: {
   keys: { publicKey: string; relinKeys?: string };
   batches: Float64Array[][];
   recipes?: FeatureRecipe[];
+  /** A part of a vertical score other than the first: its scores carry no bias. */
+  withoutBias?: boolean;
 }): Promise<string[]> {
   const featureCount = request.batches[0]?.length ?? featureCountOf(request.model);
-  const model = await preparedModel(request.digest, request.model, request.keys, featureCount);
+  const model = await preparedModel(
+    request.digest,
+    request.model,
+    request.keys,
+    featureCount,
+    request.withoutBias !== true,
+  );
   const slots = model.encoder.slotCount;
   const random = bufferedRandomBytes();
   return request.batches.map((columns, b) => {

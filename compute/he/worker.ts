@@ -1,5 +1,6 @@
 import { serveOperations } from "../../lib/worker-serve.js";
 import { validateHePublicKeys } from "./keys.js";
+import { addPartialScores } from "./partial-scores.js";
 import { scoreBatches, validateScoringModel } from "./scoring.js";
 import { addCiphertexts, encryptVector } from "./vectors.js";
 
@@ -10,6 +11,7 @@ const OPERATIONS = {
   addCiphertexts,
   validateScoringModel,
   scoreBatches,
+  addPartialScores,
   memory: async () => process.memoryUsage().rss,
 } as const;
 

@@ -13,7 +13,12 @@ import {
   psiPageRequestSchema,
   psiStartSchema,
 } from "../psi/protocol.js";
-import { type EncryptedScores, scoringRequestSchema, verifyScoringPlan } from "../scoring/protocol.js";
+import {
+  type EncryptedScores,
+  holdingsRequestSchema,
+  scoringRequestSchema,
+  verifyScoringPlan,
+} from "../scoring/protocol.js";
 import type { NodeAppOptions } from "./app.js";
 import type { ApprovalCheckContext } from "./approval-check.js";
 import type { PeerPins } from "./peers.js";
@@ -36,9 +41,12 @@ export interface OneNodeContext {
   limit: MiddlewareHandler;
 }
 
-/** POST /scores: encrypted scoring of the owner's records under an operator's encrypted model. */
+/**
+ * POST /scores: encrypted scoring of the owner's records under an operator's encrypted model;
+ * POST /scores/holdings: a vertical score's first stage, which of the operator's ids are held here.
+ */
 export function scoringRoutes({ options, approval, spend, logger, now, limit }: OneNodeContext): Hono {
-  const score = createScorer({
+  const scorer = createScorer({
     nodeId: options.nodeId,
     privateKey: options.privateKey,
     publicKey: options.publicKey,
@@ -54,6 +62,24 @@ export function scoringRoutes({ options, approval, spend, logger, now, limit }: 
   const scoring = new Map<string, { signature: string; job: Promise<EncryptedScores> }>();
   const app = new Hono();
   app.use("/scores", limit);
+  app.use("/scores/holdings", limit);
+  app.post("/scores/holdings", async (c) => {
+    const request = await jsonBody(c, holdingsRequestSchema);
+    const { plan } = request;
+    const holdings = scorer.holdings(request);
+    logger.info(
+      {
+        requestId: plan.requestId,
+        jobId: plan.jobId,
+        scenarioId: plan.scenarioId,
+        nodeId: options.nodeId,
+        ids: plan.idCount,
+        held: plan.idCount - holdings.missing.length,
+      },
+      "holdings answered",
+    );
+    return c.json(holdings);
+  });
   app.post("/scores", async (c) => {
     const request = await jsonBody(c, scoringRequestSchema);
     const { plan } = request;
@@ -78,7 +104,7 @@ export function scoringRoutes({ options, approval, spend, logger, now, limit }: 
         "scoring accepted",
       );
       const started = performance.now();
-      job = score(request);
+      job = scorer.score(request);
       scoring.set(plan.jobId, { signature: request.signature, job });
       job.then(
         (scores) =>

@@ -94,7 +94,7 @@ describe("an owner's node scoring encrypted models: it computes only what its ow
         noiseFromLevel: 3,
       },
       now: () => new Date(),
-    });
+    }).score;
   }
 
   /** A request as the gateway would send it; `edit` changes the plan before it is signed. */

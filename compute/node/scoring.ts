@@ -6,10 +6,13 @@ import { idsDigest, modelDigest, SCORES_PER_CIPHERTEXT } from "../he/scoring-mod
 import type { OwnerTask } from "../protocol.js";
 import {
   type EncryptedScores,
+  type HoldingsRequest,
   keyDigest,
+  type ScoringHoldings,
   type ScoringPlan,
   type ScoringRequest,
   signEncryptedScores,
+  signScoringHoldings,
   verifyScoringPlan,
 } from "../scoring/protocol.js";
 import { type ApprovalCheckContext, outsideTerms } from "./approval-check.js";
@@ -90,25 +93,29 @@ export function featureBatches(
   return { batches, recipes };
 }
 
-/** Answers a gateway's scoring request, or throws the reason this node refuses it. */
+/** A vertical score's first stage at this node, kept until its second: what it asked and which ids are held. */
+interface PendingHoldings {
+  scenarioId: string;
+  datasetId: string;
+  modelDigest: string;
+  features: string;
+  held: Set<string>;
+  expiresAt: number;
+}
+
+const MAX_PENDING_HOLDINGS = 64;
+
+/** Answers a gateway's scoring and holdings requests, or throws the reason this node refuses one. */
 export function createScorer(options: ScorerOptions) {
-  function check(request: ScoringRequest): { settings: ScoringSettings; task: OwnerTask } {
-    const { plan } = request;
-    const task = admitPlan(verifyScoringPlan(plan, request.signature, options.gatewayPublicKey), plan, {
+  const pending = new Map<string, PendingHoldings>();
+
+  function checkPlan(plan: ScoringPlan, signature: string, ids: readonly string[]) {
+    const task = admitPlan(verifyScoringPlan(plan, signature, options.gatewayPublicKey), plan, {
       ...options,
       now: options.now(),
     });
-    if (modelDigest(request.model) !== plan.modelDigest || request.model.kind !== plan.modelKind) {
-      throw new SluiceError("validation_failed", "the model is not the one the gateway signed");
-    }
-    if (request.ids.length !== plan.idCount || idsDigest(request.ids) !== plan.idsDigest) {
+    if (ids.length !== plan.idCount || idsDigest(ids) !== plan.idsDigest) {
       throw new SluiceError("validation_failed", "the ids are not the ones the gateway signed");
-    }
-    if (
-      keyDigest(request.keys.publicKey) !== plan.he.publicKeyDigest ||
-      (request.keys.relinKeys ? keyDigest(request.keys.relinKeys) : undefined) !== plan.he.relinKeysDigest
-    ) {
-      throw new SluiceError("validation_failed", "the keys are not the ones the gateway signed");
     }
     const refusal = outsideTerms(
       {
@@ -130,28 +137,98 @@ export function createScorer(options: ScorerOptions) {
     if (settings.idField !== plan.idField) {
       throw refuse(`entities of ${task.datasetId} are looked up by ${settings.idField}, not ${plan.idField}`);
     }
+    // Every feature is checked before anything is spent: a field without bounds fails here.
+    featureBatches(options.store, { ...plan, task }, settings, new Int32Array());
     return { settings, task };
   }
 
-  return async function score(request: ScoringRequest): Promise<EncryptedScores> {
+  function checkPayload(request: ScoringRequest) {
     const { plan } = request;
-    const { settings, task } = check(request);
+    if (modelDigest(request.model) !== plan.modelDigest || request.model.kind !== plan.modelKind) {
+      throw new SluiceError("validation_failed", "the model is not the one the gateway signed");
+    }
+    if (
+      keyDigest(request.keys.publicKey) !== plan.he.publicKeyDigest ||
+      (request.keys.relinKeys ? keyDigest(request.keys.relinKeys) : undefined) !== plan.he.relinKeysDigest
+    ) {
+      throw new SluiceError("validation_failed", "the keys are not the ones the gateway signed");
+    }
+  }
+
+  /** The first stage of a vertical score: which of the ids this node holds. It counts as the job's query here. */
+  function holdings(request: HoldingsRequest): ScoringHoldings {
+    const { plan } = request;
+    if (plan.vertical?.stage !== "holdings") {
+      throw new SluiceError("validation_failed", "this plan is not the holdings stage of a vertical score");
+    }
+    if (plan.modelKind !== "linear") throw refuse("only a linear model is scored in parts");
+    const { task } = checkPlan(plan, request.signature, request.ids);
+    const rows = options.store.rowsOf(task.datasetId, plan.idField, request.ids);
+    const job = { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro };
+    options.spend.check(plan.terms, job);
+    options.spend.take(plan.terms, job);
+    const now = options.now().getTime();
+    for (const [jobId, entry] of pending) if (entry.expiresAt <= now) pending.delete(jobId);
+    if (pending.size >= MAX_PENDING_HOLDINGS) pending.delete(pending.keys().next().value as string);
+    pending.set(plan.jobId, {
+      scenarioId: plan.scenarioId,
+      datasetId: task.datasetId,
+      modelDigest: plan.modelDigest,
+      features: plan.features.join(","),
+      held: new Set(request.ids.filter((_, i) => (rows[i] as number) >= 0)),
+      expiresAt: Date.parse(plan.expiresAt),
+    });
+    const missing = request.ids.filter((_, i) => (rows[i] as number) < 0);
+    return signScoringHoldings({ jobId: plan.jobId, nodeId: options.nodeId, missing }, options.privateKey);
+  }
+
+  /** A vertical score's second stage must follow its first, here, for the same part and only held ids. */
+  function takeHoldings(plan: ScoringPlan, datasetId: string, ids: readonly string[]) {
+    const entry = pending.get(plan.jobId);
+    if (
+      !entry ||
+      entry.expiresAt <= options.now().getTime() ||
+      entry.scenarioId !== plan.scenarioId ||
+      entry.datasetId !== datasetId ||
+      entry.modelDigest !== plan.modelDigest ||
+      entry.features !== plan.features.join(",")
+    ) {
+      throw refuse(`job ${plan.jobId} asked this node for no holdings of this part first (or they expired)`);
+    }
+    const unheld = ids.find((id) => !entry.held.has(id));
+    if (unheld !== undefined) throw refuse(`id ${unheld} is not among the ids this node said it holds`);
+    pending.delete(plan.jobId);
+  }
+
+  async function score(request: ScoringRequest): Promise<EncryptedScores> {
+    const { plan } = request;
+    if (plan.vertical?.stage === "holdings") {
+      throw new SluiceError("validation_failed", "a holdings plan asks which ids are held; it scores nothing");
+    }
+    const { settings, task } = checkPlan(plan, request.signature, request.ids);
+    checkPayload(request);
     const rows = options.store.rowsOf(task.datasetId, plan.idField, request.ids);
     const { batches, recipes } = featureBatches(options.store, { ...plan, task }, settings, rows);
     // Counted before anything is computed: a failure after this point spends the score, never refunds it.
-    const job = { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro };
-    options.spend.check(plan.terms, job);
-    options.quota.take(plan.scenarioId, request.ids, settings.maxScoresPerId);
-    options.spend.take(plan.terms, job);
+    if (plan.vertical) {
+      takeHoldings(plan, task.datasetId, request.ids);
+      options.quota.take(plan.scenarioId, request.ids, settings.maxScoresPerId);
+    } else {
+      const job = { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro };
+      options.spend.check(plan.terms, job);
+      options.quota.take(plan.scenarioId, request.ids, settings.maxScoresPerId);
+      options.spend.take(plan.terms, job);
+    }
     const pool = options.pool();
     const chunk = Math.max(1, Math.ceil(batches.length / pool.size));
     const parts: Float64Array[][][] = [];
     for (let i = 0; i < batches.length; i += chunk) parts.push(batches.slice(i, i + chunk));
     const digest = plan.modelDigest;
+    const withoutBias = plan.vertical ? !plan.vertical.addsBias : false;
     const ciphertexts = (
       await Promise.all(
         parts.map((part) =>
-          pool.scoreBatches({ digest, model: request.model, keys: request.keys, batches: part, recipes }),
+          pool.scoreBatches({ digest, model: request.model, keys: request.keys, batches: part, recipes, withoutBias }),
         ),
       )
     ).flat();
@@ -165,5 +242,7 @@ export function createScorer(options: ScorerOptions) {
       },
       options.privateKey,
     );
-  };
+  }
+
+  return { score, holdings };
 }

@@ -15,6 +15,9 @@ import { nodeTaskSchema } from "../protocol.js";
 import { fieldNameSchema } from "../query/schema.js";
 
 const id = z.string().min(1).max(128);
+
+/** The most owners one vertical score takes features from. */
+export const MAX_VERTICAL_PARTS = 3;
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, "an Ed25519 signature is 64 bytes of base64url");
 
@@ -60,6 +63,19 @@ export const scoringPlanSchema = z.object({
   modelDigest: sha256Hex,
   idsDigest: sha256Hex,
   idCount: z.number().int().min(1).max(MAX_SCORING_IDS),
+  /**
+   * One owner's part of a vertical score (features from several owners, one linear model): first
+   * the ids this node holds are asked (`holdings`), then the ids every part holds are scored
+   * (`score`), slot-aligned with the other parts so that the gateway can add the ciphertexts. One
+   * part adds the bias.
+   */
+  vertical: z
+    .object({
+      stage: z.enum(["holdings", "score"]),
+      parts: z.number().int().min(2).max(MAX_VERTICAL_PARTS),
+      addsBias: z.boolean(),
+    })
+    .optional(),
   /** ε per entity in millionths: each feature of each record gets discrete Laplace noise for it. 0: none. */
   epsilonMicro: z.number().int().min(0).max(10_000_000),
   decisionHash: sha256Hex,
@@ -83,6 +99,23 @@ export const scoringRequestSchema = z.object({
   ids: entityIdsSchema,
 });
 export type ScoringRequest = z.infer<typeof scoringRequestSchema>;
+
+/** What the gateway POSTs to the node's /scores/holdings: the first stage of a vertical score. */
+export const holdingsRequestSchema = z.object({
+  plan: scoringPlanSchema,
+  signature,
+  ids: entityIdsSchema,
+});
+export type HoldingsRequest = z.infer<typeof holdingsRequestSchema>;
+
+/** The node's signed answer to a holdings request: which of the ids it does not hold. */
+export const scoringHoldingsSchema = z.object({
+  jobId: id,
+  nodeId: id,
+  missing: z.array(entityIdSchema).max(MAX_SCORING_IDS),
+  signature,
+});
+export type ScoringHoldings = z.infer<typeof scoringHoldingsSchema>;
 
 /** The node's answer, signed: scores for the ids it holds (in the order asked), and the ids it does not. */
 export const encryptedScoresSchema = z.object({
@@ -110,6 +143,24 @@ const scoresMessage = (scores: Omit<EncryptedScores, "signature">) =>
       ciphertexts: canonicalHash(scores.ciphertexts),
     },
   });
+
+const holdingsMessage = (holdings: Omit<ScoringHoldings, "signature">) =>
+  canonicalize({
+    kind: "sluice/score-holdings",
+    body: { jobId: holdings.jobId, nodeId: holdings.nodeId, missing: canonicalHash(holdings.missing) },
+  });
+
+export function signScoringHoldings(
+  holdings: Omit<ScoringHoldings, "signature">,
+  nodeKey: KeyObject | string,
+): ScoringHoldings {
+  return { ...holdings, signature: signBytes(nodeKey, holdingsMessage(holdings)) };
+}
+
+export function verifyScoringHoldings(holdings: ScoringHoldings, nodePublicKey: string): boolean {
+  const { signature: sig, ...body } = holdings;
+  return verifyBytes(nodePublicKey, holdingsMessage(body), sig);
+}
 
 export function signScoringPlan(plan: ScoringPlan, gatewayKey: KeyObject | string) {
   return { plan, signature: signBytes(gatewayKey, planMessage(plan)) };

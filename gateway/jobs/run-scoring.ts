@@ -22,7 +22,7 @@ import { ownerTaskFor } from "./plan-tasks.js";
 export type ScoringInput = z.infer<typeof runScoringSchema>;
 
 /** Checks the model against the operator's keys before anything is reserved: a bad one is a 422, not a node's failure. */
-async function checkModel(input: ScoringInput, keys: HeKeysRow) {
+export async function checkModel(input: Pick<ScoringInput, "model" | "features">, keys: HeKeysRow) {
   if (input.model.kind === "quadratic" && !keys.relinKeys) {
     throw new SluiceError(
       "not_executable",
@@ -37,11 +37,11 @@ async function checkModel(input: ScoringInput, keys: HeKeysRow) {
 }
 
 /** Asks the owner's node to score, and checks its signed answer against the plan. */
-async function scoreAtNode(
+export async function scoreAtNode(
   deps: GatewayDeps,
   limits: GatewayLimits,
   plan: ScoringPlan,
-  input: ScoringInput,
+  input: Pick<ScoringInput, "model" | "ids">,
   keys: HeKeysRow,
 ) {
   const task = plan.task;
@@ -86,6 +86,86 @@ async function scoreAtNode(
   return { scores, scoredIds: input.ids.filter((id) => !missing.has(id)) };
 }
 
+/** The signed instruction to one owner's node: what to score, under which keys, within which terms. */
+export function scoringPlanOf(input: {
+  jobId: string;
+  scenarioId: string;
+  keys: HeKeysRow;
+  idField: string;
+  features: string[];
+  model: ScoringInput["model"];
+  ids: readonly string[];
+  epsilonMicro: number;
+  decisionHash: string;
+  requestId: string | undefined;
+  terms: ScoringPlan["terms"];
+  task: ScoringPlan["task"];
+  vertical?: ScoringPlan["vertical"];
+  issuedAt: Date;
+  lifetimeMs: number;
+}): ScoringPlan {
+  const { keys, model } = input;
+  return {
+    version: 2,
+    kind: "score",
+    jobId: input.jobId,
+    scenarioId: input.scenarioId,
+    he: {
+      keysId: keys.id,
+      paramSet: "ckks-8192",
+      publicKeyDigest: keyDigest(keys.publicKey),
+      ...(model.kind === "quadratic" ? { relinKeysDigest: keyDigest(keys.relinKeys as string) } : {}),
+    },
+    idField: input.idField,
+    features: input.features,
+    modelKind: model.kind,
+    modelDigest: modelDigest(model),
+    idsDigest: idsDigest(input.ids),
+    idCount: input.ids.length,
+    ...(input.vertical ? { vertical: input.vertical } : {}),
+    epsilonMicro: input.epsilonMicro,
+    decisionHash: input.decisionHash,
+    ...(input.requestId ? { requestId: input.requestId } : {}),
+    terms: input.terms,
+    task: input.task,
+    issuedAt: input.issuedAt.toISOString(),
+    expiresAt: new Date(input.issuedAt.getTime() + input.lifetimeMs).toISOString(),
+  };
+}
+
+/** How a scoring result says what noise its features carry. */
+export function scoringNoise(epsilonMicro: number, epsilon: number) {
+  return epsilonMicro > 0
+    ? {
+        mechanism: "discrete-laplace",
+        epsilon,
+        appliedTo:
+          "each feature of each record, clamped to its owner's bounds, scale = range × the owner's features / ε",
+      }
+    : { mechanism: "none" };
+}
+
+/** The scores as the operator receives them: still encrypted for its key, in the order of `ids`. */
+export function encryptedScores(
+  keys: HeKeysRow,
+  model: ScoringInput["model"],
+  ids: string[],
+  missing: string[],
+  ciphertexts: string[],
+) {
+  return {
+    keysId: keys.id,
+    paramSet: keys.paramSet,
+    fingerprint: keys.fingerprint,
+    scoresPerCiphertext: SCORES_PER_CIPHERTEXT,
+    outputScale: model.outputScale,
+    ids,
+    missing,
+    ciphertexts,
+    note: "slot i of ciphertext c is outputScale × the score of ids[4096·c + i]; decrypt with your secret key (sdk decryptScoringResult)",
+  };
+}
+
 /**
  * Runs an encrypted scoring job: decide, check the model, reserve, have the owner's node score its
  * records for the ids under the encrypted model, and finish with the usage record. The gateway
@@ -119,31 +199,22 @@ export async function runScoring(
   const epsilonMicro = evaluation.request.epsilonMicro;
   await reserveJob(deps, { jobId, operatorId, evaluation, epsilon: input.epsilon, requestId, now });
 
-  const plan: ScoringPlan = {
-    version: 2,
-    kind: "score",
+  const plan = scoringPlanOf({
     jobId,
     scenarioId: input.scenarioId,
-    he: {
-      keysId: keys.id,
-      paramSet: "ckks-8192",
-      publicKeyDigest: keyDigest(keys.publicKey),
-      ...(input.model.kind === "quadratic" ? { relinKeysDigest: keyDigest(keys.relinKeys as string) } : {}),
-    },
+    keys,
     idField: input.idField,
     features: input.features,
-    modelKind: input.model.kind,
-    modelDigest: modelDigest(input.model),
-    idsDigest: idsDigest(input.ids),
-    idCount: input.ids.length,
+    model: input.model,
+    ids: input.ids,
     epsilonMicro,
     decisionHash: hash,
-    ...(requestId ? { requestId } : {}),
+    requestId,
     terms: proofs.terms,
     task,
-    issuedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + limits.nodeTimeoutMs).toISOString(),
-  };
+    issuedAt: now,
+    lifetimeMs: limits.nodeTimeoutMs,
+  });
   let scored: Awaited<ReturnType<typeof scoreAtNode>>;
   try {
     scored = await scoreAtNode(deps, limits, plan, input, keys);
@@ -156,26 +227,9 @@ export async function runScoring(
     idField: input.idField,
     features: input.features,
     modelKind: input.model.kind,
-    noise:
-      epsilonMicro > 0
-        ? {
-            mechanism: "discrete-laplace",
-            epsilon: input.epsilon,
-            appliedTo: "each feature of each record, clamped to the owner's bounds, scale = range × features / ε",
-          }
-        : { mechanism: "none" },
+    noise: scoringNoise(epsilonMicro, input.epsilon),
     classification: decision.obligations.resultClassification,
-    encrypted: {
-      keysId: keys.id,
-      paramSet: keys.paramSet,
-      fingerprint: keys.fingerprint,
-      scoresPerCiphertext: SCORES_PER_CIPHERTEXT,
-      outputScale: input.model.outputScale,
-      ids: scored.scoredIds,
-      missing: scored.scores.missing,
-      ciphertexts: scored.scores.ciphertexts,
-      note: "slot i of ciphertext c is outputScale × the score of ids[4096·c + i]; decrypt with your secret key (sdk decryptScoringResult)",
-    },
+    encrypted: encryptedScores(keys, input.model, scored.scoredIds, scored.scores.missing, scored.scores.ciphertexts),
   };
   const usageRecordId = await completeJob(deps, jobId, evaluation, result, deps.now?.() ?? new Date());
   return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: hash };

@@ -8,6 +8,7 @@ import { reviewJob } from "../jobs/review.js";
 import { explainJob, runJob } from "../jobs/run-job.js";
 import { runJoin } from "../jobs/run-join.js";
 import { runScoring } from "../jobs/run-scoring.js";
+import { runVerticalScoring } from "../jobs/run-vertical-scoring.js";
 import { joinFromSql } from "../jobs/sql.js";
 import { createConcurrencyLimiter } from "../middleware/limits.js";
 import { describe } from "../openapi/describe.js";
@@ -17,7 +18,14 @@ import {
   jobResponseSchema,
   jobReviewOutcomeResponseSchema,
 } from "../openapi/responses.js";
-import { jobReviewSchema, runJobSchema, runJoinSchema, runScoringSchema, runSqlSchema } from "../schemas.js";
+import {
+  jobReviewSchema,
+  runJobSchema,
+  runJoinSchema,
+  runScoringSchema,
+  runSqlSchema,
+  runVerticalScoringSchema,
+} from "../schemas.js";
 
 // Two forms of 32 encrypted coefficients (~300 KB each as base64) and 200,000 ids, with room to spare.
 const MAX_SCORING_BODY_BYTES = 48 * 1024 * 1024;
@@ -151,6 +159,45 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         const input = await jsonBody(c, runScoringSchema);
         const outcome = await runLogged(c.get("requestId"), operator.id, input.scenarioId, (requestId) =>
           runScoring(deps, limits, operator.id, input, requestId),
+        );
+        return c.json(outcome, 201);
+      },
+    )
+    .post(
+      "/jobs/vertical-scores",
+      describe({
+        summary: "Score entities with one encrypted model over several owners' features",
+        description:
+          "A vertical score: the model's features come from two or three owners' datasets (its weights in the order of the parts' features). Each owner's node first says which of your ids it holds; for the ids every owner holds, each node weighs its own features under your CKKS key (clamped to its owner's bounds, with noise when ε > 0, each entity scored at most as often as that owner allows), and the gateway adds the encrypted parts without opening them. Only your secret key opens the sums. Linear models only; apply a link function after decrypting.",
+        tag: "jobs",
+        roles: ["operator"],
+        body: runVerticalScoringSchema,
+        maxBodyBytes: MAX_SCORING_BODY_BYTES,
+        responses: {
+          201: {
+            description: "Succeeded: the encrypted scores and the usage record",
+            schema: jobOutcomeResponseSchema,
+          },
+        },
+        problems: [
+          "denied",
+          "quota_exhausted",
+          "score_quota_exhausted",
+          "not_executable",
+          "ciphertext_invalid",
+          "he_key_invalid",
+          "plan_not_approved",
+          "too_many_jobs",
+          "node_unavailable",
+          "node_rejected",
+          "node_timeout",
+        ],
+      }),
+      async (c) => {
+        const operator = c.get("participant");
+        const input = await jsonBody(c, runVerticalScoringSchema);
+        const outcome = await runLogged(c.get("requestId"), operator.id, input.scenarioId, (requestId) =>
+          runVerticalScoring(deps, limits, operator.id, input, requestId),
         );
         return c.json(outcome, 201);
       },

@@ -45,9 +45,11 @@ export const HELP: Record<string, string> = {
   COUNT(*), SUM, AVG or VARIANCE; two or three datasets INNER JOINed on their keys; WHERE with AND,
   comparisons, IN and BETWEEN on alias.column; GROUP BY one text column, its values declared by an IN.
   Anything else is refused naming it. --json prints the structured query it stood for too.`,
-  score: `sluice score --scenario <id> --dataset <id> --id-field <field> --he-keys <file> --model <model.json> --ids <file> [options]
+  score: `sluice score --scenario <id> [--dataset <id>] --id-field <field> --he-keys <file> --model <model.json> --ids <file> [options]
   (operator) Score entities at the owner's node with a model encrypted here; the scores come back
-  encrypted and are decrypted here. Prints id,score lines.
+  encrypted and are decrypted here. Prints id,score lines. Name the model's features dataset.field
+  (no --dataset) for a vertical score over two or three owners' features: each owner weighs its own,
+  the gateway adds the encrypted parts, you get the sums for the ids every owner holds (linear only).
     --he-keys <file>      your CKKS key set (sluice he-keygen --param-set ckks-8192 [--relin]), registered
     --model <file.json>   {"features": [...], "weights": [...], "bias": b, "polynomial"?: [a0,a1,a2],
                           "maxAbsScore"?: m}: score = w·x + b, or a0 + a1·z + a2·z² of it

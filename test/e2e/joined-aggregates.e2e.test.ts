@@ -176,4 +176,42 @@ describe.each(testDatabases())("joined aggregates across departments through the
     const failed = await world.gw.database.db.select({ n: count() }).from(jobs).where(eq(jobs.status, "running"));
     expect(failed[0]?.n).toBe(0);
   });
+  // Last: it kills the fund's node, which the tests above need.
+  it("fails cleanly and charges nothing when an owner's node is killed in the middle of a join", async () => {
+    const db = world.gw.database.db;
+    const node = world.nodes.find((n) => n.nodeId === `node_${SOCIAL.owner}`);
+    const pid = node?.child.pid as number;
+    const jobId = `job_killed_join_${Date.now()}`;
+    const [before] = await db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
+    // Paused, the fund's node accepts the connection and never answers, while the tax bureau's computes its part.
+    process.kill(pid, "SIGSTOP");
+    const pending = world
+      .client(world.operator)
+      .runJoin({
+        jobId,
+        scenarioId,
+        queryShape: "count",
+        on: ON,
+        groupBy: { field: `${TAX.dataset}.district`, values: districts },
+      })
+      .catch((e: unknown) => e as SluiceApiError);
+    const deadline = Date.now() + 20_000;
+    while (!world.logLines.some((l) => l.includes(jobId) && l.includes("join plan accepted"))) {
+      if (Date.now() > deadline) throw new Error("the tax bureau's node never accepted its part of the join");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    process.kill(pid, "SIGKILL");
+    const outcome = await pending;
+    expect(outcome).toBeInstanceOf(SluiceApiError);
+    expect((outcome as SluiceApiError).status).toBeGreaterThanOrEqual(500);
+    const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+    expect(job?.status).toBe("failed");
+    expect(await db.select().from(usageRecords).where(eq(usageRecords.jobId, jobId))).toEqual([]);
+    const [after] = await db.select().from(scenarios).where(eq(scenarios.id, scenarioId));
+    expect(after?.queriesUsed).toBe(before?.queriesUsed);
+    expect(after?.epsilonSpentMicro).toBe(before?.epsilonSpentMicro);
+    // The tax bureau's node and the helper are still up, and answer.
+    const tax = world.nodes.find((n) => n.nodeId === `node_${TAX.owner}`);
+    expect((await fetch(`${tax?.url}/health`)).status).toBe(200);
+  }, 60_000);
 });
