@@ -9,6 +9,7 @@ export {
   DEMO_OWNERS,
   DEMO_REGION,
   type DemoOwner,
+  demoApplicants,
   demoCsv,
   demoDatasetRegistration,
 } from "./demo/owners.js";

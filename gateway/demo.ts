@@ -5,6 +5,7 @@ import {
   columnsOf,
   DEMO_OWNERS,
   DEMO_REGION,
+  demoApplicants,
   demoCsv,
   demoDatasetRegistration,
   type NodeConfig,
@@ -116,7 +117,8 @@ export async function startDemoNodes(
 
 /**
  * Seeds the demo on first start through the signed API itself: sector departments, the two owners
- * with their nodes and datasets, a demo bank with grants and an approved scenario, and a regulator.
+ * with their nodes and datasets, a demo bank with grants and three approved scenarios (a joined
+ * aggregate, a PSI size of its applicants, a vertical score), and a regulator.
  * On later starts it only points the nodes at their new addresses.
  */
 export async function seedDemo(options: {
@@ -173,7 +175,7 @@ export async function seedDemo(options: {
     operatorId: bank.id,
     regions: [DEMO_REGION],
     sectors: DEMO_OWNERS.map((o) => o.sector),
-    computeModes: ["mpc", "join"],
+    computeModes: ["mpc", "join", "psi", "he"],
     maxLevel: 3,
     validFrom,
     validUntil,
@@ -192,7 +194,7 @@ export async function seedDemo(options: {
       operatorId: bank.id,
       regions: [DEMO_REGION],
       sectors: [owner.sector],
-      computeModes: ["mpc", "join"],
+      computeModes: ["mpc", "join", "psi", "he"],
       maxLevel: 3,
       validFrom,
       validUntil,
@@ -216,27 +218,8 @@ export async function seedDemo(options: {
     await as(ownerKey).registerDataset(demoDatasetRegistration(owner, node.nodeId));
   }
 
-  const scenario = await as(bank).proposeScenario({
-    purpose:
-      "Benchmark the total annual wage base that Hangzhou enterprises report to the tax bureau and to social insurance (credit-risk model calibration).",
-    fields: [
-      "ds_enterprise_tax.wages_fen",
-      "ds_enterprise_tax.district",
-      "ds_social_insurance.wages_fen",
-      "ds_social_insurance.district",
-    ],
-    computeModes: ["mpc"],
-    queryShapes: ["sum", "count", "mean", "histogram"],
-    minGroupSize: 10,
-    epsilonPerQuery: 1,
-    epsilonBudget: 100,
-    queryQuota: 1_000,
-    pricePerQueryFen: 500,
-    platformShareBasisPoints: 1_000,
-    validFrom,
-    validUntil,
-  });
-  // The join departments' data is for: attributes of the same enterprises, combined on the credit code.
+  const window = { platformShareBasisPoints: 1_000, validFrom, validUntil };
+  // What departments' data is for: attributes of the same enterprises, combined on the credit code.
   const joined = await as(bank).proposeScenario({
     purpose:
       "Tax paid by Hangzhou enterprises by their insured headcount, per district, joining the tax bureau's and the social insurance fund's records of the same enterprises on the unified social credit code (SME credit policy).",
@@ -254,12 +237,56 @@ export async function seedDemo(options: {
     epsilonBudget: 100,
     queryQuota: 1_000,
     pricePerQueryFen: 800,
-    platformShareBasisPoints: 1_000,
-    validFrom,
-    validUntil,
+    ...window,
   });
-  for (const owner of DEMO_OWNERS) {
-    for (const id of [scenario.id, joined.id])
-      await as(key(`owner_${owner.key}`)).decideScenario(id, { decision: "approve" });
+  const applicants = await as(bank).proposeScenario({
+    purpose:
+      "How many of the bank's consenting loan applicants are registered taxpayers in Hangzhou (pre-screening an SME loan campaign).",
+    fields: ["ds_enterprise_tax.uscc"],
+    computeModes: ["psi"],
+    queryShapes: ["psi-size"],
+    minGroupSize: 20,
+    epsilonPerQuery: 1,
+    epsilonBudget: 50,
+    queryQuota: 1_000,
+    pricePerQueryFen: 300,
+    ...window,
+  });
+  const score = await as(bank).proposeScenario({
+    purpose:
+      "A credit score of consenting loan applicants from their headcount and wage bill at the tax bureau and their insured headcount at the social insurance fund, with the bank's model kept encrypted.",
+    fields: [
+      "ds_enterprise_tax.uscc",
+      "ds_enterprise_tax.employees",
+      "ds_enterprise_tax.wages_fen",
+      "ds_social_insurance.uscc",
+      "ds_social_insurance.insured_employees",
+    ],
+    computeModes: ["he"],
+    queryShapes: ["he-score"],
+    minGroupSize: 20,
+    epsilonPerQuery: 2,
+    epsilonBudget: 100,
+    queryQuota: 1_000,
+    pricePerQueryFen: 1_500,
+    ...window,
+  });
+  const approvals: [string, string[]][] = [
+    [joined.id, ["tax", "social"]],
+    [applicants.id, ["tax"]],
+    [score.id, ["tax", "social"]],
+  ];
+  for (const [id, owners] of approvals) {
+    for (const owner of owners) await as(key(`owner_${owner}`)).decideScenario(id, { decision: "approve" });
   }
+}
+
+/** Writes the demo bank's own list of consenting loan applicants (its data, not a department's), once. */
+export function writeDemoApplicants(dataDir: string): string {
+  const file = path.join(dataDir, "applicants.txt");
+  if (!existsSync(file)) {
+    const header = "# the demo bank's consenting loan applicants, one unified social credit code per line";
+    writeFileSync(file, `${[header, ...demoApplicants()].join("\n")}\n`);
+  }
+  return file;
 }

@@ -18,7 +18,7 @@ import { createLogger, type Logger } from "../lib/logger.js";
 import { createDb, type Database, participants } from "../store/index.js";
 import { createApp } from "./app.js";
 import { createAuthState } from "./auth/auth-state.js";
-import { seedDemo, startDemoNodes } from "./demo.js";
+import { seedDemo, startDemoNodes, writeDemoApplicants } from "./demo.js";
 import type { GatewayLimits } from "./deps.js";
 import { startStaleJobSweep } from "./jobs/sweep.js";
 import { loadGatewayKeys, loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
@@ -152,6 +152,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       stops.push(async () => void (await Promise.all(nodes.map((n) => n.stop()))));
       const inProcess: typeof fetch = async (input, init) => app.request(new Request(input, init));
       await seedDemo({ db: database.db, keysDir, authority, nodes, fetch: inProcess, now: new Date() });
+      writeDemoApplicants(config.dataDir);
     }
 
     // Closed last but one (stops run in reverse): after the worker that uses it.

@@ -59,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       epsilon: { type: "string" },
       release: { type: "boolean", default: false },
       withhold: { type: "boolean", default: false },
+      mode: { type: "string" },
+      "id-only": { type: "boolean", default: false },
     },
   });
   const [command, ...args] = positionals;

@@ -1,3 +1,4 @@
+import { shuffle } from "../../lib/shuffle.js";
 import type { ColumnSpec } from "../node/datastore.js";
 import { createSeededRandom, type SyntheticEnterprise, syntheticEnterprises } from "./synthetic.js";
 
@@ -123,6 +124,22 @@ export function demoDatasetRegistration(owner: DemoOwner, nodeId: string) {
 
 export function columnsOf(owner: DemoOwner): ColumnSpec[] {
   return owner.dataset.fields.map(({ name, type, level }) => ({ name, type, level }));
+}
+
+/**
+ * The demo bank's consenting loan applicants: two in five of the demo's enterprises and 50 valid
+ * credit codes that no department holds, in a random order.
+ */
+export function demoApplicants(enterpriseCount = 500): string[] {
+  const enterprises = syntheticEnterprises(enterpriseCount + 50);
+  const ids = [
+    ...enterprises.slice(0, enterpriseCount).filter((_, i) => i % 5 < 2),
+    ...enterprises.slice(enterpriseCount),
+  ].map((e) => e.uscc);
+  shuffle(ids.length, (i, j) => {
+    [ids[i], ids[j]] = [ids[j] as string, ids[i] as string];
+  });
+  return ids;
 }
 
 /** The demo owner's dataset as CSV: the same bytes for the same enterprise count. */

@@ -48,9 +48,21 @@ export class HePool {
     return this.run("scoreBatches", request);
   }
 
-  /** Adds the owners' partial scores of a vertical score, batch by batch, without opening them. */
-  addPartialScores(parts: readonly (readonly string[])[]): Promise<string[]> {
-    return this.run("addPartialScores", parts);
+  /** Adds the owners' partial scores of a vertical score, batch by batch, without opening them, the batches shared among the workers. */
+  async addPartialScores(parts: readonly (readonly string[])[]): Promise<string[]> {
+    const batches = parts[0]?.length ?? 0;
+    if (batches < 2 || parts.some((p) => p.length !== batches)) return this.run("addPartialScores", parts);
+    const chunk = Math.ceil(batches / this.size);
+    const chunks: Promise<string[]>[] = [];
+    for (let start = 0; start < batches; start += chunk) {
+      chunks.push(
+        this.run(
+          "addPartialScores",
+          parts.map((p) => p.slice(start, start + chunk)),
+        ),
+      );
+    }
+    return (await Promise.all(chunks)).flat();
   }
 
   /** How many workers run operations side by side. */

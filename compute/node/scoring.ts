@@ -99,6 +99,9 @@ interface PendingHoldings {
   datasetId: string;
   modelDigest: string;
   features: string;
+  /** The ids held, in the order asked, and their rows: a score stage asking exactly these reuses them. */
+  heldIds: string[];
+  heldRows: Int32Array;
   held: Set<string>;
   expiresAt: number;
 }
@@ -170,20 +173,26 @@ export function createScorer(options: ScorerOptions) {
     const now = options.now().getTime();
     for (const [jobId, entry] of pending) if (entry.expiresAt <= now) pending.delete(jobId);
     if (pending.size >= MAX_PENDING_HOLDINGS) pending.delete(pending.keys().next().value as string);
+    const heldIds = request.ids.filter((_, i) => (rows[i] as number) >= 0);
     pending.set(plan.jobId, {
       scenarioId: plan.scenarioId,
       datasetId: task.datasetId,
       modelDigest: plan.modelDigest,
       features: plan.features.join(","),
-      held: new Set(request.ids.filter((_, i) => (rows[i] as number) >= 0)),
+      heldIds,
+      heldRows: rows.filter((r) => r >= 0),
+      held: new Set(heldIds),
       expiresAt: Date.parse(plan.expiresAt),
     });
     const missing = request.ids.filter((_, i) => (rows[i] as number) < 0);
     return signScoringHoldings({ jobId: plan.jobId, nodeId: options.nodeId, missing }, options.privateKey);
   }
 
-  /** A vertical score's second stage must follow its first, here, for the same part and only held ids. */
-  function takeHoldings(plan: ScoringPlan, datasetId: string, ids: readonly string[]) {
+  /**
+   * A vertical score's second stage must follow its first, here, for the same part and only held
+   * ids. Returns the ids' rows when they are exactly the ids held (the first stage looked them up).
+   */
+  function takeHoldings(plan: ScoringPlan, datasetId: string, ids: readonly string[]): Int32Array | undefined {
     const entry = pending.get(plan.jobId);
     if (
       !entry ||
@@ -198,6 +207,8 @@ export function createScorer(options: ScorerOptions) {
     const unheld = ids.find((id) => !entry.held.has(id));
     if (unheld !== undefined) throw refuse(`id ${unheld} is not among the ids this node said it holds`);
     pending.delete(plan.jobId);
+    const same = ids.length === entry.heldIds.length && ids.every((id, i) => id === entry.heldIds[i]);
+    return same ? entry.heldRows : undefined;
   }
 
   async function score(request: ScoringRequest): Promise<EncryptedScores> {
@@ -207,11 +218,11 @@ export function createScorer(options: ScorerOptions) {
     }
     const { settings, task } = checkPlan(plan, request.signature, request.ids);
     checkPayload(request);
-    const rows = options.store.rowsOf(task.datasetId, plan.idField, request.ids);
+    const looked = plan.vertical ? takeHoldings(plan, task.datasetId, request.ids) : undefined;
+    const rows = looked ?? options.store.rowsOf(task.datasetId, plan.idField, request.ids);
     const { batches, recipes } = featureBatches(options.store, { ...plan, task }, settings, rows);
     // Counted before anything is computed: a failure after this point spends the score, never refunds it.
     if (plan.vertical) {
-      takeHoldings(plan, task.datasetId, request.ids);
       options.quota.take(plan.scenarioId, request.ids, settings.maxScoresPerId);
     } else {
       const job = { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro };

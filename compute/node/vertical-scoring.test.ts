@@ -378,5 +378,26 @@ describe("vertical scoring: one model over two owners' features, each weighing i
     it.each(cases)("%s", async (_name, make, reason) => {
       await expect(pool.addPartialScores(make())).rejects.toThrow(reason);
     });
+    it("adds batches in order when they are shared among several workers", async () => {
+      const two = new HePool(2);
+      try {
+        const [a, b] = [scoresA[0] as string, scoresB[0] as string];
+        // Batch by batch: 2a, a + b, 2b — each distinct, so a batch out of order would show.
+        const sums = await two.addPartialScores([
+          [a, a, b],
+          [a, b, b],
+        ]);
+        const [onlyA, onlyB] = await Promise.all([decryptScores(keys, [a], 10), decryptScores(keys, [b], 10)]);
+        const expected = [0, 1, 2].map((k) => onlyA.map((x, i) => (2 - k) * x + k * (onlyB[i] as number)));
+        const opened = await Promise.all(sums.map((c) => decryptScores(keys, [c], 10)));
+        for (const [k, scores] of opened.entries()) {
+          for (const [i, value] of scores.entries()) {
+            expect(Math.abs(value - (expected[k]?.[i] as number))).toBeLessThan(1e-4);
+          }
+        }
+      } finally {
+        await two.close();
+      }
+    });
   });
 });

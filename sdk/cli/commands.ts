@@ -1,4 +1,5 @@
 import { createKeyFile, type KeyFile, readKeyFile, writeKeyFile } from "../../lib/key-file.js";
+import { COMPUTE_MODES } from "../../lib/vocabulary.js";
 import { type AutoApprovalRuleInput, createClient, type SluiceClient } from "../client.js";
 import {
   generateHeKeys,
@@ -171,7 +172,17 @@ const HANDLERS: Record<string, Handler> = {
     return EXIT.ok;
   },
   scenarios: async (client, h) => {
-    const { scenarios } = await client.listScenarios();
+    const mode = h.call.options.mode;
+    if (mode !== undefined && (typeof mode !== "string" || !(COMPUTE_MODES as readonly string[]).includes(mode))) {
+      throw new UsageError(`--mode is one of ${COMPUTE_MODES.join(", ")}`);
+    }
+    const listed = (await client.listScenarios()).scenarios;
+    const scenarios = mode ? listed.filter((s) => (s.computeModes as string[]).includes(mode)) : listed;
+    // For scripts: SCORE=$(sluice scenarios --mode he --id-only)
+    if (h.call.options["id-only"] === true) {
+      if (scenarios.length > 0) console.log(scenarios.map((s) => s.id).join("\n"));
+      return scenarios.length > 0 ? EXIT.ok : EXIT.refused;
+    }
     h.print(
       scenarios,
       () =>

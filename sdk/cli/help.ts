@@ -10,7 +10,7 @@ export const HELP: Record<string, string> = {
   propose:
     "sluice propose --body <file.json>\n  (operator) Propose a scenario; every owner of its datasets must approve it.",
   scenarios:
-    "sluice scenarios\n  List the scenarios you proposed (operator), that use your data (owner), or all (authority, regulator).",
+    "sluice scenarios [--mode mpc|he|psi|join] [--id-only]\n  List the scenarios you proposed (operator), that use your data (owner), or all (authority, regulator);\n  --mode: those allowing that compute mode; --id-only: their ids only, one per line (exit 1 when none).",
   scenario: "sluice scenario <scenario-id>\n  Show a scenario and each owner's decision.",
   approve: "sluice approve <scenario-id>\n  (owner) Approve a scenario that uses your data.",
   reject: "sluice reject <scenario-id> --reason <text>\n  (owner) Reject a scenario, saying why.",

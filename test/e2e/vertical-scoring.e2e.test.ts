@@ -93,7 +93,10 @@ describe("a vertical score: one bank model over the tax bureau's and the social 
     );
 
   it("scores the applicants both departments hold as the plaintext model would, names the rest, meters both owners", async () => {
-    const onlyTax = tax.slice(120).filter((r) => !social.has(r.uscc as string)).slice(0, 3);
+    const onlyTax = tax
+      .slice(120)
+      .filter((r) => !social.has(r.uscc as string))
+      .slice(0, 3);
     expect(onlyTax.length).toBe(3);
     const applicants = [
       ...tax.slice(0, 120).map((r) => r.uscc as string),
