@@ -83,7 +83,7 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
     const grant = {
       operatorId: bank.id,
       regions: ["330100"],
-      computeModes: ["mpc", "join"],
+      computeModes: ["mpc", "join", "he"],
       maxLevel: 3,
       ...YEAR_WINDOW,
     };
@@ -359,6 +359,25 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       expect(plain.slice(plain.indexOf(`data-scenario="${other}"`)).split("</section>")[0]).not.toContain(
         "Joined across",
       );
+    });
+
+    it("shows a vertical score's clerk whose columns the model weighs and what leaves, in Chinese and English", async () => {
+      const id = await propose("A credit score from both departments", {
+        fields: ["ds_tax.uscc", "ds_tax.wages_fen", "ds_si.uscc", "ds_si.wages_fen"],
+        computeModes: ["he"],
+        queryShapes: ["he-score"],
+      });
+      const v = await signedIn(taxOwner);
+      const cardOf = (html: string) =>
+        html.slice(html.indexOf(`data-scenario="${id}"`)).split("</section>")[0] as string;
+      const en = cardOf((await v.get("/console/owner/scenarios?lang=en")).html);
+      expect(en).toContain("Scored across departments</dt>");
+      expect(en).toContain("<code>ds_si</code>: <code>uscc</code>, <code>wages_fen</code>");
+      expect(en).toContain("which only the operator can open");
+      expect(en).not.toContain("Joined across");
+      const zh = cardOf((await v.get("/console/owner/scenarios?lang=zh")).html);
+      expect(zh).toContain("跨部门联合评分</dt>");
+      expect(zh).toContain("只有运营方能解密");
     });
 
     it("approves with the owner's signature over the terms, and only with it", async () => {

@@ -84,6 +84,10 @@ const zh = {
   "scenarios.joinColumns": "按统一社会信用代码关联以下各部门的字段：",
   "scenarios.joinLeaves":
     "流出的只有关联后各分组的加噪统计结果（少于 k 的分组不予发布）；任何部门都不交出一行数据、一个代码，也不知道自己的哪些企业在对方数据中。",
+  "scenarios.vertical": "跨部门联合评分",
+  "scenarios.verticalColumns": "运营方的加密模型分别在各部门的节点上对以下字段加权，再在密文下相加：",
+  "scenarios.verticalLeaves":
+    "流出的只有各部门都持有的运营方名单企业的加密评分，只有运营方能解密；各部门先告知自己持有名单中的哪些企业，不交出任何字段值或数据行，并各自施加边界、噪声和每个企业的评分次数上限。",
   "scenarios.shapes": "查询形式",
   "scenarios.k": "最小分组 k",
   "scenarios.epsilon": "每次查询 ε",
@@ -280,6 +284,11 @@ const en: Record<MessageKey, string> = {
   "scenarios.joinColumns": "These departments' columns are joined on the entity key (the unified social credit code):",
   "scenarios.joinLeaves":
     "What leaves is only the noisy aggregate of each group of joined rows (groups below k withheld); no department hands over a row or a key, nor learns which of its enterprises the others hold.",
+  "scenarios.vertical": "Scored across departments",
+  "scenarios.verticalColumns":
+    "The operator's encrypted model weighs these departments' columns, each at its own node, and the parts are added encrypted:",
+  "scenarios.verticalLeaves":
+    "What leaves is only encrypted scores, which only the operator can open, for the operator's listed enterprises that every department holds; each department says which of the listed enterprises it holds, hands over no value or row, and applies its own bounds, noise and limit of scores per enterprise.",
   "scenarios.shapes": "Query shapes",
   "scenarios.k": "Minimum group size k",
   "scenarios.epsilon": "ε per query",

@@ -46,7 +46,9 @@ describe("the README's demo: a joined query, the applicants' PSI size and a vert
   it("finds each scenario by its compute mode and runs the joined count and the noisy mean", async () => {
     const join = await sluice("scenarios", "--mode", "join", "--id-only");
     expect(join).toMatch(/^sc_[0-9a-f]+$/);
-    expect(await sluice("scenario", join)).toMatch(/joined across departments[^]*ds_social_insurance: uscc, insured_employees/);
+    expect(await sluice("scenario", join)).toMatch(
+      /joined across departments[\s\S]*ds_social_insurance: uscc, insured_employees/,
+    );
     const count = await sluice(
       "sql",
       "SELECT COUNT(*) FROM ds_enterprise_tax tax JOIN ds_social_insurance si ON tax.uscc = si.uscc WHERE si.insured_employees >= 50",

@@ -44,8 +44,11 @@ export function DatasetsPage({ page, datasets }: { page: PageContext; datasets: 
   );
 }
 
-/** For a joined scenario: which departments' columns are joined on the key, and what leaves. */
-function JoinTerms({ page, fields }: { page: PageContext; fields: string[] }) {
+/**
+ * For a scenario across departments (a join, or a vertical score): which departments' columns it
+ * combines, how, and what leaves.
+ */
+function AcrossDepartments({ page, fields, kind }: { page: PageContext; fields: string[]; kind: "join" | "vertical" }) {
   const byDataset = new Map<string, string[]>();
   for (const qualified of [...fields].sort()) {
     const dot = qualified.indexOf(".");
@@ -56,9 +59,9 @@ function JoinTerms({ page, fields }: { page: PageContext; fields: string[] }) {
   }
   return (
     <>
-      <dt>{page.t("scenarios.join")}</dt>
+      <dt>{page.t(`scenarios.${kind}`)}</dt>
       <dd class="join-terms">
-        <p>{page.t("scenarios.joinColumns")}</p>
+        <p>{page.t(`scenarios.${kind}Columns`)}</p>
         <ul class="plain">
           {[...byDataset].map(([dataset, columns]) => (
             <li>
@@ -75,11 +78,17 @@ function JoinTerms({ page, fields }: { page: PageContext; fields: string[] }) {
             </li>
           ))}
         </ul>
-        <p>{page.t("scenarios.joinLeaves")}</p>
+        <p>{page.t(`scenarios.${kind}Leaves`)}</p>
       </dd>
     </>
   );
 }
+
+/** A scenario scored by one model over several departments' features. */
+const isVerticalScore = (s: { computeModes: string[]; queryShapes: string[]; fields: string[] }) =>
+  s.computeModes.includes("he") &&
+  s.queryShapes.includes("he-score") &&
+  new Set(s.fields.map((f) => f.slice(0, f.indexOf(".")))).size > 1;
 
 /** Everything an owner approves, laid out as terms: the same values the signed approval covers. */
 export function ScenarioTerms({ page, item }: { page: PageContext; item: OwnerScenario }) {
@@ -106,7 +115,8 @@ export function ScenarioTerms({ page, item }: { page: PageContext; item: OwnerSc
       </dd>
       <dt>{t("scenarios.modes")}</dt>
       <dd>{s.computeModes.join(", ")}</dd>
-      {s.computeModes.includes("join") ? <JoinTerms page={page} fields={s.fields} /> : null}
+      {s.computeModes.includes("join") ? <AcrossDepartments page={page} fields={s.fields} kind="join" /> : null}
+      {isVerticalScore(s) ? <AcrossDepartments page={page} fields={s.fields} kind="vertical" /> : null}
       <dt>{t("scenarios.shapes")}</dt>
       <dd>{s.queryShapes.join(", ")}</dd>
       <dt>{t("scenarios.k")}</dt>
