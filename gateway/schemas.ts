@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { heParameterSetSchema, MAX_KEY_CHARS } from "../compute/he/params.js";
 import { encryptedModelSchema, MAX_SCORING_FEATURES } from "../compute/he/scoring-model.js";
-import { MAX_ROWS_PER_KEY } from "../compute/join/plan.js";
+import { MAX_ROWS_PER_KEY, operatorIdsSchema } from "../compute/join/plan.js";
 import { bitmapSchema } from "../compute/psi/helper-protocol.js";
 import { MAX_PSI_CHUNKS, MAX_PSI_ITEMS } from "../compute/psi/limits.js";
 import { pointsSchema } from "../compute/psi/protocol.js";
@@ -216,6 +216,11 @@ export const runJoinSchema = z
     bounds: aggregateQueryShape.bounds,
     /** The most rows a key may have at each owner (repeated keys join as a database would: every pair). */
     maxRowsPerKey: z.number().int().min(1).max(MAX_ROWS_PER_KEY).default(1),
+    /**
+     * Your own list of the entities to restrict the join to (a semi-join: your applicants ∩ every
+     * joined dataset), normalised as the keys are; it goes to the first joined dataset's node only.
+     */
+    operatorIds: operatorIdsSchema.optional(),
     epsilon: epsilonSchema.max(10).default(0),
   })
   .strict();
@@ -230,6 +235,7 @@ export const runSqlSchema = z
     bounds: aggregateQueryShape.bounds,
     keyKind: runJoinSchema.shape.keyKind,
     maxRowsPerKey: runJoinSchema.shape.maxRowsPerKey,
+    operatorIds: runJoinSchema.shape.operatorIds,
     epsilon: runJoinSchema.shape.epsilon,
   })
   .strict();

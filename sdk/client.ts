@@ -217,6 +217,8 @@ export function createClient(options: ClientOptions) {
     bounds?: { min: number; max: number };
     /** The most rows a key may have at each owner (default 1). */
     maxRowsPerKey?: number;
+    /** Your own list of entities: the join keeps only those (your applicants ∩ every joined dataset). */
+    operatorIds?: string[];
     epsilon?: number;
   };
   return {
@@ -307,7 +309,12 @@ export function createClient(options: ClientOptions) {
         status: string;
         result: Release & {
           query: AggregateQuery;
-          join: { on: { datasetId: string; keyField: string }[]; keyKind: string; maxRowsPerKey: number };
+          join: {
+            on: { datasetId: string; keyField: string }[];
+            keyKind: string;
+            maxRowsPerKey: number;
+            restrictedTo?: string;
+          };
           fields: string[];
           minGroupSize: number;
           classification: Json;
@@ -324,6 +331,7 @@ export function createClient(options: ClientOptions) {
       bounds?: { min: number; max: number };
       keyKind?: "uscc" | "text";
       maxRowsPerKey?: number;
+      operatorIds?: string[];
       epsilon?: number;
     }) =>
       request<{

@@ -6,7 +6,14 @@ import { ComputeError } from "../errors.js";
 import { type EncryptionKeys, openBytes, sealBytes } from "../mpc/channel.js";
 
 /** What one node of a join sends another, in protocol order. */
-export const JOIN_MESSAGE_KINDS = ["pseudonym-key", "mask-seed", "owner-input", "party-message", "opening"] as const;
+export const JOIN_MESSAGE_KINDS = [
+  "pseudonym-key",
+  "mask-seed",
+  "owner-input",
+  "operator-pseudonyms",
+  "party-message",
+  "opening",
+] as const;
 export type JoinMessageKind = (typeof JOIN_MESSAGE_KINDS)[number];
 
 /** The largest message of a join between nodes (a million keys' pseudonyms and 60 cells each fit). */

@@ -11,6 +11,11 @@ const signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, "an Ed25519 signature 
 const ownerTaskSchema = nodeTaskSchema.options[0];
 const helperTaskSchema = nodeTaskSchema.options[1];
 
+/** The most ids an operator's own list may hold to restrict a join. */
+export const MAX_OPERATOR_IDS = 1_000_000;
+/** The operator's list as it travels to the first part's node, beside the plan that binds it by digest. */
+export const operatorIdsSchema = z.array(z.string().min(1).max(64)).min(1).max(MAX_OPERATOR_IDS);
+
 /** The most rows a key may have at one owner: the noise grows with the product of the owners' caps. */
 export const MAX_ROWS_PER_KEY = 100;
 
@@ -47,6 +52,14 @@ export const joinPlanSchema = z
     parts: z.array(joinPartSchema).min(2).max(3),
     helper: helperTaskSchema,
     minGroupSize: z.number().int().min(0),
+    /**
+     * The operator's own id list, when it restricts the join (a semi-join): its size and the
+     * canonical hash of the list as sent. The ids go to the first part's node only, which turns them
+     * into pseudonyms under the job's key for the helper.
+     */
+    operatorIds: z
+      .object({ count: z.number().int().min(1).max(MAX_OPERATOR_IDS), digest: z.string().regex(/^[0-9a-f]{64}$/) })
+      .optional(),
     valueScale: z.union([z.literal(1), z.literal(100)]),
     epsilonMicro: z.number().int().min(0).max(10_000_000),
     decisionHash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -61,7 +74,11 @@ export const joinPlanSchema = z
   });
 export type JoinPlan = z.infer<typeof joinPlanSchema>;
 
-export const signedJoinPlanSchema = z.object({ plan: joinPlanSchema, signature });
+export const signedJoinPlanSchema = z.object({
+  plan: joinPlanSchema,
+  signature,
+  operatorIds: operatorIdsSchema.optional(),
+});
 export type SignedJoinPlan = z.infer<typeof signedJoinPlanSchema>;
 
 const signingInput = (plan: JoinPlan) => canonicalize({ kind: "sluice/join-plan", body: plan });

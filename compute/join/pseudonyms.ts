@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import sodium from "sodium-native";
 
 // Join keys travel to the helper only as keyed pseudonyms: BLAKE2b in its keyed mode (RFC 7693 §2.5,
-// a PRF; libsodium's crypto_generichash) under a key the owners share for one job (and the
-// operator, when its list restricts the join), which the helper and the gateway never hold,
-// 128 bits long. Equal keys give equal pseudonyms within the job and unrelated ones across jobs;
+// a PRF; libsodium's crypto_generichash) under a key the owners share for one job, which the
+// helper, the gateway and the operator never hold, 128 bits long (the operator's list, when it
+// restricts the join, is turned into pseudonyms by the first part's node). Equal keys give equal pseudonyms within the job and unrelated ones across jobs;
 // without the key a pseudonym says nothing of the key it stands for.
 
 export const PSEUDONYM_BYTES = 16;

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
+import { canonicalHash } from "../../lib/canonical-json.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { joinMessageBytes } from "../join/envelope.js";
 import { type JoinPartial, verifyJoinPartial } from "../join/partial.js";
@@ -178,14 +179,22 @@ function joinPlan(w: ReturnType<typeof world>, changes: Partial<JoinPlan> = {}, 
 }
 
 /** Sends the signed plan to every party as the gateway does, and adds the compute parties' shares. */
-async function run(w: ReturnType<typeof world>, plan: JoinPlan, fetchVia = network(w.nodes)) {
-  const body = JSON.stringify(signJoinPlan(plan, gateway.privateKeyPem));
+async function run(
+  w: ReturnType<typeof world>,
+  plan: JoinPlan,
+  fetchVia = network(w.nodes),
+  operatorIds?: { ids: string[]; to?: string },
+) {
+  const signed = signJoinPlan(plan, gateway.privateKeyPem);
+  const body = JSON.stringify(signed);
+  const withIds = JSON.stringify({ ...signed, operatorIds: operatorIds?.ids });
+  const listHolder = operatorIds?.to ?? plan.parts[0]?.task.nodeId;
   const tasks = [...plan.parts.map((p) => p.task), plan.helper];
   const answers = await allOrNothingOf(tasks, async (task, cancel) => {
     const partial = (await postToNode(
       task,
       "/joins",
-      body,
+      operatorIds && task.nodeId === listHolder ? withIds : body,
       { fetch: fetchVia, timeoutMs: 5_000 },
       cancel,
     )) as JoinPartial;
@@ -247,6 +256,32 @@ describe("owner nodes and the helper running a join over HTTP", () => {
     const failure = run(w, make(w));
     await expect(failure).rejects.toThrow(message);
     await expect(failure).rejects.toMatchObject({ code: "plan_not_approved" });
+  });
+
+  it("restricts the join to the operator's own list, which only the first part's node receives", async () => {
+    const w = world();
+    const ids = ["E2", " E3 ", "E9", "E2", "NOT-HELD"];
+    const plan = joinPlan(w, { operatorIds: { count: ids.length, digest: canonicalHash(ids) } });
+    // E4 joins but is not on the list; E2 is (listed twice, which counts once); E3 joins too little.
+    expect(await run(w, plan, network(w.nodes), { ids })).toEqual([0n, 0n, 1n, 250n]);
+  });
+
+  it.each<[string, (w: ReturnType<typeof world>) => [JoinPlan, { ids: string[]; to?: string }], RegExp]>([
+    ["ids beside a plan that names no list", (w) => [joinPlan(w), { ids: ["E2"] }], /names no operator's list/],
+    [
+      "ids other than those the gateway signed",
+      (w) => [joinPlan(w, { operatorIds: { count: 1, digest: canonicalHash(["E2"]) } }), { ids: ["E4"] }],
+      /not the ones the gateway signed/,
+    ],
+    [
+      "the list sent to the second part's node",
+      (w) => [joinPlan(w, { operatorIds: { count: 1, digest: canonicalHash(["E2"]) } }), { ids: ["E2"], to: "b" }],
+      /only the first part's node takes the operator's list|not the ones the gateway signed/,
+    ],
+  ])("refuses %s", async (_name, make, message) => {
+    const w = world();
+    const [plan, operatorIds] = make(w);
+    await expect(run(w, plan, network(w.nodes), operatorIds)).rejects.toThrow(message);
   });
 
   it("refuses a helper the owners did not pin before anything leaves them", async () => {

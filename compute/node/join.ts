@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { canonicalHash } from "../../lib/canonical-json.js";
 import { SluiceError } from "../../lib/errors.js";
 import { problem } from "../../lib/problem.js";
 import { jsonBody } from "../../lib/validate.js";
@@ -19,7 +20,7 @@ import { alignJoin } from "../join/helper.js";
 import { ownerJoinInput } from "../join/owner-input.js";
 import { type JoinPartial, joinedQueryOf, signJoinPartial } from "../join/partial.js";
 import { type JoinPart, type JoinPlan, rowCapsOf, signedJoinPlanSchema, verifyJoinPlan } from "../join/plan.js";
-import { newPseudonymKey } from "../join/pseudonyms.js";
+import { newPseudonymKey, PSEUDONYM_BYTES, pseudonymsOf } from "../join/pseudonyms.js";
 import { ringLength } from "../join/ring-array.js";
 import {
   decodeOpening,
@@ -31,6 +32,7 @@ import {
   encodePartyMessage,
 } from "../join/wire.js";
 import { encodeVector } from "../mpc/ring.js";
+import { normaliseIdentifiers } from "../psi/identifiers.js";
 import { vectorLength } from "../query/schema.js";
 import { partOutsideApproval } from "./join-approval.js";
 import { createJoinInbox } from "./join-inbox.js";
@@ -71,11 +73,27 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     return openJoinMessage(envelope, from.publicKey, encryption);
   }
 
-  async function runOwner(plan: JoinPlan, index: number, peers: PinnedPeer[], helper: PinnedPeer) {
+  /** The operator's list as the first part's node receives it: checked against the plan before anything is spent. */
+  function operatorListOf(plan: JoinPlan, index: number, ids: string[] | undefined): string[] | undefined {
+    if (!plan.operatorIds) {
+      if (ids) throw new SluiceError("validation_failed", "ids came beside a plan that names no operator's list");
+      return undefined;
+    }
+    if (index !== 0) {
+      if (ids) throw new SluiceError("validation_failed", "only the first part's node takes the operator's list");
+      return undefined;
+    }
+    if (!ids || ids.length !== plan.operatorIds.count || canonicalHash(ids) !== plan.operatorIds.digest)
+      throw new SluiceError("validation_failed", "the operator's ids are not the ones the gateway signed");
+    return ids;
+  }
+
+  async function runOwner(plan: JoinPlan, index: number, peers: PinnedPeer[], helper: PinnedPeer, ids?: string[]) {
     const part = plan.parts[index] as JoinPart;
     if (options.helper) throw new SluiceError("forbidden", `helper node ${options.nodeId} holds no data`);
     const refusal = partOutsideApproval(plan, part, ctx);
     if (refusal) throw new SluiceError("plan_not_approved", `this node's owner did not approve this plan: ${refusal}`);
+    const operatorIds = operatorListOf(plan, index, ids);
     spend.take(plan.terms, { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro });
     const factors = options.store.joinFactors(part.task.datasetId, {
       keyField: part.task.field,
@@ -90,8 +108,13 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       await Promise.all(peers.slice(1).map((peer) => send(plan, peer, "pseudonym-key", 0, pseudonymKey)));
     } else pseudonymKey = decodeSeed(await receive(plan, peers[0] as PinnedPeer, "pseudonym-key"));
     const { input, secret } = ownerJoinInput(factors, pseudonymKey);
+    // The operator's list, normalised as the keys are, each once, as pseudonyms under the job's key.
+    const operatorPseudonyms = operatorIds
+      ? pseudonymsOf(pseudonymKey, normaliseIdentifiers(operatorIds, part.keyKind).identifiers)
+      : undefined;
     await Promise.all([
       send(plan, helper, "owner-input", 0, encodeOwnerInput(input)),
+      ...(operatorPseudonyms ? [send(plan, helper, "operator-pseudonyms", 0, operatorPseudonyms)] : []),
       send(plan, peers[maskHolder(index)] as PinnedPeer, "mask-seed", 0, secret.maskSeed),
     ]);
     if (index > 1) return null;
@@ -136,8 +159,13 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
         ),
       ),
     );
+    const listed = plan.operatorIds?.count ?? 0;
+    const operatorPseudonyms =
+      listed > 0 ? await receive(plan, peers[0] as PinnedPeer, "operator-pseudonyms") : undefined;
+    if (operatorPseudonyms && operatorPseudonyms.length > listed * PSEUDONYM_BYTES)
+      throw new SluiceError("validation_failed", "the operator's list came back longer than the plan says");
     const noise = joinedNoiseScales(joinedQueryOf(plan), plan.valueScale, rowCapsOf(plan), plan.epsilonMicro);
-    const messages = alignJoin({ owners: inputs, noise });
+    const messages = alignJoin({ owners: inputs, noise, ...(operatorPseudonyms ? { operatorPseudonyms } : {}) });
     await Promise.all(
       messages.map((message) =>
         send(plan, peers[message.party] as PinnedPeer, "party-message", 0, encodePartyMessage(message)),
@@ -146,7 +174,7 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     return null;
   }
 
-  async function run(plan: JoinPlan): Promise<JoinPartial> {
+  async function run(plan: JoinPlan, operatorIds?: string[]): Promise<JoinPartial> {
     const me = options.nodeId;
     const isHelper = plan.helper.nodeId === me;
     const index = plan.parts.findIndex((p) => p.task.nodeId === me);
@@ -159,7 +187,7 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       p.task.nodeId === me ? (null as unknown as PinnedPeer) : pins.pinned(p.task, "party"),
     );
     const helper = isHelper ? (null as unknown as PinnedPeer) : pins.pinned(plan.helper, "helper");
-    const share = isHelper ? await runHelper(plan, peers) : await runOwner(plan, index, peers, helper);
+    const share = isHelper ? await runHelper(plan, peers) : await runOwner(plan, index, peers, helper, operatorIds);
     return signJoinPartial(
       { jobId: plan.jobId, nodeId: me, partial: share ? encodeVector(share).toString("base64url") : null },
       options.privateKey,
@@ -187,7 +215,7 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       const started = performance.now();
       const context = { requestId: plan.requestId, jobId: plan.jobId, nodeId: options.nodeId };
       logger.info({ ...context, parties: plan.parts.length + 1 }, "join plan accepted");
-      const job = run(plan)
+      const job = run(plan, signed.operatorIds)
         .then((partial) => {
           logger.info({ ...context, ms: Math.round(performance.now() - started) }, "join part returned");
           return partial;

@@ -7,6 +7,7 @@ import { type JoinPart, type JoinPlan, rowCapsOf, signJoinPlan } from "../../com
 import { addVectors, decodeVector, fromRing } from "../../compute/mpc/ring.js";
 import { allOrNothingOf, postToNode } from "../../compute/mpc/secure-aggregate.js";
 import { type AggregateQuery, aggregateQuerySchema, filterSchema, vectorLength } from "../../compute/query/schema.js";
+import { canonicalHash } from "../../lib/canonical-json.js";
 import { SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { parseWith } from "../../lib/validate.js";
@@ -100,13 +101,22 @@ export function fieldsOfJoin(parts: PlannedPart[]): string[] {
 }
 
 /** Asks every party of the join at once and returns the two compute parties' verified shares. */
-async function computeJoin(deps: GatewayDeps, limits: GatewayLimits, plan: JoinPlan): Promise<bigint[][]> {
-  const signed = JSON.stringify(signJoinPlan(plan, deps.gatewayKeys.privateKey));
+async function computeJoin(
+  deps: GatewayDeps,
+  limits: GatewayLimits,
+  plan: JoinPlan,
+  operatorIds: string[] | undefined,
+): Promise<bigint[][]> {
+  const signedPlan = signJoinPlan(plan, deps.gatewayKeys.privateKey);
+  const signed = JSON.stringify(signedPlan);
+  // The operator's list goes to the first part's node only, beside the plan that binds it.
+  const first = operatorIds ? JSON.stringify({ ...signedPlan, operatorIds }) : signed;
   const tasks = [...plan.parts.map((p) => p.task), plan.helper];
   const length = vectorLength(joinedQueryOf(plan));
   const options = { fetch: deps.fetch, timeoutMs: limits.nodeTimeoutMs };
   const answers = await allOrNothingOf(tasks, async (task, cancel) => {
-    const parsed = joinPartialSchema.safeParse(await postToNode(task, "/joins", signed, options, cancel));
+    const body = task.nodeId === plan.parts[0]?.task.nodeId ? first : signed;
+    const parsed = joinPartialSchema.safeParse(await postToNode(task, "/joins", body, options, cancel));
     const partial = parsed.data;
     if (
       !partial ||
@@ -193,6 +203,9 @@ export async function runJoin(
     parts: planned,
     helper,
     minGroupSize: decision.obligations.minGroupSize,
+    ...(input.operatorIds
+      ? { operatorIds: { count: input.operatorIds.length, digest: canonicalHash(input.operatorIds) } }
+      : {}),
     valueScale,
     epsilonMicro,
     decisionHash: hash,
@@ -203,7 +216,7 @@ export async function runJoin(
   };
   let cells: bigint[];
   try {
-    const [a, b] = (await computeJoin(deps, limits, plan)) as [bigint[], bigint[]];
+    const [a, b] = (await computeJoin(deps, limits, plan, input.operatorIds)) as [bigint[], bigint[]];
     cells = addVectors(a, b).map(fromRing);
   } catch (error) {
     throw await failJob(deps, jobId, error);
@@ -212,7 +225,12 @@ export async function runJoin(
   const result = {
     queryShape: input.queryShape,
     fields: fieldsOfJoin(parts),
-    join: { on: input.on, keyKind: input.keyKind, maxRowsPerKey: input.maxRowsPerKey },
+    join: {
+      on: input.on,
+      keyKind: input.keyKind,
+      maxRowsPerKey: input.maxRowsPerKey,
+      ...(input.operatorIds ? { restrictedTo: `your list of ${input.operatorIds.length} ids` } : {}),
+    },
     query: joined,
     minGroupSize: decision.obligations.minGroupSize,
     // The helper and both compute parties each add one sample: ε-DP while any one of them is honest.

@@ -10,7 +10,7 @@ import {
   writeHeKeyFile,
 } from "../he.js";
 import { audit } from "./audit.js";
-import { EXIT, type Handler, type Helpers, helpers, type Invocation, UsageError } from "./handler.js";
+import { EXIT, type Handler, type Helpers, helpers, type Invocation, readListFile, UsageError } from "./handler.js";
 import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
 import { psi } from "./psi.js";
@@ -285,6 +285,7 @@ const HANDLERS: Record<string, Handler> = {
         ...(bounds ? { bounds: { min: bounds[0] as number, max: bounds[1] as number } } : {}),
         ...(rowsPerKey ? { maxRowsPerKey: rowsPerKey } : {}),
         ...(idKind ? { keyKind: idKind } : {}),
+        ...(typeof o.ids === "string" ? { operatorIds: readListFile(o.ids, "the id list") } : {}),
       }),
     );
     h.print(

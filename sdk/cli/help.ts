@@ -37,14 +37,15 @@ export const HELP: Record<string, string> = {
     --bounds <min,max>            clamp each value; needed for sums under differential privacy
     --epsilon <ε>                 privacy budget this query spends (0: no noise, if the rules allow)
     --job-id <id>                 your own id: retrying with it never runs the job twice`,
-  sql: `sluice sql "<SELECT …>" --scenario <id> [--bounds <min,max>] [--epsilon <ε>] [--rows-per-key <n>] [--id-kind uscc|text]
+  sql: `sluice sql "<SELECT …>" --scenario <id> [--bounds <min,max>] [--epsilon <ε>] [--rows-per-key <n>] [--id-kind uscc|text] [--ids <file>]
   (operator) Run a joined aggregate across departments written as SQL, e.g.
     sluice sql "SELECT tax.district, AVG(tax.tax_paid_fen) FROM ds_enterprise_tax tax
       JOIN ds_social_insurance si ON tax.uscc = si.uscc WHERE si.insured_employees >= 50
       AND tax.district IN ('330102','330105') GROUP BY tax.district" --scenario <id> --bounds 0,200000000 --epsilon 1
   COUNT(*), SUM, AVG or VARIANCE; two or three datasets INNER JOINed on their keys; WHERE with AND,
   comparisons, IN and BETWEEN on alias.column; GROUP BY one text column, its values declared by an IN.
-  Anything else is refused naming it. --json prints the structured query it stood for too.`,
+  Anything else is refused naming it. --ids keeps only your own entities (one per line; a semi-join:
+  your list ∩ every joined dataset). --json prints the structured query it stood for too.`,
   score: `sluice score --scenario <id> [--dataset <id>] --id-field <field> --he-keys <file> --model <model.json> --ids <file> [options]
   (operator) Score entities at the owner's node with a model encrypted here; the scores come back
   encrypted and are decrypted here. Prints id,score lines. Name the model's features dataset.field

@@ -176,6 +176,32 @@ describe.each(testDatabases())("joined aggregates across departments through the
     const failed = await world.gw.database.db.select({ n: count() }).from(jobs).where(eq(jobs.status, "running"));
     expect(failed[0]?.n).toBe(0);
   });
+  it("restricts the join to the bank's own applicants: their codes ∩ both departments, counted exactly", async () => {
+    const insured = new Set(social.map((r) => r.uscc));
+    const applicants = [
+      ...tax.slice(0, 150).map((r) => r.uscc as string),
+      (tax[0]?.uscc as string).toLowerCase(), // the same code spelt otherwise counts once
+      "91330100MA00000000", // a code no department holds
+    ];
+    const expected = tax
+      .slice(0, 150)
+      .filter(
+        (r) => insured.has(r.uscc) && Number(social.find((s) => s.uscc === r.uscc)?.insured_employees) >= 20,
+      ).length;
+    expect(expected).toBeGreaterThanOrEqual(20);
+    const job = await world.client(world.operator).runJoin({
+      scenarioId,
+      queryShape: "count",
+      on: ON,
+      filters: [{ field: `${SOCIAL.dataset}.insured_employees`, op: ">=", value: 20 }],
+      operatorIds: applicants,
+    });
+    expect(job.result.cells[0]?.count).toBe(expected);
+    expect(job.result.join.restrictedTo).toBe(`your list of ${applicants.length} ids`);
+    // The list reached the tax bureau's node only, and no log line carries a code from it.
+    expect(world.logLines.join("\n")).not.toContain(applicants[5]);
+  });
+
   // Last: it kills the fund's node, which the tests above need.
   it("fails cleanly and charges nothing when an owner's node is killed in the middle of a join", async () => {
     const db = world.gw.database.db;
