@@ -171,6 +171,41 @@ export function completeJob(
   });
 }
 
+type Allowed = Evaluation & { decision: Extract<Evaluation["decision"], { effect: "allow" }> };
+
+/** Decides a job over the fields it reads, keeps the decision for replay, and throws when it is denied. */
+export async function decideAllowed(
+  deps: GatewayDeps,
+  operatorId: string,
+  input: Parameters<typeof evaluateFields>[2],
+  fields: string[],
+  at: Date,
+): Promise<Allowed> {
+  const evaluation = await evaluateFields(deps.db, operatorId, input, fields, at);
+  await storeDecision(deps.db, evaluation);
+  const { decision, hash } = evaluation;
+  if (decision.effect === "deny") throw denied(hash, decision);
+  return evaluation as Allowed;
+}
+
+/**
+ * Holds a computed result for the owners' review, when the scenario demands it: the job waits, the
+ * result stored, one review pending per owner; the last release finishes it (review.ts).
+ */
+export async function holdForReview(
+  deps: GatewayDeps,
+  jobId: string,
+  result: Record<string, unknown>,
+  decision: Allowed["decision"],
+  hash: string,
+) {
+  await deps.db.transaction(async (tx) => {
+    await tx.update(jobs).set({ status: "awaiting_review", result }).where(eq(jobs.id, jobId));
+    await tx.insert(jobReviews).values(decision.obligations.ownerIds.map((ownerId) => ({ jobId, ownerId })));
+  });
+  return { jobId, status: "awaiting_review" as const, decisionHash: hash, reviewers: decision.obligations.ownerIds };
+}
+
 /**
  * Decides a job whose result cannot wait for the owners' review (encrypted scores, PSI), keeps the
  * decision for replay, and throws when it is denied or the scenario holds results for review.
@@ -182,13 +217,11 @@ export async function decideUnheld(
   fields: string[],
   at: Date,
   why: string,
-): Promise<Evaluation & { decision: Extract<Evaluation["decision"], { effect: "allow" }> }> {
-  const evaluation = await evaluateFields(deps.db, operatorId, input, fields, at);
-  await storeDecision(deps.db, evaluation);
-  const { decision, hash } = evaluation;
-  if (decision.effect === "deny") throw denied(hash, decision);
+): Promise<Allowed> {
+  const evaluation = await decideAllowed(deps, operatorId, input, fields, at);
+  const { decision } = evaluation;
   if (decision.obligations.requiresResultReview) {
     throw new SluiceError("not_executable", `this scenario holds every result for the owners' review; ${why}`);
   }
-  return evaluation as Evaluation & { decision: typeof decision };
+  return evaluation;
 }

@@ -1,14 +1,20 @@
-import { eq } from "drizzle-orm";
 import type { QueryPlan } from "../../compute/index.js";
 import { SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { jobReviews, jobs } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { approvalProofs } from "./approval-proofs.js";
 import { checkQueryTypes } from "./check-query.js";
 import { computeResult } from "./compute-result.js";
 import { aggregateQueryOf, evaluate, type JobInput, notExecutable, storeDecision } from "./evaluate.js";
-import { completeJob, denied, earlierOutcome, failJob, operatorHeKeys, reserveJob } from "./lifecycle.js";
+import {
+  completeJob,
+  denied,
+  earlierOutcome,
+  failJob,
+  holdForReview,
+  operatorHeKeys,
+  reserveJob,
+} from "./lifecycle.js";
 import { planTasks } from "./plan-tasks.js";
 
 /**
@@ -119,13 +125,7 @@ export async function runJob(
     throw await failJob(deps, jobId, error);
   }
   const finishedAt = deps.now?.() ?? new Date();
-  if (decision.obligations.requiresResultReview) {
-    await deps.db.transaction(async (tx) => {
-      await tx.update(jobs).set({ status: "awaiting_review", result }).where(eq(jobs.id, jobId));
-      await tx.insert(jobReviews).values(decision.obligations.ownerIds.map((ownerId) => ({ jobId, ownerId })));
-    });
-    return { jobId, status: "awaiting_review" as const, decisionHash: hash, reviewers: decision.obligations.ownerIds };
-  }
+  if (decision.obligations.requiresResultReview) return holdForReview(deps, jobId, result, decision, hash);
   let usageRecordId: string;
   try {
     usageRecordId = await completeJob(deps, jobId, evaluation, result, finishedAt);

@@ -15,7 +15,7 @@ import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import type { runJoinSchema } from "../schemas.js";
 import { approvalProofs } from "./approval-proofs.js";
 import { checkQueryTypes } from "./check-query.js";
-import { completeJob, decideUnheld, earlierOutcome, failJob, reserveJob } from "./lifecycle.js";
+import { completeJob, decideAllowed, earlierOutcome, failJob, holdForReview, reserveJob } from "./lifecycle.js";
 import { describeNoiseScales } from "./noise-description.js";
 import { helperTask, ownerTaskFor, valueScaleOf } from "./plan-tasks.js";
 
@@ -161,13 +161,12 @@ export async function runJoin(
     await checkQueryTypes(deps.db, [`${part.datasetId}.${part.measuredField ?? part.keyField}`], part.query);
   }
   const now = deps.now?.() ?? new Date();
-  const evaluation = await decideUnheld(
+  const evaluation = await decideAllowed(
     deps,
     operatorId,
     { scenarioId: input.scenarioId, computeMode: "join", queryShape: input.queryShape, epsilon: input.epsilon },
     fieldsOfJoin(parts),
     now,
-    "joined results are not held for review yet",
   );
   const { decision, hash } = evaluation;
   const proofs = await approvalProofs(deps.db, input.scenarioId);
@@ -238,6 +237,8 @@ export async function runJoin(
     classification: decision.obligations.resultClassification,
     ...releaseCells(joined, cells, decision.obligations.minGroupSize, valueScale),
   };
+  // The owners' review, when the scenario asks it, sees the released (noisy, k-suppressed) cells.
+  if (decision.obligations.requiresResultReview) return holdForReview(deps, jobId, result, decision, hash);
   const usageRecordId = await completeJob(deps, jobId, evaluation, result, deps.now?.() ?? new Date());
   return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: hash };
 }

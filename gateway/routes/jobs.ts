@@ -213,6 +213,7 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         body: runJoinSchema,
         responses: {
           201: { description: "Succeeded: the released cells and the usage record", schema: jobOutcomeResponseSchema },
+          202: { description: "Held for the owners' review", schema: jobOutcomeResponseSchema },
         },
         problems: JOIN_PROBLEMS,
       }),
@@ -222,7 +223,7 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         const outcome = await runLogged(c.get("requestId"), operator.id, input.scenarioId, (requestId) =>
           runJoin(deps, limits, operator.id, input, requestId),
         );
-        return c.json(outcome, 201);
+        return c.json(outcome, outcome.status === "succeeded" ? 201 : 202);
       },
     )
     .post(
@@ -236,6 +237,7 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         body: runSqlSchema,
         responses: {
           201: { description: "Succeeded: the released cells and the usage record", schema: jobOutcomeResponseSchema },
+          202: { description: "Held for the owners' review", schema: jobOutcomeResponseSchema },
         },
         problems: JOIN_PROBLEMS,
       }),
@@ -246,7 +248,7 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         const outcome = await runLogged(c.get("requestId"), operator.id, structured.scenarioId, (requestId) =>
           runJoin(deps, limits, operator.id, structured, requestId),
         );
-        return c.json({ ...outcome, structured }, 201);
+        return c.json({ ...outcome, structured }, outcome.status === "succeeded" ? 201 : 202);
       },
     )
     .get(

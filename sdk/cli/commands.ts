@@ -288,10 +288,10 @@ const HANDLERS: Record<string, Handler> = {
         ...(typeof o.ids === "string" ? { operatorIds: readListFile(o.ids, "the id list") } : {}),
       }),
     );
-    h.print(
-      job,
-      () =>
-        `${describeResult(job.structured.queryShape, job.result as unknown as Released)}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`,
+    h.print(job, () =>
+      job.status === "succeeded"
+        ? `${describeResult(job.structured.queryShape, job.result as unknown as Released)}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
+        : `job ${job.jobId} is ${job.status}: the owners review the result before it is released`,
     );
     return EXIT.ok;
   },

@@ -202,6 +202,33 @@ describe.each(testDatabases())("joined aggregates across departments through the
     expect(world.logLines.join("\n")).not.toContain(applicants[5]);
   });
 
+  it("holds a joined result for both departments' review when the scenario asks it, and releases it when both agree", async () => {
+    const reviewed = await world.approvedScenario({
+      purpose: "Joined counts each department reviews before release",
+      fields: FIELDS,
+      computeModes: ["join"],
+      queryShapes: ["count"],
+      minGroupSize: 20,
+      epsilonPerQuery: 2,
+      epsilonBudget: 20,
+      requiresResultReview: true,
+    });
+    const held = await world.client(world.operator).runJoin({ scenarioId: reviewed, queryShape: "count", on: ON });
+    expect(held.status).toBe("awaiting_review");
+    expect(await world.client(world.operator).getJob(held.jobId)).toMatchObject({ result: null, usageRecordId: null });
+    const [first, second] = world.owners;
+    const seen = await world.client(first?.key).getJob(held.jobId);
+    const expected = joinedRows().length;
+    expect((seen.result as { cells: { count: number }[] }).cells[0]?.count).toBe(expected);
+    expect((await world.client(first?.key).reviewJob(held.jobId, { decision: "release" })).status).toBe(
+      "awaiting_review",
+    );
+    const released = await world.client(second?.key).reviewJob(held.jobId, { decision: "release" });
+    expect(released).toMatchObject({ status: "succeeded", usageRecordId: expect.stringMatching(/^rec_/) });
+    const visible = await world.client(world.operator).getJob(held.jobId);
+    expect((visible.result as { cells: { count: number }[] }).cells[0]?.count).toBe(expected);
+  });
+
   // Last: it kills the fund's node, which the tests above need.
   it("fails cleanly and charges nothing when an owner's node is killed in the middle of a join", async () => {
     const db = world.gw.database.db;

@@ -103,6 +103,7 @@ const TABLE: Record<string, Expectation> = {
   "POST /jobs/explain": { allow: ["operator", "otherOperator"] },
   "POST /jobs": { allow: ["operator", "otherOperator"] },
   "POST /jobs/scores": { allow: ["operator", "otherOperator"] },
+  "POST /jobs/vertical-scores": { allow: ["operator", "otherOperator"] },
   "POST /jobs/joins": { allow: ["operator", "otherOperator"] },
   "POST /jobs/sql": { allow: ["operator", "otherOperator"] },
   // The scenario holds no result for review: no owner reviews the job, so none may read or review it.
