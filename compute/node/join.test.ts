@@ -315,6 +315,21 @@ describe("owner nodes and the helper running a join over HTTP", () => {
     ).rejects.toThrow(/not signed by the gateway/);
   });
 
+  it("answers a plan sent again with the same shares, computing nothing twice, and refuses another plan under its job id", async () => {
+    const w = world();
+    const via = network(w.nodes);
+    // Noise makes two computations differ: an equal answer is the one kept, not a second run.
+    const base = joinPlan(w);
+    const plan = { ...base, epsilonMicro: 1_000_000, query: { ...base.query, bounds: { min: 0, max: 1_000 } } };
+    for (const part of plan.parts)
+      if (part.measuredField) part.query = { ...part.query, bounds: { min: 0, max: 1_000 } };
+    const first = await run(w, plan, via);
+    expect(await run(w, plan, via)).toEqual(first);
+    expect(await run(w, { ...plan, jobId: `${plan.jobId}_b` }, via)).not.toEqual(first);
+    const other = { ...plan, expiresAt: new Date(Date.now() + 50_000).toISOString() };
+    await expect(run(w, other, via)).rejects.toThrow(/already running under another plan/);
+  });
+
   it("fails cleanly when a party is down: every node stops, none answers", async () => {
     const w = world();
     await expect(run(w, joinPlan(w), network(w.nodes, { down: "h" }))).rejects.toMatchObject({
