@@ -4,7 +4,7 @@ import path from "node:path";
 import { generateHeKeys } from "../compute/he/keys.js";
 import { HePool } from "../compute/he/pool.js";
 import { decryptScores, encryptScoringModel } from "../compute/he/scoring.js";
-import { type EncryptedModel, plainScore, type ScoringModel } from "../compute/he/scoring-model.js";
+import { type EncryptedModel, idsDigest, plainScore, type ScoringModel } from "../compute/he/scoring-model.js";
 import { postToNode } from "../compute/mpc/secure-aggregate.js";
 import type { OwnerTask } from "../compute/protocol.js";
 import {
@@ -122,6 +122,8 @@ try {
       signature: signApproval(`owner_${o}`, terms, (ownerKeys[o] as { privateKeyPem: string }).privateKeyPem),
     },
   });
+  // One list, one digest for every plan, as the gateway computes it.
+  const digest = idsDigest(ids);
   const planFor = (jobId: string, o: number, stage: "holdings" | "score"): ScoringPlan =>
     scoringPlanOf({
       jobId,
@@ -131,6 +133,7 @@ try {
       features: features(o),
       model: parts[o] as EncryptedModel,
       ids,
+      idsDigest: digest,
       epsilonMicro: 0,
       decisionHash: "b".repeat(64),
       requestId: undefined,
@@ -165,7 +168,7 @@ try {
             ...signScoringPlan(planFor(jobId, o, "score"), gateway.privateKeyPem),
             keys: { publicKey: keys.publicKey },
             model: parts[o],
-            ids,
+            // Every id is held by both: the plan's digest names them, as the gateway does then.
           }),
         ),
       ),

@@ -216,18 +216,21 @@ export function createScorer(options: ScorerOptions) {
     if (plan.vertical?.stage === "holdings") {
       throw new SluiceError("validation_failed", "a holdings plan asks which ids are held; it scores nothing");
     }
-    const { settings, task } = checkPlan(plan, request.signature, request.ids);
+    // Left out, the ids are the ones this node said it holds; the plan's digest must name exactly them.
+    const ids = request.ids ?? pending.get(plan.jobId)?.heldIds;
+    if (!ids) throw refuse(`job ${plan.jobId} asked this node for no holdings of this part first (or they expired)`);
+    const { settings, task } = checkPlan(plan, request.signature, ids);
     checkPayload(request);
-    const looked = plan.vertical ? takeHoldings(plan, task.datasetId, request.ids) : undefined;
-    const rows = looked ?? options.store.rowsOf(task.datasetId, plan.idField, request.ids);
+    const looked = plan.vertical ? takeHoldings(plan, task.datasetId, ids) : undefined;
+    const rows = looked ?? options.store.rowsOf(task.datasetId, plan.idField, ids);
     const { batches, recipes } = featureBatches(options.store, { ...plan, task }, settings, rows);
     // Counted before anything is computed: a failure after this point spends the score, never refunds it.
     if (plan.vertical) {
-      options.quota.take(plan.scenarioId, request.ids, settings.maxScoresPerId);
+      options.quota.take(plan.scenarioId, ids, settings.maxScoresPerId);
     } else {
       const job = { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro };
       options.spend.check(plan.terms, job);
-      options.quota.take(plan.scenarioId, request.ids, settings.maxScoresPerId);
+      options.quota.take(plan.scenarioId, ids, settings.maxScoresPerId);
       options.spend.take(plan.terms, job);
     }
     const pool = options.pool();
@@ -248,7 +251,7 @@ export function createScorer(options: ScorerOptions) {
         jobId: plan.jobId,
         nodeId: options.nodeId,
         scored: rows.filter((r) => r >= 0).length,
-        missing: request.ids.filter((_, i) => (rows[i] as number) < 0),
+        missing: ids.filter((_, i) => (rows[i] as number) < 0),
         ciphertexts,
       },
       options.privateKey,

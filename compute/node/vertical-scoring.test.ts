@@ -229,6 +229,22 @@ describe("vertical scoring: one model over two owners' features, each weighing i
     ).toBeLessThan(1e-4);
   });
 
+  it("scores the ids it said it holds when the score stage names them by the plan's digest alone", async () => {
+    const scorer = scorerOf(social);
+    const asked = ids(15, 25); // E0015–E0019 are not the fund's
+    const jobId = `job_${jobs++}`;
+    const { missing } = scorer.holdings(holdingsRequest(social, 1, asked, jobId));
+    const held = asked.filter((id) => !missing.includes(id));
+    const { ids: _sent, ...unsent } = scoreRequest(social, 1, held, jobId);
+    const answer = await scorer.score(unsent);
+    expect(answer).toMatchObject({ scored: 5, missing: [] });
+    // Unsent ids must be exactly the held ones: a plan naming others is refused.
+    const other = `job_${jobs++}`;
+    scorer.holdings(holdingsRequest(social, 1, asked, other));
+    const { ids: _also, ...fewer } = scoreRequest(social, 1, held.slice(1), other);
+    await expect(scorer.score(fewer)).rejects.toThrow(/not the ones the gateway signed/);
+  });
+
   it("counts the job at the holdings stage and each score against that owner's own limit per id", async () => {
     const quota = new ScoreQuota();
     const scorer = scorerOf(social, quota);

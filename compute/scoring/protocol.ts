@@ -87,17 +87,25 @@ export const scoringPlanSchema = z.object({
 });
 export type ScoringPlan = z.infer<typeof scoringPlanSchema>;
 
-/** What the gateway POSTs to the node's /scores. */
-export const scoringRequestSchema = z.object({
-  plan: scoringPlanSchema,
-  signature,
-  keys: z.object({
-    publicKey: z.string().min(1).max(MAX_KEY_CHARS.publicKey),
-    relinKeys: z.string().min(1).max(MAX_KEY_CHARS.relinKeys).optional(),
-  }),
-  model: encryptedModelSchema,
-  ids: entityIdsSchema,
-});
+/**
+ * What the gateway POSTs to the node's /scores. A vertical score's second stage may leave the ids
+ * out when they are exactly the ids this node said it holds: the plan's digest names them.
+ */
+export const scoringRequestSchema = z
+  .object({
+    plan: scoringPlanSchema,
+    signature,
+    keys: z.object({
+      publicKey: z.string().min(1).max(MAX_KEY_CHARS.publicKey),
+      relinKeys: z.string().min(1).max(MAX_KEY_CHARS.relinKeys).optional(),
+    }),
+    model: encryptedModelSchema,
+    ids: entityIdsSchema.optional(),
+  })
+  .refine((r) => r.ids !== undefined || r.plan.vertical?.stage === "score", {
+    message: "the ids to score are required (only a vertical score's second stage may name them by the plan)",
+    path: ["ids"],
+  });
 export type ScoringRequest = z.infer<typeof scoringRequestSchema>;
 
 /** What the gateway POSTs to the node's /scores/holdings: the first stage of a vertical score. */

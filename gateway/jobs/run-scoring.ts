@@ -36,13 +36,18 @@ export async function checkModel(input: Pick<ScoringInput, "model" | "features">
   );
 }
 
-/** Asks the owner's node to score, and checks its signed answer against the plan. */
+/**
+ * Asks the owner's node to score, and checks its signed answer against the plan. `idsHeld`: a
+ * vertical score's ids are exactly those the node said it holds, so they are named by the plan's
+ * digest and not sent again.
+ */
 export async function scoreAtNode(
   deps: GatewayDeps,
   limits: GatewayLimits,
   plan: ScoringPlan,
   input: Pick<ScoringInput, "model" | "ids">,
   keys: HeKeysRow,
+  idsHeld = false,
 ) {
   const task = plan.task;
   const relinKeys = plan.modelKind === "quadratic" ? (keys.relinKeys as string) : undefined;
@@ -50,7 +55,7 @@ export async function scoreAtNode(
     ...signScoringPlan(plan, deps.gatewayKeys.privateKey),
     keys: { publicKey: keys.publicKey, ...(relinKeys ? { relinKeys } : {}) },
     model: input.model,
-    ids: input.ids,
+    ...(idsHeld ? {} : { ids: input.ids }),
   });
   const answer = await postToNode(
     task,
@@ -95,6 +100,8 @@ export function scoringPlanOf(input: {
   features: string[];
   model: ScoringInput["model"];
   ids: readonly string[];
+  /** The ids' digest when the caller has it already (one list, several plans). */
+  idsDigest?: string;
   epsilonMicro: number;
   decisionHash: string;
   requestId: string | undefined;
@@ -120,7 +127,7 @@ export function scoringPlanOf(input: {
     features: input.features,
     modelKind: model.kind,
     modelDigest: modelDigest(model),
-    idsDigest: idsDigest(input.ids),
+    idsDigest: input.idsDigest ?? idsDigest(input.ids),
     idCount: input.ids.length,
     ...(input.vertical ? { vertical: input.vertical } : {}),
     epsilonMicro: input.epsilonMicro,

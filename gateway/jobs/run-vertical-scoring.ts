@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ComputeError } from "../../compute/errors.js";
 import { hePool } from "../../compute/he/pool.js";
-import type { EncryptedModel } from "../../compute/he/scoring-model.js";
+import { type EncryptedModel, idsDigest } from "../../compute/he/scoring-model.js";
 import { postToNode } from "../../compute/mpc/secure-aggregate.js";
 import type { OwnerTask } from "../../compute/protocol.js";
 import {
@@ -108,7 +108,7 @@ export async function runVerticalScoring(
   const epsilonMicro = evaluation.request.epsilonMicro;
   await reserveJob(deps, { jobId, operatorId, evaluation, epsilon: input.epsilon, requestId, now });
 
-  const planFor = (i: number, stage: "holdings" | "score", ids: readonly string[]) => {
+  const planFor = (i: number, stage: "holdings" | "score", ids: readonly string[], digest: string) => {
     const part = input.parts[i] as VerticalScoringInput["parts"][number];
     return scoringPlanOf({
       jobId,
@@ -118,6 +118,7 @@ export async function runVerticalScoring(
       features: part.features,
       model: models[i] as EncryptedModel,
       ids,
+      idsDigest: digest,
       epsilonMicro,
       decisionHash: hash,
       requestId,
@@ -130,21 +131,27 @@ export async function runVerticalScoring(
   };
   let scored: { ids: string[]; missing: string[]; ciphertexts: string[] };
   try {
+    const asked = idsDigest(input.ids);
     const missingAt = await Promise.all(
-      input.parts.map((_, i) => holdingsAt(deps, limits, planFor(i, "holdings", input.ids), input.ids)),
+      input.parts.map((_, i) => holdingsAt(deps, limits, planFor(i, "holdings", input.ids, asked), input.ids)),
     );
     const ids = input.ids.filter((id) => missingAt.every((missing) => !missing.has(id)));
     const missing = input.ids.filter((id) => missingAt.some((m) => m.has(id)));
     let ciphertexts: string[] = [];
     if (ids.length > 0) {
+      const digest = idsDigest(ids);
       const partial = await Promise.all(
         input.parts.map(async (_, i) => {
+          // A node that lacks every id some node lacks holds exactly these: the plan names them, unsent.
+          const idsHeld = (missingAt[i] as Set<string>).size === missing.length;
+          const plan = planFor(i, "score", ids, digest);
           const answer = await scoreAtNode(
             deps,
             limits,
-            planFor(i, "score", ids),
+            plan,
             { model: models[i] as EncryptedModel, ids },
             keys,
+            idsHeld,
           );
           if (answer.scores.missing.length > 0) {
             throw new ComputeError("node_rejected", `node ${tasks[i]?.nodeId} no longer holds ids it said it held`, {

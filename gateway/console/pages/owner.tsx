@@ -48,7 +48,13 @@ export function DatasetsPage({ page, datasets }: { page: PageContext; datasets: 
  * For a scenario across departments (a join, or a vertical score): which departments' columns it
  * combines, how, and what leaves.
  */
-function AcrossDepartments({ page, fields, kind }: { page: PageContext; fields: string[]; kind: "join" | "vertical" }) {
+const ACROSS = {
+  join: { title: "scenarios.join", columns: "scenarios.joinColumns", leaves: "scenarios.joinLeaves" },
+  vertical: { title: "scenarios.vertical", columns: "scenarios.verticalColumns", leaves: "scenarios.verticalLeaves" },
+} as const;
+
+function AcrossDepartments({ page, fields, kind }: { page: PageContext; fields: string[]; kind: keyof typeof ACROSS }) {
+  const words = ACROSS[kind];
   const byDataset = new Map<string, string[]>();
   for (const qualified of [...fields].sort()) {
     const dot = qualified.indexOf(".");
@@ -59,9 +65,9 @@ function AcrossDepartments({ page, fields, kind }: { page: PageContext; fields: 
   }
   return (
     <>
-      <dt>{page.t(`scenarios.${kind}`)}</dt>
+      <dt>{page.t(words.title)}</dt>
       <dd class="join-terms">
-        <p>{page.t(`scenarios.${kind}Columns`)}</p>
+        <p>{page.t(words.columns)}</p>
         <ul class="plain">
           {[...byDataset].map(([dataset, columns]) => (
             <li>
@@ -78,7 +84,7 @@ function AcrossDepartments({ page, fields, kind }: { page: PageContext; fields: 
             </li>
           ))}
         </ul>
-        <p>{page.t(`scenarios.${kind}Leaves`)}</p>
+        <p>{page.t(words.leaves)}</p>
       </dd>
     </>
   );
