@@ -98,12 +98,18 @@ export function parseJoinMessage(bytes: Buffer): JoinEnvelope {
   return { header: parsed.data, ciphertext: bytes.subarray(4 + length) };
 }
 
+/** Verifies the header's signature by the sender's key (cheap: the header names the ciphertext by its digest). */
+export function verifyJoinHeader(envelope: JoinEnvelope, senderPublicKey: string): void {
+  const { signature, ...unsigned } = envelope.header;
+  if (!verifyBytes(senderPublicKey, signingInput(unsigned), signature))
+    throw new ComputeError("share_rejected", `the ${unsigned.kind} from ${unsigned.from} has a bad signature`);
+}
+
 /** Verifies the sender's signature and the ciphertext's digest, and opens the payload; throws share_rejected naming what failed. */
 export function openJoinMessage(envelope: JoinEnvelope, senderPublicKey: string, recipient: EncryptionKeys): Buffer {
-  const { signature, ...unsigned } = envelope.header;
+  const unsigned = envelope.header;
   const what = `the ${unsigned.kind} from ${unsigned.from}`;
-  if (!verifyBytes(senderPublicKey, signingInput(unsigned), signature))
-    throw new ComputeError("share_rejected", `${what} has a bad signature`);
+  verifyJoinHeader(envelope, senderPublicKey);
   if (sha256(envelope.ciphertext) !== unsigned.ciphertextSha256)
     throw new ComputeError("share_rejected", `${what} is not the ciphertext its sender signed`);
   try {

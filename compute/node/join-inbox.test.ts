@@ -44,6 +44,15 @@ describe("a node's inbox of join messages", () => {
     expect(() => inbox.deliver(message("job_5", "x"))).not.toThrow();
   });
 
+  it("holds at most so many bytes of messages, and makes room as they are taken", async () => {
+    const inbox = createJoinInbox({ maxHeldBytes: 200 });
+    const big = message("job_7", "x".repeat(100)); // ciphertext: 100 bytes and the seal's tag
+    inbox.deliver(big);
+    expect(() => inbox.deliver(message("job_7", "y".repeat(100), 1))).toThrow(/as many bytes of join messages/);
+    await inbox.receive("job_7", "opening", "node_a", 0, 1_000);
+    expect(() => inbox.deliver(message("job_7", "y".repeat(100), 1))).not.toThrow();
+  });
+
   it("forgets a finished job's messages", async () => {
     const inbox = createJoinInbox();
     inbox.deliver(message("job_6", "late"));

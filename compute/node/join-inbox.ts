@@ -5,6 +5,8 @@ export interface JoinInboxOptions {
   /** Messages for jobs this node has not started are kept this long (ms). */
   earlyTtlMs?: number;
   maxJobs?: number;
+  /** The most bytes of messages held at once, waiting to be asked for. */
+  maxHeldBytes?: number;
   now?: () => number;
 }
 
@@ -18,22 +20,32 @@ const keyOf = (jobId: string, kind: JoinMessageKind, from: string, step: number)
 
 /**
  * The messages other nodes send this node during joins. A message may come before this node has
- * the gateway's plan: it is kept, unverified, until the node asks for it (a bounded number of jobs,
- * each at most 32 messages, for `earlyTtlMs`). The asker verifies and opens it against the plan's
- * pinned sender. A second, different message for the same slot is refused.
+ * the gateway's plan: it is kept until the node asks for it (a bounded number of jobs, each at most
+ * 32 messages, at most `maxHeldBytes` in all, for `earlyTtlMs`). Its header is verified against the
+ * pinned sender before it is delivered here; the asker opens it against the plan's pinned sender. A
+ * second, different message for the same slot is refused.
  */
 export function createJoinInbox(options: JoinInboxOptions = {}) {
   const ttl = options.earlyTtlMs ?? 60_000;
   const maxJobs = options.maxJobs ?? 64;
+  const maxHeldBytes = options.maxHeldBytes ?? 2 * 1024 ** 3;
   const now = options.now ?? Date.now;
   const held = new Map<string, { envelope: JoinEnvelope; at: number }>();
+  let heldBytes = 0;
+  const drop = (key: string) => {
+    const entry = held.get(key);
+    if (!entry) return undefined;
+    held.delete(key);
+    heldBytes -= entry.envelope.ciphertext.length;
+    return entry;
+  };
   const waiters = new Map<string, Waiter>();
   const perJob = new Map<string, number>();
 
   function evictStale() {
     for (const [key, entry] of held) {
       if (now() - entry.at > ttl) {
-        held.delete(key);
+        drop(key);
         const jobId = entry.envelope.header.jobId;
         perJob.set(jobId, (perJob.get(jobId) ?? 1) - 1);
         if ((perJob.get(jobId) ?? 0) <= 0) perJob.delete(jobId);
@@ -61,8 +73,14 @@ export function createJoinInbox(options: JoinInboxOptions = {}) {
       if (count === 0 && perJob.size >= maxJobs)
         throw new ComputeError("inbox_full", "too many joins are waiting for their plan");
       if (count >= 32) throw new ComputeError("share_rejected", "too many early messages for this join");
+      if (heldBytes + envelope.ciphertext.length > maxHeldBytes)
+        throw new ComputeError(
+          "inbox_full",
+          "this node holds as many bytes of join messages as it keeps; send it later",
+        );
       perJob.set(header.jobId, count + 1);
       held.set(key, { envelope, at: now() });
+      heldBytes += envelope.ciphertext.length;
     },
 
     /** Waits for one message; the caller verifies and opens it. */
@@ -74,9 +92,8 @@ export function createJoinInbox(options: JoinInboxOptions = {}) {
       timeoutMs: number,
     ): Promise<JoinEnvelope> {
       const key = keyOf(jobId, kind, from, step);
-      const entry = held.get(key);
+      const entry = drop(key);
       if (entry) {
-        held.delete(key);
         return Promise.resolve(entry.envelope);
       }
       return new Promise((resolve, reject) => {
@@ -96,7 +113,7 @@ export function createJoinInbox(options: JoinInboxOptions = {}) {
 
     /** Forgets a finished job's messages. */
     forget(jobId: string): void {
-      for (const key of held.keys()) if (key.startsWith(`${jobId}\n`)) held.delete(key);
+      for (const key of [...held.keys()]) if (key.startsWith(`${jobId}\n`)) drop(key);
       perJob.delete(jobId);
     },
   };

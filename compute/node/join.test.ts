@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
-import { joinMessageBytes } from "../join/envelope.js";
+import { joinMessageBytes, sealJoinMessage } from "../join/envelope.js";
 import { type JoinPartial, verifyJoinPartial } from "../join/partial.js";
 import { type JoinPlan, signJoinPlan } from "../join/plan.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
@@ -362,9 +362,22 @@ describe("owner nodes and the helper running a join over HTTP", () => {
     const junk = await post(Buffer.from("not a join message"));
     expect(junk.status).toBe(400);
     expect(await junk.text()).toMatch(/malformed join message/);
-    const delivered = await post(joinMessageBytes({ header, ciphertext }));
-    expect(delivered.status).toBe(204);
-    // Held until b has the plan; then b opens it against a's pinned key and the join fails for b.
-    await expect(run(w, plan, fetchVia)).rejects.toThrow(/bad signature/);
+    // Refused at the door: the header is checked against a's pinned key before anything is held.
+    const forged = await post(joinMessageBytes({ header, ciphertext }));
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).toMatch(/bad signature/);
+    // A sender this node's owner never pinned leaves nothing either, however it signs.
+    const stranger = generateEd25519KeyPair();
+    const unpinned = sealJoinMessage(
+      { jobId: plan.jobId, from: "z", to: "b", kind: "pseudonym-key", step: 0 },
+      Buffer.alloc(32, 1),
+      w.b.encryptionKey,
+      stranger.privateKeyPem,
+    );
+    const refused = await post(joinMessageBytes(unpinned));
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toMatch(/not a peer this node's owner pinned/);
+    // The join itself still runs: nothing was held in the pinned peer's slot.
+    expect(await run(w, plan, fetchVia)).toEqual([0n, 0n, 2n, 259n]);
   });
 });

@@ -14,6 +14,7 @@ import {
   openJoinMessage,
   parseJoinMessage,
   sealJoinMessage,
+  verifyJoinHeader,
 } from "../join/envelope.js";
 import { foldShapes, maskHolder } from "../join/fold.js";
 import { alignJoin } from "../join/helper.js";
@@ -236,6 +237,10 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     const envelope = parseJoinMessage(Buffer.from(await c.req.arrayBuffer()));
     if (envelope.header.jobId !== c.req.param("jobId") || envelope.header.to !== options.nodeId)
       throw new SluiceError("validation_failed", "the message is addressed to another job or node");
+    // Only a peer this node's owner pinned may leave anything here, signed by its pinned key.
+    const sender = pins.list().find((p) => p.nodeId === envelope.header.from);
+    if (!sender) throw new SluiceError("forbidden", `${envelope.header.from} is not a peer this node's owner pinned`);
+    verifyJoinHeader(envelope, sender.publicKey);
     inbox.deliver(envelope);
     return c.body(null, 204);
   });
