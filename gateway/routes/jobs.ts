@@ -31,6 +31,24 @@ import {
 const MAX_SCORING_BODY_BYTES = 48 * 1024 * 1024;
 
 /** How a joined aggregate can be refused, however it is written. */
+/** What a scoring job (one owner's or vertical) answers. */
+const SCORING_RESPONSES = {
+  201: { description: "Succeeded: the encrypted scores and the usage record", schema: jobOutcomeResponseSchema },
+};
+const SCORING_PROBLEMS = [
+  "denied",
+  "quota_exhausted",
+  "score_quota_exhausted",
+  "not_executable",
+  "ciphertext_invalid",
+  "he_key_invalid",
+  "plan_not_approved",
+  "too_many_jobs",
+  "node_unavailable",
+  "node_rejected",
+  "node_timeout",
+] as const;
+
 const JOIN_PROBLEMS = [
   "denied",
   "quota_exhausted",
@@ -134,25 +152,8 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         roles: ["operator"],
         body: runScoringSchema,
         maxBodyBytes: MAX_SCORING_BODY_BYTES,
-        responses: {
-          201: {
-            description: "Succeeded: the encrypted scores and the usage record",
-            schema: jobOutcomeResponseSchema,
-          },
-        },
-        problems: [
-          "denied",
-          "quota_exhausted",
-          "score_quota_exhausted",
-          "not_executable",
-          "ciphertext_invalid",
-          "he_key_invalid",
-          "plan_not_approved",
-          "too_many_jobs",
-          "node_unavailable",
-          "node_rejected",
-          "node_timeout",
-        ],
+        responses: SCORING_RESPONSES,
+        problems: SCORING_PROBLEMS,
       }),
       async (c) => {
         const operator = c.get("participant");
@@ -173,25 +174,8 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
         roles: ["operator"],
         body: runVerticalScoringSchema,
         maxBodyBytes: MAX_SCORING_BODY_BYTES,
-        responses: {
-          201: {
-            description: "Succeeded: the encrypted scores and the usage record",
-            schema: jobOutcomeResponseSchema,
-          },
-        },
-        problems: [
-          "denied",
-          "quota_exhausted",
-          "score_quota_exhausted",
-          "not_executable",
-          "ciphertext_invalid",
-          "he_key_invalid",
-          "plan_not_approved",
-          "too_many_jobs",
-          "node_unavailable",
-          "node_rejected",
-          "node_timeout",
-        ],
+        responses: SCORING_RESPONSES,
+        problems: SCORING_PROBLEMS,
       }),
       async (c) => {
         const operator = c.get("participant");

@@ -5,8 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Platform, startPlatform } from "../../gateway/platform.js";
-import { createLogger } from "../../lib/logger.js";
+import type { Platform } from "../../gateway/platform.js";
+import { startDemoPlatform } from "../support/demo-platform.js";
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
 const execute = promisify(execFile);
@@ -28,15 +28,7 @@ describe("the README's demo: a joined query, the applicants' PSI size and a vert
     ).stdout.trim();
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      dataDir,
-      host: "127.0.0.1",
-      port: 0,
-      demo: true,
-      anchorIntervalMs: 100,
-      anchorMaxBatch: 256,
-      logger: createLogger({ service: "gateway", level: "silent" }),
-    });
+    platform = await startDemoPlatform(dataDir);
   }, 120_000);
   afterAll(async () => {
     await platform?.stop();

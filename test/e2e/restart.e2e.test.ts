@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_OPERATOR_ID, DEMO_REGULATOR_ID } from "../../gateway/demo.js";
-import { type Platform, startPlatform } from "../../gateway/platform.js";
-import { createLogger } from "../../lib/logger.js";
+import type { Platform } from "../../gateway/platform.js";
 import { createClient } from "../../sdk/index.js";
+import { startDemoPlatform } from "../support/demo-platform.js";
 import { waitFor } from "../support/wait-for.js";
 
 const on = [
@@ -15,16 +15,7 @@ const on = [
 
 describe("npm start's platform across a restart", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-restart-"));
-  const start = () =>
-    startPlatform({
-      dataDir,
-      host: "127.0.0.1",
-      port: 0,
-      demo: true,
-      anchorIntervalMs: 100,
-      anchorMaxBatch: 256,
-      logger: createLogger({ service: "gateway", level: "silent" }),
-    });
+  const start = () => startDemoPlatform(dataDir);
   let running: Platform | undefined;
 
   afterAll(async () => {
