@@ -235,6 +235,22 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
       expect(await replay.json()).toMatchObject({ type: "https://sluice.dev/problems/replayed" });
     });
 
+    it("refuses at once a request replayed to a second replica on the same database", async () => {
+      // A second gateway on the same database, with its own memory of participants and nonces.
+      const replica = createApp({ ...gw.deps, auth: undefined });
+      const headers = signRequest({
+        method: "GET",
+        url: "http://gateway.test/participants",
+        keyId: operator.id,
+        privateKey: operator.privateKeyPem,
+        nonce: randomBytes(12).toString("base64url"),
+      });
+      expect((await gw.app.request("http://gateway.test/participants", { headers })).status).toBe(200);
+      const replay = await replica.request("http://gateway.test/participants", { headers });
+      expect(replay.status).toBe(401);
+      expect(await replay.json()).toMatchObject({ type: "https://sluice.dev/problems/replayed" });
+    });
+
     it("refuses a rotated-out key at once, naming it as revoked, and accepts the new one", async () => {
       const holder = createKeyFile("rotating_regulator");
       await gw

@@ -126,7 +126,13 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       );
     }
 
-    const auth = createAuthState({ db: database.db, listen: database.listen, logger });
+    // PGlite lives in this process alone; on PostgreSQL other replicas may share the nonces.
+    const auth = createAuthState({
+      db: database.db,
+      listen: database.listen,
+      logger,
+      sharedNonces: database.driver === "postgres",
+    });
     stops.push(() => auth.stop());
     await auth.ready();
     const app = createApp({

@@ -4,8 +4,9 @@ import { type Database, participants, requestNonces } from "../../store/index.js
 import { testDatabases } from "../../test/support/databases.js";
 import { waitFor } from "../../test/support/wait-for.js";
 import { createAuthState } from "./auth-state.js";
-import { NonceStore } from "./nonce-store.js";
+import { LocalNonceStore } from "./local-nonce-store.js";
 import { ParticipantCache } from "./participant-cache.js";
+import { SharedNonceStore } from "./shared-nonce-store.js";
 
 const inAMinute = () => new Date(Date.now() + 60_000);
 
@@ -81,27 +82,59 @@ describe.each(testDatabases())("authentication state on $name", ({ open }) => {
     }
   });
 
-  it("refuses a nonce a second time, and again after a restart", async () => {
-    const before = new NonceStore(database.db);
+  it("shared: refuses a nonce a second time, and again after a restart", async () => {
+    const before = new SharedNonceStore(database.db);
     await before.start();
-    expect(before.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(true);
-    expect(before.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(false);
-    expect(before.claim("bank_one", "nonce-aaaaaaaa", inAMinute())).toBe(true); // nonces are per key
+    expect(await before.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(true);
+    expect(await before.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(false);
+    expect(await before.claim("bank_one", "nonce-aaaaaaaa", inAMinute())).toBe(true); // nonces are per key
     await before.stop();
 
-    const after = new NonceStore(database.db);
+    const after = new SharedNonceStore(database.db);
     await after.start();
-    expect(after.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(false);
-    expect(after.claim("bank_two", "nonce-bbbbbbbb", inAMinute())).toBe(true);
+    expect(await after.claim("bank_two", "nonce-aaaaaaaa", inAMinute())).toBe(false);
+    expect(await after.claim("bank_two", "nonce-bbbbbbbb", inAMinute())).toBe(true);
     await after.stop();
   });
 
-  it("lets an expired nonce go, in memory and in the database", async () => {
+  it("refuses at once, on a second replica, a nonce the first one claimed: no window", async () => {
+    const [one, two] = [new SharedNonceStore(database.db), new SharedNonceStore(database.db)];
+    await Promise.all([one.start(), two.start()]);
+    expect(await one.claim("bank_one", "nonce-replica-1", inAMinute())).toBe(true);
+    expect(await two.claim("bank_one", "nonce-replica-1", inAMinute())).toBe(false);
+    // The same nonce sent to both replicas at the same instant: exactly one takes it.
+    const raced = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        Promise.all([
+          one.claim("bank_two", `nonce-race-${i}`, inAMinute()),
+          two.claim("bank_two", `nonce-race-${i}`, inAMinute()),
+        ]),
+      ),
+    );
+    for (const pair of raced) expect(pair.filter(Boolean)).toHaveLength(1);
+    // Claims waiting while a statement runs go together in the next one, each decided on its own.
+    const many = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => one.claim("bank_one", `nonce-many-${i % 150}`, inAMinute())),
+    );
+    expect(many.filter(Boolean)).toHaveLength(150);
+    await Promise.all([one.stop(), two.stop()]);
+  });
+
+  it("shared: lets an expired nonce go, in memory and in the database", async () => {
     let now = Date.now();
-    const store = new NonceStore(database.db, { now: () => now, purgeEveryMs: 0, flushEveryMs: 10 });
+    const store = new SharedNonceStore(database.db, { now: () => now, purgeEveryMs: 10 });
     await store.start();
-    expect(store.claim("bank_two", "nonce-expiring", new Date(now + 1_000))).toBe(true);
-    await store.flush();
+    expect(await store.claim("bank_two", "nonce-expiring", new Date(now + 1_000))).toBe(true);
+    expect(await store.claim("bank_two", "nonce-expiring", new Date(now + 1_000))).toBe(false);
+    now += 2_000;
+    // Expired, the row is taken over by a new claim even before the purge removes it.
+    expect(
+      await new SharedNonceStore(database.db, { now: () => now }).claim(
+        "bank_two",
+        "nonce-expiring",
+        new Date(now + 1_000),
+      ),
+    ).toBe(true);
     now += 2_000;
     await waitFor(
       () => database.db.select().from(requestNonces).where(eq(requestNonces.nonce, "nonce-expiring")),
@@ -109,7 +142,50 @@ describe.each(testDatabases())("authentication state on $name", ({ open }) => {
       50,
       20,
     );
-    expect(store.claim("bank_two", "nonce-expiring", new Date(now + 1_000))).toBe(true);
+    expect(await store.claim("bank_two", "nonce-expiring", new Date(now + 1_000))).toBe(true);
+    await store.stop();
+  });
+
+  it("refuses the request, never lets it through, when the database cannot record its nonce", async () => {
+    const gone = await open();
+    const store = new SharedNonceStore(gone.db);
+    await gone.close();
+    await expect(store.claim("bank_one", "nonce-no-database", inAMinute())).rejects.toMatchObject({
+      code: "unavailable",
+    });
+    // Refused again, from memory, without the database.
+    expect(await store.claim("bank_one", "nonce-no-database", inAMinute())).toBe(false);
+  });
+
+  it("alone on its database: refuses a nonce a second time, from memory, and again after a restart", async () => {
+    const before = new LocalNonceStore(database.db);
+    await before.start();
+    expect(before.claim("bank_two", "nonce-aaaaaaaa-local", inAMinute())).toBe(true);
+    expect(before.claim("bank_two", "nonce-aaaaaaaa-local", inAMinute())).toBe(false);
+    expect(before.claim("bank_one", "nonce-aaaaaaaa-local", inAMinute())).toBe(true); // nonces are per key
+    await before.stop();
+
+    const after = new LocalNonceStore(database.db);
+    await after.start();
+    expect(after.claim("bank_two", "nonce-aaaaaaaa-local", inAMinute())).toBe(false);
+    expect(after.claim("bank_two", "nonce-bbbbbbbb-local", inAMinute())).toBe(true);
+    await after.stop();
+  });
+
+  it("alone on its database: lets an expired nonce go, in memory and in the database", async () => {
+    let now = Date.now();
+    const store = new LocalNonceStore(database.db, { now: () => now, purgeEveryMs: 0, flushEveryMs: 10 });
+    await store.start();
+    expect(store.claim("bank_two", "nonce-expiring-local", new Date(now + 1_000))).toBe(true);
+    await store.flush();
+    now += 2_000;
+    await waitFor(
+      () => database.db.select().from(requestNonces).where(eq(requestNonces.nonce, "nonce-expiring-local")),
+      (rows) => rows.length === 0,
+      50,
+      20,
+    );
+    expect(store.claim("bank_two", "nonce-expiring-local", new Date(now + 1_000))).toBe(true);
     await store.stop();
   });
 });

@@ -123,7 +123,7 @@ export function authenticate(deps: GatewayDeps, limits: GatewayLimits, auth: Aut
 
     // A nonce is remembered until its signature could no longer pass the clock-skew check.
     const expiresAt = new Date((verified.created + limits.maxClockSkewSeconds + 1) * 1000);
-    if (!auth.nonces.claim(keyId, verified.nonce, expiresAt))
+    if (!(await auth.nonces.claim(keyId, verified.nonce, expiresAt)))
       throw new AuthenticationError("replayed", `nonce ${verified.nonce} was already used by ${keyId}`);
 
     c.set("participant", participant);

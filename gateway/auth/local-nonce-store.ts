@@ -15,14 +15,14 @@ export interface NonceStoreOptions {
 }
 
 /**
- * The nonces of signed requests within their validity window. A claim is decided in memory, at
- * once; claimed nonces are written to the database in batches and read back when a gateway starts,
- * so a request captured before a restart cannot be replayed after it. A crash loses at most the
- * last `flushEveryMs` (200 ms by default) of claims (a clean stop writes them all). Several gateway replicas each keep
- * their own set: across replicas a replay is refused only after the other replica's next flush
- * (see the README's security model).
+ * The nonces of signed requests within their validity window, for a gateway that is the only one
+ * on its database (the embedded PGlite, which no second process can open). A claim is decided in
+ * memory, at once; claimed nonces are written to the database in batches and read back when the
+ * gateway starts, so a request captured before a restart cannot be replayed after it. A crash
+ * loses at most the last `flushEveryMs` (200 ms by default) of claims (a clean stop writes them
+ * all). Replicas on a shared PostgreSQL claim in the database instead (`shared-nonce-store.ts`).
  */
-export class NonceStore {
+export class LocalNonceStore {
   // Insertion order is close to expiry order (created + skew), so purging walks from the front.
   private readonly seen = new Map<string, number>();
   private pending: { keyId: string; nonce: string; expiresAt: Date }[] = [];
