@@ -120,6 +120,25 @@ describe.each(testDatabases())("authentication state on $name", ({ open }) => {
     await Promise.all([one.stop(), two.stop()]);
   });
 
+  it("leaves no claim waiting, whenever it comes while a statement is running or ending", async () => {
+    const store = new SharedNonceStore(database.db);
+    await store.start();
+    const claims: Promise<boolean>[] = [];
+    for (let i = 0; i < 400; i++) {
+      // Claims land between statements at every kind of moment: microtasks, the next turn, timers.
+      await new Promise<void>((resolve) =>
+        i % 3 === 0 ? queueMicrotask(resolve) : i % 3 === 1 ? setImmediate(resolve) : setTimeout(resolve, 0),
+      );
+      claims.push(store.claim("bank_one", `nonce-wave-${i}`, inAMinute()));
+    }
+    const settled = await Promise.race([
+      Promise.all(claims),
+      new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 10_000)),
+    ]);
+    expect(settled).toEqual(claims.map(() => true));
+    await store.stop();
+  });
+
   it("shared: lets an expired nonce go, in memory and in the database", async () => {
     let now = Date.now();
     const store = new SharedNonceStore(database.db, { now: () => now, purgeEveryMs: 10 });

@@ -72,10 +72,7 @@ export class SharedNonceStore {
     this.seen.set(key, expiresAt.getTime());
     const outcome = await new Promise<boolean | Error>((settle) => {
       this.queue.push({ keyId, nonce, expiresAt, settle });
-      if (this.draining.size < MAX_IN_FLIGHT) {
-        const drain = this.drain().finally(() => this.draining.delete(drain));
-        this.draining.add(drain);
-      }
+      this.kick();
     });
     if (outcome instanceof Error) {
       throw new SluiceError("unavailable", "the gateway cannot record this request's nonce now; send it again", {
@@ -91,7 +88,10 @@ export class SharedNonceStore {
 
   /** Waits until every claim made so far is decided. */
   async flush(): Promise<void> {
-    while (this.draining.size > 0) await Promise.all(this.draining);
+    while (this.draining.size > 0 || this.queue.length > 0) {
+      this.kick();
+      await Promise.all(this.draining);
+    }
   }
 
   async stop(): Promise<void> {
@@ -101,26 +101,39 @@ export class SharedNonceStore {
     await this.flush();
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch: Claim[] = [];
-      const keys = new Set<string>();
-      for (const c of this.queue.splice(0, MAX_BATCH)) {
-        // One statement may not touch a row twice; a second claim of one nonce is a replay.
-        const key = `${c.keyId} ${c.nonce}`;
-        if (keys.has(key)) c.settle(false);
-        else {
-          keys.add(key);
-          batch.push(c);
-        }
+  /**
+   * Sends the waiting claims in one statement unless MAX_IN_FLIGHT are running; each statement, as
+   * it ends, kicks the next, so a claim queued at any moment is always carried by one.
+   */
+  private kick(): void {
+    if (this.draining.size >= MAX_IN_FLIGHT || this.queue.length === 0) return;
+    const statement: Promise<void> = this.send().finally(() => {
+      this.draining.delete(statement);
+      this.kick();
+    });
+    this.draining.add(statement);
+  }
+
+  /** Sends up to MAX_BATCH waiting claims in one statement and settles each. */
+  private async send(): Promise<void> {
+    const batch: Claim[] = [];
+    const keys = new Set<string>();
+    for (const c of this.queue.splice(0, MAX_BATCH)) {
+      // One statement may not touch a row twice; a second claim of one nonce is a replay.
+      const key = `${c.keyId} ${c.nonce}`;
+      if (keys.has(key)) c.settle(false);
+      else {
+        keys.add(key);
+        batch.push(c);
       }
-      try {
-        const claimed = await this.insert(batch);
-        for (const c of batch) c.settle(claimed.has(`${c.keyId} ${c.nonce}`));
-      } catch (error) {
-        this.logger?.warn({ err: error, claims: batch.length }, "could not record request nonces; refused them");
-        for (const c of batch) c.settle(error as Error);
-      }
+    }
+    if (batch.length === 0) return;
+    try {
+      const claimed = await this.insert(batch);
+      for (const c of batch) c.settle(claimed.has(`${c.keyId} ${c.nonce}`));
+    } catch (error) {
+      this.logger?.warn({ err: error, claims: batch.length }, "could not record request nonces; refused them");
+      for (const c of batch) c.settle(error as Error);
     }
   }
 
