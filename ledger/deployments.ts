@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { JsonRpcProvider } from "ethers";
-import { contractDeployments, type Db } from "../store/index.js";
+import { contractDeployments, type Db, type DbOrTx } from "../store/index.js";
 import { loadArtifact } from "./artifacts.js";
 import { createAuthorisationRegistryClient } from "./authorisation-registry.js";
 import { createLedgerClient, deployWithRole } from "./client.js";
@@ -11,9 +11,12 @@ import { createSettlementClient } from "./settlement-client.js";
 
 /**
  * Returns a contract's address on this chain, deploying it on first use. A recorded address with no
- * code (a chain reset under a kept database) is an error, never a silent redeploy.
+ * code (a chain reset under a kept database) is an error, never a silent redeploy. Gateways starting
+ * together on one database take turns: the check, the deployment and its record run under a
+ * transaction-scoped advisory lock per chain and contract, so the second finds the first's record
+ * instead of deploying again (and no two send from the chain account at once).
  */
-async function ensureContract(
+function ensureContract(
   db: Db,
   provider: JsonRpcProvider,
   privateKey: string,
@@ -21,7 +24,22 @@ async function ensureContract(
   role: string,
   overrides: TransactionOverrides = {},
 ): Promise<string> {
-  const chainId = Number((await provider.getNetwork()).chainId);
+  return db.transaction(async (tx) => {
+    const chainId = Number((await provider.getNetwork()).chainId);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sluice/deploy/${chainId}/${name}`}))`);
+    return deployOnce(tx, provider, privateKey, name, role, chainId, overrides);
+  });
+}
+
+async function deployOnce(
+  db: DbOrTx,
+  provider: JsonRpcProvider,
+  privateKey: string,
+  name: string,
+  role: string,
+  chainId: number,
+  overrides: TransactionOverrides,
+): Promise<string> {
   const [known] = await db
     .select()
     .from(contractDeployments)
