@@ -4,7 +4,13 @@ import path from "node:path";
 import { generateHeKeys } from "../compute/he/keys.js";
 import { HePool } from "../compute/he/pool.js";
 import { decryptScores, encryptScoringModel } from "../compute/he/scoring.js";
-import { type EncryptedModel, idsDigest, plainScore, type ScoringModel } from "../compute/he/scoring-model.js";
+import {
+  type EncryptedModel,
+  idsDigest,
+  partModels,
+  plainScore,
+  type ScoringModel,
+} from "../compute/he/scoring-model.js";
 import { postToNode } from "../compute/mpc/secure-aggregate.js";
 import type { OwnerTask } from "../compute/protocol.js";
 import {
@@ -14,7 +20,6 @@ import {
   signScoringPlan,
 } from "../compute/scoring/protocol.js";
 import { scoringPlanOf } from "../gateway/jobs/run-scoring.js";
-import { partModels } from "../gateway/jobs/run-vertical-scoring.js";
 import { freeLoopbackPort, type NodeProcess, spawnComputeNode } from "../gateway/node-processes.js";
 import { type ScenarioTerms, signApproval } from "../lib/approvals.js";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";

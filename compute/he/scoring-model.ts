@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { canonicalHash } from "../../lib/canonical-json.js";
+import { SluiceError } from "../../lib/errors.js";
 import { MAX_CIPHERTEXT_CHARS } from "./vectors.js";
 
 /** The most features one model may weigh, and the most entity ids one scoring job may name. */
@@ -70,6 +71,25 @@ export function featureCountOf(model: EncryptedModel): number {
   const counts = new Set(formsOf(model).map((f) => f.weights.length));
   if (counts.size !== 1) return -1;
   return [...counts][0] as number;
+}
+
+/**
+ * Each owner's share of a linear model: the weights of its own features, in order, and the bias,
+ * which only the first part adds. The ciphertexts are the operator's own; the gateway only picks.
+ */
+export function partModels(model: EncryptedModel, parts: readonly { features: readonly string[] }[]): EncryptedModel[] {
+  if (model.kind !== "linear") {
+    throw new SluiceError(
+      "not_executable",
+      "a vertical score takes a linear model: a product of linear forms needs each record's whole linear score, which no owner holds (apply your link function after decrypting)",
+    );
+  }
+  let start = 0;
+  return parts.map((part) => {
+    const weights = model.form.weights.slice(start, start + part.features.length);
+    start += part.features.length;
+    return { ...model, form: { weights, bias: model.form.bias } };
+  });
 }
 
 /** What the gateway signs in the plan instead of the megabytes themselves. */

@@ -49,6 +49,28 @@ export interface ScorerOptions {
 const refuse = (message: string) => new SluiceError("plan_not_approved", message);
 
 /**
+ * Each feature the plan names, checked against the node's dataset and its owner's settings: numeric,
+ * with bounds, which it returns in the field's fixed point with the field's divisor.
+ */
+export function scorableFeatures(
+  store: NodeDataStore,
+  datasetId: string,
+  features: readonly string[],
+  settings: ScoringSettings,
+): { feature: string; divisor: number; low: number; high: number }[] {
+  const columns = store.describe(datasetId)?.columns ?? [];
+  return features.map((feature) => {
+    const spec = columns.find((c) => c.name === feature);
+    if (!spec || spec.type === "string") throw refuse(`${datasetId}.${feature} is not a numeric field of this node`);
+    const bounds = settings.bounds[feature];
+    if (!bounds)
+      throw refuse(`the owner set no bounds for ${datasetId}.${feature}, so this node does not score with it`);
+    const divisor = scaleOf(spec.type);
+    return { feature, divisor, low: Math.round(bounds[0] * divisor), high: Math.round(bounds[1] * divisor) };
+  });
+}
+
+/**
  * The feature matrix the model sees, column-packed in batches: each feature clamped to the owner's
  * bounds, in the node's fixed point, with the recipe the SEAL worker finishes it with: when ε > 0,
  * discrete Laplace noise of scale (range · features / ε) on each value of each record, so that one
@@ -62,21 +84,14 @@ export function featureBatches(
   rows: Int32Array,
 ): { batches: Float64Array[][]; recipes: FeatureRecipe[] } {
   const datasetId = plan.task.datasetId;
-  const columns = store.describe(datasetId)?.columns ?? [];
   const m = plan.features.length;
   const found = rows.filter((r) => r >= 0);
   const batches: Float64Array[][] = [];
   for (let start = 0; start < found.length; start += SCORES_PER_CIPHERTEXT) {
     batches.push(plan.features.map(() => new Float64Array(Math.min(SCORES_PER_CIPHERTEXT, found.length - start))));
   }
-  const recipes = plan.features.map((feature, j): FeatureRecipe => {
-    const spec = columns.find((c) => c.name === feature);
-    if (!spec || spec.type === "string") throw refuse(`${datasetId}.${feature} is not a numeric field of this node`);
-    const bounds = settings.bounds[feature];
-    if (!bounds)
-      throw refuse(`the owner set no bounds for ${datasetId}.${feature}, so this node does not score with it`);
-    const divisor = scaleOf(spec.type);
-    const [low, high] = [Math.round(bounds[0] * divisor), Math.round(bounds[1] * divisor)];
+  const specs = scorableFeatures(store, datasetId, plan.features, settings);
+  const recipes = specs.map(({ feature, divisor, low, high }, j): FeatureRecipe => {
     const values = store.numbers(datasetId, feature);
     found.forEach((row, i) => {
       (batches[Math.floor(i / SCORES_PER_CIPHERTEXT)]?.[j] as Float64Array)[i % SCORES_PER_CIPHERTEXT] = Math.min(
@@ -141,7 +156,7 @@ export function createScorer(options: ScorerOptions) {
       throw refuse(`entities of ${task.datasetId} are looked up by ${settings.idField}, not ${plan.idField}`);
     }
     // Every feature is checked before anything is spent: a field without bounds fails here.
-    featureBatches(options.store, { ...plan, task }, settings, new Int32Array());
+    scorableFeatures(options.store, task.datasetId, plan.features, settings);
     return { settings, task };
   }
 

@@ -1,12 +1,18 @@
 import { createPrivateKey } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partModels } from "../../gateway/jobs/run-vertical-scoring.js";
 import { type ScenarioTerms, signApproval } from "../../lib/approvals.js";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { generateHeKeys, type HeKeyFile } from "../he/keys.js";
 import { HePool } from "../he/pool.js";
 import { decryptScores, encryptScoringModel } from "../he/scoring.js";
-import { type EncryptedModel, idsDigest, modelDigest, plainScore, type ScoringModel } from "../he/scoring-model.js";
+import {
+  type EncryptedModel,
+  idsDigest,
+  modelDigest,
+  partModels,
+  plainScore,
+  type ScoringModel,
+} from "../he/scoring-model.js";
 import {
   type HoldingsRequest,
   keyDigest,

@@ -91,6 +91,30 @@ export async function scoreAtNode(
   return { scores, scoredIds: input.ids.filter((id) => !missing.has(id)) };
 }
 
+/**
+ * What every scoring job decides first: the scenario's verdict over each part's id field and
+ * features (results no one but the operator can review), and the operator's CKKS keys.
+ */
+export async function decideScoring(
+  deps: GatewayDeps,
+  operatorId: string,
+  input: { scenarioId: string; heKeysId: string; epsilon: number },
+  parts: readonly { datasetId: string; idField: string; features: readonly string[] }[],
+  now: Date,
+) {
+  const fields = parts.flatMap((p) => [p.idField, ...p.features].map((f) => `${p.datasetId}.${f}`));
+  const evaluation = await decideUnheld(
+    deps,
+    operatorId,
+    { scenarioId: input.scenarioId, computeMode: "he", queryShape: "he-score", epsilon: input.epsilon },
+    fields,
+    now,
+    "encrypted scores cannot be reviewed by anyone but the operator",
+  );
+  const keys = await operatorHeKeys(deps, operatorId, input.heKeysId, "ckks-");
+  return { evaluation, keys };
+}
+
 /** The signed instruction to one owner's node: what to score, under which keys, within which terms. */
 export function scoringPlanOf(input: {
   jobId: string;
@@ -188,17 +212,9 @@ export async function runScoring(
   const earlier = await earlierOutcome(deps, operatorId, input);
   if (earlier) return earlier;
   const now = deps.now?.() ?? new Date();
-  const fields = [input.idField, ...input.features].map((f) => `${input.datasetId}.${f}`);
-  const evaluation = await decideUnheld(
-    deps,
-    operatorId,
-    { scenarioId: input.scenarioId, computeMode: "he", queryShape: "he-score", epsilon: input.epsilon },
-    fields,
-    now,
-    "encrypted scores cannot be reviewed by anyone but the operator",
-  );
+  const parts = [{ datasetId: input.datasetId, idField: input.idField, features: input.features }];
+  const { evaluation, keys } = await decideScoring(deps, operatorId, input, parts, now);
   const { decision, hash } = evaluation;
-  const keys = await operatorHeKeys(deps, operatorId, input.heKeysId, "ckks-");
   await checkModel(input, keys);
   const proofs = await approvalProofs(deps.db, input.scenarioId);
   const task = await ownerTaskFor(deps.db, input.datasetId, input.idField, proofs);

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ComputeError } from "../../compute/errors.js";
 import { hePool } from "../../compute/he/pool.js";
-import { type EncryptedModel, idsDigest } from "../../compute/he/scoring-model.js";
+import { type EncryptedModel, idsDigest, partModels } from "../../compute/he/scoring-model.js";
 import { postToNode } from "../../compute/mpc/secure-aggregate.js";
 import type { OwnerTask } from "../../compute/protocol.js";
 import {
@@ -15,31 +15,13 @@ import { newId } from "../../lib/ids.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import type { runVerticalScoringSchema } from "../schemas.js";
 import { approvalProofs } from "./approval-proofs.js";
-import { completeJob, decideUnheld, earlierOutcome, failJob, operatorHeKeys, reserveJob } from "./lifecycle.js";
+import { completeJob, earlierOutcome, failJob, reserveJob } from "./lifecycle.js";
 import { ownerTaskFor } from "./plan-tasks.js";
-import { checkModel, encryptedScores, scoreAtNode, scoringNoise, scoringPlanOf } from "./run-scoring.js";
+import { checkModel, decideScoring, encryptedScores, scoreAtNode, scoringNoise, scoringPlanOf } from "./run-scoring.js";
 
 export type VerticalScoringInput = z.infer<typeof runVerticalScoringSchema>;
 
 const notExecutable = (message: string) => new SluiceError("not_executable", message);
-
-/**
- * Each owner's share of a linear model: the weights of its own features, in order, and the bias,
- * which only the first part adds. The ciphertexts are the operator's own; the gateway only picks.
- */
-export function partModels(model: EncryptedModel, parts: readonly { features: readonly string[] }[]): EncryptedModel[] {
-  if (model.kind !== "linear") {
-    throw notExecutable(
-      "a vertical score takes a linear model: a product of linear forms needs each record's whole linear score, which no owner holds (apply your link function after decrypting)",
-    );
-  }
-  let start = 0;
-  return parts.map((part) => {
-    const weights = model.form.weights.slice(start, start + part.features.length);
-    start += part.features.length;
-    return { ...model, form: { weights, bias: model.form.bias } };
-  });
-}
 
 /** Asks one owner's node which of the ids it holds, and checks the signed answer. */
 async function holdingsAt(deps: GatewayDeps, limits: GatewayLimits, plan: ScoringPlan, ids: readonly string[]) {
@@ -85,17 +67,8 @@ export async function runVerticalScoring(
   const earlier = await earlierOutcome(deps, operatorId, input);
   if (earlier) return earlier;
   const now = deps.now?.() ?? new Date();
-  const fields = input.parts.flatMap((p) => [p.idField, ...p.features].map((f) => `${p.datasetId}.${f}`));
-  const evaluation = await decideUnheld(
-    deps,
-    operatorId,
-    { scenarioId: input.scenarioId, computeMode: "he", queryShape: "he-score", epsilon: input.epsilon },
-    fields,
-    now,
-    "encrypted scores cannot be reviewed by anyone but the operator",
-  );
+  const { evaluation, keys } = await decideScoring(deps, operatorId, input, input.parts, now);
   const { decision, hash } = evaluation;
-  const keys = await operatorHeKeys(deps, operatorId, input.heKeysId, "ckks-");
   const models = partModels(input.model, input.parts);
   await checkModel({ model: input.model, features: input.parts.flatMap((p) => p.features) }, keys);
   const proofs = await approvalProofs(deps.db, input.scenarioId);
