@@ -245,17 +245,15 @@ export async function validateScoringModel(
 function linearForm(model: PreparedModel, f: number, features: PlainText[]): CipherText {
   const { evaluator, scratch } = model;
   const form = model.forms[f] as PreparedForm;
-  const [first, ...rest] = form.weights as [CipherText, ...CipherText[]];
+  // Without the bias, the sum starts from the first product instead of b·1.
   const sum = model.addsBias
     ? (model.biasTerms[f] as CipherText).clone()
-    : (evaluator.multiplyPlain(first, features[0] as PlainText) as CipherText);
+    : (evaluator.multiplyPlain(form.weights[0] as CipherText, features[0] as PlainText) as CipherText);
   try {
-    const terms = model.addsBias ? form.weights : rest;
-    const offset = model.addsBias ? 0 : 1;
-    terms.forEach((weight, j) => {
-      evaluator.multiplyPlain(weight, features[j + offset] as PlainText, scratch.term);
+    for (let j = model.addsBias ? 0 : 1; j < form.weights.length; j++) {
+      evaluator.multiplyPlain(form.weights[j] as CipherText, features[j] as PlainText, scratch.term);
       evaluator.add(sum, scratch.term, sum);
-    });
+    }
     evaluator.rescaleToNext(sum, sum);
     return sum;
   } catch (error) {
