@@ -39,13 +39,31 @@ export interface CreateDbOptions {
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
 
+/** The advisory lock every Sluice process takes to migrate a PostgreSQL database (an arbitrary, fixed key). */
+const MIGRATION_LOCK = 0x51_1c_e0_01;
+
+/**
+ * Applies the migrations on one connection that holds a session advisory lock meanwhile: replicas
+ * starting together on an empty database migrate it once, the others wait and find nothing to do.
+ */
+async function migrateUnderLock(url: string): Promise<void> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await client`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder });
+    await client`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
 /** Opens PostgreSQL (when `url` is given) or PGlite, and applies the committed migrations. */
 export async function createDb(options: CreateDbOptions = {}): Promise<Database> {
   const applyMigrations = options.migrate ?? true;
   if (options.url && /^postgres(ql)?:\/\//.test(options.url)) {
+    if (applyMigrations) await migrateUnderLock(options.url);
     const client = postgres(options.url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres(client, { schema });
-    if (applyMigrations) await migratePostgres(db, { migrationsFolder });
     return {
       db: db as unknown as Db,
       driver: "postgres",
