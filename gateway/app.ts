@@ -7,7 +7,7 @@ import { createConsole } from "./console/app.js";
 import { DEFAULT_LIMITS, type GatewayDeps, type GatewayEnv } from "./deps.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { installFallbacks } from "./middleware/errors.js";
-import { createRateLimiter } from "./middleware/limits.js";
+import { createRateLimiter } from "./middleware/rate-limit.js";
 import { assertEveryRouteDocumented } from "./openapi/document.js";
 import { routeAt } from "./route-table.js";
 import { createAuditRoutes } from "./routes/audits.js";
@@ -72,7 +72,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const verify = authenticate(deps, limits, auth);
   const rateLimiter = createRateLimiter({
     perMinute: limits.rateLimitPerMinute,
-    now: () => (deps.now?.() ?? new Date()).getTime(),
+    ...(deps.replicated ? { shared: deps.db } : {}),
   });
   // Unknown routes and methods get their 404/405 without a signature, public routes (their doc says
   // so) need none; everything else is verified.
@@ -80,7 +80,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     const route = routeAt(app, c.req.method, c.req.path);
     if (!route || route.doc?.public) return next();
     return verify(c, async () => {
-      rateLimiter.take(c.get("participant").id);
+      await rateLimiter.take(c.get("participant").id);
       await next();
     });
   });

@@ -65,6 +65,11 @@ export interface GatewayDeps {
   auth?: AuthState;
   /** How the web console is reached (its public origin behind a proxy). */
   console?: ConsoleOptions;
+  /**
+   * Other gateway replicas may share this database (PostgreSQL): the rate limits are then counted
+   * in it. A gateway alone on its database (the embedded PGlite) counts them in memory. Default false.
+   */
+  replicated?: boolean;
   /** A JSON-RPC address of the chain that regulators may use themselves, published at /ledger/chain. */
   publicRpcUrl?: string;
 }

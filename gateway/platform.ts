@@ -146,6 +146,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       limits: config.limits,
       logger,
       auth,
+      replicated: database.driver === "postgres",
       ...(config.publicOrigin ? { console: { publicOrigin: config.publicOrigin } } : {}),
       ...(publicRpcUrl ? { publicRpcUrl } : {}),
     });

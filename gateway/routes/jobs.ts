@@ -4,13 +4,13 @@ import { ForbiddenError, NotFoundError } from "../../lib/errors.js";
 import { jsonBody, parseWith } from "../../lib/validate.js";
 import { jobReviews, jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayEnv, GatewayLimits } from "../deps.js";
+import { createJobSlots } from "../jobs/job-slots.js";
 import { reviewJob } from "../jobs/review.js";
 import { explainJob, runJob } from "../jobs/run-job.js";
 import { runJoin } from "../jobs/run-join.js";
 import { runScoring } from "../jobs/run-scoring.js";
 import { runVerticalScoring } from "../jobs/run-vertical-scoring.js";
 import { joinFromSql } from "../jobs/sql.js";
-import { createConcurrencyLimiter } from "../middleware/limits.js";
 import { describe } from "../openapi/describe.js";
 import {
   explainResponseSchema,
@@ -63,7 +63,7 @@ const JOIN_PROBLEMS = [
 
 /** Operators run (or dry-run) queries inside a scenario; owners review results that need it. */
 export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
-  const concurrency = createConcurrencyLimiter(limits.maxConcurrentJobs);
+  const concurrency = createJobSlots(deps.db, { max: limits.maxConcurrentJobs, logger: deps.logger });
 
   /** Runs a job within the operator's concurrency limit, logging how it ended and how long it took. */
   async function runLogged<T extends { jobId: string; status: string }>(
