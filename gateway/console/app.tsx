@@ -38,7 +38,7 @@ const CONTENT_SECURITY_POLICY =
  * CSRF token on every form.
  */
 export function createConsole(deps: GatewayDeps & { logger: Logger; auth: AuthState }, options: ConsoleOptions = {}) {
-  const sessions = new ConsoleSessions({ now: () => (deps.now?.() ?? new Date()).getTime() });
+  const sessions = new ConsoleSessions(deps.db, { now: () => (deps.now?.() ?? new Date()).getTime() });
   const app = new Hono<ConsoleEnv>();
   const originOf = (c: Context) => expectedOrigin(c, options.publicOrigin);
   const secure = (c: Context) => originOf(c).startsWith("https:");
@@ -88,15 +88,18 @@ export function createConsole(deps: GatewayDeps & { logger: Logger; auth: AuthSt
   const serveAsset = createAssetServer();
   app.get("/console/assets/:name", (c) => serveAsset(c, c.req.param("name")));
 
-  const signInPage = (c: Context<ConsoleEnv>, error?: string, status: 200 | 400 | 403 = 200) =>
-    c.html(<SignInPage page={pageOf(c)} challenge={sessions.issueChallenge(clientAddress(c))} error={error} />, status);
+  const signInPage = async (c: Context<ConsoleEnv>, error?: string, status: 200 | 400 | 403 = 200) =>
+    c.html(
+      <SignInPage page={pageOf(c)} challenge={await sessions.issueChallenge(clientAddress(c))} error={error} />,
+      status,
+    );
   app.get("/console/sign-in", (c) => signInPage(c));
   app.post("/console/sign-in", async (c) => {
     if (!postIsSameOrigin(c, originOf(c))) return signInPage(c, pageOf(c).t("error.csrf"), 403);
     const form = signInFormSchema.safeParse(await c.req.parseBody());
     if (!form.success) return signInPage(c, form.error.issues.map((i) => i.message).join("; "), 400);
     const { challenge, participantId, signature } = form.data;
-    if (!sessions.takeChallenge(challenge)) {
+    if (!(await sessions.takeChallenge(challenge))) {
       return signInPage(c, pageOf(c).t("signIn.challengeUsed"), 400);
     }
     const participant = await deps.auth.participants.get(participantId);
@@ -106,7 +109,7 @@ export function createConsole(deps: GatewayDeps & { logger: Logger; auth: AuthSt
     if (!participant || !valid) {
       return signInPage(c, pageOf(c).t("signIn.notAdmitted"), 403);
     }
-    const session = sessions.open(participant.id, participant.publicKey);
+    const session = await sessions.open(participant.id, participant.publicKey);
     setCookie(c, SESSION_COOKIE, session.id, {
       path: "/console",
       httpOnly: true,
@@ -120,11 +123,11 @@ export function createConsole(deps: GatewayDeps & { logger: Logger; auth: AuthSt
   // Every other page needs a live session of a participant still admitted with the same key, and
   // every form post its session's CSRF token.
   app.use("*", async (c, next) => {
-    const session = sessions.get(getCookie(c, SESSION_COOKIE) ?? "");
+    const session = await sessions.get(getCookie(c, SESSION_COOKIE) ?? "");
     // Through the gateway's participant cache, which forgets a revocation or a key rotation at once.
     const participant = session ? await deps.auth.participants.get(session.participantId) : undefined;
     if (!session || participant?.status !== "active" || participant.publicKey !== session.publicKey) {
-      if (session) sessions.close(session.id);
+      if (session) await sessions.close(session.id);
       deleteCookie(c, SESSION_COOKIE, { path: "/console" });
       return c.redirect("/console/sign-in", 303);
     }
@@ -145,8 +148,8 @@ export function createConsole(deps: GatewayDeps & { logger: Logger; auth: AuthSt
     if (home) return c.redirect(home, 303);
     return refuse(c, "error.forbidden", 403);
   });
-  app.post("/console/sign-out", (c) => {
-    sessions.close(c.get("session").id);
+  app.post("/console/sign-out", async (c) => {
+    await sessions.close(c.get("session").id);
     deleteCookie(c, SESSION_COOKIE, { path: "/console" });
     return c.redirect("/console/sign-in", 303);
   });

@@ -1,4 +1,6 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { and, asc, count, eq, gt, inArray, lte } from "drizzle-orm";
+import { consoleChallenges, consoleSessions, type Db } from "../../store/index.js";
 
 export interface ConsoleSession {
   id: string;
@@ -26,6 +28,7 @@ export interface ConsoleSessionsOptions {
 
 export const CONSOLE_SESSION_TTL_MS = 30 * 60_000;
 const token = () => randomBytes(32).toString("base64url");
+const digestOf = (secret: string) => createHash("sha256").update(secret).digest("base64url");
 
 /** Constant-time comparison of two tokens of any length. */
 export function sameToken(a: string, b: string): boolean {
@@ -35,14 +38,12 @@ export function sameToken(a: string, b: string): boolean {
 }
 
 /**
- * The console's sign-in challenges and sessions, in this gateway's memory: a restart signs everyone
- * out, and each gateway of several has its own (a console user stays on one).
+ * The console's sign-in challenges and sessions, in the database every gateway replica shares: a
+ * session opened through one replica is good on the others and survives a restart, and a
+ * challenge is taken once whichever replica the signature reaches. Both are stored by their
+ * SHA-256, so reading the tables gives no one a cookie or a challenge to sign.
  */
 export class ConsoleSessions {
-  private readonly challenges = new Map<string, { expiresAt: number; address: string }>();
-  /** Each address's outstanding challenges, oldest first. */
-  private readonly byAddress = new Map<string, string[]>();
-  private readonly sessions = new Map<string, ConsoleSession>();
   private readonly now: () => number;
   private readonly sessionTtlMs: number;
   private readonly challengeTtlMs: number;
@@ -50,7 +51,10 @@ export class ConsoleSessions {
   private readonly maxChallengesPerAddress: number;
   private readonly maxSessions: number;
 
-  constructor(options: ConsoleSessionsOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    options: ConsoleSessionsOptions = {},
+  ) {
     this.now = options.now ?? Date.now;
     this.sessionTtlMs = options.sessionTtlMs ?? CONSOLE_SESSION_TTL_MS;
     this.challengeTtlMs = options.challengeTtlMs ?? 120_000;
@@ -64,30 +68,48 @@ export class ConsoleSessions {
    * `maxChallengesPerAddress` (its own oldest go first), so a client asking for the page in a loop
    * cannot push everyone else's challenges out of the store.
    */
-  issueChallenge(address = "local"): string {
-    const mine = (this.byAddress.get(address) ?? []).filter((c) => this.challenges.has(c));
-    while (mine.length >= this.maxChallengesPerAddress) this.challenges.delete(mine.shift() as string);
-    dropOldest(this.challenges, this.maxChallenges, (entry) => entry.expiresAt <= this.now());
+  async issueChallenge(address = "local"): Promise<string> {
     const challenge = token();
-    this.challenges.set(challenge, { expiresAt: this.now() + this.challengeTtlMs, address });
-    mine.push(challenge);
-    this.byAddress.set(address, mine);
-    if (this.byAddress.size > this.maxChallenges) {
-      for (const [key, list] of this.byAddress)
-        if (!list.some((c) => this.challenges.has(c))) this.byAddress.delete(key);
-    }
+    const now = new Date(this.now());
+    await this.db.transaction(async (tx) => {
+      await tx.delete(consoleChallenges).where(lte(consoleChallenges.expiresAt, now));
+      const mine = await tx
+        .select({ digest: consoleChallenges.digest })
+        .from(consoleChallenges)
+        .where(eq(consoleChallenges.address, address))
+        .orderBy(asc(consoleChallenges.expiresAt));
+      const overMine = mine.slice(0, Math.max(0, mine.length - this.maxChallengesPerAddress + 1));
+      if (overMine.length > 0)
+        await tx.delete(consoleChallenges).where(
+          inArray(
+            consoleChallenges.digest,
+            overMine.map((c) => c.digest),
+          ),
+        );
+      await dropOldest(
+        tx,
+        consoleChallenges,
+        consoleChallenges.digest,
+        consoleChallenges.expiresAt,
+        this.maxChallenges,
+      );
+      await tx
+        .insert(consoleChallenges)
+        .values({ digest: digestOf(challenge), address, expiresAt: new Date(now.getTime() + this.challengeTtlMs) });
+    });
     return challenge;
   }
 
   /** True once for a challenge this store issued that has not expired; it can never be used again. */
-  takeChallenge(challenge: string): boolean {
-    const entry = this.challenges.get(challenge);
-    this.challenges.delete(challenge);
-    return entry !== undefined && entry.expiresAt > this.now();
+  async takeChallenge(challenge: string): Promise<boolean> {
+    const [taken] = await this.db
+      .delete(consoleChallenges)
+      .where(eq(consoleChallenges.digest, digestOf(challenge)))
+      .returning({ expiresAt: consoleChallenges.expiresAt });
+    return taken !== undefined && taken.expiresAt.getTime() > this.now();
   }
 
-  open(participantId: string, publicKey: string): ConsoleSession {
-    dropOldest(this.sessions, this.maxSessions, (s) => s.expiresAt <= this.now());
+  async open(participantId: string, publicKey: string): Promise<ConsoleSession> {
     const session = {
       id: token(),
       participantId,
@@ -95,30 +117,59 @@ export class ConsoleSessions {
       csrfToken: token(),
       expiresAt: this.now() + this.sessionTtlMs,
     };
-    this.sessions.set(session.id, session);
+    await this.db.transaction(async (tx) => {
+      await tx.delete(consoleSessions).where(lte(consoleSessions.expiresAt, new Date(this.now())));
+      await dropOldest(tx, consoleSessions, consoleSessions.digest, consoleSessions.expiresAt, this.maxSessions);
+      await tx.insert(consoleSessions).values({
+        digest: digestOf(session.id),
+        participantId,
+        publicKey,
+        csrfToken: session.csrfToken,
+        expiresAt: new Date(session.expiresAt),
+      });
+    });
     return session;
   }
 
-  get(id: string): ConsoleSession | undefined {
-    const session = this.sessions.get(id);
-    if (session && session.expiresAt <= this.now()) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return session;
+  async get(id: string): Promise<ConsoleSession | undefined> {
+    if (id === "") return undefined;
+    const [row] = await this.db
+      .select()
+      .from(consoleSessions)
+      .where(and(eq(consoleSessions.digest, digestOf(id)), gt(consoleSessions.expiresAt, new Date(this.now()))));
+    if (!row) return undefined;
+    return {
+      id,
+      participantId: row.participantId,
+      publicKey: row.publicKey,
+      csrfToken: row.csrfToken,
+      expiresAt: row.expiresAt.getTime(),
+    };
   }
 
-  close(id: string): void {
-    this.sessions.delete(id);
+  async close(id: string): Promise<void> {
+    await this.db.delete(consoleSessions).where(eq(consoleSessions.digest, digestOf(id)));
   }
 }
 
-// Expired entries go first; if the store is still full, the oldest (Map order is insertion order).
-function dropOldest<V>(entries: Map<string, V>, max: number, expired: (value: V) => boolean): void {
-  if (entries.size < max) return;
-  for (const [key, value] of entries) if (expired(value)) entries.delete(key);
-  for (const key of entries.keys()) {
-    if (entries.size < max) break;
-    entries.delete(key);
-  }
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** Makes room for one more row: the table keeps at most `max`, ending the soonest to expire first. */
+async function dropOldest(
+  tx: Tx,
+  table: typeof consoleChallenges | typeof consoleSessions,
+  key: typeof consoleChallenges.digest | typeof consoleSessions.digest,
+  expiresAt: typeof consoleChallenges.expiresAt | typeof consoleSessions.expiresAt,
+  max: number,
+): Promise<void> {
+  const [held] = await tx.select({ n: count() }).from(table);
+  const over = (held?.n ?? 0) - max + 1;
+  if (over <= 0) return;
+  const oldest = await tx.select({ key }).from(table).orderBy(asc(expiresAt)).limit(over);
+  await tx.delete(table).where(
+    inArray(
+      key,
+      oldest.map((r) => r.key),
+    ),
+  );
 }

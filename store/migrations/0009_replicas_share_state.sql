@@ -41,9 +41,9 @@ CREATE TABLE "rate_limits" (
 	"expire" timestamp with time zone
 );
 --> statement-breakpoint
-ALTER TABLE "console_sessions" ADD CONSTRAINT "console_sessions_participant_id_participants_id_fk" FOREIGN KEY ("participant_id") REFERENCES "public"."participants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "open_psi_jobs" ADD CONSTRAINT "open_psi_jobs_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "console_challenges_address_idx" ON "console_challenges" USING btree ("address","expires_at");--> statement-breakpoint
+CREATE INDEX "console_challenges_expiry_idx" ON "console_challenges" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "console_sessions_expiry_idx" ON "console_sessions" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "job_slots_operator_idx" ON "job_slots" USING btree ("operator_id","expires_at");--> statement-breakpoint
 CREATE INDEX "open_psi_jobs_expiry_idx" ON "open_psi_jobs" USING btree ("expires_at");

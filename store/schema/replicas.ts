@@ -1,6 +1,5 @@
 import { boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { jobs } from "./jobs.js";
-import { participants } from "./participants.js";
 
 /**
  * Counters of rate-limiter-flexible's Drizzle store (its column names): the signed requests each
@@ -55,7 +54,10 @@ export const consoleChallenges = pgTable(
     address: text("address").notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
-  (t) => [index("console_challenges_address_idx").on(t.address, t.expiresAt)],
+  (t) => [
+    index("console_challenges_address_idx").on(t.address, t.expiresAt),
+    index("console_challenges_expiry_idx").on(t.expiresAt),
+  ],
 );
 
 /** Console sessions, by the SHA-256 of the cookie's token, so a read of this table signs no one in. */
@@ -63,9 +65,7 @@ export const consoleSessions = pgTable(
   "console_sessions",
   {
     digest: text("digest").primaryKey(),
-    participantId: text("participant_id")
-      .notNull()
-      .references(() => participants.id),
+    participantId: text("participant_id").notNull(),
     publicKey: text("public_key").notNull(),
     csrfToken: text("csrf_token").notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
