@@ -3,7 +3,6 @@ import { ComputeError } from "../../compute/errors.js";
 import { addInRing, fromRing } from "../../compute/mpc/ring.js";
 import { postToNode } from "../../compute/mpc/secure-aggregate.js";
 import type { NodeTask } from "../../compute/protocol.js";
-import type { HelperInput } from "../../compute/psi/helper-input.js";
 import {
   type PsiHelperRelease,
   psiHelperReleaseSchema,
@@ -24,12 +23,11 @@ import {
   verifyPsiOwnerSet,
   verifyPsiResult,
 } from "../../compute/psi/protocol.js";
-import { NotFoundError, SluiceError, ValidationError } from "../../lib/errors.js";
+import { NotFoundError, ValidationError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { jobs, usageRecords } from "../../store/index.js";
 import type { GatewayDeps, GatewayLimits } from "../deps.js";
 import { approvalProofs } from "./approval-proofs.js";
-import type { Evaluation } from "./evaluate.js";
 import {
   completeJob,
   decideUnheld,
@@ -39,6 +37,7 @@ import {
   markReleased,
   reserveJob,
 } from "./lifecycle.js";
+import { type OpenPsiJob, OpenPsiJobs, type SignedPsiPlan } from "./open-psi-jobs.js";
 import { helperTask, ownerTaskFor, valueScaleOf } from "./plan-tasks.js";
 import { combinedResult, ownerResult, sumResult } from "./psi-results.js";
 
@@ -73,23 +72,8 @@ const MAX_PSI_WINDOW_MS = 25 * 60_000;
 
 const PSI_SHAPES = { size: "psi-size", membership: "psi-membership", sum: "psi-sum" } as const;
 
-type SignedPsiPlan = ReturnType<typeof signPsiPlan>;
-
-interface OpenJob {
-  operatorId: string;
-  /** One plan per owner: two when two owners' sets combine. */
-  signed: SignedPsiPlan[];
-  evaluation: Evaluation;
-  epsilon: number;
-  timer: NodeJS.Timeout;
-  /** A sum is answered in two steps: the owner's answers (in pages), then the helper's release. */
-  answered: boolean;
-  /** The answer is under way: no more chunks, no second answer. */
-  finishing?: boolean;
-  /** A result has begun to leave for the operator: the job is charged however it ends. */
-  released?: boolean;
-  helperSeed?: HelperInput;
-}
+/** How often each replica looks for PSI jobs whose window ended. */
+const EXPIRY_CHECK_MS = 5_000;
 
 const rejected = (nodeId: string, what: string) =>
   new ComputeError("node_rejected", `node ${nodeId} answered with ${what} that does not verify`, { nodeId });
@@ -141,58 +125,44 @@ function keptBounds(value: NonNullable<PsiStartInput["value"]>, scale: number) {
  * fails and gives its reservation back, and the owners drop their sessions.
  */
 export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
-  const open = new Map<string, OpenJob>();
   // How long an operator has between the rounds: its own hashing and exponentiation take minutes at a million ids.
   const windowMs = Math.min(limits.psiWindowMs, MAX_PSI_WINDOW_MS);
   const nodeOptions = { fetch: deps.fetch, timeoutMs: Math.max(limits.nodeTimeoutMs, 120_000) };
+  // An answer reaches the owners and the helper in turn: twice the nodes' time, and a margin.
+  const open = new OpenPsiJobs(deps.db, 2 * nodeOptions.timeoutMs + 30_000, () => deps.now?.() ?? new Date());
   const post = (task: NodeTask, path: string, body: unknown) =>
     postToNode(task, path, JSON.stringify(body), nodeOptions, new AbortController().signal);
 
-  async function expire(jobId: string) {
-    const job = open.get(jobId);
-    open.delete(jobId);
-    if (!job) return;
-    await endRunningJob(deps, jobId, "the operator did not answer in time").catch((error: unknown) =>
-      deps.logger?.warn({ err: error, jobId }, "ending an expired PSI job failed; the sweep will"),
-    );
-  }
-
-  /** An open job of this operator's, in the step expected. */
-  function openJob(operatorId: string, jobId: string, answered: boolean): OpenJob {
-    const job = open.get(jobId);
-    if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
-    if (job.finishing) throw new SluiceError("conflict", `job ${jobId} is being answered`);
-    if (job.answered !== answered) {
-      throw new SluiceError(
-        "conflict",
-        answered ? `job ${jobId} is not a sum waiting for its release` : `job ${jobId} was answered; release its sum`,
+  /** Ends the jobs whose window closed, whichever replica opened them (each is taken by one replica). */
+  async function expireLapsed() {
+    for (const job of await open.takeExpired()) {
+      const jobId = job.signed[0]?.plan.jobId as string;
+      await endRunningJob(deps, jobId, "the operator did not answer in time").catch((error: unknown) =>
+        deps.logger?.warn({ err: error, jobId }, "ending an expired PSI job failed; the sweep will"),
       );
     }
-    return job;
   }
+  let expiry: NodeJS.Timeout | undefined;
+  /** Starts looking: at once where replicas share the jobs (another may have died), else at the first job opened. */
+  const watchExpiry = () => {
+    expiry ??= setInterval(
+      () =>
+        void expireLapsed().catch((error: unknown) =>
+          deps.logger?.warn({ err: error }, "looking for expired PSI jobs failed; the next look will"),
+        ),
+      EXPIRY_CHECK_MS,
+    );
+    expiry.unref();
+  };
+  if (deps.replicated) watchExpiry();
 
-  /** Takes an open job out of the table: it finishes or fails now. */
-  function take(operatorId: string, jobId: string, answered: boolean): OpenJob {
-    const job = openJob(operatorId, jobId, answered);
-    open.delete(jobId);
-    clearTimeout(job.timer);
-    return job;
-  }
+  const openJob = (operatorId: string, jobId: string, answered: boolean) => open.get(operatorId, jobId, answered);
 
   /** A relayed step failed: the job fails, gives its reservation back, and the owners drop their sessions. */
-  async function failOpen(jobId: string, job: OpenJob, error: unknown): Promise<Error> {
-    if (open.get(jobId) === job) {
-      open.delete(jobId);
-      clearTimeout(job.timer);
-    }
+  async function failOpen(jobId: string, job: OpenPsiJob, error: unknown): Promise<Error> {
+    await open.remove(jobId);
     await endSessions(job.signed);
     return failJob(deps, jobId, error);
-  }
-
-  function keepOpen(jobId: string, job: Omit<OpenJob, "timer">, remainingMs: number) {
-    const timer = setTimeout(() => void expire(jobId), remainingMs);
-    timer.unref();
-    open.set(jobId, { ...job, timer });
   }
 
   async function startSession({ plan, signature }: SignedPsiPlan): Promise<PsiOwnerSet> {
@@ -277,10 +247,12 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       });
       const sets = await Promise.all(signed.map(startSession));
       const [first, second] = sets as [PsiOwnerSet, PsiOwnerSet | undefined];
-      keepOpen(
+      watchExpiry();
+      await open.open(
         jobId,
-        { operatorId, signed, evaluation, epsilon: input.epsilon, answered: false, helperSeed: first.helperSeed },
-        windowMs,
+        operatorId,
+        { signed, evaluation, epsilon: input.epsilon, ...(first.helperSeed ? { helperSeed: first.helperSeed } : {}) },
+        new Date(now.getTime() + windowMs),
       );
       const shown = (set: PsiOwnerSet) => ({
         count: set.count,
@@ -327,38 +299,39 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     return reply;
   }
 
-  async function finish(jobId: string, job: OpenJob, result: Record<string, unknown>) {
+  async function finish(jobId: string, job: OpenPsiJob, result: Record<string, unknown>) {
     const usageRecordId = await completeJob(deps, jobId, job.evaluation, result, deps.now?.() ?? new Date());
     return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: job.evaluation.hash };
   }
 
   /** The owner's plan by its position in the job (0, or 1 for the second owner of a two-owner size). */
-  function ownerPlan(job: OpenJob, owner: number): SignedPsiPlan {
+  function ownerPlan(job: OpenPsiJob, owner: number): SignedPsiPlan {
     const signed = job.signed[owner];
     if (!signed) throw new NotFoundError("owner of this job", String(owner));
     return signed;
   }
 
   /** Before a job's first result leaves: from now on it is charged however it ends. */
-  async function released(jobId: string, job: OpenJob) {
+  async function released(jobId: string, job: OpenPsiJob) {
     if (job.released) return;
     await markReleased(deps, jobId);
+    await open.markReleased(jobId);
     job.released = true;
   }
 
   /** Relays one step of an open job to a node; a node's refusal fails the job (only a repeated chunk does not). */
-  async function relay<T>(jobId: string, job: OpenJob, work: () => Promise<T>): Promise<T> {
+  async function relay<T>(jobId: string, job: OpenPsiJob, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if ((error as { code?: string }).code === "psi_chunk_repeated" || open.get(jobId) !== job) throw error;
+      if ((error as { code?: string }).code === "psi_chunk_repeated" || !(await open.isOpen(jobId))) throw error;
       throw await failOpen(jobId, job, error);
     }
   }
 
   /** A page of an owner's set, as its node computes it: H(y)^b and, for a sum, the operator's shares. */
   async function page(operatorId: string, jobId: string, owner: number, index: number): Promise<PsiPage> {
-    const job = openJob(operatorId, jobId, false);
+    const job = await openJob(operatorId, jobId, false);
     const { plan, signature } = ownerPlan(job, owner);
     return relay(jobId, job, async () => {
       const reply = psiPageSchema.safeParse(await post(plan.task, "/psi/pages", { jobId, signature, index })).data;
@@ -386,7 +359,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
 
   /** A chunk of the operator's points H(x)^a, to every owner; for membership, the owner's H(x)^ab back. */
   async function operatorPoints(operatorId: string, jobId: string, chunk: PsiChunkInput) {
-    const job = openJob(operatorId, jobId, false);
+    const job = await openJob(operatorId, jobId, false);
     return relay(jobId, job, async () => {
       const receipts = await Promise.all(job.signed.map((signed) => chunkTo(signed, "/psi/operator-points", chunk)));
       const [receipt] = receipts as [PsiChunkReceipt];
@@ -402,7 +375,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
 
   /** A chunk of an owner's points raised by the operator and sorted (H(y)^ba), for a size. */
   async function raisedPoints(operatorId: string, jobId: string, owner: number, chunk: PsiChunkInput) {
-    const job = openJob(operatorId, jobId, false);
+    const job = await openJob(operatorId, jobId, false);
     const signed = ownerPlan(job, owner);
     return relay(jobId, job, async () => {
       const receipt = await chunkTo(signed, "/psi/raised-points", chunk);
@@ -412,8 +385,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
 
   /** The operator's uploads are complete: the owners compare and release (a sum's answers wait in pages). */
   async function answer(operatorId: string, jobId: string, input: PsiAnswerInput) {
-    const job = openJob(operatorId, jobId, false);
-    job.finishing = true;
+    const job = await open.claim(operatorId, jobId, false);
     const [first, second] = job.signed as [SignedPsiPlan, SignedPsiPlan | undefined];
     const { plan } = first;
     let result: Record<string, unknown>;
@@ -424,12 +396,9 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
         if (reply.answerChunks === undefined) throw rejected(reply.nodeId, "a sum's answer without its pages");
         // The answers tell the operator how many of the owner's entities matched.
         if (reply.answerChunks > 0) await released(jobId, job);
-        job.answered = true;
-        job.finishing = false;
+        await open.markAnswered(jobId);
         return { jobId, status: "running" as const, answerChunks: reply.answerChunks };
       }
-      open.delete(jobId);
-      clearTimeout(job.timer);
       if (second) {
         const bits = replies.map((r) => {
           if (!r.helperBits) throw rejected(r.nodeId, "no membership bits for the helper");
@@ -443,12 +412,13 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     } catch (error) {
       throw await failOpen(jobId, job, error);
     }
+    await open.remove(jobId);
     return finish(jobId, job, result);
   }
 
   /** A page of a sum's answers: the operator's points raised by the owner (H(x)^ab), sorted. */
   async function answerPage(operatorId: string, jobId: string, index: number): Promise<PsiPage> {
-    const job = openJob(operatorId, jobId, true);
+    const job = await openJob(operatorId, jobId, true);
     const { plan, signature } = ownerPlan(job, 0);
     return relay(jobId, job, async () => {
       const reply = psiPageSchema.safeParse(
@@ -486,7 +456,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
    * operator's shares over them; the helper adds its share and the noise, and k applies.
    */
   async function releaseSum(operatorId: string, jobId: string, input: { matched: string; operatorPartial: string }) {
-    const job = take(operatorId, jobId, true);
+    const job = await open.take(operatorId, jobId, true);
     const { plan, signature } = job.signed[0] as SignedPsiPlan;
     let result: Record<string, unknown>;
     try {
@@ -511,11 +481,11 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
    * gives its reservation back at once, and the owners' nodes drop their sessions and exponents.
    */
   async function cancel(operatorId: string, jobId: string) {
-    const job = open.get(jobId);
-    if (!job || job.operatorId !== operatorId) throw new NotFoundError("open PSI job of yours", jobId);
-    if (job.finishing) throw new SluiceError("conflict", `job ${jobId} is being answered`);
-    open.delete(jobId);
-    clearTimeout(job.timer);
+    const job = await open.take(operatorId, jobId, false).catch(async (error: unknown) => {
+      // A sum waiting for its release may be given up too.
+      if ((error as { code?: string }).code !== "conflict") throw error;
+      return open.take(operatorId, jobId, true);
+    });
     const reason = job.released ? "cancelled by the operator after results were released" : "cancelled by the operator";
     await endRunningJob(deps, jobId, reason);
     const ended = await endSessions(job.signed);
@@ -532,5 +502,16 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     return { jobId, status: "failed" as const, error: row?.error ?? reason, ownerSessionEnded };
   }
 
-  return { start, page, operatorPoints, raisedPoints, answer, answerPage, releaseSum, cancel };
+  return {
+    start,
+    page,
+    operatorPoints,
+    raisedPoints,
+    answer,
+    answerPage,
+    releaseSum,
+    cancel,
+    /** Stops looking for expired jobs (the other replicas go on). */
+    stop: () => clearInterval(expiry),
+  };
 }

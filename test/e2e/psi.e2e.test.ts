@@ -7,10 +7,11 @@ import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blindOwn, newBlindingKey } from "../../compute/psi/blind.js";
 import { PsiPool } from "../../compute/psi/pool.js";
+import { createApp } from "../../gateway/app.js";
 import { endStaleJobs } from "../../gateway/jobs/sweep.js";
 import type { NodeProcess } from "../../gateway/node-processes.js";
 import { makeUscc } from "../../lib/uscc.js";
-import { privateSetIntersection, type SluiceApiError } from "../../sdk/index.js";
+import { createClient, privateSetIntersection, type SluiceApiError } from "../../sdk/index.js";
 import { computeNodes, jobs, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { demoRows, TAX } from "../support/demo-rows.js";
@@ -155,6 +156,30 @@ describe("private set intersection: a bank's applicants against the tax bureau's
     expect((await client.getScenario(scenarioId)).queriesUsed).toBe(before.queriesUsed);
     const [after] = await world.gw.database.db.select().from(jobs).where(eq(jobs.id, started.jobId));
     expect(after?.error).toMatch(/interrupted/);
+  });
+
+  it("runs with its rounds spread over two replicas on one database, each step served by the other one", async () => {
+    const replicas = [world.gw.app, createApp({ ...world.gw.deps })];
+    const served: number[] = [];
+    const alternating = createClient({
+      url: "http://replicas.test",
+      key: world.operator,
+      fetch: async (input, init) => {
+        const replica = served.length % 2;
+        served.push(replica);
+        return (replicas[replica] as (typeof replicas)[number]).request(new Request(input, init));
+      },
+    });
+    const applicants = [...taxpayers.slice(0, 60), ...strangers.slice(0, 20)];
+    const outcome = await privateSetIntersection(
+      alternating,
+      { scenarioId, datasetId: TAX.dataset, idField: "uscc", ids: applicants },
+      { pool },
+    );
+    expect(outcome).toMatchObject({ size: 60, ownerCount: taxpayers.length });
+    expect(served.length).toBeGreaterThanOrEqual(4);
+    const records = await world.gw.database.db.select().from(usageRecords).where(eq(usageRecords.jobId, outcome.jobId));
+    expect(records).toHaveLength(1);
   });
 
   it("cancels an open job at the operator's word: the reservation comes back and the owner drops its session", async () => {
