@@ -70,6 +70,12 @@ export interface GatewayDeps {
    * in it. A gateway alone on its database (the embedded PGlite) counts them in memory. Default false.
    */
   replicated?: boolean;
+  /**
+   * Whether this replica holds the anchoring lease now. A settlement statement is anchored by the
+   * request that creates it only there; elsewhere it is stored and the anchoring replica sends it,
+   * so that one replica at a time sends from the chain account. Absent: this gateway anchors.
+   */
+  anchoringLeader?: () => boolean;
   /** A JSON-RPC address of the chain that regulators may use themselves, published at /ledger/chain. */
   publicRpcUrl?: string;
 }

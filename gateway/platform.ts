@@ -1,12 +1,16 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { JsonRpcProvider } from "ethers";
 import {
+  ANCHORING_LEASE,
   closeLedgerPool,
   connectContracts,
   createAnchorWorker,
   createChainProvider,
+  createLeaderLease,
   EMBEDDED_CHAIN_PRIVATE_KEY,
   type EmbeddedChain,
   ledgerPool,
@@ -43,6 +47,8 @@ export interface PlatformConfig {
   anchorMaxWaitMs?: number;
   /** Longest pause between anchoring attempts while the chain fails (ms). */
   anchorMaxBackoffMs?: number;
+  /** How long the anchoring replica's lease lasts unless renewed: a standby takes over within about this (ms). */
+  anchorLeaseMs?: number;
   chain?: {
     confirmations?: number;
     /** Blocks after which an anchored batch is final; younger ones are re-checked for reorganisations. */
@@ -135,6 +141,16 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     });
     stops.push(() => auth.stop());
     await auth.ready();
+    // One replica at a time anchors and sends from the chain account; the others stand by.
+    const lease = createLeaderLease({
+      db: database.db,
+      name: ANCHORING_LEASE,
+      holder: `${hostname()}/${process.pid}/${randomBytes(4).toString("hex")}`,
+      ttlMs: config.anchorLeaseMs ?? 6_000,
+      logger,
+    });
+    await lease.start();
+    stops.push(() => lease.stop());
     const app = createApp({
       db: database.db,
       pingDatabase: database.ping,
@@ -147,6 +163,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       logger,
       auth,
       replicated: database.driver === "postgres",
+      anchoringLeader: () => lease.held,
       ...(config.publicOrigin ? { console: { publicOrigin: config.publicOrigin } } : {}),
       ...(publicRpcUrl ? { publicRpcUrl } : {}),
     });
@@ -179,6 +196,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       maxBackoffMs: config.anchorMaxBackoffMs,
       finalityBlocks: config.chain?.finalityBlocks,
       pool: ledgerPool(),
+      lease,
       onError: (error, retryInMs) => logger.warn({ err: error, retryInMs }, "anchoring failed; will retry"),
     });
     worker.start();

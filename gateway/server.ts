@@ -46,6 +46,7 @@ const platform = await startPlatform({
   anchorMaxBatch: intFromEnv("SLUICE_ANCHOR_MAX_BATCH", 256),
   anchorMaxWaitMs: intFromEnv("SLUICE_ANCHOR_MAX_WAIT_MS", 0),
   anchorMaxBackoffMs: intFromEnv("SLUICE_ANCHOR_MAX_BACKOFF_MS", 60_000),
+  anchorLeaseMs: intFromEnv("SLUICE_ANCHOR_LEASE_MS", 6_000),
   chain: {
     confirmations: intFromEnv("SLUICE_CHAIN_CONFIRMATIONS", 1),
     finalityBlocks: intFromEnv("SLUICE_CHAIN_FINALITY_BLOCKS", 0),

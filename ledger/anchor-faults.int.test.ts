@@ -16,9 +16,12 @@ import { createAnchorWorker } from "./anchor-worker.js";
 import { createLedgerClient, type LedgerClient } from "./client.js";
 import { ensureUsageLedger } from "./deployments.js";
 import { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
+import { ANCHORING_LEASE, createLeaderLease } from "./leader-lease.js";
 import { proveRecord } from "./proof.js";
 import { createChainProvider } from "./provider.js";
 
+/** The anchoring lease's lifetime in the kill tests: short, so that a standby takes over quickly. */
+const LEASE_MS = 1_500;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Every record seeded is in exactly one batch, every batch is on chain exactly once with its root, and every record proves. */
@@ -198,6 +201,7 @@ describe.runIf(serverUrl)("killing the anchoring worker (a separate process, Pos
         USAGE_LEDGER_ADDRESS: ledger.address,
         GATEWAY_PUBLIC_KEY: gatewayKeys.publicKey,
         SLUICE_TEST_CRASH_AT: step,
+        SLUICE_TEST_LEASE_MS: String(LEASE_MS),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -210,7 +214,9 @@ describe.runIf(serverUrl)("killing the anchoring worker (a separate process, Pos
     return new Promise((resolve) => child.once("exit", (_code, signal) => resolve({ signal, output })));
   }
 
-  it.each(STEPS)("killed at %s, the next pass anchors every record exactly once", async (step) => {
+  it.each(
+    STEPS,
+  )("leader killed at %s: a standby takes the lapsed lease and anchors every record exactly once", async (step) => {
     const ids = [
       (await seedJob(database, 10)).record.recordId,
       (await seedJob(database, 20)).record.recordId,
@@ -230,7 +236,35 @@ describe.runIf(serverUrl)("killing the anchoring worker (a separate process, Pos
     const onChainBeforeRecovery = await ledger.getBatch(batch!.id);
     expect(onChainBeforeRecovery === null).toBe(step === "batch-sealed");
 
-    await anchorPending({ db: database.db, gatewayPublicKey: gatewayKeys.publicKey, ledger });
+    // A standby replica: the dead leader's lease holds it back until the lease lapses, then it anchors.
+    const lease = createLeaderLease({ db: database.db, name: ANCHORING_LEASE, holder: "standby", ttlMs: LEASE_MS });
+    const standby = createAnchorWorker({
+      db: database.db,
+      ledger,
+      gatewayPublicKey: gatewayKeys.publicKey,
+      intervalMs: 50,
+      lease,
+    });
+    await lease.start();
+    expect(lease.held).toBe(false);
+    standby.start();
+    try {
+      await waitFor(
+        async () =>
+          (await database.db.select().from(anchorBatches).where(eq(anchorBatches.status, "anchored"))).length >=
+          (await database.db.select().from(anchorBatches)).length,
+        (done) => done && lease.held,
+        200,
+      );
+      await waitFor(
+        () => database.db.select().from(usageRecords).where(isNull(usageRecords.batchId)),
+        (left) => left.length === 0,
+        200,
+      );
+    } finally {
+      await standby.stop();
+      await lease.stop();
+    }
     await expectAnchoredOnce(database, ledger, ids);
   });
 });

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Db } from "../store/index.js";
 import { type AnchorOptions, anchorBacklog } from "./anchor.js";
 import { type AuthorisationRegistryClient, anchorAuthorisationEvents } from "./authorisation-registry.js";
+import type { LeaderLease } from "./leader-lease.js";
 import { anchorParticipantEvents, type ParticipantRegistryClient } from "./participant-registry.js";
 import type { SettlementClient } from "./settlement-client.js";
 import { anchorPendingStatements } from "./statement-anchor.js";
@@ -18,6 +19,11 @@ export interface AnchorWorkerOptions extends AnchorOptions {
   authorisationRegistry?: AuthorisationRegistryClient;
   /** Also anchor settlement statements a chain outage left unanchored. */
   settlement?: SettlementClient;
+  /**
+   * Where replicas share the database: only the replica holding this lease anchors, so one sends
+   * from the chain account at a time; the others stand by and take over when it lapses.
+   */
+  lease?: LeaderLease;
 }
 
 /** The pause before the next pass: the interval while all is well, then doubling per failure (with ±25% jitter) up to the cap. */
@@ -53,6 +59,13 @@ export function createAnchorWorker(options: AnchorWorkerOptions) {
     return (await anchorBacklog(options, maxBatchesPerPass)).batches === maxBatchesPerPass;
   };
   const tick = () => {
+    if (stopped) return;
+    if (options.lease && !options.lease.held) {
+      // Standing by: look again soon, as the lease may have come to this replica.
+      failures = 0;
+      timer = setTimeout(tick, Math.min(intervalMs, 500));
+      return;
+    }
     running = pass()
       .then((full) => {
         failures = 0;

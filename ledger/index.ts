@@ -26,6 +26,7 @@ export { connectContracts, ensureParticipantRegistry, ensureUsageLedger } from "
 export { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
 export { LedgerError } from "./errors.js";
 export { buildFastRecordTree } from "./fast-merkle.js";
+export { ANCHORING_LEASE, createLeaderLease, type LeaderLease } from "./leader-lease.js";
 export { closeLedgerPool, LedgerPool, ledgerPool } from "./ledger-pool.js";
 export { buildRecordTree, verifyRecordProof } from "./merkle.js";
 export { writeUsageRecord } from "./outbox.js";

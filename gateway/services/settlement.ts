@@ -88,6 +88,9 @@ export async function createSettlement(deps: GatewayDeps, caller: Caller, period
 /** Anchors a stored statement, or finds it already on chain (a crash after sending); records the receipt. */
 async function anchorStatement(deps: GatewayDeps, id: string, statement: SettlementStatement) {
   if (!deps.settlement) return { status: "not_anchored" as const, reason: "no settlement contract configured" };
+  if (deps.anchoringLeader && !deps.anchoringLeader()) {
+    return { status: "pending" as const, reason: "stored; the replica that anchors sends it within seconds" };
+  }
   try {
     const { txHash } = await anchorStoredStatement(deps.db, deps.settlement, id, statement, deps.now?.() ?? new Date());
     return { status: "anchored" as const, txHash };
