@@ -7,6 +7,7 @@ import { fromBytes32Id, toBytes32Id } from "./client.js";
 import { LedgerError } from "./errors.js";
 import { anchorEvents, eventIdsAnchoredSince, verifyEvent } from "./event-anchoring.js";
 import type { TransactionOverrides } from "./provider.js";
+import { receiptOf } from "./receipt.js";
 import { chainSigner, sending } from "./signer.js";
 
 /** AuthorisationRegistry's SubjectKind, in the contract's order. */
@@ -88,7 +89,7 @@ export function createAuthorisationRegistryClient(options: {
           { ...options.transactionOverrides },
         ),
       );
-      const receipt = await tx.wait(options.confirmations ?? 1);
+      const receipt = await receiptOf(options.provider, tx.hash, options.confirmations ?? 1);
       if (!receipt || receipt.status !== 1)
         throw new LedgerError("anchor_failed", `anchoring authorisation event ${event.id} failed`);
       return receipt.hash as string;

@@ -5,6 +5,7 @@ import { loadArtifact } from "./artifacts.js";
 import { LedgerError } from "./errors.js";
 import type { TransactionOverrides } from "./provider.js";
 import { sendLargeCall } from "./raw-transaction.js";
+import { receiptOf } from "./receipt.js";
 import { chainSigner, sending } from "./signer.js";
 
 export interface AnchoredBatch {
@@ -71,13 +72,14 @@ export async function deployWithRole(
   const admin = await signer.getAddress();
   const contract = await sending(signer, () => factory.deploy(admin, { ...overrides }));
   const deployment = contract.deploymentTransaction();
-  await contract.waitForDeployment();
+  if (!deployment) throw new LedgerError("deployment_missing", `${name} was deployed without a transaction`);
+  await receiptOf(provider, deployment.hash);
   const address = await contract.getAddress();
   const ledger = new Contract(address, artifact.abi, signer);
   const roleId = await ledger.getFunction(role)();
   const grant = await sending(signer, () => ledger.getFunction("grantRole")(roleId, admin, { ...overrides }));
-  await grant.wait();
-  return { address, txHash: deployment?.hash ?? "" };
+  await receiptOf(provider, grant.hash);
+  return { address, txHash: deployment.hash };
 }
 
 /**

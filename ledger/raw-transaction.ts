@@ -2,6 +2,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { JsonRpcProvider, NonceManager, TransactionReceipt, Wallet } from "ethers";
 import { LedgerError } from "./errors.js";
 import type { TransactionOverrides } from "./provider.js";
+import { receiptOf } from "./receipt.js";
 
 // A transaction with large calldata (an anchored batch's leaves: 131 KB at 4,096 records), signed
 // and sent without ethers' Transaction object, whose hex-string handling costs ~400 ms for such a
@@ -123,7 +124,5 @@ export async function sendLargeCall(
     throw new LedgerError("chain_response_invalid", `the chain took transaction ${hash} as ${answered}`);
   }
   options.onSent?.(hash);
-  const receipt = await provider.waitForTransaction(hash, options.confirmations);
-  if (!receipt) throw new LedgerError("anchor_failed", `transaction ${hash} has no receipt`);
-  return receipt;
+  return receiptOf(provider, hash, options.confirmations);
 }

@@ -3,6 +3,7 @@ import { loadArtifact } from "./artifacts.js";
 import { type AnchorReceipt, toBytes32Id } from "./client.js";
 import { LedgerError } from "./errors.js";
 import type { TransactionOverrides } from "./provider.js";
+import { receiptOf } from "./receipt.js";
 import type { SettlementStatement } from "./settlement.js";
 import { chainSigner, sending } from "./signer.js";
 
@@ -37,7 +38,7 @@ export function createSettlementClient(options: {
           { ...options.transactionOverrides },
         ),
       );
-      const receipt = await tx.wait(options.confirmations ?? 1);
+      const receipt = await receiptOf(options.provider, tx.hash, options.confirmations ?? 1);
       if (!receipt || receipt.status !== 1) throw new LedgerError("anchor_failed", `anchoring ${statementId} failed`);
       return { txHash: receipt.hash, blockNumber: receipt.blockNumber };
     },
