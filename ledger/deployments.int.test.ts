@@ -1,26 +1,23 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contractDeployments, type Database } from "../store/index.js";
-import { testDatabases } from "../test/support/databases.js";
+import { type TestChain, testChainsAndDatabases } from "../test/support/chains.js";
 import { connectContracts } from "./deployments.js";
-import { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
+import { EMBEDDED_CHAIN_PRIVATE_KEY } from "./embedded-chain.js";
 
-describe.each(testDatabases())("the contracts' first deployment on $name", ({ open }) => {
-  let dataDir: string;
-  let chain: EmbeddedChain;
+describe.each(testChainsAndDatabases())("the contracts' first deployment on $name", ({
+  chain: kind,
+  database: store,
+}) => {
+  let chain: TestChain;
   let database: Database;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), "sluice-deploy-"));
-    chain = await startEmbeddedChain({ dataDir });
-    database = await open();
+    chain = await kind.start();
+    database = await store.open();
   }, 60_000);
   afterAll(async () => {
     await database?.close();
     await chain?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("happens once when gateways start together on one database: every one uses the same contracts", async () => {

@@ -4,29 +4,27 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, usageRecords } from "../store/index.js";
+import { type TestChain, testChainsAndDatabases } from "../test/support/chains.js";
 import { testDatabases } from "../test/support/databases.js";
 import { gatewayKeys, seedJob } from "../test/support/usage-records.js";
 import { anchorBacklog, anchorPending } from "./anchor.js";
 import { createLedgerClient } from "./client.js";
 import { ensureUsageLedger } from "./deployments.js";
-import { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "./embedded-chain.js";
+import { EMBEDDED_CHAIN_PRIVATE_KEY, startEmbeddedChain } from "./embedded-chain.js";
 import { startInProcessChain } from "./in-process-chain.js";
 import { proveRecord } from "./proof.js";
 
-describe.each(testDatabases())("anchoring on the embedded chain with $name", ({ open }) => {
-  let dataDir: string;
-  let chain: EmbeddedChain;
+describe.each(testChainsAndDatabases())("anchoring over JSON-RPC on $name", ({ chain: kind, database: store }) => {
+  let chain: TestChain;
   let database: Database;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), "sluice-chain-"));
-    chain = await startEmbeddedChain({ dataDir });
-    database = await open();
+    chain = await kind.start();
+    database = await store.open();
   });
   afterAll(async () => {
     await chain?.stop();
     await database?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("anchors pending records once, proves each, and detects a tampered record", async () => {
