@@ -76,6 +76,12 @@ export interface GatewayDeps {
    * so that one replica at a time sends from the chain account. Absent: this gateway anchors.
    */
   anchoringLeader?: () => boolean;
+  /**
+   * This replica's id, recorded on every job it runs. It holds a liveness lease under that id;
+   * when the lease lapses (the replica died) another replica ends its jobs. Absent: jobs carry
+   * none and only the 30-minute sweep ends them.
+   */
+  replicaId?: string;
   /** A JSON-RPC address of the chain that regulators may use themselves, published at /ledger/chain. */
   publicRpcUrl?: string;
 }

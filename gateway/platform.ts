@@ -24,7 +24,7 @@ import { createApp } from "./app.js";
 import { createAuthState } from "./auth/auth-state.js";
 import { seedDemo, startDemoNodes, writeDemoApplicants } from "./demo.js";
 import type { GatewayLimits } from "./deps.js";
-import { startStaleJobSweep } from "./jobs/sweep.js";
+import { replicaLease, startStaleJobSweep } from "./jobs/sweep.js";
 import { loadGatewayKeys, loadOrCreateGatewayKeys, loadOrCreateKeyFile } from "./keys.js";
 import { listenGateway } from "./listen.js";
 import type { NodeProcess } from "./node-processes.js";
@@ -141,11 +141,23 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     });
     stops.push(() => auth.stop());
     await auth.ready();
+    // This replica's liveness: while it renews its lease, no other replica ends the jobs it runs.
+    // Stopped late (stops run in reverse): after the server has finished its requests.
+    const replicaId = `${hostname()}/${process.pid}/${randomBytes(4).toString("hex")}`;
+    const alive = createLeaderLease({
+      db: database.db,
+      name: replicaLease(replicaId),
+      holder: replicaId,
+      ttlMs: 6_000,
+      logger,
+    });
+    await alive.start();
+    stops.push(() => alive.stop());
     // One replica at a time anchors and sends from the chain account; the others stand by.
     const lease = createLeaderLease({
       db: database.db,
       name: ANCHORING_LEASE,
-      holder: `${hostname()}/${process.pid}/${randomBytes(4).toString("hex")}`,
+      holder: replicaId,
       ttlMs: config.anchorLeaseMs ?? 6_000,
       logger,
     });
@@ -164,6 +176,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       auth,
       replicated: database.driver === "postgres",
       anchoringLeader: () => lease.held,
+      replicaId,
       ...(config.publicOrigin ? { console: { publicOrigin: config.publicOrigin } } : {}),
       ...(publicRpcUrl ? { publicRpcUrl } : {}),
     });

@@ -103,6 +103,7 @@ export async function reserveJob(
       decisionHash: hash,
       epsilonMicro: request.epsilonMicro,
       requestId: job.requestId ?? null,
+      replicaId: deps.replicaId ?? null,
       createdAt: job.now,
     });
     return true;

@@ -304,6 +304,16 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     return { jobId, status: "succeeded" as const, result, usageRecordId, decisionHash: job.evaluation.hash };
   }
 
+  /**
+   * Records the result, then takes the job out of the open table: while it is in the table no
+   * replica takes it for a dead one's orphan, and a failed record still leaves it to the window.
+   */
+  async function finishOpen(jobId: string, job: OpenPsiJob, result: Record<string, unknown>) {
+    const outcome = await finish(jobId, job, result);
+    await open.remove(jobId);
+    return outcome;
+  }
+
   /** The owner's plan by its position in the job (0, or 1 for the second owner of a two-owner size). */
   function ownerPlan(job: OpenPsiJob, owner: number): SignedPsiPlan {
     const signed = job.signed[owner];
@@ -412,8 +422,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     } catch (error) {
       throw await failOpen(jobId, job, error);
     }
-    await open.remove(jobId);
-    return finish(jobId, job, result);
+    return finishOpen(jobId, job, result);
   }
 
   /** A page of a sum's answers: the operator's points raised by the owner (H(x)^ab), sorted. */
@@ -456,7 +465,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
    * operator's shares over them; the helper adds its share and the noise, and k applies.
    */
   async function releaseSum(operatorId: string, jobId: string, input: { matched: string; operatorPartial: string }) {
-    const job = await open.take(operatorId, jobId, true);
+    const job = await open.claim(operatorId, jobId, true);
     const { plan, signature } = job.signed[0] as SignedPsiPlan;
     let result: Record<string, unknown>;
     try {
@@ -473,7 +482,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
       throw await failOpen(jobId, job, error);
     }
     await endSessions(job.signed);
-    return finish(jobId, job, result);
+    return finishOpen(jobId, job, result);
   }
 
   /**

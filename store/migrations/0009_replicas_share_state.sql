@@ -41,6 +41,7 @@ CREATE TABLE "rate_limits" (
 	"expire" timestamp with time zone
 );
 --> statement-breakpoint
+ALTER TABLE "jobs" ADD COLUMN "replica_id" text;--> statement-breakpoint
 ALTER TABLE "open_psi_jobs" ADD CONSTRAINT "open_psi_jobs_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "console_challenges_address_idx" ON "console_challenges" USING btree ("address","expires_at");--> statement-breakpoint
 CREATE INDEX "console_challenges_expiry_idx" ON "console_challenges" USING btree ("expires_at");--> statement-breakpoint

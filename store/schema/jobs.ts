@@ -37,6 +37,8 @@ export const jobs = pgTable("jobs", {
    * membership chunk, a PSI-sum's answers): from then on the job is charged however it ends.
    */
   releasedAt: timestamp("released_at", { withTimezone: true }),
+  /** The gateway replica running the job: when its liveness lease lapses, another replica ends the job. */
+  replicaId: text("replica_id"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
 });

@@ -1,11 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { count, eq } from "drizzle-orm";
+import { count, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../gateway/app.js";
 import { DEMO_HELPER_NODE_ID } from "../../gateway/demo.js";
+import { endOrphanedJobs, replicaLease } from "../../gateway/jobs/sweep.js";
 import { type NodeProcess, spawnComputeNode } from "../../gateway/node-processes.js";
-import { SluiceApiError } from "../../sdk/index.js";
-import { computeNodes, jobs, scenarios, usageRecords } from "../../store/index.js";
+import { createClient, SluiceApiError } from "../../sdk/index.js";
+import { computeNodes, jobs, leases, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
 import { demoRows, SOCIAL, TAX } from "../support/demo-rows.js";
 import { startKillSwitchProxy } from "../support/kill-switch-proxy.js";
@@ -151,6 +153,84 @@ describe.each(testDatabases())("secure aggregation through the gateway on $name"
         .runJob({ scenarioId, queryShape: "count", fields: SECRET_FIELDS, epsilon: 1 });
       expect(next.status).toBe("succeeded");
     } finally {
+      await db.update(computeNodes).set({ url: helper.url }).where(eq(computeNodes.id, DEMO_HELPER_NODE_ID));
+      await proxy.close();
+    }
+  });
+
+  it("ends at once a job whose replica died mid-job: the reservation comes back, and the dead replica's late finish charges nothing", async () => {
+    const { db } = world.gw.database;
+    const helper = world.nodes.find((n) => n.nodeId === DEMO_HELPER_NODE_ID) as NodeProcess;
+    const proxy = await startKillSwitchProxy(() => helper.url);
+    await db.update(computeNodes).set({ url: proxy.url }).where(eq(computeNodes.id, DEMO_HELPER_NODE_ID));
+    // A replica whose liveness lease is gone (it was killed), still holding its request open.
+    const dying = createApp({ ...world.gw.deps, replicaId: "replica_killed" });
+    const client = createClient({
+      url: "http://gateway.test",
+      key: world.operator,
+      fetch: async (input, init) => dying.request(new Request(input, init)),
+    });
+    await db.insert(leases).values({
+      name: replicaLease("replica_alive"),
+      holder: "replica_alive",
+      expiresAt: new Date(Date.now() + 60_000),
+      acquiredAt: new Date(),
+    });
+    let letGo = () => {};
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    let arrived = () => {};
+    const atHelper = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    try {
+      const before = await scenario();
+      const recordsBefore = await records();
+      proxy.arm(async () => {
+        arrived();
+        await held;
+      });
+      const run = client
+        .runJob({ scenarioId, queryShape: "count", fields: SECRET_FIELDS, epsilon: 1 })
+        .catch((e: unknown) => e);
+      await atHelper;
+      expect((await scenario()).queriesUsed).toBe(before.queriesUsed + 1);
+      const ended = await endOrphanedJobs(world.gw.deps);
+      expect(ended).toHaveLength(1);
+      const [job] = await db
+        .select()
+        .from(jobs)
+        .where(eq(jobs.id, ended[0] as string));
+      expect(job).toMatchObject({
+        status: "failed",
+        replicaId: "replica_killed",
+        error: expect.stringMatching(/replica/),
+      });
+      expect((await scenario()).queriesUsed).toBe(before.queriesUsed);
+      // A job of a live replica, and one of no replica's, are left alone.
+      const { id: _, ...rest } = job as typeof jobs.$inferSelect;
+      await db.insert(jobs).values([
+        {
+          ...rest,
+          id: "job_of_live_replica",
+          status: "running",
+          error: null,
+          finishedAt: null,
+          replicaId: "replica_alive",
+        },
+        { ...rest, id: "job_of_no_replica", status: "running", error: null, finishedAt: null, replicaId: null },
+      ]);
+      expect(await endOrphanedJobs(world.gw.deps)).toEqual([]);
+      await db.delete(jobs).where(inArray(jobs.id, ["job_of_live_replica", "job_of_no_replica"]));
+      letGo();
+      const failure = await run;
+      expect(failure).toBeInstanceOf(SluiceApiError);
+      const after = await scenario();
+      expect([after.queriesUsed, after.epsilonSpentMicro]).toEqual([before.queriesUsed, before.epsilonSpentMicro]);
+      expect(await records()).toBe(recordsBefore);
+    } finally {
+      letGo();
       await db.update(computeNodes).set({ url: helper.url }).where(eq(computeNodes.id, DEMO_HELPER_NODE_ID));
       await proxy.close();
     }
