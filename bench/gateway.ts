@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
+import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { signRequest } from "../lib/http-signature.js";
 import { readKeyFile } from "../lib/key-file.js";
 import { report } from "./report.js";
+import { signedLoad } from "./support/signed-load.js";
 
 // Signed, authorised reads per second through the real gateway, beside a bare Hono route and beside
 // how many Ed25519 signatures node:crypto alone verifies per second, all in one run. The servers run
@@ -59,31 +59,12 @@ try {
   const target = `${gateway.url}/participants/authority`;
 
   const bareResult = await autocannon({ url: `${bare.url}/bare`, connections, duration: seconds });
-  // Signed before the clock starts (each with its own nonce, well inside the 300 s skew), so the
-  // load generator's signing does not take the cores the gateway is measured on; it signs live
-  // only if the gateway outruns the stock.
-  const sign = () =>
-    signRequest({
-      method: "GET",
-      url: target,
-      keyId: authority.id,
-      privateKey: authority.privateKeyPem,
-      nonce: randomBytes(16).toString("base64url"),
-    });
-  const stock = Array.from({ length: presigned }, sign);
-  const signedResult = await autocannon({
-    url: target,
+  const { result: signedResult, presignedLeft } = await signedLoad({
+    target,
+    key: authority,
     connections,
-    duration: seconds,
-    requests: [
-      {
-        method: "GET",
-        setupRequest: (request) => {
-          request.headers = { ...request.headers, ...(stock.pop() ?? sign()) };
-          return request;
-        },
-      },
-    ],
+    seconds,
+    presigned,
   });
   const failures = signedResult.non2xx + signedResult.errors;
   const limit = Math.min(bareResult.requests.average, verifies);
@@ -91,7 +72,7 @@ try {
     connections,
     seconds,
     database: process.env.BENCH_DATABASE_URL ? "postgres" : "pglite",
-    presignedLeft: stock.length,
+    presignedLeft,
   };
   report("gateway", "bare_rps", bareResult.requests.average, "requests/s", context);
   report("gateway", "native_verify_per_s", verifies, "verifications/s", { note: "node:crypto Ed25519, one core" });

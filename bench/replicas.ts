@@ -5,15 +5,14 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import postgres from "postgres";
 import { SharedNonceStore } from "../gateway/auth/shared-nonce-store.js";
 import { freeLoopbackPort } from "../gateway/node-processes.js";
 import { startEmbeddedChain } from "../ledger/index.js";
-import { signRequest } from "../lib/http-signature.js";
 import { readKeyFile } from "../lib/key-file.js";
 import { createDb } from "../store/index.js";
 import { report } from "./report.js";
+import { signedLoad } from "./support/signed-load.js";
 
 // Signed reads per second through HAProxy in front of one, two and three gateway replicas on one
 // PostgreSQL and one chain (signed_rps_1/2/3), beside one replica loaded directly (no proxy: the
@@ -93,32 +92,14 @@ async function startProxy(dir: string, replicas: Server[]): Promise<{ child: Chi
   throw new Error("haproxy did not start");
 }
 
-async function signedLoad(url: string, keysDir: string): Promise<{ rps: number; failures: number; p99: number }> {
-  const authority = readKeyFile(path.join(keysDir, "authority.key.json"));
-  const target = `${url}/participants/authority`;
-  const sign = () =>
-    signRequest({
-      method: "GET",
-      url: target,
-      keyId: authority.id,
-      privateKey: authority.privateKeyPem,
-      nonce: randomBytes(16).toString("base64url"),
-    });
-  // Signed before the clock starts, so the load generator's signing does not take the replicas' cores.
-  const stock = Array.from({ length: 6_000 * seconds }, sign);
-  const result = await autocannon({
-    url: target,
+async function loadThrough(url: string, keysDir: string): Promise<{ rps: number; failures: number; p99: number }> {
+  const key = readKeyFile(path.join(keysDir, "authority.key.json"));
+  const { result } = await signedLoad({
+    target: `${url}/participants/authority`,
+    key,
     connections,
-    duration: seconds,
-    requests: [
-      {
-        method: "GET",
-        setupRequest: (request) => {
-          request.headers = { ...request.headers, ...(stock.pop() ?? sign()) };
-          return request;
-        },
-      },
-    ],
+    seconds,
+    presigned: 6_000 * seconds,
   });
   return { rps: result.requests.average, failures: result.non2xx + result.errors, p99: result.latency.p99 };
 }
@@ -148,7 +129,7 @@ try {
   const keysDir = replicas[0]?.keysDir as string;
   const context = { connections, seconds, database: "postgres", pinned: pin, machine };
 
-  const direct = await signedLoad(replicas[0]?.url as string, keysDir);
+  const direct = await loadThrough(replicas[0]?.url as string, keysDir);
   report("replicas", "signed_rps_direct", direct.rps, "requests/s", {
     ...context,
     failures: direct.failures,
@@ -158,7 +139,7 @@ try {
     while (replicas.length < count) replicas.push(await startReplica(env, replicas.length));
     const proxy = await startProxy(dir, replicas);
     try {
-      const load = await signedLoad(proxy.url, keysDir);
+      const load = await loadThrough(proxy.url, keysDir);
       report("replicas", `signed_rps_${count}`, load.rps, "requests/s", {
         ...context,
         replicas: count,

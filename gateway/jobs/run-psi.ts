@@ -511,16 +511,5 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     return { jobId, status: "failed" as const, error: row?.error ?? reason, ownerSessionEnded };
   }
 
-  return {
-    start,
-    page,
-    operatorPoints,
-    raisedPoints,
-    answer,
-    answerPage,
-    releaseSum,
-    cancel,
-    /** Stops looking for expired jobs (the other replicas go on). */
-    stop: () => clearInterval(expiry),
-  };
+  return { start, page, operatorPoints, raisedPoints, answer, answerPage, releaseSum, cancel };
 }
