@@ -1,4 +1,4 @@
-import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lte, or } from "drizzle-orm";
 import type { HelperInput } from "../../compute/psi/helper-input.js";
 import type { signPsiPlan } from "../../compute/psi/protocol.js";
 import { NotFoundError, SluiceError } from "../../lib/errors.js";
@@ -64,7 +64,7 @@ export class OpenPsiJobs {
       eq(openPsiJobs.jobId, jobId),
       eq(openPsiJobs.operatorId, operatorId),
       eq(openPsiJobs.answered, answered),
-      sql`${openPsiJobs.expiresAt} > ${this.now()}`,
+      gt(openPsiJobs.expiresAt, this.now()),
       or(isNull(openPsiJobs.busyUntil), lte(openPsiJobs.busyUntil, this.now())),
     );
   }

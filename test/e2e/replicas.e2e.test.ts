@@ -1,18 +1,20 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { eq, isNull } from "drizzle-orm";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PsiPool } from "../../compute/psi/pool.js";
+import { DEMO_OPERATOR_ID } from "../../gateway/demo.js";
 import { freeLoopbackPort } from "../../gateway/node-processes.js";
 import { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } from "../../ledger/index.js";
 import { signRequest } from "../../lib/http-signature.js";
 import { createKeyFile, readKeyFile } from "../../lib/key-file.js";
-import { createClient } from "../../sdk/index.js";
-import { authorisationEvents, type Database, leases } from "../../store/index.js";
+import { createClient, privateSetIntersection } from "../../sdk/index.js";
+import { authorisationEvents, type Database, jobs, leases, openPsiJobs, usageRecords } from "../../store/index.js";
 import { consoleVisitor } from "../support/console.js";
 import { openFreshPostgres } from "../support/databases.js";
 import { waitFor } from "../support/wait-for.js";
@@ -77,8 +79,9 @@ describe.runIf(serverUrl)("gateway replicas behind a round-robin proxy (real pro
       SLUICE_LOG_LEVEL: "warn",
     };
     const ports = await Promise.all([1, 2, 3].map(() => freeLoopbackPort()));
-    // The first creates the keys in the shared folder; the other two start together on its database.
-    replicas.push(await startReplica(ports[0] as number, env));
+    // The first creates the keys in the shared folder and starts the demo's owner nodes (seeding
+    // the demo into the database); the other two start together on that database.
+    replicas.push(await startReplica(ports[0] as number, { ...env, SLUICE_DEMO: "1" }));
     replicas.push(...(await Promise.all(ports.slice(1).map((p) => startReplica(p, env)))));
     proxy = spawn("haproxy", ["-f", path.join(root, "deploy/haproxy.cfg"), "-db"], {
       env: {
@@ -107,6 +110,17 @@ describe.runIf(serverUrl)("gateway replicas behind a round-robin proxy (real pro
     const exited = running.map((r) => new Promise((resolve) => r.child.once("exit", resolve)));
     for (const r of running) r.child.kill("SIGTERM");
     await Promise.all(exited);
+      for (const r of replicas)
+        console.log(
+          r.output
+            .join("")
+            .split("\n")
+            .filter((l) => /error/i.test(l))
+            .slice(0, 5)
+            .join("\n"),
+        );
+    // The demo's nodes outlive a replica killed with SIGKILL; they are found by their data folder.
+    spawnSync("pkill", ["-f", path.join(dataDir, "gateway", "nodes")]);
     await chain?.stop();
     await database?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -158,6 +172,47 @@ describe.runIf(serverUrl)("gateway replicas behind a round-robin proxy (real pro
         redirect: "manual",
       });
       expect(response.status, r.url).toBe(200);
+    }
+  });
+
+  it("runs a PSI job and a joined job whose requests the proxy spreads over the replicas, each metered once", async () => {
+    const bank = createClient({
+      url: proxyUrl,
+      keyFile: path.join(dataDir, "gateway", "keys", `${DEMO_OPERATOR_ID}.key.json`),
+    });
+    const { scenarios } = await bank.listScenarios();
+    const scenarioOf = (mode: string) =>
+      scenarios.find((s) => (s.computeModes as string[]).includes(mode))?.id as string;
+    const applicants = readFileSync(path.join(dataDir, "gateway", "applicants.txt"), "utf8")
+      .split("\n")
+      .filter((l) => /^[0-9A-Z]{18}$/.test(l));
+    const pool = new PsiPool(1);
+    try {
+      // Start, pages, chunks and answer: each request the next replica's, round robin.
+      const size = await privateSetIntersection(
+        bank,
+        { scenarioId: scenarioOf("psi"), datasetId: "ds_enterprise_tax", idField: "uscc", ids: applicants, epsilon: 1 },
+        { pool },
+      );
+      // 200 of the demo's 250 applicants pay tax; the size carries noise of scale 1/ε.
+      expect(Math.abs((size.size ?? 0) - 200)).toBeLessThan(40);
+      const joined = await bank.runJoin({
+        scenarioId: scenarioOf("join"),
+        queryShape: "count",
+        on: [
+          { datasetId: "ds_enterprise_tax", keyField: "uscc" },
+          { datasetId: "ds_social_insurance", keyField: "uscc" },
+        ],
+      });
+      expect(joined.status).toBe("succeeded");
+      for (const jobId of [size.jobId, joined.jobId]) {
+        const [job] = await database.db.select().from(jobs).where(eq(jobs.id, jobId));
+        expect(job?.status).toBe("succeeded");
+        expect(await database.db.select().from(usageRecords).where(eq(usageRecords.jobId, jobId))).toHaveLength(1);
+      }
+      expect(await database.db.select().from(openPsiJobs)).toEqual([]);
+    } finally {
+      await pool.close();
     }
   });
 
