@@ -110,15 +110,6 @@ describe.runIf(serverUrl)("gateway replicas behind a round-robin proxy (real pro
     const exited = running.map((r) => new Promise((resolve) => r.child.once("exit", resolve)));
     for (const r of running) r.child.kill("SIGTERM");
     await Promise.all(exited);
-      for (const r of replicas)
-        console.log(
-          r.output
-            .join("")
-            .split("\n")
-            .filter((l) => /error/i.test(l))
-            .slice(0, 5)
-            .join("\n"),
-        );
     // The demo's nodes outlive a replica killed with SIGKILL; they are found by their data folder.
     spawnSync("pkill", ["-f", path.join(dataDir, "gateway", "nodes")]);
     await chain?.stop();
