@@ -14,9 +14,19 @@ import { EMBEDDED_CHAIN_PRIVATE_KEY, type EmbeddedChain, startEmbeddedChain } fr
 import { signRequest } from "../../lib/http-signature.js";
 import { createKeyFile, readKeyFile } from "../../lib/key-file.js";
 import { createClient, privateSetIntersection } from "../../sdk/index.js";
-import { authorisationEvents, type Database, jobs, leases, openPsiJobs, usageRecords } from "../../store/index.js";
+import {
+  authorisationEvents,
+  computeNodes,
+  type Database,
+  jobs,
+  leases,
+  openPsiJobs,
+  usageRecords,
+} from "../../store/index.js";
 import { consoleVisitor } from "../support/console.js";
 import { openFreshPostgres } from "../support/databases.js";
+import { TAX } from "../support/demo-rows.js";
+import { startKillSwitchProxy } from "../support/kill-switch-proxy.js";
 import { waitFor } from "../support/wait-for.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -204,6 +214,90 @@ describe.runIf(serverUrl)("gateway replicas behind a round-robin proxy (real pro
       expect(await database.db.select().from(openPsiJobs)).toEqual([]);
     } finally {
       await pool.close();
+    }
+  });
+
+  it("ends a job whose replica is killed mid-job: another replica fails it within seconds, nothing charged", async () => {
+    const { db } = database;
+    const [lease] = await db.select().from(leases).where(eq(leases.name, "anchoring"));
+    // A replica that is neither the anchoring leader nor the demo nodes' parent.
+    const victim = replicas
+      .slice(1)
+      .find((r) => r.child.exitCode === null && String(r.child.pid) !== lease?.holder.split("/")[1]) as Replica;
+    const bank = createClient({
+      url: victim.url,
+      keyFile: path.join(dataDir, "gateway", "keys", `${DEMO_OPERATOR_ID}.key.json`),
+    });
+    const scenarioId = (await bank.listScenarios()).scenarios.find((s) => (s.computeModes as string[]).includes("join"))
+      ?.id as string;
+    const before = await bank.getScenario(scenarioId);
+    const taxNode = `node_${TAX.owner}`;
+    const [tax] = await db.select().from(computeNodes).where(eq(computeNodes.id, taxNode));
+    const proxy = await startKillSwitchProxy(() => tax?.url as string);
+    await db.update(computeNodes).set({ url: proxy.url }).where(eq(computeNodes.id, taxNode));
+    let letGo = () => {};
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    let arrived = () => {};
+    const atNode = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    try {
+      // The plan is held on its way to the tax bureau's node, and the replica running the job dies.
+      proxy.arm(async () => {
+        arrived();
+        await held;
+      }, "/joins");
+      const run = bank
+        .runJoin({
+          scenarioId,
+          queryShape: "count",
+          on: [
+            { datasetId: "ds_enterprise_tax", keyField: "uscc" },
+            { datasetId: "ds_social_insurance", keyField: "uscc" },
+          ],
+        })
+        .catch((error: unknown) => error);
+      await atNode;
+      const gone = new Promise((resolve) => victim.child.once("exit", resolve));
+      victim.child.kill("SIGKILL");
+      await gone;
+      expect(await run).toBeInstanceOf(Error);
+      const running = await db.select().from(jobs).where(eq(jobs.status, "running"));
+      const orphan = running.find((j) => j.replicaId?.split("/")[1] === String(victim.child.pid));
+      expect(orphan, JSON.stringify(running)).toBeDefined();
+      // The others see its liveness lease lapse, and one of them ends the job.
+      const ended = await waitFor(
+        async () =>
+          (
+            await db
+              .select()
+              .from(jobs)
+              .where(eq(jobs.id, orphan?.id as string))
+          )[0],
+        (job) => job?.status !== "running",
+        300,
+      );
+      expect(ended).toMatchObject({ status: "failed", error: expect.stringMatching(/replica/) });
+      expect(
+        await db
+          .select()
+          .from(usageRecords)
+          .where(eq(usageRecords.jobId, orphan?.id as string)),
+      ).toEqual([]);
+      const after = await createClient({
+        url: proxyUrl,
+        keyFile: path.join(dataDir, "gateway", "keys", `${DEMO_OPERATOR_ID}.key.json`),
+      }).getScenario(scenarioId);
+      expect([after.queriesUsed, after.epsilonSpentMicro]).toEqual([before.queriesUsed, before.epsilonSpentMicro]);
+    } finally {
+      letGo();
+      await db
+        .update(computeNodes)
+        .set({ url: tax?.url as string })
+        .where(eq(computeNodes.id, taxNode));
+      await proxy.close();
     }
   });
 
