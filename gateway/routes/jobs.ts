@@ -30,35 +30,30 @@ import {
 // Two forms of 32 encrypted coefficients (~300 KB each as base64) and 200,000 ids, with room to spare.
 const MAX_SCORING_BODY_BYTES = 48 * 1024 * 1024;
 
-/** How a joined aggregate can be refused, however it is written. */
 /** What a scoring job (one owner's or vertical) answers. */
 const SCORING_RESPONSES = {
   201: { description: "Succeeded: the encrypted scores and the usage record", schema: jobOutcomeResponseSchema },
 };
-const SCORING_PROBLEMS = [
+
+/** How any job that reaches the owners' nodes can be refused or fail. */
+const NODE_JOB_PROBLEMS = [
   "denied",
   "quota_exhausted",
-  "score_quota_exhausted",
   "not_executable",
-  "ciphertext_invalid",
-  "he_key_invalid",
   "plan_not_approved",
   "too_many_jobs",
   "node_unavailable",
   "node_rejected",
   "node_timeout",
 ] as const;
-
-const JOIN_PROBLEMS = [
-  "denied",
-  "quota_exhausted",
-  "not_executable",
-  "query_invalid",
-  "plan_not_approved",
-  "too_many_jobs",
-  "node_unavailable",
-  "node_rejected",
-  "node_timeout",
+const AGGREGATE_PROBLEMS = [...NODE_JOB_PROBLEMS, "query_invalid", "he_key_invalid"] as const;
+/** How a joined aggregate can be refused, however it is written. */
+const JOIN_PROBLEMS = [...NODE_JOB_PROBLEMS, "query_invalid"] as const;
+const SCORING_PROBLEMS = [
+  ...NODE_JOB_PROBLEMS,
+  "score_quota_exhausted",
+  "ciphertext_invalid",
+  "he_key_invalid",
 ] as const;
 
 /** Operators run (or dry-run) queries inside a scenario; owners review results that need it. */
@@ -120,18 +115,7 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
           201: { description: "Succeeded: the result and its usage record", schema: jobOutcomeResponseSchema },
           202: { description: "Held for the owners' review", schema: jobOutcomeResponseSchema },
         },
-        problems: [
-          "denied",
-          "quota_exhausted",
-          "not_executable",
-          "query_invalid",
-          "he_key_invalid",
-          "plan_not_approved",
-          "too_many_jobs",
-          "node_unavailable",
-          "node_rejected",
-          "node_timeout",
-        ],
+        problems: AGGREGATE_PROBLEMS,
       }),
       async (c) => {
         const operator = c.get("participant");
