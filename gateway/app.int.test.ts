@@ -67,6 +67,16 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
     };
   }
 
+  /** Signature headers for `GET /participants` by `key` (under another key id when given), with a fresh nonce. */
+  const signedList = (key: KeyFile, keyId = key.id) =>
+    signRequest({
+      method: "GET",
+      url: "http://gateway.test/participants",
+      keyId,
+      privateKey: key.privateKeyPem,
+      nonce: randomBytes(12).toString("base64url"),
+    });
+
   beforeAll(async () => {
     gw = await startTestGateway(await open());
     const authority = gw.client();
@@ -223,13 +233,7 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
     });
 
     it("refuses a replayed request, even one that succeeded the first time", async () => {
-      const headers = signRequest({
-        method: "GET",
-        url: "http://gateway.test/participants",
-        keyId: operator.id,
-        privateKey: operator.privateKeyPem,
-        nonce: randomBytes(12).toString("base64url"),
-      });
+      const headers = signedList(operator);
       expect((await gw.app.request("http://gateway.test/participants", { headers })).status).toBe(200);
       const replay = await gw.app.request("http://gateway.test/participants", { headers });
       expect(replay.status).toBe(401);
@@ -239,13 +243,7 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
     it("refuses at once a request replayed to a second replica on the same database", async () => {
       // A second gateway on the same database, with its own memory of participants and nonces.
       const replica = createApp({ ...gw.deps, auth: undefined });
-      const headers = signRequest({
-        method: "GET",
-        url: "http://gateway.test/participants",
-        keyId: operator.id,
-        privateKey: operator.privateKeyPem,
-        nonce: randomBytes(12).toString("base64url"),
-      });
+      const headers = signedList(operator);
       expect((await gw.app.request("http://gateway.test/participants", { headers })).status).toBe(200);
       const replay = await replica.request("http://gateway.test/participants", { headers });
       expect(replay.status).toBe(401);
@@ -337,14 +335,7 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
     it("refuses a participant over its rate limit with 429 and Retry-After", async () => {
       const strict = createApp({ ...gw.deps, limits: { rateLimitPerMinute: 2 } });
       const call = () => {
-        const headers = signRequest({
-          method: "GET",
-          url: "http://gateway.test/participants",
-          keyId: operator.id,
-          privateKey: operator.privateKeyPem,
-          nonce: randomBytes(12).toString("base64url"),
-        });
-        return strict.request("http://gateway.test/participants", { headers });
+        return strict.request("http://gateway.test/participants", { headers: signedList(operator) });
       };
       expect((await call()).status).toBe(200);
       expect((await call()).status).toBe(200);
@@ -361,14 +352,7 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
         createApp({ ...gw.deps, replicated: true, limits: { rateLimitPerMinute: 3 } }),
       ) as [ReturnType<typeof createApp>, ReturnType<typeof createApp>];
       const call = (replica: ReturnType<typeof createApp>) => {
-        const headers = signRequest({
-          method: "GET",
-          url: "http://gateway.test/participants",
-          keyId: regulatorOfLimits.id,
-          privateKey: regulatorOfLimits.privateKeyPem,
-          nonce: randomBytes(12).toString("base64url"),
-        });
-        return replica.request("http://gateway.test/participants", { headers });
+        return replica.request("http://gateway.test/participants", { headers: signedList(regulatorOfLimits) });
       };
       await gw.client().admitParticipant({
         id: regulatorOfLimits.id,
@@ -384,20 +368,12 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
 
     it("refuses an address whose requests keep failing authentication before verifying any more of them", async () => {
       const strict = createApp({ ...gw.deps, limits: { authFailuresPerMinute: 3 } });
-      const signed = (key: KeyFile, keyId = key.id) =>
-        signRequest({
-          method: "GET",
-          url: "http://gateway.test/participants",
-          keyId,
-          privateKey: key.privateKeyPem,
-          nonce: randomBytes(12).toString("base64url"),
-        });
       const call = (headers: Record<string, string>) => strict.request("http://gateway.test/participants", { headers });
-      expect((await call(signed(operator))).status).toBe(200); // verified requests never count
+      expect((await call(signedList(operator))).status).toBe(200); // verified requests never count
       expect((await call({})).status).toBe(401);
-      expect((await call(signed(operator, "nobody_known"))).status).toBe(401);
-      expect((await call(signed(owner, operator.id))).status).toBe(401); // another key's signature
-      const limited = await call(signed(operator));
+      expect((await call(signedList(operator, "nobody_known"))).status).toBe(401);
+      expect((await call(signedList(owner, operator.id))).status).toBe(401); // another key's signature
+      const limited = await call(signedList(operator));
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
       expect(await limited.json()).toMatchObject({
@@ -405,7 +381,7 @@ describe.each(testDatabases())("the gateway on $name", ({ open }) => {
         detail: expect.stringMatching(/3 requests from local failed authentication this minute/),
       });
       // Another gateway app (another replica) counts its own failures.
-      expect((await gw.app.request("http://gateway.test/participants", { headers: signed(operator) })).status).toBe(
+      expect((await gw.app.request("http://gateway.test/participants", { headers: signedList(operator) })).status).toBe(
         200,
       );
     });
