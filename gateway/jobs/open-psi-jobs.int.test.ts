@@ -56,7 +56,7 @@ describe.each(testDatabases())("open PSI jobs shared by replicas on $name", ({ o
     expect(await store().claim("op", jobId, false)).toMatchObject({ operatorId: "op" });
     now = new Date(now.getTime() + 5 * 60_000);
     const taken = await Promise.all([store().takeExpired(), store().takeExpired()]);
-    expect(taken.flat().filter((j) => (j as { jobId?: string }).jobId === jobId)).toHaveLength(1);
+    expect(taken.flat().filter((j) => j.jobId === jobId)).toHaveLength(1);
     expect(await store().isOpen(jobId)).toBe(false);
   });
 

@@ -17,6 +17,7 @@ export interface OpenPsiState {
 }
 
 export interface OpenPsiJob extends OpenPsiState {
+  jobId: string;
   operatorId: string;
   /** A sum is answered in two steps: the owner's answers (in pages), then the helper's release. */
   answered: boolean;
@@ -130,7 +131,7 @@ export class OpenPsiJobs {
   }
 }
 
-function jobOf(row: typeof openPsiJobs.$inferSelect): OpenPsiJob & { jobId: string } {
+function jobOf(row: typeof openPsiJobs.$inferSelect): OpenPsiJob {
   const state = row.state as unknown as OpenPsiState;
   return { ...state, jobId: row.jobId, operatorId: row.operatorId, answered: row.answered, released: row.released };
 }

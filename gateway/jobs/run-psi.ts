@@ -135,8 +135,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
 
   /** Ends the jobs whose window closed, whichever replica opened them (each is taken by one replica). */
   async function expireLapsed() {
-    for (const job of await open.takeExpired()) {
-      const jobId = job.signed[0]?.plan.jobId as string;
+    for (const { jobId } of await open.takeExpired()) {
       await endRunningJob(deps, jobId, "the operator did not answer in time").catch((error: unknown) =>
         deps.logger?.warn({ err: error, jobId }, "ending an expired PSI job failed; the sweep will"),
       );
@@ -155,8 +154,6 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
     expiry.unref();
   };
   if (deps.replicated) watchExpiry();
-
-  const openJob = (operatorId: string, jobId: string, answered: boolean) => open.get(operatorId, jobId, answered);
 
   /** A relayed step failed: the job fails, gives its reservation back, and the owners drop their sessions. */
   async function failOpen(jobId: string, job: OpenPsiJob, error: unknown): Promise<Error> {
@@ -341,7 +338,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
 
   /** A page of an owner's set, as its node computes it: H(y)^b and, for a sum, the operator's shares. */
   async function page(operatorId: string, jobId: string, owner: number, index: number): Promise<PsiPage> {
-    const job = await openJob(operatorId, jobId, false);
+    const job = await open.get(operatorId, jobId, false);
     const { plan, signature } = ownerPlan(job, owner);
     return relay(jobId, job, async () => {
       const reply = psiPageSchema.safeParse(await post(plan.task, "/psi/pages", { jobId, signature, index })).data;
@@ -369,7 +366,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
 
   /** A chunk of the operator's points H(x)^a, to every owner; for membership, the owner's H(x)^ab back. */
   async function operatorPoints(operatorId: string, jobId: string, chunk: PsiChunkInput) {
-    const job = await openJob(operatorId, jobId, false);
+    const job = await open.get(operatorId, jobId, false);
     return relay(jobId, job, async () => {
       const receipts = await Promise.all(job.signed.map((signed) => chunkTo(signed, "/psi/operator-points", chunk)));
       const [receipt] = receipts as [PsiChunkReceipt];
@@ -385,7 +382,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
 
   /** A chunk of an owner's points raised by the operator and sorted (H(y)^ba), for a size. */
   async function raisedPoints(operatorId: string, jobId: string, owner: number, chunk: PsiChunkInput) {
-    const job = await openJob(operatorId, jobId, false);
+    const job = await open.get(operatorId, jobId, false);
     const signed = ownerPlan(job, owner);
     return relay(jobId, job, async () => {
       const receipt = await chunkTo(signed, "/psi/raised-points", chunk);
@@ -427,7 +424,7 @@ export function createPsiJobs(deps: GatewayDeps, limits: GatewayLimits) {
 
   /** A page of a sum's answers: the operator's points raised by the owner (H(x)^ab), sorted. */
   async function answerPage(operatorId: string, jobId: string, index: number): Promise<PsiPage> {
-    const job = await openJob(operatorId, jobId, true);
+    const job = await open.get(operatorId, jobId, true);
     const { plan, signature } = ownerPlan(job, 0);
     return relay(jobId, job, async () => {
       const reply = psiPageSchema.safeParse(
