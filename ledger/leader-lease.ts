@@ -1,6 +1,6 @@
-import { sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { Logger } from "../lib/logger.js";
-import type { Db } from "../store/index.js";
+import { type Db, leases } from "../store/index.js";
 
 /** The lease of the replica that anchors. */
 export const ANCHORING_LEASE = "anchoring";
@@ -30,18 +30,21 @@ export function createLeaderLease(options: LeaderLeaseOptions) {
   let beat: Promise<void> = Promise.resolve();
 
   async function tryHold(): Promise<boolean> {
-    const ttl = `${options.ttlMs} milliseconds`;
-    const rows = (await options.db.execute(sql`
-      insert into leases (name, holder, expires_at, acquired_at)
-      values (${options.name}, ${options.holder}, clock_timestamp() + ${ttl}::interval, clock_timestamp())
-      on conflict (name) do update set
-        holder = excluded.holder,
-        expires_at = excluded.expires_at,
-        acquired_at = case when leases.holder = excluded.holder then leases.acquired_at else excluded.acquired_at end
-      where leases.holder = excluded.holder or leases.expires_at <= clock_timestamp()
-      returning holder`)) as unknown as { holder: string }[] | { rows: { holder: string }[] };
-    const list = Array.isArray(rows) ? rows : rows.rows;
-    return list.length === 1;
+    const expiresAt = sql`clock_timestamp() + ${`${options.ttlMs} milliseconds`}::interval`;
+    const held = await options.db
+      .insert(leases)
+      .values({ name: options.name, holder: options.holder, expiresAt, acquiredAt: sql`clock_timestamp()` })
+      .onConflictDoUpdate({
+        target: leases.name,
+        set: {
+          holder: options.holder,
+          expiresAt,
+          acquiredAt: sql`case when ${leases.holder} = ${options.holder} then ${leases.acquiredAt} else clock_timestamp() end`,
+        },
+        setWhere: or(eq(leases.holder, options.holder), sql`${leases.expiresAt} <= clock_timestamp()`),
+      })
+      .returning({ holder: leases.holder });
+    return held.length === 1;
   }
 
   const tick = () => {
@@ -82,7 +85,8 @@ export function createLeaderLease(options: LeaderLeaseOptions) {
       if (!held) return;
       held = false;
       await options.db
-        .execute(sql`delete from leases where name = ${options.name} and holder = ${options.holder}`)
+        .delete(leases)
+        .where(and(eq(leases.name, options.name), eq(leases.holder, options.holder)))
         .catch((error: unknown) => options.logger?.warn({ err: error }, "the lease was not given up; it lapses"));
     },
   };
