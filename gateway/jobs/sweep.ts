@@ -51,7 +51,7 @@ export async function endOrphanedJobs(deps: { db: Db; gatewayKeys: GatewayKeys }
         and(
           eq(jobs.status, "running"),
           isNotNull(jobs.replicaId),
-          sql`not exists (select 1 from ${leases} where ${leases.name} = 'replica/' || ${jobs.replicaId} and ${leases.expiresAt} > clock_timestamp())`,
+          sql`not exists (select 1 from ${leases} where ${leases.name} = ${replicaLease("")} || ${jobs.replicaId} and ${leases.expiresAt} > clock_timestamp())`,
           sql`not exists (select 1 from ${openPsiJobs} where ${openPsiJobs.jobId} = ${jobs.id})`,
         ),
       )
