@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, jobSlots } from "../../store/index.js";
 import { testDatabases } from "../../test/support/databases.js";
+import { waitFor } from "../../test/support/wait-for.js";
 import { createJobSlots } from "./job-slots.js";
 
 const until = () => {
@@ -27,6 +28,11 @@ describe.each(testDatabases())("operators' job slots on $name", ({ open }) => {
     ];
     const gate = until();
     const running = first.run("op_a", () => gate.done);
+    // The first job holds its slot before the other two race for the last one.
+    await waitFor(
+      () => database.db.select().from(jobSlots),
+      (held) => held.length === 1,
+    );
     const racing = [second.run("op_a", () => gate.done), first.run("op_a", () => gate.done)];
     // The loser is refused at once; the winner holds its slot until the gate opens.
     const refused = await Promise.race(
