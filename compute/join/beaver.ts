@@ -1,7 +1,8 @@
-import { addRing, type OuterShape, outerProductRing, type RingArray, subtractRing } from "./ring-array.js";
+import type { JoinRing, JoinRingArray } from "./join-ring.js";
+import type { OuterShape } from "./ring-array.js";
 
 // Beaver's multiplication of secret-shared values (Beaver, "Efficient Multiparty Protocols Using
-// Circuit Randomization", CRYPTO 1991), between two compute parties over Z/2^128, for the outer
+// Circuit Randomization", CRYPTO 1991), between two compute parties over the join's ring, for the outer
 // product of two shared tables of M rows (p and q wide): the helper deals a triple α, β, γ = α ⊗ β
 // in shares; each party opens d = U − α and e = V − β (uniform, as α and β are), and
 // U ⊗ V = γ + d ⊗ β + α ⊗ e + d ⊗ e, which each party computes on its shares, the d ⊗ e term once.
@@ -13,24 +14,28 @@ export type OuterProductShape = OuterShape;
 export const gammaLength = ({ rows, p, q, aggregated }: OuterProductShape) => (aggregated ? p * q : rows * p * q);
 
 export interface TripleShares {
-  alpha: RingArray;
-  beta: RingArray;
-  gamma: RingArray;
+  alpha: JoinRingArray;
+  beta: JoinRingArray;
+  gamma: JoinRingArray;
 }
 
 /** A party's opening shares: its share of d = U − α and of e = V − β. */
-export function openingShares(u: RingArray, v: RingArray, triple: TripleShares) {
-  return { d: subtractRing(u, triple.alpha), e: subtractRing(v, triple.beta) };
+export function openingShares(ring: JoinRing, u: JoinRingArray, v: JoinRingArray, triple: TripleShares) {
+  return { d: ring.subtract(u, triple.alpha), e: ring.subtract(v, triple.beta) };
 }
 
-/** A party's share of U ⊗ V from the opened d and e; party 0 adds d ⊗ e. */
+/**
+ * A party's share of U ⊗ V from the opened d and e: γ + d ⊗ β + α ⊗ e, and party 0 adds d ⊗ e,
+ * which it folds into its first product as d ⊗ (β + e), one outer product fewer.
+ */
 export function productShare(
+  ring: JoinRing,
   party: 0 | 1,
   triple: TripleShares,
-  opened: { d: RingArray; e: RingArray },
+  opened: { d: JoinRingArray; e: JoinRingArray },
   shape: OuterProductShape,
-): RingArray {
-  let share = addRing(triple.gamma, outerProductRing(opened.d, triple.beta, shape));
-  share = addRing(share, outerProductRing(triple.alpha, opened.e, shape));
-  return party === 0 ? addRing(share, outerProductRing(opened.d, opened.e, shape)) : share;
+): JoinRingArray {
+  const right = party === 0 ? ring.add(triple.beta, opened.e) : triple.beta;
+  const share = ring.add(triple.gamma, ring.outerProduct(opened.d, right, shape));
+  return ring.add(share, ring.outerProduct(triple.alpha, opened.e, shape));
 }

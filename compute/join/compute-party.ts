@@ -3,20 +3,11 @@ import { ComputeError } from "../errors.js";
 import { gammaLength, openingShares, productShare, type TripleShares } from "./beaver.js";
 import { foldShapes, maskHolder } from "./fold.js";
 import type { ComputePartyMessage } from "./helper.js";
-import {
-  addRing,
-  fromBigInts,
-  prfRingRange,
-  prfRingRows,
-  type RingArray,
-  ringLength,
-  subtractRing,
-  toBigInts,
-} from "./ring-array.js";
+import type { JoinRing, JoinRingArray } from "./join-ring.js";
 
 export interface Opening {
-  d: RingArray;
-  e: RingArray;
+  d: JoinRingArray;
+  e: JoinRingArray;
 }
 
 /**
@@ -26,13 +17,15 @@ export interface Opening {
  * share of the joined cells. It never sees an owner's cells, nor which of its own keys joined.
  */
 export class JoinComputeParty {
-  private readonly factors: RingArray[];
+  private readonly factors: JoinRingArray[];
   private readonly shapes;
   private step = 0;
-  private accumulated: RingArray;
+  private accumulated: JoinRingArray;
   private pending?: { triple: TripleShares; mine: Opening };
 
   constructor(
+    /** The ring the join computes in (`ring-bits.ts`), the helper's message's too. */
+    readonly ring: JoinRing,
     private readonly message: ComputePartyMessage,
     /** The mask seeds of the owners whose masks this party removes, by owner index. */
     maskSeeds: ReadonlyMap<number, Uint8Array>,
@@ -44,7 +37,7 @@ export class JoinComputeParty {
     this.factors = message.owners.map((source, owner) => {
       const width = widths[owner] as number;
       if (source.kind === "shares") {
-        if (ringLength(source.values) !== rows * width)
+        if (ring.length(source.values) !== rows * width)
           throw new ComputeError("query_invalid", `the helper sent the wrong number of shares for owner ${owner}`);
         return source.values;
       }
@@ -54,12 +47,12 @@ export class JoinComputeParty {
       if (!seed) throw new ComputeError("query_invalid", `no mask seed from owner ${owner}`);
       if (source.positions.length !== rows)
         throw new ComputeError("query_invalid", `the helper sent the wrong number of positions for owner ${owner}`);
-      return subtractRing(
-        prfRingRows(seed, source.positions, width),
-        prfRingRange(source.refreshSeed, 0, rows * width),
+      return ring.subtract(
+        ring.prfRows(seed, source.positions, width),
+        ring.prfRange(source.refreshSeed, 0, rows * width),
       );
     });
-    this.accumulated = this.factors[this.factors.length - 1] as RingArray;
+    this.accumulated = this.factors[this.factors.length - 1] as JoinRingArray;
   }
 
   get multiplications(): number {
@@ -73,15 +66,17 @@ export class JoinComputeParty {
     if (!shape) throw new ComputeError("query_invalid", "every multiplication is done");
     const dealt = this.message.triples[this.step];
     if (!dealt) throw new ComputeError("query_invalid", "no triple for this multiplication");
-    const gamma = "seed" in dealt.gamma ? prfRingRange(dealt.gamma.seed, 0, gammaLength(shape)) : dealt.gamma.values;
-    if (ringLength(gamma) !== gammaLength(shape)) throw new ComputeError("query_invalid", "a triple of the wrong size");
+    const { ring } = this;
+    const gamma = "seed" in dealt.gamma ? ring.prfRange(dealt.gamma.seed, 0, gammaLength(shape)) : dealt.gamma.values;
+    if (ring.length(gamma) !== gammaLength(shape))
+      throw new ComputeError("query_invalid", "a triple of the wrong size");
     const triple = {
-      alpha: prfRingRange(dealt.alphaSeed, 0, shape.rows * shape.p),
-      beta: prfRingRange(dealt.betaSeed, 0, shape.rows * shape.q),
+      alpha: ring.prfRange(dealt.alphaSeed, 0, shape.rows * shape.p),
+      beta: ring.prfRange(dealt.betaSeed, 0, shape.rows * shape.q),
       gamma,
     };
-    const left = this.factors[this.factors.length - 2 - this.step] as RingArray;
-    const mine = openingShares(left, this.accumulated, triple);
+    const left = this.factors[this.factors.length - 2 - this.step] as JoinRingArray;
+    const mine = openingShares(ring, left, this.accumulated, triple);
     this.pending = { triple, mine };
     return mine;
   }
@@ -93,8 +88,9 @@ export class JoinComputeParty {
     if (!pending || !shape) throw new ComputeError("query_invalid", "no opening is expected");
     if (theirs.d.length !== pending.mine.d.length || theirs.e.length !== pending.mine.e.length)
       throw new ComputeError("query_invalid", "the other party's opening has the wrong size");
-    const opened = { d: addRing(pending.mine.d, theirs.d), e: addRing(pending.mine.e, theirs.e) };
-    this.accumulated = productShare(this.message.party, pending.triple, opened, shape);
+    const { ring } = this;
+    const opened = { d: ring.add(pending.mine.d, theirs.d), e: ring.add(pending.mine.e, theirs.e) };
+    this.accumulated = productShare(ring, this.message.party, pending.triple, opened, shape);
     this.pending = undefined;
     this.step++;
   }
@@ -102,7 +98,8 @@ export class JoinComputeParty {
   /** This party's share of the joined cells, once every multiplication is done, with its own noise added. */
   result(noise: NoiseScale[] | null): bigint[] {
     if (this.step !== this.shapes.length) throw new ComputeError("query_invalid", "the join is not finished");
-    const samples = addNoise(new Array<bigint>(ringLength(this.accumulated)).fill(0n), noise);
-    return toBigInts(addRing(this.accumulated, fromBigInts(samples)));
+    const { ring } = this;
+    const samples = addNoise(new Array<bigint>(ring.length(this.accumulated)).fill(0n), noise);
+    return ring.toBigInts(ring.add(this.accumulated, ring.fromBigInts(samples)));
   }
 }

@@ -1,34 +1,27 @@
 import { randomBytes } from "node:crypto";
-import { shuffle } from "../../lib/shuffle.js";
+import { randomOrder } from "../../lib/shuffle.js";
 import { addNoise, type NoiseScale } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
 import { PRF_SEED_BYTES } from "../mpc/prf.js";
 import { gammaLength } from "./beaver.js";
 import { foldShapes, maskHolder } from "./fold.js";
+import type { JoinRing, JoinRingArray } from "./join-ring.js";
 import type { OwnerJoinInput } from "./owner-input.js";
+import { PseudonymIndex } from "./pseudonym-index.js";
 import { PSEUDONYM_BYTES } from "./pseudonyms.js";
-import {
-  addRing,
-  fromBigInts,
-  outerProductRing,
-  prfRingRange,
-  type RingArray,
-  ringArray,
-  subtractRing,
-} from "./ring-array.js";
 
 /** How a compute party gets its share of one owner's cells on the joined rows. */
 export type OwnerShareSource =
   /** The mask holder: the owner's positions of the joined rows, and the seed of the helper's re-randomisation. */
   | { kind: "unmask"; positions: Uint32Array; refreshSeed: Buffer }
   /** The other party: the helper's masked cells on the joined rows, re-randomised. */
-  | { kind: "shares"; values: RingArray };
+  | { kind: "shares"; values: JoinRingArray };
 
 /** A party's share of one Beaver triple: α and β from seeds, γ from a seed (party 0) or given (party 1). */
 export interface DealtTriple {
   alphaSeed: Buffer;
   betaSeed: Buffer;
-  gamma: { seed: Buffer } | { values: RingArray };
+  gamma: { seed: Buffer } | { values: JoinRingArray };
 }
 
 /** What the helper sends one compute party. */
@@ -42,6 +35,8 @@ export interface ComputePartyMessage {
 }
 
 export interface HelperJoinInput {
+  /** The ring the join computes in (`ring-bits.ts`), the owners' inputs' too. */
+  ring: JoinRing;
   owners: OwnerJoinInput[];
   /** The operator's own list, as pseudonyms: the join is restricted to it when given. */
   operatorPseudonyms?: Buffer;
@@ -49,16 +44,37 @@ export interface HelperJoinInput {
   noise?: NoiseScale[] | null;
 }
 
-function positionsByPseudonym(pseudonyms: Buffer, count: number, who: string): Map<string, number> {
-  if (pseudonyms.length !== count * PSEUDONYM_BYTES)
-    throw new ComputeError("query_invalid", `${who} sent ${pseudonyms.length} bytes of pseudonyms for ${count} keys`);
-  const positions = new Map<string, number>();
-  for (let i = 0; i < count; i++) {
-    const pseudonym = pseudonyms.toString("latin1", i * PSEUDONYM_BYTES, (i + 1) * PSEUDONYM_BYTES);
-    if (positions.has(pseudonym)) throw new ComputeError("query_invalid", `${who} sent the same key twice`);
-    positions.set(pseudonym, i);
+/**
+ * Each owner's positions of the pseudonyms every owner (and the operator's list, if any) holds,
+ * one array an owner, the joined rows in a fresh random order.
+ */
+function joinedPositions(owners: OwnerJoinInput[], operatorPseudonyms: Buffer | undefined): Uint32Array[] {
+  const key = randomBytes(16);
+  const indexes = owners.map((o, i) => new PseudonymIndex(o.pseudonyms, o.count, `owner ${i}`, key));
+  const operator = operatorPseudonyms
+    ? new PseudonymIndex(operatorPseudonyms, operatorPseudonyms.length / PSEUDONYM_BYTES, "the operator", key)
+    : undefined;
+  const [first, ...others] = indexes as [PseudonymIndex, ...PseudonymIndex[]];
+  const found = new Uint32Array(first.count * owners.length);
+  let rows = 0;
+  for (let i = 0; i < first.count; i++) {
+    if (operator && operator.positionOf(first.words, i) < 0) continue;
+    const at = rows * owners.length;
+    found[at] = i;
+    let every = true;
+    for (let k = 0; k < others.length && every; k++) {
+      const position = (others[k] as PseudonymIndex).positionOf(first.words, i);
+      if (position < 0) every = false;
+      else found[at + k + 1] = position;
+    }
+    if (every) rows++;
   }
-  return positions;
+  const order = randomOrder(rows);
+  return owners.map((_, k) => {
+    const positions = new Uint32Array(rows);
+    for (let m = 0; m < rows; m++) positions[m] = found[(order[m] as number) * owners.length + k] as number;
+    return positions;
+  });
 }
 
 const seed = () => randomBytes(PRF_SEED_BYTES);
@@ -71,40 +87,18 @@ const seed = () => randomBytes(PRF_SEED_BYTES);
  * every element it handles is uniform.
  */
 export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, ComputePartyMessage] {
-  const { owners } = input;
+  const { owners, ring } = input;
   if (owners.length < 2) throw new ComputeError("query_invalid", "a join needs at least two owners");
-  const maps = owners.map((o, i) => positionsByPseudonym(o.pseudonyms, o.count, `owner ${i}`));
-  const operator = input.operatorPseudonyms
-    ? positionsByPseudonym(input.operatorPseudonyms, input.operatorPseudonyms.length / PSEUDONYM_BYTES, "the operator")
-    : undefined;
-  const joined: number[][] = [];
-  for (const [pseudonym, first] of maps[0] as Map<string, number>) {
-    if (operator && !operator.has(pseudonym)) continue;
-    const row = [first];
-    for (const map of maps.slice(1)) {
-      const position = map.get(pseudonym);
-      if (position === undefined) break;
-      row.push(position);
-    }
-    if (row.length === owners.length) joined.push(row);
-  }
-  shuffle(joined.length, (i, j) => {
-    [joined[i], joined[j]] = [joined[j] as number[], joined[i] as number[]];
-  });
-  const rows = joined.length;
+  const joined = joinedPositions(owners, input.operatorPseudonyms);
+  const rows = (joined[0] as Uint32Array).length;
   const widths = owners.map((o) => o.width);
 
   const shares: [OwnerShareSource[], OwnerShareSource[]] = [[], []];
   owners.forEach((owner, i) => {
-    const positions = Uint32Array.from(joined, (row) => row[i] as number);
+    const positions = joined[i] as Uint32Array;
     const refreshSeed = seed();
-    const limbs = owner.width * 4;
-    const gathered = ringArray(rows * owner.width);
-    for (let m = 0; m < rows; m++) {
-      const from = (positions[m] as number) * limbs;
-      gathered.set(owner.masked.subarray(from, from + limbs), m * limbs);
-    }
-    const values = addRing(gathered, prfRingRange(refreshSeed, 0, rows * owner.width));
+    const gathered = ring.gatherRows(owner.masked, positions, owner.width);
+    const values = ring.add(gathered, ring.prfRange(refreshSeed, 0, rows * owner.width));
     const holder = maskHolder(i);
     shares[holder].push({ kind: "unmask", positions, refreshSeed });
     shares[1 - holder]?.push({ kind: "shares", values });
@@ -113,12 +107,17 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
   const triples: [DealtTriple[], DealtTriple[]] = [[], []];
   for (const shape of foldShapes(widths, rows)) {
     const seeds = { alpha: [seed(), seed()], beta: [seed(), seed()], gamma0: seed() };
-    const alpha = addRing(...(seeds.alpha.map((s) => prfRingRange(s, 0, rows * shape.p)) as [RingArray, RingArray]));
-    const beta = addRing(...(seeds.beta.map((s) => prfRingRange(s, 0, rows * shape.q)) as [RingArray, RingArray]));
-    let gamma1 = subtractRing(outerProductRing(alpha, beta, shape), prfRingRange(seeds.gamma0, 0, gammaLength(shape)));
+    const expand = (pair: Buffer[], count: number) =>
+      ring.add(ring.prfRange(pair[0] as Buffer, 0, count), ring.prfRange(pair[1] as Buffer, 0, count));
+    const alpha = expand(seeds.alpha, rows * shape.p);
+    const beta = expand(seeds.beta, rows * shape.q);
+    let gamma1 = ring.subtract(
+      ring.outerProduct(alpha, beta, shape),
+      ring.prfRange(seeds.gamma0, 0, gammaLength(shape)),
+    );
     if (shape.aggregated && input.noise) {
       const noise = addNoise(new Array<bigint>(gammaLength(shape)).fill(0n), input.noise);
-      gamma1 = addRing(gamma1, fromBigInts(noise));
+      gamma1 = ring.add(gamma1, ring.fromBigInts(noise));
     }
     triples[0].push({
       alphaSeed: seeds.alpha[0] as Buffer,

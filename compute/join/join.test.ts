@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { makeUscc } from "../../lib/uscc.js";
 import { joinedNoiseScales, type NoiseScale } from "../dp/noise.js";
-import { addVectors, fromRing } from "../mpc/ring.js";
 import { type ColumnSpec, datasetFromRows, type LocalDataset } from "../node/datastore.js";
 import type { AggregateQuery } from "../query/schema.js";
 import { JoinComputeParty, type Opening } from "./compute-party.js";
 import { maskHolder } from "./fold.js";
 import { alignJoin, type ComputePartyMessage } from "./helper.js";
+import { addJoinShares, type JoinRing, RING_64, RING_128 } from "./join-ring.js";
 import { type KeyedFactorsInput, keyedFactors } from "./keyed-factors.js";
 import { type OwnerJoinInput, ownerJoinInput } from "./owner-input.js";
 import { newPseudonymKey, pseudonymsOf } from "./pseudonyms.js";
-import { toBigInts } from "./ring-array.js";
 
 // A reproducible stream for the test data (never for secrets).
 function random(seed: number) {
@@ -35,19 +34,28 @@ interface Transcript {
   openings: Opening[];
 }
 
-/** Runs the whole protocol in one process: each owner, the helper, both compute parties. */
-function runJoin(parts: Part[], operatorIds?: string[], noise: NoiseScale[] | null = null) {
+/** Runs the whole protocol in one process, in the given ring: each owner, the helper, both compute parties. */
+function runJoinIn(
+  parts: Part[],
+  operatorIds?: string[],
+  noise: NoiseScale[] | null = null,
+  ring: JoinRing = RING_128,
+) {
   const key = newPseudonymKey();
-  const owners = parts.map((part) => ownerJoinInput(keyedFactors(part.dataset, part.spec), key));
+  const owners = parts.map((part) => ownerJoinInput(ring, keyedFactors(part.dataset, { ...part.spec, ring }), key));
   const helperInputs = owners.map((o) => o.input);
   const messages = alignJoin({
+    ring,
     owners: helperInputs,
     operatorPseudonyms: operatorIds ? pseudonymsOf(key, operatorIds) : undefined,
     noise,
   });
   const seedsFor = (party: 0 | 1) =>
     new Map(owners.flatMap((o, i) => (maskHolder(i) === party ? [[i, o.secret.maskSeed] as const] : [])));
-  const parties = [new JoinComputeParty(messages[0], seedsFor(0)), new JoinComputeParty(messages[1], seedsFor(1))];
+  const parties = [
+    new JoinComputeParty(ring, messages[0], seedsFor(0)),
+    new JoinComputeParty(ring, messages[1], seedsFor(1)),
+  ];
   const openings: Transcript["openings"] = [];
   for (let step = 0; step < (parties[0] as JoinComputeParty).multiplications; step++) {
     const [a, b] = parties.map((p) => p.open()) as [Transcript["openings"][0], Transcript["openings"][0]];
@@ -55,10 +63,11 @@ function runJoin(parts: Part[], operatorIds?: string[], noise: NoiseScale[] | nu
     parties[0]?.receive(b);
     parties[1]?.receive(a);
   }
-  const cells = addVectors(
+  const cells = addJoinShares(
+    ring,
     (parties[0] as JoinComputeParty).result(noise),
     (parties[1] as JoinComputeParty).result(noise),
-  ).map(fromRing);
+  );
   return { cells, rows: messages[0].rows, transcript: { helperInputs, messages, openings } as Transcript };
 }
 
@@ -104,7 +113,7 @@ function part(
   measuredField: string | null,
   query: Omit<AggregateQuery, "filters"> & { filters?: AggregateQuery["filters"] },
   maxRowsPerKey = 4,
-): Part {
+): Part & { spec: Omit<KeyedFactorsInput, "ring"> & { ring: JoinRing } } {
   return {
     rows,
     dataset: datasetFromRows(`ds_${name}`, columns[name], rows),
@@ -114,6 +123,7 @@ function part(
       measuredField,
       query: { filters: [], ...query } as AggregateQuery,
       maxRowsPerKey,
+      ring: RING_128,
     },
   };
 }
@@ -154,7 +164,11 @@ function plaintextJoin(
   return out;
 }
 
-describe("joined aggregates across departments: secret-shared join against a plaintext join", () => {
+describe.each([
+  RING_128,
+  RING_64,
+])("joined aggregates across departments in Z/2^$bits: secret-shared join against a plaintext join", (ring) => {
+  const runJoin = (parts: Part[], operatorIds?: string[]) => runJoinIn(parts, operatorIds, null, ring);
   it.each([
     [1, 60, 0.7],
     [2, 120, 0.5],
@@ -292,7 +306,9 @@ describe("joined aggregates across departments: secret-shared join against a pla
   });
 });
 
-describe("noise on joined aggregates", () => {
+describe.each([RING_128, RING_64])("noise on joined aggregates in Z/2^$bits", (ring) => {
+  const runJoin = (parts: Part[], operatorIds?: string[], noise: NoiseScale[] | null = null) =>
+    runJoinIn(parts, operatorIds, noise, ring);
   it("adds the three parties' noise, scaled to a joined entity's effect, and none at ε = 0", () => {
     const data = departments(21, 150, 0.7);
     const query = { aggregate: "sum", filters: [], bounds: { min: 0, max: 1_000 } } as AggregateQuery;
@@ -313,7 +329,7 @@ describe("noise on joined aggregates", () => {
   });
 });
 
-describe("what each party of a join sees", () => {
+describe.each([RING_128, RING_64])("what each party of a join sees, in Z/2^$bits", (ring) => {
   const data = departments(5, 300, 0.7, 1);
   const taxPart = part("tax", data.tax, "tax_paid_fen", {
     aggregate: "sum",
@@ -323,11 +339,13 @@ describe("what each party of a join sees", () => {
     aggregate: "count",
     filters: [{ field: "insured", op: ">=", value: 50 }],
   });
-  const { transcript, rows } = runJoin([taxPart, socialPart]);
+  const { transcript, rows } = runJoinIn([taxPart, socialPart], undefined, null, ring);
+  const bits = BigInt(ring.bits);
+  const toBigInts = (values: Parameters<JoinRing["toBigInts"]>[0]) => ring.toBigInts(values);
   const elements = (values: readonly bigint[]) =>
-    values.filter((v) => v > 1n << 64n).length / Math.max(1, values.length);
+    values.filter((v) => v > 1n << (bits / 2n)).length / Math.max(1, values.length);
   const topBit = (values: readonly bigint[]) =>
-    values.filter((v) => v >= 1n << 127n).length / Math.max(1, values.length);
+    values.filter((v) => v >= 1n << (bits - 1n)).length / Math.max(1, values.length);
 
   it("no message carries an identifier, in text or in bytes", () => {
     const serialised = JSON.stringify(transcript, (_k, v) =>
@@ -355,7 +373,7 @@ describe("what each party of a join sees", () => {
     const [toTaxNode] = transcript.messages as [ComputePartyMessage];
     const ownSource = toTaxNode.owners[0];
     expect(ownSource?.kind).toBe("shares");
-    const sent = new Set(toBigInts(transcript.helperInputs[0]?.masked ?? new Uint32Array()).map(String));
+    const sent = new Set(toBigInts(transcript.helperInputs[0]?.masked ?? ring.array(0)).map(String));
     const received = ownSource?.kind === "shares" ? toBigInts(ownSource.values) : [];
     expect(received).toHaveLength(rows * 3 * 2);
     expect(received.filter((v) => sent.has(String(v)))).toEqual([]);

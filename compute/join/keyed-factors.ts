@@ -3,10 +3,10 @@ import type { LocalDataset } from "../node/datastore.js";
 import { type IdentifierKind, IdentifierNormaliser } from "../psi/identifiers.js";
 import { type ClassifiedRows, classifyRows, SlotSums } from "../query/evaluate.js";
 import type { AggregateQuery } from "../query/schema.js";
-import { type RingArray, ringArray, setBigInt, setNumber } from "./ring-array.js";
+import type { JoinRing, JoinRingArray } from "./join-ring.js";
 
 /** Each key's cells summed from its rows, flat (key, cell, measure), exactly (`SlotSums`). */
-function keyedCells(keys: number, keyOfRow: Int32Array, classified: ClassifiedRows): RingArray {
+function keyedCells(ring: JoinRing, keys: number, keyOfRow: Int32Array, classified: ClassifiedRows): JoinRingArray {
   const { cells, measures, cellOf, values } = classified;
   const sums = new SlotSums(keys * cells, measures);
   for (let row = 0; row < keyOfRow.length; row++) {
@@ -14,16 +14,18 @@ function keyedCells(keys: number, keyOfRow: Int32Array, classified: ClassifiedRo
     const cell = cellOf[row] as number;
     if (key >= 0 && cell >= 0) sums.add(key * cells + cell, values ? (values[row] as number) : 0);
   }
-  const ring = ringArray(keys * cells * measures.length);
+  const out = ring.array(keys * cells * measures.length);
   let i = 0;
   for (let slot = 0; slot < keys * cells; slot++) {
     for (const measure of measures) {
       const value = sums.get(slot, measure);
-      if (typeof value === "number") setNumber(ring, i++, value);
-      else setBigInt(ring, i++, value);
+      // The array starts at zero, and most of a group-by's cells stay there.
+      if (value === 0) i++;
+      else if (typeof value === "number") ring.setNumber(out, i++, value);
+      else ring.setBigInt(out, i++, value);
     }
   }
-  return ring;
+  return out;
 }
 
 /** One owner's part of a joined aggregate: for every distinct key it holds, its own cells. */
@@ -31,7 +33,7 @@ export interface KeyedFactors {
   /** The normalised keys, each once, in first-seen order. */
   keys: string[];
   /** The cells of each key, flat: key i's are elements [i·width, (i+1)·width). */
-  cells: RingArray;
+  cells: JoinRingArray;
   width: number;
   /** Rows whose key is not a valid identifier of its kind: left out of the join and counted. */
   invalidKeys: number;
@@ -46,6 +48,8 @@ export interface KeyedFactorsInput {
   query: AggregateQuery;
   /** The most rows one key may have here (contributions are bounded for the noise); more is refused. */
   maxRowsPerKey: number;
+  /** The ring the join computes in (`ring-bits.ts`). */
+  ring: JoinRing;
 }
 
 /**
@@ -78,7 +82,7 @@ export function keyedFactors(dataset: LocalDataset, input: KeyedFactorsInput): K
       `dataset ${dataset.id} has a key with ${most} rows; this join allows at most ${input.maxRowsPerKey} per key`,
     );
 
-  const cells = keyedCells(identifiers.length, keyOfRow, classified);
+  const cells = keyedCells(input.ring, identifiers.length, keyOfRow, classified);
   const width = classified.cells * classified.measures.length;
   return { keys: identifiers, cells, width, invalidKeys };
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { randomOrder } from "../../lib/shuffle.js";
 import { PRF_SEED_BYTES } from "../mpc/prf.js";
+import type { JoinRing, JoinRingArray } from "./join-ring.js";
 import type { KeyedFactors } from "./keyed-factors.js";
 import { pseudonymsOf } from "./pseudonyms.js";
-import { prfRingRange, type RingArray, ringArray, subtractRing } from "./ring-array.js";
 
 /** What an owner sends the helper: its keys' pseudonyms and their cells masked, in a fresh random order. */
 export interface OwnerJoinInput {
@@ -12,7 +12,7 @@ export interface OwnerJoinInput {
   /** count × 16 bytes. */
   pseudonyms: Buffer;
   /** count × width ring elements: each cell minus the owner's mask PRF at its position. */
-  masked: RingArray;
+  masked: JoinRingArray;
 }
 
 /** What the owner keeps for the compute party that removes its mask: the PRF's seed. */
@@ -26,23 +26,20 @@ export interface OwnerJoinSecret {
  * removes the mask. The helper sees uniform elements; the mask holder sees nothing of these.
  */
 export function ownerJoinInput(
+  ring: JoinRing,
   factors: KeyedFactors,
   pseudonymKey: Uint8Array,
 ): { input: OwnerJoinInput; secret: OwnerJoinSecret } {
   const { width } = factors;
   const count = factors.keys.length;
+  if (ring.length(factors.cells) !== count * width) throw new RangeError("the cells are not in this join's ring");
   const order = randomOrder(count);
   const pseudonyms = pseudonymsOf(
     pseudonymKey,
     Array.from(order, (i) => factors.keys[i] as string),
   );
   const maskSeed = randomBytes(PRF_SEED_BYTES);
-  const shuffled = ringArray(count * width);
-  const limbs = width * 4;
-  for (let position = 0; position < count; position++) {
-    const source = (order[position] as number) * limbs;
-    shuffled.set(factors.cells.subarray(source, source + limbs), position * limbs);
-  }
-  const masked = subtractRing(shuffled, prfRingRange(maskSeed, 0, count * width));
+  const shuffled = ring.gatherRows(factors.cells, order, width);
+  const masked = ring.subtract(shuffled, ring.prfRange(maskSeed, 0, count * width));
   return { input: { count, width, pseudonyms, masked }, secret: { maskSeed } };
 }

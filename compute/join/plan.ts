@@ -16,6 +16,9 @@ export const MAX_OPERATOR_IDS = 1_000_000;
 /** The operator's list as it travels to the first part's node, beside the plan that binds it by digest. */
 export const operatorIdsSchema = z.array(z.string().min(1).max(64)).min(1).max(MAX_OPERATOR_IDS);
 
+/** The most keys one owner brings to a join. */
+export const MAX_JOIN_KEYS = 16_777_216;
+
 /** The most rows a key may have at one owner: the noise grows with the product of the owners' caps. */
 export const MAX_ROWS_PER_KEY = 100;
 

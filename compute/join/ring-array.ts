@@ -1,5 +1,5 @@
 import { endianness } from "node:os";
-import { prfBytes, prfRowBytes } from "../mpc/prf.js";
+import { prfFill, prfRowBytes } from "../mpc/prf.js";
 
 // Z/2^128 in typed arrays, for the join's millions of elements: element i is limbs 4i … 4i+3 of a
 // Uint32Array, least significant first, so adding is a carry chain and the wire form is the bytes
@@ -109,8 +109,11 @@ export function ringFromBytes(bytes: Uint8Array): RingArray {
 export const ringBytes = (a: RingArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** The PRF of `mpc/prf.ts`, elements [from, from + count), its keystream read as limbs. */
-export const prfRingRange = (seed: Uint8Array, from: number, count: number): RingArray =>
-  ringFromBytes(prfBytes(seed, from, count));
+export function prfRingRange(seed: Uint8Array, from: number, count: number): RingArray {
+  const out = ringArray(count);
+  prfFill(seed, from, new Uint8Array(out.buffer));
+  return out;
+}
 
 /** The PRF read as a table `width` elements wide: the listed rows, in order, flat. */
 export const prfRingRows = (seed: Uint8Array, rows: ArrayLike<number>, width: number): RingArray =>

@@ -6,7 +6,7 @@ import { gammaLength } from "./beaver.js";
 import { joinMessageBytes, openJoinMessage, parseJoinMessage, sealJoinMessage } from "./envelope.js";
 import { foldShapes } from "./fold.js";
 import { alignJoin } from "./helper.js";
-import { fromBigInts } from "./ring-array.js";
+import { type JoinRing, RING_64, RING_128 } from "./join-ring.js";
 import {
   decodeOpening,
   decodeOwnerInput,
@@ -16,14 +16,27 @@ import {
   encodePartyMessage,
 } from "./wire.js";
 
-const input = (count: number, width: number) => ({
+const encode = { owner: encodeOwnerInput, party: encodePartyMessage, opening: encodeOpening };
+const decode = { owner: decodeOwnerInput, party: decodePartyMessage, opening: decodeOpening };
+
+const inputIn = (ring: JoinRing) => (count: number, width: number) => ({
   count,
   width,
   pseudonyms: randomBytes(count * 16),
-  masked: fromBigInts(Array.from({ length: count * width }, (_, i) => BigInt(i) * 7n)),
+  masked: ring.fromBigInts(Array.from({ length: count * width }, (_, i) => BigInt(i) * 7n - 3n)),
 });
 
-describe("a join's messages between nodes", () => {
+describe.each([RING_128, RING_64])("a join's messages between nodes, in Z/2^$bits", (ring) => {
+  const input = inputIn(ring);
+  const encodeOwnerInput = (sent: Parameters<typeof encode.owner>[1]) => encode.owner(ring, sent);
+  const decodeOwnerInput = (bytes: Buffer, width: number, max: number) => decode.owner(ring, bytes, width, max);
+  const encodePartyMessage = (m: Parameters<typeof encode.party>[1]) => encode.party(ring, m);
+  const decodePartyMessage = (...args: Parameters<typeof decode.party> extends [JoinRing, ...infer R] ? R : never) =>
+    decode.party(ring, ...args);
+  const encodeOpening = (o: Parameters<typeof encode.opening>[1]) => encode.opening(ring, o);
+  const decodeOpening = (bytes: Buffer, expected: { d: number; e: number }) => decode.opening(ring, bytes, expected);
+  const fromBigInts = (values: bigint[]) => ring.fromBigInts(values);
+
   it("round-trip an owner's input, and refuse one of another width or truncated", () => {
     const sent = input(5, 3);
     const bytes = encodeOwnerInput(sent);
@@ -37,7 +50,7 @@ describe("a join's messages between nodes", () => {
   it("round-trip the helper's messages to both compute parties, checked against the plan", () => {
     const a = input(6, 2);
     const b = { ...input(4, 1), pseudonyms: Buffer.concat([a.pseudonyms.subarray(0, 32), randomBytes(32)]) };
-    const messages = alignJoin({ owners: [a, b] });
+    const messages = alignJoin({ ring, owners: [a, b] });
     for (const message of messages) {
       const gammas = (rows: number) => foldShapes([2, 1], rows).map(gammaLength);
       const decoded = decodePartyMessage(
@@ -66,6 +79,14 @@ describe("a join's messages between nodes", () => {
     expect(() => decodeOpening(encodeOpening(opening), { d: 3, e: 1 })).toThrow(/3 were expected/);
   });
 
+  it("refuse elements of the other ring's size", () => {
+    const other = ring === RING_64 ? RING_128 : RING_64;
+    const bytes = encodeOwnerInput(input(4, 2));
+    expect(() => decode.owner(other, bytes, 2, 10)).toThrow(/ends early|after its end/);
+  });
+});
+
+describe("a join's sealed envelopes", () => {
   it("seal to the recipient and sign by the sender: altered, misaddressed or forged messages are refused", () => {
     const sender = generateEd25519KeyPair();
     const recipient = newEncryptionKeys();

@@ -2,18 +2,20 @@ import { ComputeError } from "../errors.js";
 import { PRF_SEED_BYTES } from "../mpc/prf.js";
 import type { Opening } from "./compute-party.js";
 import type { ComputePartyMessage, DealtTriple, OwnerShareSource } from "./helper.js";
+import type { JoinRing, JoinRingArray } from "./join-ring.js";
 import type { OwnerJoinInput } from "./owner-input.js";
 import { PSEUDONYM_BYTES } from "./pseudonyms.js";
-import { type RingArray, ringBytes, ringFromBytes, ringLength } from "./ring-array.js";
 
 // The bytes of a join's messages between nodes (each then sealed to its recipient and signed):
 // big-endian counts, then the pseudonyms, seeds, positions and ring elements back to back.
-// Every decoder checks every length against what the plan lets the recipient expect.
+// Every decoder checks every length against what the plan lets the recipient expect; elements are
+// the join's ring's (8 or 16 bytes, `ring-bits.ts`), which both ends derive from the plan.
 
 const malformed = (what: string) => new ComputeError("share_rejected", `a malformed join message: ${what}`);
 
 class Writer {
   private readonly parts: Buffer[] = [];
+  constructor(private readonly ring: JoinRing) {}
   u32(value: number) {
     const b = Buffer.alloc(4);
     b.writeUInt32BE(value);
@@ -24,8 +26,8 @@ class Writer {
     this.parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     return this;
   }
-  vector(values: RingArray) {
-    return this.u32(ringLength(values)).bytes(ringBytes(values));
+  vector(values: JoinRingArray) {
+    return this.u32(this.ring.length(values)).bytes(this.ring.bytes(values));
   }
   done() {
     return Buffer.concat(this.parts);
@@ -34,7 +36,10 @@ class Writer {
 
 class Reader {
   private offset = 0;
-  constructor(private readonly buffer: Buffer) {}
+  constructor(
+    private readonly ring: JoinRing,
+    private readonly buffer: Buffer,
+  ) {}
   u32() {
     if (this.offset + 4 > this.buffer.length) throw malformed("it ends early");
     const value = this.buffer.readUInt32BE(this.offset);
@@ -50,20 +55,20 @@ class Reader {
   vector(expected: number) {
     const length = this.u32();
     if (length !== expected) throw malformed(`a vector of ${length} elements where ${expected} were expected`);
-    return ringFromBytes(this.bytes(length * 16));
+    return this.ring.fromBytes(this.bytes(length * this.ring.elementBytes));
   }
   end() {
     if (this.offset !== this.buffer.length) throw malformed("it has bytes after its end");
   }
 }
 
-export function encodeOwnerInput(input: OwnerJoinInput): Buffer {
-  return new Writer().u32(input.count).u32(input.width).bytes(input.pseudonyms).vector(input.masked).done();
+export function encodeOwnerInput(ring: JoinRing, input: OwnerJoinInput): Buffer {
+  return new Writer(ring).u32(input.count).u32(input.width).bytes(input.pseudonyms).vector(input.masked).done();
 }
 
 /** An owner's input as the helper reads it: `width` is what the plan says that owner's cells are. */
-export function decodeOwnerInput(bytes: Buffer, width: number, maxKeys: number): OwnerJoinInput {
-  const reader = new Reader(bytes);
+export function decodeOwnerInput(ring: JoinRing, bytes: Buffer, width: number, maxKeys: number): OwnerJoinInput {
+  const reader = new Reader(ring, bytes);
   const count = reader.u32();
   if (count > maxKeys) throw malformed(`${count} keys, more than the ${maxKeys} a join takes`);
   if (reader.u32() !== width) throw malformed("cells of another width than the plan's");
@@ -73,8 +78,8 @@ export function decodeOwnerInput(bytes: Buffer, width: number, maxKeys: number):
   return { count, width, pseudonyms, masked };
 }
 
-export function encodePartyMessage(message: ComputePartyMessage): Buffer {
-  const writer = new Writer().u32(message.party).u32(message.rows).u32(message.widths.length);
+export function encodePartyMessage(ring: JoinRing, message: ComputePartyMessage): Buffer {
+  const writer = new Writer(ring).u32(message.party).u32(message.rows).u32(message.widths.length);
   for (const width of message.widths) writer.u32(width);
   for (const source of message.owners) {
     if (source.kind === "unmask") {
@@ -94,11 +99,12 @@ export function encodePartyMessage(message: ComputePartyMessage): Buffer {
 
 /** The helper's message as a compute party reads it, checked against the plan's party and widths. */
 export function decodePartyMessage(
+  ring: JoinRing,
   bytes: Buffer,
   expected: { party: 0 | 1; widths: number[]; maxRows: number },
   gammaLengths: (rows: number) => number[],
 ): ComputePartyMessage {
-  const reader = new Reader(bytes);
+  const reader = new Reader(ring, bytes);
   const party = reader.u32();
   if (party !== expected.party) throw malformed(`a message for party ${party}, not ${expected.party}`);
   const rows = reader.u32();
@@ -131,12 +137,12 @@ export function decodePartyMessage(
   return { party: party as 0 | 1, rows, widths, owners, triples };
 }
 
-export function encodeOpening(opening: Opening): Buffer {
-  return new Writer().vector(opening.d).vector(opening.e).done();
+export function encodeOpening(ring: JoinRing, opening: Opening): Buffer {
+  return new Writer(ring).vector(opening.d).vector(opening.e).done();
 }
 
-export function decodeOpening(bytes: Buffer, expected: { d: number; e: number }): Opening {
-  const reader = new Reader(bytes);
+export function decodeOpening(ring: JoinRing, bytes: Buffer, expected: { d: number; e: number }): Opening {
+  const reader = new Reader(ring, bytes);
   const d = reader.vector(expected.d);
   const e = reader.vector(expected.e);
   reader.end();

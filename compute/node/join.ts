@@ -18,11 +18,19 @@ import {
 } from "../join/envelope.js";
 import { foldShapes, maskHolder } from "../join/fold.js";
 import { alignJoin } from "../join/helper.js";
+import { joinRing } from "../join/join-ring.js";
 import { ownerJoinInput } from "../join/owner-input.js";
 import { type JoinPartial, joinedQueryOf, signJoinPartial } from "../join/partial.js";
-import { type JoinPart, type JoinPlan, rowCapsOf, signedJoinPlanSchema, verifyJoinPlan } from "../join/plan.js";
+import {
+  type JoinPart,
+  type JoinPlan,
+  MAX_JOIN_KEYS,
+  rowCapsOf,
+  signedJoinPlanSchema,
+  verifyJoinPlan,
+} from "../join/plan.js";
 import { newPseudonymKey, PSEUDONYM_BYTES, pseudonymsOf } from "../join/pseudonyms.js";
-import { ringLength } from "../join/ring-array.js";
+import { joinRingBits } from "../join/ring-bits.js";
 import {
   decodeOpening,
   decodeOwnerInput,
@@ -40,9 +48,6 @@ import { createJoinInbox } from "./join-inbox.js";
 import type { OneNodeContext } from "./one-node-routes.js";
 import type { PinnedPeer } from "./peers.js";
 import { postToPeer } from "./post-to-peer.js";
-
-/** The most keys one owner brings to a join. */
-export const MAX_JOIN_KEYS = 16_777_216;
 
 /** POST /joins (the gateway's signed plan) and POST /joins/:jobId/messages (the other nodes' sealed messages). */
 export function joinRoutes(ctx: OneNodeContext): Hono {
@@ -96,7 +101,9 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     if (refusal) throw new SluiceError("plan_not_approved", `this node's owner did not approve this plan: ${refusal}`);
     const operatorIds = operatorListOf(plan, index, ids);
     spend.take(plan.terms, { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro });
+    const ring = joinRing(joinRingBits(plan));
     const factors = options.store.joinFactors(part.task.datasetId, {
+      ring,
       keyField: part.task.field,
       keyKind: part.keyKind,
       measuredField: part.measuredField,
@@ -108,13 +115,13 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       pseudonymKey = newPseudonymKey();
       await Promise.all(peers.slice(1).map((peer) => send(plan, peer, "pseudonym-key", 0, pseudonymKey)));
     } else pseudonymKey = decodeSeed(await receive(plan, peers[0] as PinnedPeer, "pseudonym-key"));
-    const { input, secret } = ownerJoinInput(factors, pseudonymKey);
+    const { input, secret } = ownerJoinInput(ring, factors, pseudonymKey);
     // The operator's list, normalised as the keys are, each once, as pseudonyms under the job's key.
     const operatorPseudonyms = operatorIds
       ? pseudonymsOf(pseudonymKey, normaliseIdentifiers(operatorIds, part.keyKind).identifiers)
       : undefined;
     await Promise.all([
-      send(plan, helper, "owner-input", 0, encodeOwnerInput(input)),
+      send(plan, helper, "owner-input", 0, encodeOwnerInput(ring, input)),
       ...(operatorPseudonyms ? [send(plan, helper, "operator-pseudonyms", 0, operatorPseudonyms)] : []),
       send(plan, peers[maskHolder(index)] as PinnedPeer, "mask-seed", 0, secret.maskSeed),
     ]);
@@ -124,15 +131,20 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
 
   async function runComputeParty(plan: JoinPlan, party: 0 | 1, peers: PinnedPeer[], helper: PinnedPeer) {
     const widths = plan.parts.map((p) => vectorLength(p.query));
+    const ring = joinRing(joinRingBits(plan));
     const seedOwners = plan.parts.map((_, i) => i).filter((i) => maskHolder(i) === party);
     const [messageBytes, ...seeds] = await Promise.all([
       receive(plan, helper, "party-message"),
       ...seedOwners.map((i) => receive(plan, peers[i] as PinnedPeer, "mask-seed")),
     ]);
-    const message = decodePartyMessage(messageBytes as Buffer, { party, widths, maxRows: MAX_JOIN_KEYS }, (rows) =>
-      foldShapes(widths, rows).map(gammaLength),
+    const message = decodePartyMessage(
+      ring,
+      messageBytes as Buffer,
+      { party, widths, maxRows: MAX_JOIN_KEYS },
+      (rows) => foldShapes(widths, rows).map(gammaLength),
     );
     const computeParty = new JoinComputeParty(
+      ring,
       message,
       new Map(seedOwners.map((owner, i) => [owner, decodeSeed(seeds[i] as Buffer)])),
     );
@@ -140,10 +152,10 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     for (let step = 0; step < computeParty.multiplications; step++) {
       const mine = computeParty.open();
       const [, theirs] = await Promise.all([
-        send(plan, other, "opening", step, encodeOpening(mine)),
+        send(plan, other, "opening", step, encodeOpening(ring, mine)),
         receive(plan, other, "opening", step),
       ]);
-      computeParty.receive(decodeOpening(theirs, { d: ringLength(mine.d), e: ringLength(mine.e) }));
+      computeParty.receive(decodeOpening(ring, theirs, { d: ring.length(mine.d), e: ring.length(mine.e) }));
     }
     const noise = joinedNoiseScales(joinedQueryOf(plan), plan.valueScale, rowCapsOf(plan), plan.epsilonMicro);
     return computeParty.result(noise);
@@ -151,9 +163,11 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
 
   async function runHelper(plan: JoinPlan, peers: PinnedPeer[]) {
     if (!options.helper) throw new SluiceError("forbidden", `node ${options.nodeId} is not a helper node`);
+    const ring = joinRing(joinRingBits(plan));
     const inputs = await Promise.all(
       plan.parts.map(async (part, i) =>
         decodeOwnerInput(
+          ring,
           await receive(plan, peers[i] as PinnedPeer, "owner-input"),
           vectorLength(part.query),
           MAX_JOIN_KEYS,
@@ -166,10 +180,10 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     if (operatorPseudonyms && operatorPseudonyms.length > listed * PSEUDONYM_BYTES)
       throw new SluiceError("validation_failed", "the operator's list came back longer than the plan says");
     const noise = joinedNoiseScales(joinedQueryOf(plan), plan.valueScale, rowCapsOf(plan), plan.epsilonMicro);
-    const messages = alignJoin({ owners: inputs, noise, ...(operatorPseudonyms ? { operatorPseudonyms } : {}) });
+    const messages = alignJoin({ ring, owners: inputs, noise, ...(operatorPseudonyms ? { operatorPseudonyms } : {}) });
     await Promise.all(
       messages.map((message) =>
-        send(plan, peers[message.party] as PinnedPeer, "party-message", 0, encodePartyMessage(message)),
+        send(plan, peers[message.party] as PinnedPeer, "party-message", 0, encodePartyMessage(ring, message)),
       ),
     );
     return null;

@@ -2,9 +2,11 @@ import type { z } from "zod";
 import { joinedNoiseScales } from "../../compute/dp/noise.js";
 import { releaseCells } from "../../compute/dp/release.js";
 import { ComputeError } from "../../compute/errors.js";
+import { addJoinShares, joinRing } from "../../compute/join/join-ring.js";
 import { joinedQueryOf, joinPartialSchema, verifyJoinPartial } from "../../compute/join/partial.js";
 import { type JoinPart, type JoinPlan, rowCapsOf, signJoinPlan } from "../../compute/join/plan.js";
-import { addVectors, decodeVector, fromRing } from "../../compute/mpc/ring.js";
+import { joinRingBits } from "../../compute/join/ring-bits.js";
+import { decodeVector } from "../../compute/mpc/ring.js";
 import { allOrNothingOf, postToNode } from "../../compute/mpc/secure-aggregate.js";
 import { type AggregateQuery, aggregateQuerySchema, filterSchema, vectorLength } from "../../compute/query/schema.js";
 import { canonicalHash } from "../../lib/canonical-json.js";
@@ -216,7 +218,7 @@ export async function runJoin(
   let cells: bigint[];
   try {
     const [a, b] = (await computeJoin(deps, limits, plan, input.operatorIds)) as [bigint[], bigint[]];
-    cells = addVectors(a, b).map(fromRing);
+    cells = addJoinShares(joinRing(joinRingBits(plan)), a, b);
   } catch (error) {
     throw await failJob(deps, jobId, error);
   }
