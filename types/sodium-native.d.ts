@@ -12,7 +12,27 @@ declare module "sodium-native" {
     message: Uint8Array,
     publicKey: Uint8Array,
   ): boolean;
+  /** ChaCha20-Poly1305 (RFC 8439) of `message` into `ciphertext` (its length plus the 16-byte tag); `nsec` is always null. */
+  export function crypto_aead_chacha20poly1305_ietf_encrypt(
+    ciphertext: Uint8Array,
+    message: Uint8Array,
+    additionalData: Uint8Array | null,
+    nsec: null,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): number;
+  /** Opens `ciphertext` into `message` (16 bytes shorter); throws if the tag does not verify. */
+  export function crypto_aead_chacha20poly1305_ietf_decrypt(
+    message: Uint8Array,
+    nsec: null,
+    ciphertext: Uint8Array,
+    additionalData: Uint8Array | null,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): number;
   const sodium: {
+    crypto_aead_chacha20poly1305_ietf_encrypt: typeof crypto_aead_chacha20poly1305_ietf_encrypt;
+    crypto_aead_chacha20poly1305_ietf_decrypt: typeof crypto_aead_chacha20poly1305_ietf_decrypt;
     crypto_scalarmult: typeof crypto_scalarmult;
     crypto_core_ed25519_from_uniform: typeof crypto_core_ed25519_from_uniform;
     crypto_sign_verify_detached: typeof crypto_sign_verify_detached;

@@ -73,13 +73,19 @@ export function sealJoinMessage(
   };
 }
 
-/** The bytes on the wire: the header's length (4 bytes, big-endian), the header as JSON, the ciphertext. */
-export function joinMessageBytes(envelope: JoinEnvelope): Buffer {
+/**
+ * The bytes on the wire, in two parts so that the ciphertext is sent as it lies: the header's length
+ * (4 bytes, big-endian) and the header as JSON, then the ciphertext.
+ */
+export function joinMessageParts(envelope: JoinEnvelope): [Buffer, Buffer] {
   const header = Buffer.from(JSON.stringify(envelope.header));
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(header.length);
-  return Buffer.concat([length, header, envelope.ciphertext]);
+  const prefix = Buffer.alloc(4 + header.length);
+  prefix.writeUInt32BE(header.length);
+  header.copy(prefix, 4);
+  return [prefix, envelope.ciphertext];
 }
+
+export const joinMessageBytes = (envelope: JoinEnvelope): Buffer => Buffer.concat(joinMessageParts(envelope));
 
 /** Reads a message's bytes; throws validation_failed naming what is malformed (nothing is verified yet). */
 export function parseJoinMessage(bytes: Buffer): JoinEnvelope {

@@ -98,9 +98,10 @@ export function subtractRing(a: RingArray, b: RingArray): RingArray {
   return out;
 }
 
-/** Bytes to elements, copied so the array is aligned; the length must be whole elements. */
+/** Bytes to elements: the bytes themselves when they lie on a 4-byte boundary, else a copy; whole elements only. */
 export function ringFromBytes(bytes: Uint8Array): RingArray {
   if (bytes.length % 16 !== 0) throw new RangeError("ring elements are 16 bytes each");
+  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   const a = new Uint32Array(bytes.length / 4);
   new Uint8Array(a.buffer).set(bytes);
   return a;

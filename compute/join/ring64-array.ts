@@ -27,9 +27,10 @@ export function subtract64(a: Ring64Array, b: Ring64Array): Ring64Array {
   return out;
 }
 
-/** Bytes to elements, copied so the array is aligned; the length must be whole elements. */
+/** Bytes to elements: the bytes themselves when they lie on an 8-byte boundary, else a copy; whole elements only. */
 export function ring64FromBytes(bytes: Uint8Array): Ring64Array {
   if (bytes.length % BYTES !== 0) throw new RangeError("ring elements are 8 bytes each");
+  if (bytes.byteOffset % BYTES === 0) return new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.length / BYTES);
   const a = new BigUint64Array(bytes.length / BYTES);
   new Uint8Array(a.buffer).set(bytes);
   return a;

@@ -7,27 +7,35 @@ import type { OwnerJoinInput } from "./owner-input.js";
 import { PSEUDONYM_BYTES } from "./pseudonyms.js";
 
 // The bytes of a join's messages between nodes (each then sealed to its recipient and signed):
-// big-endian counts, then the pseudonyms, seeds, positions and ring elements back to back.
+// big-endian counts, then the pseudonyms, seeds, positions and ring elements back to back, each
+// vector's elements starting on an 8-byte boundary (zeros pad it), so that the recipient reads them
+// in place, without copying hundreds of megabytes.
 // Every decoder checks every length against what the plan lets the recipient expect; elements are
 // the join's ring's (8 or 16 bytes, `ring-bits.ts`), which both ends derive from the plan.
 
 const malformed = (what: string) => new ComputeError("share_rejected", `a malformed join message: ${what}`);
 
+const ALIGN = 8;
+
 class Writer {
   private readonly parts: Buffer[] = [];
+  private length = 0;
   constructor(private readonly ring: JoinRing) {}
   u32(value: number) {
     const b = Buffer.alloc(4);
     b.writeUInt32BE(value);
-    this.parts.push(b);
-    return this;
+    return this.bytes(b);
   }
   bytes(value: Uint8Array) {
     this.parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    this.length += value.byteLength;
     return this;
   }
   vector(values: JoinRingArray) {
-    return this.u32(this.ring.length(values)).bytes(this.ring.bytes(values));
+    this.u32(this.ring.length(values));
+    const pad = (ALIGN - (this.length % ALIGN)) % ALIGN;
+    if (pad > 0) this.bytes(Buffer.alloc(pad));
+    return this.bytes(this.ring.bytes(values));
   }
   done() {
     return Buffer.concat(this.parts);
@@ -55,6 +63,8 @@ class Reader {
   vector(expected: number) {
     const length = this.u32();
     if (length !== expected) throw malformed(`a vector of ${length} elements where ${expected} were expected`);
+    const pad = this.bytes((ALIGN - (this.offset % ALIGN)) % ALIGN);
+    if (pad.some((b) => b !== 0)) throw malformed("a vector's padding is not zeros");
     return this.ring.fromBytes(this.bytes(length * this.ring.elementBytes));
   }
   end() {
@@ -72,7 +82,7 @@ export function decodeOwnerInput(ring: JoinRing, bytes: Buffer, width: number, m
   const count = reader.u32();
   if (count > maxKeys) throw malformed(`${count} keys, more than the ${maxKeys} a join takes`);
   if (reader.u32() !== width) throw malformed("cells of another width than the plan's");
-  const pseudonyms = Buffer.from(reader.bytes(count * PSEUDONYM_BYTES));
+  const pseudonyms = reader.bytes(count * PSEUDONYM_BYTES);
   const masked = reader.vector(count * width);
   reader.end();
   return { count, width, pseudonyms, masked };

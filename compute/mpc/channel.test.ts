@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createCipheriv, generateKeyPairSync, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ComputeError } from "../errors.js";
-import { deriveEncryptionKeys, open, seal } from "./channel.js";
+import { aeadOpen, aeadSeal, deriveEncryptionKeys, open, seal } from "./channel.js";
 
 const alice = deriveEncryptionKeys(generateKeyPairSync("ed25519").privateKey);
 const bob = deriveEncryptionKeys(generateKeyPairSync("ed25519").privateKey);
@@ -52,5 +52,37 @@ describe("the sealed channel between nodes (X25519 + HKDF + ChaCha20-Poly1305)",
   ])("refuses %s", (_name, tamper) => {
     const { sealed, keys, aad } = tamper(seal(message, bob.publicKey, context));
     expect(() => open(sealed, keys, aad)).toThrow(ComputeError);
+  });
+});
+
+describe("the AEAD: ChaCha20-Poly1305 as RFC 8439 gives it", () => {
+  // RFC 8439 §2.8.2, the AEAD test vector.
+  const key = Buffer.from("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f", "hex");
+  const nonce = Buffer.from("070000004041424344454647", "hex");
+  const aad = Buffer.from("50515253c0c1c2c3c4c5c6c7", "hex");
+  const plaintext = Buffer.from(
+    "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
+  );
+
+  it("gives the RFC's ciphertext and tag, and node:crypto's, and opens them", () => {
+    const sealed = aeadSeal(key, nonce, plaintext, aad);
+    expect(sealed.subarray(0, 16).toString("hex")).toBe("d31a8d34648e60db7b86afbc53ef7ec2");
+    expect(sealed.subarray(sealed.length - 16).toString("hex")).toBe("1ae10b594f09e26a7e902ecbd0600691");
+    const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: 16 });
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    expect(sealed).toEqual(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+    expect(aeadOpen(key, nonce, sealed, aad)).toEqual(plaintext);
+  });
+
+  it("refuses a changed byte, tag, nonce or associated data", () => {
+    const sealed = aeadSeal(key, nonce, plaintext, aad);
+    for (const at of [0, 50, sealed.length - 1]) {
+      const altered = Buffer.from(sealed);
+      altered[at] = (altered[at] as number) ^ 1;
+      expect(() => aeadOpen(key, nonce, altered, aad)).toThrow();
+    }
+    expect(() => aeadOpen(key, randomBytes(12), sealed, aad)).toThrow();
+    expect(() => aeadOpen(key, nonce, sealed, Buffer.from("other"))).toThrow();
+    expect(() => aeadOpen(key, nonce, sealed.subarray(0, 10), aad)).toThrow(/shorter than its tag/);
   });
 });

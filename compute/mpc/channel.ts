@@ -1,6 +1,4 @@
 import {
-  createCipheriv,
-  createDecipheriv,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
@@ -9,17 +7,21 @@ import {
   type KeyObject,
   randomBytes,
 } from "node:crypto";
+import sodium from "sodium-native";
 import { ComputeError } from "../errors.js";
 
 // The encrypted channel between compute nodes: each share is sealed to the recipient's X25519 key
 // with a fresh ephemeral key (ECDH, RFC 7748), HKDF-SHA-256 (RFC 5869) and ChaCha20-Poly1305
-// (RFC 8439) from node:crypto, with the job, sender and recipient as associated data. The sender
-// signs the sealed message with its Ed25519 key (protocol.ts), so it is authenticated as well.
+// (RFC 8439; the key exchange and HKDF from node:crypto, the AEAD from libsodium), with the job,
+// sender and recipient as associated data. The sender signs the sealed message with its Ed25519
+// key (protocol.ts), so it is authenticated as well.
 
 const X25519_SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
 const X25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 const ED25519_SEED_BYTES = 32;
 const INFO = Buffer.from("sluice/share/v1");
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
 
 export interface EncryptionKeys {
   privateKey: KeyObject;
@@ -85,13 +87,9 @@ export function sealBytes(plaintext: Uint8Array, recipientPublicKey: string, ass
     privateKey: ephemeral.privateKey,
     publicKey: importEncryptionPublicKey(recipientPublicKey),
   });
-  const nonce = randomBytes(12);
-  const cipher = createCipheriv("chacha20-poly1305", keyFor(shared, ephemeralKey, recipientPublicKey), nonce, {
-    authTagLength: 16,
-  });
-  cipher.setAAD(Buffer.from(associated), { plaintextLength: plaintext.length });
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  return { ephemeralKey, nonce, ciphertext };
+  const nonce = randomBytes(NONCE_BYTES);
+  const key = keyFor(shared, ephemeralKey, recipientPublicKey);
+  return { ephemeralKey, nonce, ciphertext: aeadSeal(key, nonce, plaintext, Buffer.from(associated)) };
 }
 
 /** Opens sealed bytes addressed to us; anything altered, misaddressed or malformed is refused. */
@@ -101,24 +99,34 @@ export function openBytes(sealed: SealedBytes, recipient: EncryptionKeys, associ
       privateKey: recipient.privateKey,
       publicKey: importEncryptionPublicKey(sealed.ephemeralKey),
     });
-    const { nonce, ciphertext: body } = sealed;
-    if (nonce.length !== 12 || body.length < 16) throw new Error("malformed");
-    const decipher = createDecipheriv(
-      "chacha20-poly1305",
-      keyFor(shared, sealed.ephemeralKey, recipient.publicKey),
-      nonce,
-      {
-        authTagLength: 16,
-      },
-    );
-    decipher.setAAD(Buffer.from(associated), { plaintextLength: body.length - 16 });
-    decipher.setAuthTag(body.subarray(body.length - 16));
-    return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
+    const { nonce, ciphertext } = sealed;
+    if (nonce.length !== NONCE_BYTES || ciphertext.length < TAG_BYTES) throw new Error("malformed");
+    const key = keyFor(shared, sealed.ephemeralKey, recipient.publicKey);
+    return aeadOpen(key, nonce, ciphertext, Buffer.from(associated));
   } catch (cause) {
     throw new ComputeError("share_rejected", "the share could not be opened: altered, misaddressed or malformed", {
       cause,
     });
   }
+}
+
+/**
+ * ChaCha20-Poly1305 (RFC 8439 §2.8), the ciphertext followed by its 16-byte tag, by libsodium's
+ * IETF construction, which writes into one buffer of the final size: a join's messages run to
+ * hundreds of megabytes, which node:crypto's cipher would hand back in parts to be copied together.
+ */
+export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associated: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(plaintext.length + TAG_BYTES);
+  sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, associated, null, nonce, key);
+  return out;
+}
+
+/** Opens `aeadSeal`'s output; throws if the ciphertext, its tag, the nonce or the associated data differ. */
+export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, associated: Uint8Array): Buffer {
+  if (sealed.length < TAG_BYTES) throw new Error("shorter than its tag");
+  const out = Buffer.allocUnsafe(sealed.length - TAG_BYTES);
+  sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, associated, nonce, key);
+  return out;
 }
 
 /** Seals bytes to a recipient's X25519 public key, as base64url text for a JSON message. */

@@ -60,7 +60,9 @@ export function createJoinInbox(options: JoinInboxOptions = {}) {
       const waiter = waiters.get(key);
       if (waiter) {
         waiters.delete(key);
-        waiter.resolve(envelope);
+        // Handed over on the next turn, so that the sender's acknowledgement leaves before the
+        // recipient starts what may be seconds of computing on it.
+        setImmediate(() => waiter.resolve(envelope));
         return;
       }
       const existing = held.get(key);

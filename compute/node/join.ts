@@ -9,7 +9,7 @@ import { gammaLength } from "../join/beaver.js";
 import { JoinComputeParty } from "../join/compute-party.js";
 import {
   type JoinMessageKind,
-  joinMessageBytes,
+  joinMessageParts,
   MAX_JOIN_MESSAGE_BYTES,
   openJoinMessage,
   parseJoinMessage,
@@ -48,6 +48,7 @@ import { createJoinInbox } from "./join-inbox.js";
 import type { OneNodeContext } from "./one-node-routes.js";
 import type { PinnedPeer } from "./peers.js";
 import { postToPeer } from "./post-to-peer.js";
+import { rawBody } from "./raw-body.js";
 
 /** POST /joins (the gateway's signed plan) and POST /joins/:jobId/messages (the other nodes' sealed messages). */
 export function joinRoutes(ctx: OneNodeContext): Hono {
@@ -64,10 +65,10 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       options.privateKey,
     );
     await postToPeer({
-      fetch: options.fetch ?? fetch,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       to,
       path: `/joins/${encodeURIComponent(plan.jobId)}/messages`,
-      body: joinMessageBytes(envelope),
+      body: joinMessageParts(envelope),
       contentType: "application/octet-stream",
       timeoutMs,
       what: kind,
@@ -102,6 +103,13 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     const operatorIds = operatorListOf(plan, index, ids);
     spend.take(plan.terms, { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro });
     const ring = joinRing(joinRingBits(plan));
+    // The first part's node makes the job's pseudonym key and sends it before computing its own
+    // part, so that the other owners compute theirs meanwhile.
+    const madeKey = index === 0 ? newPseudonymKey() : null;
+    const keyDelivered = madeKey
+      ? Promise.all(peers.slice(1).map((peer) => send(plan, peer, "pseudonym-key", 0, madeKey)))
+      : Promise.resolve([]);
+    keyDelivered.catch(() => {});
     const factors = options.store.joinFactors(part.task.datasetId, {
       ring,
       keyField: part.task.field,
@@ -110,11 +118,8 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       query: part.query,
       maxRowsPerKey: part.maxRowsPerKey,
     });
-    let pseudonymKey: Buffer;
-    if (index === 0) {
-      pseudonymKey = newPseudonymKey();
-      await Promise.all(peers.slice(1).map((peer) => send(plan, peer, "pseudonym-key", 0, pseudonymKey)));
-    } else pseudonymKey = decodeSeed(await receive(plan, peers[0] as PinnedPeer, "pseudonym-key"));
+    await keyDelivered;
+    const pseudonymKey = madeKey ?? decodeSeed(await receive(plan, peers[0] as PinnedPeer, "pseudonym-key"));
     const { input, secret } = ownerJoinInput(ring, factors, pseudonymKey);
     // The operator's list, normalised as the keys are, each once, as pseudonyms under the job's key.
     const operatorPseudonyms = operatorIds
@@ -248,7 +253,7 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     return c.json(await entry.job);
   });
   app.post("/joins/:jobId/messages", async (c) => {
-    const envelope = parseJoinMessage(Buffer.from(await c.req.arrayBuffer()));
+    const envelope = parseJoinMessage(await rawBody(c));
     if (envelope.header.jobId !== c.req.param("jobId") || envelope.header.to !== options.nodeId)
       throw new SluiceError("validation_failed", "the message is addressed to another job or node");
     // Only a peer this node's owner pinned may leave anything here, signed by its pinned key.

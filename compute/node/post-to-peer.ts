@@ -1,11 +1,15 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { ComputeError } from "../errors.js";
 import type { PinnedPeer } from "./peers.js";
 
 export interface PeerPost {
-  fetch: typeof fetch;
+  /** How to POST; without one, Node.js's own HTTP client, which sends a Buffer body without copying it. */
+  fetch?: typeof fetch;
   to: PinnedPeer;
   path: string;
-  body: string | Buffer;
+  /** The body, or its parts in order (sent one after the other, never copied together but for `fetch`). */
+  body: string | Buffer | Buffer[];
   contentType: string;
   timeoutMs: number;
   /** What is sent, for the refusal's message ("share", "mask-seed"…). */
@@ -20,17 +24,21 @@ export interface PeerPost {
  */
 export async function postToPeer(post: PeerPost): Promise<void> {
   const { to } = post;
-  let response: Response | undefined;
+  let response: { ok: boolean; status: number; text: () => Promise<string> } | undefined;
   for (let attempt = 1; !response; attempt++) {
+    const signal = AbortSignal.timeout(post.timeoutMs);
     try {
-      response = await post.fetch(`${to.url}${post.path}`, {
+      const url = `${to.url}${post.path}`;
+      const { body } = post;
+      const init = {
         method: "POST",
         headers: { "content-type": post.contentType },
-        body: post.body,
-        signal: AbortSignal.timeout(post.timeoutMs),
-      });
+        body: Array.isArray(body) ? Buffer.concat(body) : body,
+        signal,
+      };
+      response = post.fetch ? await post.fetch(url, init) : await nodePost(url, post.contentType, body, signal);
     } catch (cause) {
-      const timedOut = cause instanceof Error && cause.name === "TimeoutError";
+      const timedOut = signal.aborted || (cause instanceof Error && cause.name === "TimeoutError");
       if (attempt < 3 && !timedOut) {
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
         continue;
@@ -49,4 +57,37 @@ export async function postToPeer(post: PeerPost): Promise<void> {
       { nodeId: to.nodeId },
     );
   }
+}
+
+/** One POST by Node.js's HTTP client (kept-alive connections, as fetch's), its answer read as text. */
+function nodePost(url: string, contentType: string, body: string | Buffer | Buffer[], signal: AbortSignal) {
+  const parts = Array.isArray(body) ? body : [body];
+  const target = new URL(url);
+  const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise<{ ok: boolean; status: number; text: () => Promise<string> }>((resolve, reject) => {
+    const req = send(
+      target,
+      {
+        method: "POST",
+        headers: {
+          "content-type": contentType,
+          "content-length": parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0),
+        },
+        signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ ok: status >= 200 && status < 300, status, text: async () => text });
+        });
+      },
+    );
+    req.on("error", reject);
+    for (const part of parts) req.write(part);
+    req.end();
+  });
 }
