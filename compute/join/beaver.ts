@@ -19,9 +19,21 @@ export interface TripleShares {
   gamma: JoinRingArray;
 }
 
-/** A party's opening shares: its share of d = U − α and of e = V − β. */
-export function openingShares(ring: JoinRing, u: JoinRingArray, v: JoinRingArray, triple: TripleShares) {
-  return { d: ring.subtract(u, triple.alpha), e: ring.subtract(v, triple.beta) };
+/**
+ * A party's opening shares: its share of d = U − α and of e = V − β, each empty where the party's
+ * share of α (β) is its share of U (V), which makes its share of the opening zero.
+ */
+export function openingShares(
+  ring: JoinRing,
+  u: JoinRingArray,
+  v: JoinRingArray,
+  triple: TripleShares,
+  zero: { left: boolean; right: boolean },
+) {
+  return {
+    d: zero.left ? ring.array(0) : ring.subtract(u, triple.alpha),
+    e: zero.right ? ring.array(0) : ring.subtract(v, triple.beta),
+  };
 }
 
 /**

@@ -1,10 +1,11 @@
 import { addNoise, type NoiseScale } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
 import { gammaLength, openingShares, productShare, type TripleShares } from "./beaver.js";
-import { foldShapes, maskHolder } from "./fold.js";
+import { dealtOperands, foldShapes, maskHolder } from "./fold.js";
 import type { ComputePartyMessage } from "./helper.js";
 import type { JoinRing, JoinRingArray } from "./join-ring.js";
 
+/** A party's opening shares; one that is zero (`dealtOperands`) is empty, and not sent. */
 export interface Opening {
   d: JoinRingArray;
   e: JoinRingArray;
@@ -70,15 +71,27 @@ export class JoinComputeParty {
     const gamma = "seed" in dealt.gamma ? ring.prfRange(dealt.gamma.seed, 0, gammaLength(shape)) : dealt.gamma.values;
     if (ring.length(gamma) !== gammaLength(shape))
       throw new ComputeError("query_invalid", "a triple of the wrong size");
+    const known = dealtOperands(this.factors.length, this.step, this.message.party);
+    if ((dealt.alphaSeed === null) !== known.left || (dealt.betaSeed === null) !== known.right)
+      throw new ComputeError("query_invalid", "the helper's triple does not match the join's fold");
+    const left = this.factors[this.factors.length - 2 - this.step] as JoinRingArray;
+    const right = this.accumulated;
     const triple = {
-      alpha: ring.prfRange(dealt.alphaSeed, 0, shape.rows * shape.p),
-      beta: ring.prfRange(dealt.betaSeed, 0, shape.rows * shape.q),
+      alpha: dealt.alphaSeed ? ring.prfRange(dealt.alphaSeed, 0, shape.rows * shape.p) : left,
+      beta: dealt.betaSeed ? ring.prfRange(dealt.betaSeed, 0, shape.rows * shape.q) : right,
       gamma,
     };
-    const left = this.factors[this.factors.length - 2 - this.step] as JoinRingArray;
-    const mine = openingShares(ring, left, this.accumulated, triple);
+    const mine = openingShares(ring, left, right, triple, known);
     this.pending = { triple, mine };
     return mine;
+  }
+
+  /** The number of elements of d and e the other party sends for the next multiplication. */
+  theirOpeningSize(): { d: number; e: number } {
+    const shape = this.shapes[this.step];
+    if (!shape) throw new ComputeError("query_invalid", "every multiplication is done");
+    const theirs = dealtOperands(this.factors.length, this.step, (1 - this.message.party) as 0 | 1);
+    return { d: theirs.left ? 0 : shape.rows * shape.p, e: theirs.right ? 0 : shape.rows * shape.q };
   }
 
   /** Takes the other party's opening and finishes the multiplication. */
@@ -86,10 +99,14 @@ export class JoinComputeParty {
     const { pending } = this;
     const shape = this.shapes[this.step];
     if (!pending || !shape) throw new ComputeError("query_invalid", "no opening is expected");
-    if (theirs.d.length !== pending.mine.d.length || theirs.e.length !== pending.mine.e.length)
-      throw new ComputeError("query_invalid", "the other party's opening has the wrong size");
     const { ring } = this;
-    const opened = { d: ring.add(pending.mine.d, theirs.d), e: ring.add(pending.mine.e, theirs.e) };
+    const expected = this.theirOpeningSize();
+    if (ring.length(theirs.d) !== expected.d || ring.length(theirs.e) !== expected.e)
+      throw new ComputeError("query_invalid", "the other party's opening has the wrong size");
+    // Where one party's share is zero (and empty), the other's is the whole opening.
+    const sum = (a: JoinRingArray, b: JoinRingArray) =>
+      ring.length(a) === 0 ? b : ring.length(b) === 0 ? a : ring.add(a, b);
+    const opened = { d: sum(pending.mine.d, theirs.d), e: sum(pending.mine.e, theirs.e) };
     this.accumulated = productShare(ring, this.message.party, pending.triple, opened, shape);
     this.pending = undefined;
     this.step++;

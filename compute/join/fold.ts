@@ -21,3 +21,18 @@ export function foldShapes(widths: readonly number[], rows: number): OuterProduc
 
 /** The compute party that holds owner i's mask seed: never the owner itself, so no owner learns which of its keys joined. */
 export const maskHolder = (owner: number): 0 | 1 => (owner === 0 ? 1 : 0);
+
+/**
+ * Which of a multiplication's operands party `party` holds a share of that the helper dealt itself
+ * (the re-randomised masked cells of an owner whose mask the other party removes). For such an
+ * operand the helper makes the party's share of the triple's α (or β) that very share, so the
+ * party's share of the opening d = U − α (or e) is zero and is not sent: the other party's share,
+ * masked by its own share of α, which only it and the helper hold, is the whole opening.
+ */
+export function dealtOperands(owners: number, step: number, party: 0 | 1): { left: boolean; right: boolean } {
+  const left = owners - 2 - step;
+  return {
+    left: maskHolder(left) !== party,
+    right: step === 0 && maskHolder(owners - 1) !== party,
+  };
+}

@@ -4,7 +4,7 @@ import { addNoise, type NoiseScale } from "../dp/noise.js";
 import { ComputeError } from "../errors.js";
 import { PRF_SEED_BYTES } from "../mpc/prf.js";
 import { gammaLength } from "./beaver.js";
-import { foldShapes, maskHolder } from "./fold.js";
+import { dealtOperands, foldShapes, maskHolder } from "./fold.js";
 import type { JoinRing, JoinRingArray } from "./join-ring.js";
 import type { OwnerJoinInput } from "./owner-input.js";
 import { PseudonymIndex } from "./pseudonym-index.js";
@@ -17,10 +17,13 @@ export type OwnerShareSource =
   /** The other party: the helper's masked cells on the joined rows, re-randomised. */
   | { kind: "shares"; values: JoinRingArray };
 
-/** A party's share of one Beaver triple: α and β from seeds, γ from a seed (party 0) or given (party 1). */
+/**
+ * A party's share of one Beaver triple: α and β from seeds, or null where the share is the party's
+ * own share of that operand (`dealtOperands`); γ from a seed (party 0) or given (party 1).
+ */
 export interface DealtTriple {
-  alphaSeed: Buffer;
-  betaSeed: Buffer;
+  alphaSeed: Buffer | null;
+  betaSeed: Buffer | null;
   gamma: { seed: Buffer } | { values: JoinRingArray };
 }
 
@@ -94,6 +97,8 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
   const widths = owners.map((o) => o.width);
 
   const shares: [OwnerShareSource[], OwnerShareSource[]] = [[], []];
+  /** Each owner's cells as the party that is not its mask holder holds them (the helper dealt them). */
+  const dealt: JoinRingArray[] = [];
   owners.forEach((owner, i) => {
     const positions = joined[i] as Uint32Array;
     const refreshSeed = seed();
@@ -102,15 +107,26 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
     const holder = maskHolder(i);
     shares[holder].push({ kind: "unmask", positions, refreshSeed });
     shares[1 - holder]?.push({ kind: "shares", values });
+    dealt.push(values);
   });
 
   const triples: [DealtTriple[], DealtTriple[]] = [[], []];
-  for (const shape of foldShapes(widths, rows)) {
-    const seeds = { alpha: [seed(), seed()], beta: [seed(), seed()], gamma0: seed() };
-    const expand = (pair: Buffer[], count: number) =>
-      ring.add(ring.prfRange(pair[0] as Buffer, 0, count), ring.prfRange(pair[1] as Buffer, 0, count));
-    const alpha = expand(seeds.alpha, rows * shape.p);
-    const beta = expand(seeds.beta, rows * shape.q);
+  for (const [step, shape] of foldShapes(widths, rows).entries()) {
+    const known = ([0, 1] as const).map((party) => dealtOperands(owners.length, step, party));
+    const left = dealt[owners.length - 2 - step] as JoinRingArray;
+    const right = dealt[owners.length - 1] as JoinRingArray;
+    const seeds = {
+      alpha: known.map((k) => (k.left ? null : seed())),
+      beta: known.map((k) => (k.right ? null : seed())),
+      gamma0: seed(),
+    };
+    // A party's share is a seed's stream, or the operand's share the helper dealt it.
+    const expand = (pair: (Buffer | null)[], count: number, operand: JoinRingArray) => {
+      const [a, b] = pair.map((s) => (s ? ring.prfRange(s, 0, count) : operand)) as [JoinRingArray, JoinRingArray];
+      return ring.add(a, b);
+    };
+    const alpha = expand(seeds.alpha, rows * shape.p, left);
+    const beta = expand(seeds.beta, rows * shape.q, right);
     let gamma1 = ring.subtract(
       ring.outerProduct(alpha, beta, shape),
       ring.prfRange(seeds.gamma0, 0, gammaLength(shape)),
@@ -120,13 +136,13 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
       gamma1 = ring.add(gamma1, ring.fromBigInts(noise));
     }
     triples[0].push({
-      alphaSeed: seeds.alpha[0] as Buffer,
-      betaSeed: seeds.beta[0] as Buffer,
+      alphaSeed: seeds.alpha[0] ?? null,
+      betaSeed: seeds.beta[0] ?? null,
       gamma: { seed: seeds.gamma0 },
     });
     triples[1].push({
-      alphaSeed: seeds.alpha[1] as Buffer,
-      betaSeed: seeds.beta[1] as Buffer,
+      alphaSeed: seeds.alpha[1] ?? null,
+      betaSeed: seeds.beta[1] ?? null,
       gamma: { values: gamma1 },
     });
   }

@@ -1,6 +1,7 @@
 import {
   addRing,
   fromBigInts,
+  gatherRows,
   type OuterShape,
   outerProductRing,
   prfRingRange,
@@ -15,6 +16,7 @@ import {
 } from "./ring-array.js";
 import {
   add64,
+  gatherRows64,
   outerProduct64,
   prf64Range,
   prf64Rows,
@@ -56,19 +58,6 @@ export interface JoinRing {
   signed(value: bigint): bigint;
 }
 
-function gather<T extends JoinRingArray>(source: T, make: (length: number) => T, lanes: number) {
-  return (rows: ArrayLike<number>, width: number): T => {
-    const span = width * lanes;
-    const out = make(rows.length * span);
-    for (let m = 0; m < rows.length; m++) {
-      const from = (rows[m] as number) * span;
-      if (from + span > source.length) throw new RangeError("a row past the table's end");
-      out.set(source.subarray(from, from + span) as never, m * span);
-    }
-    return out;
-  };
-}
-
 const as32 = (a: JoinRingArray) => a as Uint32Array;
 const as64 = (a: JoinRingArray) => a as Ring64Array;
 const bytesOf = (a: JoinRingArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -89,7 +78,7 @@ export const RING_128: JoinRing = {
   prfRange: prfRingRange,
   prfRows: prfRingRows,
   outerProduct: (u, v, shape) => outerProductRing(as32(u), as32(v), shape),
-  gatherRows: (source, rows, width) => gather(as32(source), (n) => new Uint32Array(n), 4)(rows, width),
+  gatherRows: (source, rows, width) => gatherRows(as32(source), rows, width),
   signed: (value) => BigInt.asIntN(128, value),
 };
 
@@ -113,7 +102,7 @@ export const RING_64: JoinRing = {
   prfRange: prf64Range,
   prfRows: prf64Rows,
   outerProduct: (u, v, shape) => outerProduct64(as64(u), as64(v), shape),
-  gatherRows: (source, rows, width) => gather(as64(source), (n) => new BigUint64Array(n), 1)(rows, width),
+  gatherRows: (source, rows, width) => gatherRows64(as64(source), rows, width),
   signed: (value) => BigInt.asIntN(64, value),
 };
 

@@ -381,6 +381,12 @@ describe.each([RING_128, RING_64])("what each party of a join sees, in Z/2^$bits
     expect(toTaxNode.owners[1]?.kind).toBe("unmask");
   });
 
+  it("each compute party opens only what the helper did not deal it: P0 no d of the group-by owner's cells, P1 no e", () => {
+    const [p0, p1] = transcript.openings as [Opening, Opening];
+    expect([ring.length(p0.d), ring.length(p0.e)]).toEqual([0, rows]);
+    expect([ring.length(p1.d), ring.length(p1.e)]).toEqual([rows * 3 * 2, 0]);
+  });
+
   it("the openings exchanged between the compute parties are uniform", () => {
     const opened = transcript.openings.flatMap((o) => [...toBigInts(o.d), ...toBigInts(o.e)]);
     expect(elements(opened)).toBeGreaterThan(0.99);

@@ -109,6 +109,18 @@ export function ringFromBytes(bytes: Uint8Array): RingArray {
 
 export const ringBytes = (a: RingArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
+/** Rows of a table `width` elements wide, copied in the listed order. */
+export function gatherRows(source: RingArray, rows: ArrayLike<number>, width: number): RingArray {
+  const span = width * 4;
+  const out = new Uint32Array(rows.length * span);
+  for (let m = 0; m < rows.length; m++) {
+    const from = (rows[m] as number) * span;
+    if (from + span > source.length) throw new RangeError("a row past the table's end");
+    out.set(source.subarray(from, from + span), m * span);
+  }
+  return out;
+}
+
 /** The PRF of `mpc/prf.ts`, elements [from, from + count), its keystream read as limbs. */
 export function prfRingRange(seed: Uint8Array, from: number, count: number): RingArray {
   const out = ringArray(count);

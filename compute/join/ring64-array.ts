@@ -48,6 +48,17 @@ export function prf64Range(seed: Uint8Array, from: number, count: number): Ring6
 export const prf64Rows = (seed: Uint8Array, rows: ArrayLike<number>, width: number): Ring64Array =>
   ring64FromBytes(prfStreamRows(seed, rows, width * BYTES));
 
+/** Rows of a table `width` elements wide, copied in the listed order. */
+export function gatherRows64(source: Ring64Array, rows: ArrayLike<number>, width: number): Ring64Array {
+  const out = new BigUint64Array(rows.length * width);
+  for (let m = 0; m < rows.length; m++) {
+    const from = (rows[m] as number) * width;
+    if (from + width > source.length) throw new RangeError("a row past the table's end");
+    out.set(source.subarray(from, from + width), m * width);
+  }
+  return out;
+}
+
 /** The outer product of two tables of `rows` rows (p and q wide), row by row, or summed over the rows when `aggregated`. */
 export function outerProduct64(u: Ring64Array, v: Ring64Array, shape: OuterShape): Ring64Array {
   const { rows, p, q, aggregated } = shape;

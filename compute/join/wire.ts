@@ -100,7 +100,10 @@ export function encodePartyMessage(ring: JoinRing, message: ComputePartyMessage)
     } else writer.u32(1).vector(source.values);
   }
   for (const triple of message.triples) {
-    writer.bytes(triple.alphaSeed).bytes(triple.betaSeed);
+    for (const s of [triple.alphaSeed, triple.betaSeed]) {
+      if (s) writer.u32(1).bytes(s);
+      else writer.u32(0);
+    }
     if ("seed" in triple.gamma) writer.u32(0).bytes(triple.gamma.seed);
     else writer.u32(1).vector(triple.gamma.values);
   }
@@ -136,8 +139,13 @@ export function decodePartyMessage(
     return { kind: "shares", values: reader.vector(rows * width) };
   });
   const triples: DealtTriple[] = gammaLengths(rows).map((length) => {
-    const alphaSeed = Buffer.from(reader.bytes(PRF_SEED_BYTES));
-    const betaSeed = Buffer.from(reader.bytes(PRF_SEED_BYTES));
+    const optionalSeed = () => {
+      const present = reader.u32();
+      if (present > 1) throw malformed("an unknown kind of triple share");
+      return present === 1 ? Buffer.from(reader.bytes(PRF_SEED_BYTES)) : null;
+    };
+    const alphaSeed = optionalSeed();
+    const betaSeed = optionalSeed();
     const kind = reader.u32();
     if (kind === 0) return { alphaSeed, betaSeed, gamma: { seed: Buffer.from(reader.bytes(PRF_SEED_BYTES)) } };
     if (kind !== 1) throw malformed("an unknown kind of triple");

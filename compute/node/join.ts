@@ -160,7 +160,7 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
         send(plan, other, "opening", step, encodeOpening(ring, mine)),
         receive(plan, other, "opening", step),
       ]);
-      computeParty.receive(decodeOpening(ring, theirs, { d: ring.length(mine.d), e: ring.length(mine.e) }));
+      computeParty.receive(decodeOpening(ring, theirs, computeParty.theirOpeningSize()));
     }
     const noise = joinedNoiseScales(joinedQueryOf(plan), plan.valueScale, rowCapsOf(plan), plan.epsilonMicro);
     return computeParty.result(noise);
