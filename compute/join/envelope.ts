@@ -3,7 +3,7 @@ import { z } from "zod";
 import { canonicalize } from "../../lib/canonical-json.js";
 import { signBytes, verifyBytes } from "../../lib/ed25519.js";
 import { ComputeError } from "../errors.js";
-import { type EncryptionKeys, openBytes, sealBytes } from "../mpc/channel.js";
+import { type EncryptionKeys, openBytes, type SealablePlaintext, sealBytes } from "../mpc/channel.js";
 
 /** What one node of a join sends another, in protocol order. */
 export const JOIN_MESSAGE_KINDS = [
@@ -56,7 +56,7 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 
 export function sealJoinMessage(
   address: Address,
-  payload: Uint8Array,
+  payload: Uint8Array | SealablePlaintext,
   recipientEncryptionKey: string,
   senderKey: KeyObject | string,
 ): JoinEnvelope {
@@ -75,12 +75,15 @@ export function sealJoinMessage(
 
 /**
  * The bytes on the wire, in two parts so that the ciphertext is sent as it lies: the header's length
- * (4 bytes, big-endian) and the header as JSON, then the ciphertext.
+ * (4 bytes, big-endian) and the header as JSON, padded with spaces so that the ciphertext starts on
+ * an 8-byte boundary (the recipient opens it in place and reads ring elements where they lie), then
+ * the ciphertext.
  */
 export function joinMessageParts(envelope: JoinEnvelope): [Buffer, Buffer] {
   const header = Buffer.from(JSON.stringify(envelope.header));
-  const prefix = Buffer.alloc(4 + header.length);
-  prefix.writeUInt32BE(header.length);
+  const padded = header.length + ((8 - ((4 + header.length) % 8)) % 8);
+  const prefix = Buffer.alloc(4 + padded, " ");
+  prefix.writeUInt32BE(padded);
   header.copy(prefix, 4);
   return [prefix, envelope.ciphertext];
 }
@@ -111,8 +114,17 @@ export function verifyJoinHeader(envelope: JoinEnvelope, senderPublicKey: string
     throw new ComputeError("share_rejected", `the ${unsigned.kind} from ${unsigned.from} has a bad signature`);
 }
 
-/** Verifies the sender's signature and the ciphertext's digest, and opens the payload; throws share_rejected naming what failed. */
-export function openJoinMessage(envelope: JoinEnvelope, senderPublicKey: string, recipient: EncryptionKeys): Buffer {
+/**
+ * Verifies the sender's signature and the ciphertext's digest, and opens the payload; throws
+ * share_rejected naming what failed. With `inPlace`, the payload is decrypted over the ciphertext,
+ * which the caller must not need again.
+ */
+export function openJoinMessage(
+  envelope: JoinEnvelope,
+  senderPublicKey: string,
+  recipient: EncryptionKeys,
+  { inPlace = false }: { inPlace?: boolean } = {},
+): Buffer {
   const unsigned = envelope.header;
   const what = `the ${unsigned.kind} from ${unsigned.from}`;
   verifyJoinHeader(envelope, senderPublicKey);
@@ -127,6 +139,7 @@ export function openJoinMessage(envelope: JoinEnvelope, senderPublicKey: string,
       },
       recipient,
       context(unsigned),
+      { inPlace },
     );
   } catch (cause) {
     throw new ComputeError("share_rejected", `${what} cannot be opened`, { cause });

@@ -1,3 +1,4 @@
+import { prfFill } from "../mpc/prf.js";
 import {
   addRing,
   fromBigInts,
@@ -16,6 +17,7 @@ import {
 } from "./ring-array.js";
 import {
   add64,
+  gatherMinus64,
   gatherRows64,
   outerProduct64,
   prf64Range,
@@ -54,6 +56,10 @@ export interface JoinRing {
   outerProduct(u: JoinRingArray, v: JoinRingArray, shape: OuterShape): JoinRingArray;
   /** Rows of a table `width` elements wide, copied in the listed order. */
   gatherRows(source: JoinRingArray, rows: ArrayLike<number>, width: number): JoinRingArray;
+  /** Fills `out` with the PRF's elements from `from` on, in place (`from` even). */
+  prfInto(seed: Uint8Array, from: number, out: JoinRingArray): void;
+  /** `out` becomes the listed rows of `source` less what `out` held, in place. */
+  gatherMinus(source: JoinRingArray, rows: ArrayLike<number>, width: number, out: JoinRingArray): void;
   /** An element (a sum of shares) as the signed integer it stands for. */
   signed(value: bigint): bigint;
 }
@@ -79,6 +85,10 @@ export const RING_128: JoinRing = {
   prfRows: prfRingRows,
   outerProduct: (u, v, shape) => outerProductRing(as32(u), as32(v), shape),
   gatherRows: (source, rows, width) => gatherRows(as32(source), rows, width),
+  prfInto: (seed, from, out) => prfFill(seed, from, new Uint8Array(out.buffer, out.byteOffset, out.byteLength)),
+  gatherMinus: (source, rows, width, out) => {
+    as32(out).set(subtractRing(gatherRows(as32(source), rows, width), as32(out)));
+  },
   signed: (value) => BigInt.asIntN(128, value),
 };
 
@@ -103,6 +113,11 @@ export const RING_64: JoinRing = {
   prfRows: prf64Rows,
   outerProduct: (u, v, shape) => outerProduct64(as64(u), as64(v), shape),
   gatherRows: (source, rows, width) => gatherRows64(as64(source), rows, width),
+  prfInto: (seed, from, out) => {
+    if (from % 2 !== 0) throw new RangeError("the 64-bit PRF is filled from an even element");
+    prfFill(seed, from / 2, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+  },
+  gatherMinus: (source, rows, width, out) => gatherMinus64(as64(source), rows, width, as64(out)),
   signed: (value) => BigInt.asIntN(64, value),
 };
 

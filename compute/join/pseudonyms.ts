@@ -15,25 +15,31 @@ export function newPseudonymKey(): Buffer {
   return randomBytes(PSEUDONYM_KEY_BYTES);
 }
 
-/** The pseudonyms of normalised keys, concatenated in their order, 16 bytes each. */
-export function pseudonymsOf(key: Uint8Array, identifiers: readonly string[]): Buffer {
+/** The pseudonyms of normalised keys, concatenated in their order, 16 bytes each (into `out` when given). */
+export function pseudonymsOf(
+  key: Uint8Array,
+  identifiers: readonly string[],
+  out: Buffer = Buffer.alloc(identifiers.length * PSEUDONYM_BYTES),
+): Buffer {
   if (key.length !== PSEUDONYM_KEY_BYTES) throw new RangeError(`a pseudonym key is ${PSEUDONYM_KEY_BYTES} bytes`);
-  const out = Buffer.alloc(identifiers.length * PSEUDONYM_BYTES);
+  if (out.length !== identifiers.length * PSEUDONYM_BYTES)
+    throw new RangeError("room for another number of pseudonyms");
   const keyBuffer = Buffer.from(key);
-  let scratch = Buffer.alloc(DOMAIN.length + 256);
-  DOMAIN.copy(scratch);
-  identifiers.forEach((identifier, i) => {
+  const digest = Buffer.alloc(PSEUDONYM_BYTES);
+  // One input buffer per key length, the domain written once: a key costs no allocation.
+  const inputs = new Map<number, Buffer>();
+  for (let i = 0; i < identifiers.length; i++) {
+    const identifier = identifiers[i] as string;
     const length = Buffer.byteLength(identifier);
-    if (DOMAIN.length + length > scratch.length) {
-      scratch = Buffer.alloc(DOMAIN.length + length);
-      DOMAIN.copy(scratch);
+    let input = inputs.get(length);
+    if (!input) {
+      input = Buffer.alloc(DOMAIN.length + length);
+      DOMAIN.copy(input);
+      inputs.set(length, input);
     }
-    scratch.write(identifier, DOMAIN.length);
-    sodium.crypto_generichash(
-      out.subarray(i * PSEUDONYM_BYTES, (i + 1) * PSEUDONYM_BYTES),
-      scratch.subarray(0, DOMAIN.length + length),
-      keyBuffer,
-    );
-  });
+    input.write(identifier, DOMAIN.length);
+    sodium.crypto_generichash(digest, input, keyBuffer);
+    digest.copy(out, i * PSEUDONYM_BYTES);
+  }
   return out;
 }

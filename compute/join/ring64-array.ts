@@ -59,6 +59,17 @@ export function gatherRows64(source: Ring64Array, rows: ArrayLike<number>, width
   return out;
 }
 
+/** `out` becomes the listed rows of `source` less what `out` held (a mask), in one pass. */
+export function gatherMinus64(source: Ring64Array, rows: ArrayLike<number>, width: number, out: Ring64Array): void {
+  if (out.length !== rows.length * width) throw new RangeError("a table of the wrong size");
+  for (let m = 0; m < rows.length; m++) {
+    const from = (rows[m] as number) * width;
+    if (from + width > source.length) throw new RangeError("a row past the table's end");
+    const to = m * width;
+    for (let k = 0; k < width; k++) out[to + k] = (source[from + k] as bigint) - (out[to + k] as bigint);
+  }
+}
+
 /** The outer product of two tables of `rows` rows (p and q wide), row by row, or summed over the rows when `aggregated`. */
 export function outerProduct64(u: Ring64Array, v: Ring64Array, shape: OuterShape): Ring64Array {
   const { rows, p, q, aggregated } = shape;

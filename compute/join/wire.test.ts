@@ -3,10 +3,12 @@ import { describe, expect, it } from "vitest";
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { newEncryptionKeys } from "../mpc/channel.js";
 import { gammaLength } from "./beaver.js";
-import { joinMessageBytes, openJoinMessage, parseJoinMessage, sealJoinMessage } from "./envelope.js";
+import { joinMessageBytes, joinMessageParts, openJoinMessage, parseJoinMessage, sealJoinMessage } from "./envelope.js";
 import { foldShapes } from "./fold.js";
 import { alignJoin } from "./helper.js";
 import { type JoinRing, RING_64, RING_128 } from "./join-ring.js";
+import { ownerJoinInput } from "./owner-input.js";
+import { newPseudonymKey } from "./pseudonyms.js";
 import {
   decodeOpening,
   decodeOwnerInput,
@@ -28,12 +30,12 @@ const inputIn = (ring: JoinRing) => (count: number, width: number) => ({
 
 describe.each([RING_128, RING_64])("a join's messages between nodes, in Z/2^$bits", (ring) => {
   const input = inputIn(ring);
-  const encodeOwnerInput = (sent: Parameters<typeof encode.owner>[1]) => encode.owner(ring, sent);
+  const encodeOwnerInput = (sent: Parameters<typeof encode.owner>[1]) => encode.owner(ring, sent).bytes;
   const decodeOwnerInput = (bytes: Buffer, width: number, max: number) => decode.owner(ring, bytes, width, max);
-  const encodePartyMessage = (m: Parameters<typeof encode.party>[1]) => encode.party(ring, m);
+  const encodePartyMessage = (m: Parameters<typeof encode.party>[1]) => encode.party(ring, m).bytes;
   const decodePartyMessage = (...args: Parameters<typeof decode.party> extends [JoinRing, ...infer R] ? R : never) =>
     decode.party(ring, ...args);
-  const encodeOpening = (o: Parameters<typeof encode.opening>[1]) => encode.opening(ring, o);
+  const encodeOpening = (o: Parameters<typeof encode.opening>[1]) => encode.opening(ring, o).bytes;
   const decodeOpening = (bytes: Buffer, expected: { d: number; e: number }) => decode.opening(ring, bytes, expected);
   const fromBigInts = (values: bigint[]) => ring.fromBigInts(values);
 
@@ -79,6 +81,14 @@ describe.each([RING_128, RING_64])("a join's messages between nodes, in Z/2^$bit
     expect(() => decodeOpening(encodeOpening(opening), { d: 3, e: 1 })).toThrow(/3 were expected/);
   });
 
+  it("lay an owner's input out in place exactly as it is encoded", () => {
+    const cells = ring.fromBigInts(Array.from({ length: 12 }, (_, i) => BigInt(i) - 5n));
+    const factors = { keys: ["a", "b", "c", "d"], cells, width: 3, invalidKeys: 0 };
+    const { input, message } = ownerJoinInput(ring, factors, newPseudonymKey());
+    expect(message.bytes).toEqual(encodeOwnerInput(input));
+    expect(decodeOwnerInput(message.bytes, 3, 10)).toEqual(input);
+  });
+
   it("refuse elements of the other ring's size", () => {
     const other = ring === RING_64 ? RING_128 : RING_64;
     const bytes = encodeOwnerInput(input(4, 2));
@@ -107,6 +117,8 @@ describe("a join's sealed envelopes", () => {
     expect(() => openJoinMessage({ ...envelope, ciphertext: altered }, sender.publicKey, recipient)).toThrow(
       /not the ciphertext its sender signed/,
     );
+    const [prefix] = joinMessageParts(envelope);
+    expect(prefix.length % 8).toBe(0);
     const onWire = parseJoinMessage(joinMessageBytes(envelope));
     expect(openJoinMessage(onWire, sender.publicKey, recipient).toString()).toBe("seed");
     expect(() => parseJoinMessage(Buffer.from([0, 0, 0, 9, 1]))).toThrow(/header's length is wrong/);

@@ -1,4 +1,5 @@
 import { ComputeError } from "../errors.js";
+import { SealablePlaintext } from "../mpc/channel.js";
 import { PRF_SEED_BYTES } from "../mpc/prf.js";
 import type { Opening } from "./compute-party.js";
 import type { ComputePartyMessage, DealtTriple, OwnerShareSource } from "./helper.js";
@@ -37,8 +38,15 @@ class Writer {
     if (pad > 0) this.bytes(Buffer.alloc(pad));
     return this.bytes(this.ring.bytes(values));
   }
-  done() {
-    return Buffer.concat(this.parts);
+  /** The message, written once into a buffer with room for its seal's tag. */
+  done(): SealablePlaintext {
+    const out = SealablePlaintext.alloc(this.length);
+    let at = 0;
+    for (const part of this.parts) {
+      part.copy(out.buffer, at);
+      at += part.length;
+    }
+    return out;
   }
 }
 
@@ -72,8 +80,30 @@ class Reader {
   }
 }
 
-export function encodeOwnerInput(ring: JoinRing, input: OwnerJoinInput): Buffer {
+export function encodeOwnerInput(ring: JoinRing, input: OwnerJoinInput): SealablePlaintext {
   return new Writer(ring).u32(input.count).u32(input.width).bytes(input.pseudonyms).vector(input.masked).done();
+}
+
+/**
+ * An owner's input laid out as `encodeOwnerInput` writes it, for the owner to fill in place: the
+ * pseudonyms and the masked cells are views of the message, so none of its hundreds of megabytes is
+ * copied to send it.
+ */
+export function ownerInputLayout(ring: JoinRing, count: number, width: number) {
+  const pseudonymsAt = 8;
+  const lengthAt = pseudonymsAt + count * PSEUDONYM_BYTES;
+  const maskedAt = lengthAt + 4 + ((ALIGN - ((lengthAt + 4) % ALIGN)) % ALIGN);
+  const message = SealablePlaintext.alloc(maskedAt + count * width * ring.elementBytes);
+  const bytes = message.buffer;
+  bytes.fill(0, 0, maskedAt);
+  bytes.writeUInt32BE(count, 0);
+  bytes.writeUInt32BE(width, 4);
+  bytes.writeUInt32BE(count * width, lengthAt);
+  return {
+    message,
+    pseudonyms: bytes.subarray(pseudonymsAt, lengthAt),
+    masked: ring.fromBytes(bytes.subarray(maskedAt, maskedAt + count * width * ring.elementBytes)),
+  };
 }
 
 /** An owner's input as the helper reads it: `width` is what the plan says that owner's cells are. */
@@ -88,7 +118,7 @@ export function decodeOwnerInput(ring: JoinRing, bytes: Buffer, width: number, m
   return { count, width, pseudonyms, masked };
 }
 
-export function encodePartyMessage(ring: JoinRing, message: ComputePartyMessage): Buffer {
+export function encodePartyMessage(ring: JoinRing, message: ComputePartyMessage): SealablePlaintext {
   const writer = new Writer(ring).u32(message.party).u32(message.rows).u32(message.widths.length);
   for (const width of message.widths) writer.u32(width);
   for (const source of message.owners) {
@@ -155,7 +185,7 @@ export function decodePartyMessage(
   return { party: party as 0 | 1, rows, widths, owners, triples };
 }
 
-export function encodeOpening(ring: JoinRing, opening: Opening): Buffer {
+export function encodeOpening(ring: JoinRing, opening: Opening): SealablePlaintext {
   return new Writer(ring).vector(opening.d).vector(opening.e).done();
 }
 

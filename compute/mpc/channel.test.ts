@@ -1,7 +1,16 @@
 import { createCipheriv, generateKeyPairSync, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ComputeError } from "../errors.js";
-import { aeadOpen, aeadSeal, deriveEncryptionKeys, open, seal } from "./channel.js";
+import {
+  aeadOpen,
+  aeadSeal,
+  deriveEncryptionKeys,
+  open,
+  openBytes,
+  SealablePlaintext,
+  seal,
+  sealBytes,
+} from "./channel.js";
 
 const alice = deriveEncryptionKeys(generateKeyPairSync("ed25519").privateKey);
 const bob = deriveEncryptionKeys(generateKeyPairSync("ed25519").privateKey);
@@ -84,5 +93,29 @@ describe("the AEAD: ChaCha20-Poly1305 as RFC 8439 gives it", () => {
     expect(() => aeadOpen(key, randomBytes(12), sealed, aad)).toThrow();
     expect(() => aeadOpen(key, nonce, sealed, Buffer.from("other"))).toThrow();
     expect(() => aeadOpen(key, nonce, sealed.subarray(0, 10), aad)).toThrow(/shorter than its tag/);
+  });
+});
+
+describe("sealing in place", () => {
+  it("seals a laid-out plaintext where it lies, as sealing a copy does, and opens it in place", () => {
+    const room = SealablePlaintext.alloc(message.length);
+    message.copy(room.buffer);
+    const sealed = sealBytes(room, bob.publicKey, context);
+    expect(sealed.ciphertext).toBe(room.buffer);
+    expect(openBytes(sealed, bob, context)).toEqual(message);
+    const opened = openBytes(sealed, bob, context, { inPlace: true });
+    expect(opened).toEqual(message);
+    expect(opened.buffer).toBe(room.buffer.buffer);
+  });
+
+  it("refuses an altered or misaddressed ciphertext in place too, and leaves no plaintext behind", () => {
+    for (const [to, ad] of [
+      [bob, "another context"],
+      [alice, context],
+    ] as const) {
+      const sealed = sealBytes(message, bob.publicKey, context);
+      expect(() => openBytes(sealed, to, ad, { inPlace: true })).toThrow(ComputeError);
+      expect(sealed.ciphertext.subarray(0, message.length).includes(message.subarray(0, 8))).toBe(false);
+    }
   });
 });

@@ -79,8 +79,39 @@ export interface SealedBytes {
   ciphertext: Buffer;
 }
 
-/** Seals bytes to a recipient's X25519 public key; `associated` is authenticated, not encrypted. */
-export function sealBytes(plaintext: Uint8Array, recipientPublicKey: string, associated: string): SealedBytes {
+/**
+ * Plaintext laid out with room for the AEAD's tag after it, so that it is sealed where it lies:
+ * a join's messages run to hundreds of megabytes, and this spares a second buffer of that size.
+ */
+export class SealablePlaintext {
+  private constructor(
+    /** The plaintext followed by `TAG_BYTES` of room. */
+    readonly buffer: Buffer,
+  ) {}
+
+  static alloc(length: number): SealablePlaintext {
+    return new SealablePlaintext(Buffer.allocUnsafe(length + TAG_BYTES));
+  }
+
+  get length(): number {
+    return this.buffer.length - TAG_BYTES;
+  }
+
+  /** The plaintext (a view: sealing overwrites it with the ciphertext). */
+  get bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+/**
+ * Seals bytes to a recipient's X25519 public key; `associated` is authenticated, not encrypted. A
+ * `SealablePlaintext` is encrypted in place and its buffer becomes the ciphertext.
+ */
+export function sealBytes(
+  plaintext: Uint8Array | SealablePlaintext,
+  recipientPublicKey: string,
+  associated: string,
+): SealedBytes {
   const ephemeral = generateKeyPairSync("x25519");
   const ephemeralKey = rawPublic(ephemeral.publicKey);
   const shared = diffieHellman({
@@ -89,11 +120,24 @@ export function sealBytes(plaintext: Uint8Array, recipientPublicKey: string, ass
   });
   const nonce = randomBytes(NONCE_BYTES);
   const key = keyFor(shared, ephemeralKey, recipientPublicKey);
-  return { ephemeralKey, nonce, ciphertext: aeadSeal(key, nonce, plaintext, Buffer.from(associated)) };
+  const ad = Buffer.from(associated);
+  const ciphertext =
+    plaintext instanceof SealablePlaintext
+      ? aeadSealInPlace(key, nonce, plaintext, ad)
+      : aeadSeal(key, nonce, plaintext, ad);
+  return { ephemeralKey, nonce, ciphertext };
 }
 
-/** Opens sealed bytes addressed to us; anything altered, misaddressed or malformed is refused. */
-export function openBytes(sealed: SealedBytes, recipient: EncryptionKeys, associated: string): Buffer {
+/**
+ * Opens sealed bytes addressed to us; anything altered, misaddressed or malformed is refused. With
+ * `inPlace`, the plaintext is written over the ciphertext and is a view of it (a refused one is zeroed).
+ */
+export function openBytes(
+  sealed: SealedBytes,
+  recipient: EncryptionKeys,
+  associated: string,
+  { inPlace = false }: { inPlace?: boolean } = {},
+): Buffer {
   try {
     const shared = diffieHellman({
       privateKey: recipient.privateKey,
@@ -102,7 +146,7 @@ export function openBytes(sealed: SealedBytes, recipient: EncryptionKeys, associ
     const { nonce, ciphertext } = sealed;
     if (nonce.length !== NONCE_BYTES || ciphertext.length < TAG_BYTES) throw new Error("malformed");
     const key = keyFor(shared, sealed.ephemeralKey, recipient.publicKey);
-    return aeadOpen(key, nonce, ciphertext, Buffer.from(associated));
+    return aeadOpen(key, nonce, ciphertext, Buffer.from(associated), inPlace);
   } catch (cause) {
     throw new ComputeError("share_rejected", "the share could not be opened: altered, misaddressed or malformed", {
       cause,
@@ -121,10 +165,27 @@ export function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Arr
   return out;
 }
 
-/** Opens `aeadSeal`'s output; throws if the ciphertext, its tag, the nonce or the associated data differ. */
-export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, associated: Uint8Array): Buffer {
+function aeadSealInPlace(key: Uint8Array, nonce: Uint8Array, room: SealablePlaintext, associated: Uint8Array): Buffer {
+  sodium.crypto_aead_chacha20poly1305_ietf_encrypt(room.buffer, room.bytes, associated, null, nonce, key);
+  return room.buffer;
+}
+
+/**
+ * Opens `aeadSeal`'s output; throws if the ciphertext, its tag, the nonce or the associated data
+ * differ. libsodium checks the tag before it decrypts and zeroes the output of a refused one, so
+ * opened in place, a refused ciphertext is left zeroed, never half decrypted.
+ */
+export function aeadOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  associated: Uint8Array,
+  inPlace = false,
+): Buffer {
   if (sealed.length < TAG_BYTES) throw new Error("shorter than its tag");
-  const out = Buffer.allocUnsafe(sealed.length - TAG_BYTES);
+  const out = inPlace
+    ? Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length - TAG_BYTES)
+    : Buffer.allocUnsafe(sealed.length - TAG_BYTES);
   sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, associated, nonce, key);
   return out;
 }

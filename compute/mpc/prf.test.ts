@@ -1,6 +1,6 @@
 import { createCipheriv, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { prfBytes, prfRowBytes, prfStreamBytes, prfStreamRows } from "./prf.js";
+import { prfBytes, prfFill, prfRowBytes, prfStreamBytes, prfStreamRows } from "./prf.js";
 
 const block = (seed: Buffer, counter: number) => {
   const input = Buffer.alloc(16);
@@ -30,6 +30,13 @@ describe("the PRF: AES-256 of the block's counter", () => {
         Buffer.concat(rows.map((r) => stream.subarray(r * rowBytes, (r + 1) * rowBytes))),
       );
     }
+    // Filled in place from any block, the last one cut short, across the fill's mebibyte chunks.
+    const filled = new Uint8Array(40);
+    prfFill(seed, 2, filled);
+    expect(Buffer.from(filled)).toEqual(stream.subarray(32, 72));
+    const long = new Uint8Array((1 << 20) + 24);
+    prfFill(seed, 0, long);
+    expect(Buffer.from(long.subarray((1 << 20) - 8))).toEqual(prfStreamBytes(seed, (1 << 20) - 8, 32));
     expect(prfRowBytes(seed, [2, 0], 3)).toEqual(Buffer.concat([stream.subarray(96, 144), stream.subarray(0, 48)]));
   });
 

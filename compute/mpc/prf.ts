@@ -23,18 +23,18 @@ const CHUNK = 1 << 20;
 const zeros = Buffer.alloc(CHUNK);
 
 /**
- * Fills `out` with the keystream from block `from` on (a whole number of blocks), a mebibyte at a
- * time: the cipher never holds a second copy of the whole stream, nor does its zero input exist
- * at that size.
+ * Fills `out` with the keystream from block `from` on (a last block cut short if `out` ends inside
+ * it), a mebibyte at a time: the cipher never holds a second copy of the whole stream, nor does its
+ * zero input exist at that size.
  */
 export function prfFill(seed: Uint8Array, from: number, out: Uint8Array): void {
   checkSeed(seed);
-  if (out.length % BLOCK !== 0) throw new RangeError("the keystream is filled in whole blocks");
   const counter = Buffer.alloc(BLOCK);
   counter.writeBigUInt64BE(BigInt(from), 8);
   const cipher = createCipheriv("aes-256-ctr", seed, counter);
   for (let at = 0; at < out.length; at += CHUNK) {
     const length = Math.min(CHUNK, out.length - at);
+    // CTR mode encrypts a partial block as the keystream's first bytes.
     out.set(cipher.update(zeros.subarray(0, length)), at);
   }
 }

@@ -37,9 +37,9 @@ import {
   decodePartyMessage,
   decodeSeed,
   encodeOpening,
-  encodeOwnerInput,
   encodePartyMessage,
 } from "../join/wire.js";
+import type { SealablePlaintext } from "../mpc/channel.js";
 import { encodeVector } from "../mpc/ring.js";
 import { normaliseIdentifiers } from "../psi/identifiers.js";
 import { vectorLength } from "../query/schema.js";
@@ -57,7 +57,13 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
   const timeoutMs = options.shareTimeoutMs ?? 15_000;
   const running = new Map<string, { signature: string; job: Promise<JoinPartial> }>();
 
-  async function send(plan: JoinPlan, to: PinnedPeer, kind: JoinMessageKind, step: number, payload: Buffer) {
+  async function send(
+    plan: JoinPlan,
+    to: PinnedPeer,
+    kind: JoinMessageKind,
+    step: number,
+    payload: Buffer | SealablePlaintext,
+  ) {
     const envelope = sealJoinMessage(
       { jobId: plan.jobId, from: options.nodeId, to: to.nodeId, kind, step },
       payload,
@@ -77,7 +83,8 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
 
   async function receive(plan: JoinPlan, from: PinnedPeer, kind: JoinMessageKind, step = 0): Promise<Buffer> {
     const envelope = await inbox.receive(plan.jobId, kind, from.nodeId, step, timeoutMs);
-    return openJoinMessage(envelope, from.publicKey, encryption);
+    // The envelope is this receipt's own (the inbox hands each over once), so it is opened in place.
+    return openJoinMessage(envelope, from.publicKey, encryption, { inPlace: true });
   }
 
   /** The operator's list as the first part's node receives it: checked against the plan before anything is spent. */
@@ -120,13 +127,13 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     });
     await keyDelivered;
     const pseudonymKey = madeKey ?? decodeSeed(await receive(plan, peers[0] as PinnedPeer, "pseudonym-key"));
-    const { input, secret } = ownerJoinInput(ring, factors, pseudonymKey);
+    const { input, secret, message } = ownerJoinInput(ring, factors, pseudonymKey);
     // The operator's list, normalised as the keys are, each once, as pseudonyms under the job's key.
     const operatorPseudonyms = operatorIds
       ? pseudonymsOf(pseudonymKey, normaliseIdentifiers(operatorIds, part.keyKind).identifiers)
       : undefined;
     await Promise.all([
-      send(plan, helper, "owner-input", 0, encodeOwnerInput(ring, input)),
+      send(plan, helper, "owner-input", 0, message),
       ...(operatorPseudonyms ? [send(plan, helper, "operator-pseudonyms", 0, operatorPseudonyms)] : []),
       send(plan, peers[maskHolder(index)] as PinnedPeer, "mask-seed", 0, secret.maskSeed),
     ]);
