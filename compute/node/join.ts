@@ -127,7 +127,7 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
     });
     await keyDelivered;
     const pseudonymKey = madeKey ?? decodeSeed(await receive(plan, peers[0] as PinnedPeer, "pseudonym-key"));
-    const { input, secret, message } = ownerJoinInput(ring, factors, pseudonymKey);
+    const { secret, message } = ownerJoinInput(ring, factors, pseudonymKey);
     // The operator's list, normalised as the keys are, each once, as pseudonyms under the job's key.
     const operatorPseudonyms = operatorIds
       ? pseudonymsOf(pseudonymKey, normaliseIdentifiers(operatorIds, part.keyKind).identifiers)
