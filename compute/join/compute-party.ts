@@ -48,7 +48,7 @@ export class JoinComputeParty {
       if (!seed) throw new ComputeError("query_invalid", `no mask seed from owner ${owner}`);
       if (source.positions.length !== rows)
         throw new ComputeError("query_invalid", `the helper sent the wrong number of positions for owner ${owner}`);
-      return ring.subtract(
+      return ring.subtractInto(
         ring.prfRows(seed, source.positions, width),
         ring.prfRange(source.refreshSeed, 0, rows * width),
       );

@@ -102,8 +102,8 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
   owners.forEach((owner, i) => {
     const positions = joined[i] as Uint32Array;
     const refreshSeed = seed();
-    const gathered = ring.gatherRows(owner.masked, positions, owner.width);
-    const values = ring.add(gathered, ring.prfRange(refreshSeed, 0, rows * owner.width));
+    const values = ring.prfRange(refreshSeed, 0, rows * owner.width);
+    ring.gatherPlus(owner.masked, positions, owner.width, values);
     const holder = maskHolder(i);
     shares[holder].push({ kind: "unmask", positions, refreshSeed });
     shares[1 - holder]?.push({ kind: "shares", values });
@@ -122,8 +122,9 @@ export function alignJoin(input: HelperJoinInput): [ComputePartyMessage, Compute
     };
     // A party's share is a seed's stream, or the operand's share the helper dealt it.
     const expand = (pair: (Buffer | null)[], count: number, operand: JoinRingArray) => {
-      const [a, b] = pair.map((s) => (s ? ring.prfRange(s, 0, count) : operand)) as [JoinRingArray, JoinRingArray];
-      return ring.add(a, b);
+      const [a, b] = pair.map((s) => (s ? ring.prfRange(s, 0, count) : null));
+      if (a && b) return ring.addInto(a, b);
+      return ring.addInto((a ?? b) as JoinRingArray, operand);
     };
     const alpha = expand(seeds.alpha, rows * shape.p, left);
     const beta = expand(seeds.beta, rows * shape.q, right);

@@ -17,7 +17,7 @@ import {
 } from "./ring-array.js";
 import {
   add64,
-  gatherMinus64,
+  gatherCombine64,
   gatherRows64,
   outerProduct64,
   prf64Range,
@@ -47,6 +47,10 @@ export interface JoinRing {
   toBigInts(a: JoinRingArray): bigint[];
   add(a: JoinRingArray, b: JoinRingArray): JoinRingArray;
   subtract(a: JoinRingArray, b: JoinRingArray): JoinRingArray;
+  /** a += b, in place; returns a. */
+  addInto(a: JoinRingArray, b: JoinRingArray): JoinRingArray;
+  /** a −= b, in place; returns a. */
+  subtractInto(a: JoinRingArray, b: JoinRingArray): JoinRingArray;
   fromBytes(bytes: Uint8Array): JoinRingArray;
   bytes(a: JoinRingArray): Buffer;
   /** PRF elements [from, from + count) of a seed's stream. */
@@ -60,6 +64,8 @@ export interface JoinRing {
   prfInto(seed: Uint8Array, from: number, out: JoinRingArray): void;
   /** `out` becomes the listed rows of `source` less what `out` held, in place. */
   gatherMinus(source: JoinRingArray, rows: ArrayLike<number>, width: number, out: JoinRingArray): void;
+  /** `out` becomes the listed rows of `source` plus what `out` held, in place. */
+  gatherPlus(source: JoinRingArray, rows: ArrayLike<number>, width: number, out: JoinRingArray): void;
   /** An element (a sum of shares) as the signed integer it stands for. */
   signed(value: bigint): bigint;
 }
@@ -79,6 +85,8 @@ export const RING_128: JoinRing = {
   toBigInts: (a) => toBigInts(as32(a)),
   add: (a, b) => addRing(as32(a), as32(b)),
   subtract: (a, b) => subtractRing(as32(a), as32(b)),
+  addInto: (a, b) => addRing(as32(a), as32(b), as32(a)),
+  subtractInto: (a, b) => subtractRing(as32(a), as32(b), as32(a)),
   fromBytes: ringFromBytes,
   bytes: (a) => ringBytes(as32(a)),
   prfRange: prfRingRange,
@@ -87,7 +95,10 @@ export const RING_128: JoinRing = {
   gatherRows: (source, rows, width) => gatherRows(as32(source), rows, width),
   prfInto: (seed, from, out) => prfFill(seed, from, new Uint8Array(out.buffer, out.byteOffset, out.byteLength)),
   gatherMinus: (source, rows, width, out) => {
-    as32(out).set(subtractRing(gatherRows(as32(source), rows, width), as32(out)));
+    subtractRing(gatherRows(as32(source), rows, width), as32(out), as32(out));
+  },
+  gatherPlus: (source, rows, width, out) => {
+    addRing(gatherRows(as32(source), rows, width), as32(out), as32(out));
   },
   signed: (value) => BigInt.asIntN(128, value),
 };
@@ -107,6 +118,8 @@ export const RING_64: JoinRing = {
   toBigInts: (a) => Array.from(as64(a)),
   add: (a, b) => add64(as64(a), as64(b)),
   subtract: (a, b) => subtract64(as64(a), as64(b)),
+  addInto: (a, b) => add64(as64(a), as64(b), as64(a)),
+  subtractInto: (a, b) => subtract64(as64(a), as64(b), as64(a)),
   fromBytes: ring64FromBytes,
   bytes: bytesOf,
   prfRange: prf64Range,
@@ -117,7 +130,8 @@ export const RING_64: JoinRing = {
     if (from % 2 !== 0) throw new RangeError("the 64-bit PRF is filled from an even element");
     prfFill(seed, from / 2, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
   },
-  gatherMinus: (source, rows, width, out) => gatherMinus64(as64(source), rows, width, as64(out)),
+  gatherMinus: (source, rows, width, out) => gatherCombine64(as64(source), rows, width, as64(out), -1),
+  gatherPlus: (source, rows, width, out) => gatherCombine64(as64(source), rows, width, as64(out), 1),
   signed: (value) => BigInt.asIntN(64, value),
 };
 

@@ -68,9 +68,9 @@ export function toBigInts(a: RingArray): bigint[] {
 }
 
 // A Uint32Array store keeps a number modulo 2^32, so a limb's carry or borrow is all there is to track.
-export function addRing(a: RingArray, b: RingArray): RingArray {
-  if (a.length !== b.length) throw new RangeError("shares of different lengths");
-  const out = new Uint32Array(a.length);
+/** a + b, into `out` when given (which may be `a` itself). */
+export function addRing(a: RingArray, b: RingArray, out: RingArray = new Uint32Array(a.length)): RingArray {
+  if (a.length !== b.length || out.length !== a.length) throw new RangeError("shares of different lengths");
   for (let e = 0; e < a.length; e += 4) {
     let t = (a[e] as number) + (b[e] as number);
     out[e] = t;
@@ -83,9 +83,9 @@ export function addRing(a: RingArray, b: RingArray): RingArray {
   return out;
 }
 
-export function subtractRing(a: RingArray, b: RingArray): RingArray {
-  if (a.length !== b.length) throw new RangeError("shares of different lengths");
-  const out = new Uint32Array(a.length);
+/** a − b, into `out` when given (which may be `a` itself). */
+export function subtractRing(a: RingArray, b: RingArray, out: RingArray = new Uint32Array(a.length)): RingArray {
+  if (a.length !== b.length || out.length !== a.length) throw new RangeError("shares of different lengths");
   for (let e = 0; e < a.length; e += 4) {
     let t = (a[e] as number) - (b[e] as number);
     out[e] = t;

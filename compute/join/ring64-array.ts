@@ -13,16 +13,16 @@ const BYTES = 8;
 
 export const ring64Array = (count: number): Ring64Array => new BigUint64Array(count);
 
-export function add64(a: Ring64Array, b: Ring64Array): Ring64Array {
-  if (a.length !== b.length) throw new RangeError("shares of different lengths");
-  const out = new BigUint64Array(a.length);
+/** a + b, into `out` when given (which may be `a` itself). */
+export function add64(a: Ring64Array, b: Ring64Array, out: Ring64Array = new BigUint64Array(a.length)): Ring64Array {
+  if (a.length !== b.length || out.length !== a.length) throw new RangeError("shares of different lengths");
   for (let i = 0; i < a.length; i++) out[i] = (a[i] as bigint) + (b[i] as bigint);
   return out;
 }
 
-export function subtract64(a: Ring64Array, b: Ring64Array): Ring64Array {
-  if (a.length !== b.length) throw new RangeError("shares of different lengths");
-  const out = new BigUint64Array(a.length);
+/** a − b, into `out` when given (which may be `a` itself). */
+export function subtract64(a: Ring64Array, b: Ring64Array, out: Ring64Array = new BigUint64Array(a.length)): Ring64Array {
+  if (a.length !== b.length || out.length !== a.length) throw new RangeError("shares of different lengths");
   for (let i = 0; i < a.length; i++) out[i] = (a[i] as bigint) - (b[i] as bigint);
   return out;
 }
@@ -59,14 +59,21 @@ export function gatherRows64(source: Ring64Array, rows: ArrayLike<number>, width
   return out;
 }
 
-/** `out` becomes the listed rows of `source` less what `out` held (a mask), in one pass. */
-export function gatherMinus64(source: Ring64Array, rows: ArrayLike<number>, width: number, out: Ring64Array): void {
+/** `out` becomes the listed rows of `source` less (or plus) what `out` held, in one pass. */
+export function gatherCombine64(
+  source: Ring64Array,
+  rows: ArrayLike<number>,
+  width: number,
+  out: Ring64Array,
+  sign: 1 | -1,
+): void {
   if (out.length !== rows.length * width) throw new RangeError("a table of the wrong size");
   for (let m = 0; m < rows.length; m++) {
     const from = (rows[m] as number) * width;
     if (from + width > source.length) throw new RangeError("a row past the table's end");
     const to = m * width;
-    for (let k = 0; k < width; k++) out[to + k] = (source[from + k] as bigint) - (out[to + k] as bigint);
+    if (sign < 0) for (let k = 0; k < width; k++) out[to + k] = (source[from + k] as bigint) - (out[to + k] as bigint);
+    else for (let k = 0; k < width; k++) out[to + k] = (source[from + k] as bigint) + (out[to + k] as bigint);
   }
 }
 
