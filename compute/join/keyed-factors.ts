@@ -5,9 +5,13 @@ import { type ClassifiedRows, classifyRows, SlotSums } from "../query/evaluate.j
 import type { AggregateQuery } from "../query/schema.js";
 import type { JoinRing, JoinRingArray } from "./join-ring.js";
 
-/** Each key's cells summed from its rows, flat (key, cell, measure), exactly (`SlotSums`). */
+/**
+ * Each key's cells summed from its rows, flat (key, cell, measure), exactly: in Z/2^64 row by row
+ * into the ring itself, as no sum can wrap there (`ring-bits.ts`); in Z/2^128 through `SlotSums`.
+ */
 function keyedCells(ring: JoinRing, keys: number, keyOfRow: Int32Array, classified: ClassifiedRows): JoinRingArray {
   const { cells, measures, cellOf, values } = classified;
+  if (ring.bits === 64) return keyedCells64(keys, keyOfRow, classified);
   const sums = new SlotSums(keys * cells, measures);
   for (let row = 0; row < keyOfRow.length; row++) {
     const key = keyOfRow[row] as number;
@@ -24,6 +28,26 @@ function keyedCells(ring: JoinRing, keys: number, keyOfRow: Int32Array, classifi
       else if (typeof value === "number") ring.setNumber(out, i++, value);
       else ring.setBigInt(out, i++, value);
     }
+  }
+  return out;
+}
+
+function keyedCells64(keys: number, keyOfRow: Int32Array, classified: ClassifiedRows): BigUint64Array {
+  const { cells, measures, cellOf, values } = classified;
+  const width = measures.length;
+  const out = new BigUint64Array(keys * cells * width);
+  const sumAt = measures.indexOf("sum");
+  const squareAt = measures.indexOf("sumOfSquares");
+  for (let row = 0; row < keyOfRow.length; row++) {
+    const key = keyOfRow[row] as number;
+    const cell = cellOf[row] as number;
+    if (key < 0 || cell < 0) continue;
+    const at = (key * cells + cell) * width;
+    out[at] = (out[at] as bigint) + 1n;
+    if (sumAt < 0 || !values) continue;
+    const value = BigInt(values[row] as number);
+    out[at + sumAt] = (out[at + sumAt] as bigint) + value;
+    if (squareAt >= 0) out[at + squareAt] = (out[at + squareAt] as bigint) + value * value;
   }
   return out;
 }

@@ -21,7 +21,11 @@ export function add64(a: Ring64Array, b: Ring64Array, out: Ring64Array = new Big
 }
 
 /** a − b, into `out` when given (which may be `a` itself). */
-export function subtract64(a: Ring64Array, b: Ring64Array, out: Ring64Array = new BigUint64Array(a.length)): Ring64Array {
+export function subtract64(
+  a: Ring64Array,
+  b: Ring64Array,
+  out: Ring64Array = new BigUint64Array(a.length),
+): Ring64Array {
   if (a.length !== b.length || out.length !== a.length) throw new RangeError("shares of different lengths");
   for (let i = 0; i < a.length; i++) out[i] = (a[i] as bigint) - (b[i] as bigint);
   return out;
