@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EXIT, runCommand, UsageError } from "./cli/commands.js";
 import { HELP, usage } from "./cli/help.js";
@@ -17,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
       key: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
+      version: { type: "boolean", default: false },
       id: { type: "string" },
       out: { type: "string" },
       name: { type: "string" },
@@ -64,9 +66,14 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [command, ...args] = positionals;
+  if (values.version && !command) {
+    console.log(packageVersion());
+    return EXIT.ok;
+  }
+  // Help asked for is an answer (0); no command at all is a usage error (2), with the same help.
   if (!command || command === "help") {
     console.log(usage(args[0]));
-    return command ? EXIT.ok : EXIT.usage;
+    return command || values.help ? EXIT.ok : EXIT.usage;
   }
   if (values.help && HELP[command]) {
     console.log(usage(command));
@@ -79,6 +86,11 @@ async function main(argv: string[]): Promise<number> {
       keyFile: values.key ?? process.env.SLUICE_KEY_FILE,
     },
   );
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return `sluice ${manifest.version}`;
 }
 
 main(process.argv.slice(2)).then(

@@ -98,7 +98,8 @@ const GLOBAL = `Global options:
   --url <url>    gateway address (SLUICE_URL, default http://127.0.0.1:8787)
   --key <file>   your key file (SLUICE_KEY_FILE)
   --json         print JSON for scripts
-  --help         help for a command
+  --help         help for a command (alone: this list)
+  --version      the CLI's version
 Exit codes: 0 done, 1 refused or denied, 2 usage error, 3 gateway or node unavailable (or not anchored yet).`;
 
 export function usage(command?: string): string {

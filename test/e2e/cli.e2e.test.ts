@@ -35,10 +35,14 @@ describe("the sluice CLI against a running gateway", () => {
     await gw?.database.close();
   });
 
-  it("explains every command and exits 2 on a wrong one", async () => {
+  it("explains every command (exit 0 when asked, 2 with no command), tells its version, and exits 2 on a wrong one", async () => {
     const help = await sluice(["--help"]);
-    expect(help.code).toBe(2);
+    expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/explain\s+\(operator\) Dry run/);
+    const bare = await sluice([]);
+    expect([bare.code, bare.stdout]).toEqual([2, help.stdout]);
+    const version = await sluice(["--version"]);
+    expect([version.code, version.stdout.trim()]).toEqual([0, expect.stringMatching(/^sluice \d+\.\d+\.\d+$/)]);
     expect((await sluice(["query", "--help"])).stdout).toMatch(/--field <dataset.field>[\s\S]*--where/);
     const wrong = await sluice(["frobnicate"]);
     expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringMatching(/unknown command frobnicate/)]);
