@@ -1,69 +1,80 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EXIT, runCommand, UsageError } from "./cli/commands.js";
+import { didYouMean } from "./cli/did-you-mean.js";
 import { HELP, usage } from "./cli/help.js";
 import { SluiceApiError } from "./client.js";
+
+const OPTIONS = {
+  url: { type: "string" },
+  rpc: { type: "string" },
+  contract: { type: "string" },
+  "chain-id": { type: "string" },
+  "gateway-key": { type: "string" },
+  key: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+  version: { type: "boolean", default: false },
+  id: { type: "string" },
+  out: { type: "string" },
+  name: { type: "string" },
+  role: { type: "string" },
+  "public-key": { type: "string" },
+  sector: { type: "string" },
+  body: { type: "string" },
+  reason: { type: "string" },
+  scenario: { type: "string" },
+  sum: { type: "string", multiple: true },
+  field: { type: "string", multiple: true },
+  shape: { type: "string" },
+  where: { type: "string", multiple: true },
+  "group-by": { type: "string" },
+  groups: { type: "string" },
+  bins: { type: "string" },
+  bounds: { type: "string" },
+  "job-id": { type: "string" },
+  "param-set": { type: "string" },
+  relin: { type: "boolean", default: false },
+  keys: { type: "string" },
+  dataset: { type: "string" },
+  "id-field": { type: "string" },
+  "he-keys": { type: "string" },
+  model: { type: "string" },
+  ids: { type: "string" },
+  "id-kind": { type: "string" },
+  "rows-per-key": { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+  operator: { type: "string" },
+  owner: { type: "string" },
+  batch: { type: "string" },
+  limit: { type: "string" },
+  before: { type: "string" },
+  html: { type: "string" },
+  membership: { type: "boolean", default: false },
+  union: { type: "string" },
+  intersection: { type: "string" },
+  epsilon: { type: "string" },
+  release: { type: "boolean", default: false },
+  withhold: { type: "boolean", default: false },
+  mode: { type: "string" },
+  "id-only": { type: "boolean", default: false },
+} as const;
+
+/** Node's refusal of an unknown option, in our words, with the nearest options it may have meant. */
+function unknownOption(error: Error): string | null {
+  const typed = /Unknown option '(-{1,2})([^']+)'/.exec(error.message);
+  if (!typed) return null;
+  const [, dashes, name] = typed as unknown as [string, string, string];
+  return `unknown option ${dashes}${name}${didYouMean(name, Object.keys(OPTIONS), "--")} (sluice --help lists every option)`;
+}
 
 // The `sluice` command: parse, run one command, exit with a code scripts can rely on.
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      url: { type: "string" },
-      rpc: { type: "string" },
-      contract: { type: "string" },
-      "chain-id": { type: "string" },
-      "gateway-key": { type: "string" },
-      key: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-      version: { type: "boolean", default: false },
-      id: { type: "string" },
-      out: { type: "string" },
-      name: { type: "string" },
-      role: { type: "string" },
-      "public-key": { type: "string" },
-      sector: { type: "string" },
-      body: { type: "string" },
-      reason: { type: "string" },
-      scenario: { type: "string" },
-      sum: { type: "string", multiple: true },
-      field: { type: "string", multiple: true },
-      shape: { type: "string" },
-      where: { type: "string", multiple: true },
-      "group-by": { type: "string" },
-      groups: { type: "string" },
-      bins: { type: "string" },
-      bounds: { type: "string" },
-      "job-id": { type: "string" },
-      "param-set": { type: "string" },
-      relin: { type: "boolean", default: false },
-      keys: { type: "string" },
-      dataset: { type: "string" },
-      "id-field": { type: "string" },
-      "he-keys": { type: "string" },
-      model: { type: "string" },
-      ids: { type: "string" },
-      "id-kind": { type: "string" },
-      "rows-per-key": { type: "string" },
-      from: { type: "string" },
-      to: { type: "string" },
-      operator: { type: "string" },
-      owner: { type: "string" },
-      batch: { type: "string" },
-      limit: { type: "string" },
-      before: { type: "string" },
-      html: { type: "string" },
-      membership: { type: "boolean", default: false },
-      union: { type: "string" },
-      intersection: { type: "string" },
-      epsilon: { type: "string" },
-      release: { type: "boolean", default: false },
-      withhold: { type: "boolean", default: false },
-      mode: { type: "string" },
-      "id-only": { type: "boolean", default: false },
-    },
+    options: OPTIONS,
   });
   const [command, ...args] = positionals;
   if (values.version && !command) {
@@ -97,7 +108,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error((error as Error).message);
+      console.error(unknownOption(error as Error) ?? (error as Error).message);
       process.exit(EXIT.usage);
     }
     if (error instanceof SluiceApiError) {

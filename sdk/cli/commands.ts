@@ -10,6 +10,7 @@ import {
   writeHeKeyFile,
 } from "../he.js";
 import { audit } from "./audit.js";
+import { didYouMean } from "./did-you-mean.js";
 import { EXIT, type Handler, type Helpers, helpers, type Invocation, readListFile, UsageError } from "./handler.js";
 import { usage } from "./help.js";
 import { withProgress } from "./progress.js";
@@ -410,7 +411,10 @@ export async function runCommand(call: Invocation, env: { url: string; keyFile: 
     return EXIT.ok;
   }
   const handler = HANDLERS[call.command];
-  if (!handler) throw new UsageError(`unknown command ${call.command}\n\n${usage()}`);
+  if (!handler)
+    throw new UsageError(
+      `unknown command ${call.command}${didYouMean(call.command, Object.keys(HANDLERS))}\n\n${usage()}`,
+    );
   if (call.command !== "health" && !env.keyFile)
     throw new UsageError(`${call.command} needs --key or SLUICE_KEY_FILE\n\n${usage(call.command)}`);
   let key: KeyFile | undefined;

@@ -47,6 +47,13 @@ describe("the sluice CLI against a running gateway", () => {
     const wrong = await sluice(["frobnicate"]);
     expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringMatching(/unknown command frobnicate/)]);
     expect((await sluice(["query", "--key", "x.json"])).code).toBe(2);
+    const typo = await sluice(["qeury"]);
+    expect([typo.code, typo.stderr]).toEqual([2, expect.stringMatching(/unknown command qeury; did you mean query\?/)]);
+    const option = await sluice(["scenarios", "--jsn"]);
+    expect([option.code, option.stderr.trim().split("\n")[0]]).toEqual([
+      2,
+      "unknown option --jsn; did you mean --json? (sluice --help lists every option)",
+    ]);
   });
 
   it("makes a key, lets the authority admit it, and refuses the operator admitting anyone", async () => {
