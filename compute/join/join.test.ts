@@ -113,7 +113,7 @@ function part(
   measuredField: string | null,
   query: Omit<AggregateQuery, "filters"> & { filters?: AggregateQuery["filters"] },
   maxRowsPerKey = 4,
-): Part & { spec: Omit<KeyedFactorsInput, "ring"> & { ring: JoinRing } } {
+): Part {
   return {
     rows,
     dataset: datasetFromRows(`ds_${name}`, columns[name], rows),
