@@ -107,7 +107,6 @@ export function ringFromBytes(bytes: Uint8Array): RingArray {
   return a;
 }
 
-
 /** Rows of a table `width` elements wide, copied in the listed order. */
 export function gatherRows(source: RingArray, rows: ArrayLike<number>, width: number): RingArray {
   const span = width * 4;
