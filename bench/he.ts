@@ -101,7 +101,7 @@ const scoringRepeats = Math.max(3, Math.min(repeats, 5));
 const oneCore = await measureScoring(1, scoringRepeats, workload);
 const bothCores = await measureScoring(2, scoringRepeats, workload);
 const plainMs = plainScoringMs(workload);
-const preparationMs = nodePreparationMs(workload);
+const preparationMs = await nodePreparationMs(workload);
 const withNoise = await measureScoring(2, scoringRepeats, workload, 1_000_000);
 const scoringContext = {
   parameterSet: "ckks-8192",

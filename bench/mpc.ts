@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createSeededRandom } from "../compute/demo/synthetic.js";
 import { runSecureAggregate } from "../compute/mpc/secure-aggregate.js";
-import type { NodeConfig } from "../compute/node/config.js";
-import { type ColumnSpec, loadCsvDataset } from "../compute/node/datastore.js";
+import type { NodeConfigFile } from "../compute/node/config.js";
+import type { ColumnSpec } from "../compute/node/datastore.js";
 import { pinOfNodeKey } from "../compute/node/peers.js";
+import { openDataStore } from "../compute/node/sources.js";
 import { type QueryPlan, signPlan } from "../compute/protocol.js";
-import { aggregateColumns } from "../compute/query/evaluate.js";
 import type { AggregateQuery } from "../compute/query/schema.js";
 import { freeLoopbackPort, type NodeProcess, spawnComputeNode } from "../gateway/node-processes.js";
 import { type ScenarioTerms, signApproval } from "../lib/approvals.js";
@@ -64,7 +64,7 @@ async function startOwners(dir: string, count: number, gatewayPublicKey: string)
       const key = keys[i] as ReturnType<typeof generateEd25519KeyPair>;
       writeFileSync(path.join(nodeDir, "node.pem"), key.privateKeyPem);
       const owner = generateEd25519KeyPair();
-      const config: NodeConfig = {
+      const config: NodeConfigFile = {
         nodeId: `node_${id}`,
         ownerId: `owner_${id}`,
         host: "127.0.0.1",
@@ -155,17 +155,25 @@ async function timeProtocol(owners: Owner[], query: AggregateQuery, gatewayKey: 
   return median(times);
 }
 
-function timePlaintext(dir: string, count: number, query: AggregateQuery) {
-  const datasets = ["a", "b", "c"].map((id) =>
-    loadCsvDataset(`ds_${id}`, path.join(dir, `${id}-${count}`, "data.csv"), COLUMNS),
-  );
+/** Each owner's own part alone, as its node computes it (DuckDB over its CSV), and the cells added. */
+async function timePlaintext(dir: string, count: number, query: AggregateQuery) {
+  const store = openDataStore({
+    workDirectory: path.join(dir, "plaintext-work"),
+    sources: { maxConnections: 1, statementTimeoutMs: 600_000, duckdbThreads: 2, duckdbMemoryLimit: "512MB" },
+    datasets: ["a", "b", "c"].map((id) => ({
+      id: `ds_${id}`,
+      file: path.join(dir, `${id}-${count}`, "data.csv"),
+      columns: COLUMNS,
+    })),
+  });
   const times: number[] = [];
   for (let i = 0; i < repeats + 2; i++) {
     const started = performance.now();
-    const cells = datasets.map((d) => aggregateColumns(d, "amount", query));
+    const cells = await Promise.all(["a", "b", "c"].map((id) => store.aggregate(`ds_${id}`, "amount", query)));
     cells.reduce((total, vector) => total.map((x, j) => x + (vector[j] as bigint)));
     if (i >= 2) times.push(performance.now() - started);
   }
+  await store.close();
   return median(times);
 }
 
@@ -189,8 +197,8 @@ try {
   await Promise.all(running.map((o) => o.node.stop()));
   running = [];
 
-  const plainSum = timePlaintext(dir, rows, SUM);
-  const plainHistogram = timePlaintext(dir, rows, HISTOGRAM);
+  const plainSum = await timePlaintext(dir, rows, SUM);
+  const plainHistogram = await timePlaintext(dir, rows, HISTOGRAM);
   const context = { rowsPerNode: rows, nodes: 3, repeats, epsilon: 1 };
   report("mpc", "sum_ms", sumMs, "ms", context);
   report("mpc", "histogram_ms", histogramMs, "ms", { ...context, bins: 20 });

@@ -15,6 +15,6 @@ export {
 } from "./demo/owners.js";
 export { ComputeError } from "./errors.js";
 export { runSecureAggregate, type SecureAggregateOptions } from "./mpc/secure-aggregate.js";
-export { type NodeConfig, nodeConfigSchema } from "./node/config.js";
+export { type NodeConfig, type NodeConfigFile, nodeConfigSchema } from "./node/config.js";
 export { type PinnedPeer, pinnedPeerSchema, pinOfNodeKey } from "./node/peers.js";
 export { type ApprovalProof, type QueryPlan, type SignedPlan, signPlan, verifyPlan } from "./protocol.js";

@@ -8,7 +8,7 @@ import {
   demoApplicants,
   demoCsv,
   demoDatasetRegistration,
-  type NodeConfig,
+  type NodeConfigFile,
   pinOfNodeKey,
 } from "../compute/index.js";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
@@ -49,7 +49,7 @@ async function demoNodeIdentity(dataDir: string, nodeId: string, folder: string)
   return { dir, port, peer };
 }
 
-function writeNodeConfig(dir: string, config: NodeConfig): string {
+function writeNodeConfig(dir: string, config: NodeConfigFile): string {
   const configFile = path.join(dir, "node.json");
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   return configFile;
@@ -76,7 +76,7 @@ export async function startDemoNodes(
       if (!existsSync(dataFile)) writeFileSync(dataFile, demoCsv(owner));
       // The node trusts its owner's key: the owner signs what it approves, and the node checks every plan against it.
       const ownerKey = loadOrCreateKeyFile(path.join(dataDir, "keys"), `owner_${owner.key}`);
-      const config: NodeConfig = {
+      const config: NodeConfigFile = {
         ...nodeDefaults(gatewayPublicKey),
         port,
         peers: peersOf(`node_${owner.key}`),
@@ -97,7 +97,7 @@ export async function startDemoNodes(
     }
     // The third party of two-owner jobs: holds no data, sees only uniform shares, adds its own noise.
     const { dir: helperDir, port } = identities.at(-1) as (typeof identities)[number];
-    const helper: NodeConfig = {
+    const helper: NodeConfigFile = {
       ...nodeDefaults(gatewayPublicKey),
       port,
       peers: peersOf(DEMO_HELPER_NODE_ID),

@@ -2,7 +2,7 @@ import { generateHeKeys } from "../../compute/he/keys.js";
 import { HePool } from "../../compute/he/pool.js";
 import { decryptScores, encryptScoringModel } from "../../compute/he/scoring.js";
 import { modelDigest, plainScore, type ScoringModel } from "../../compute/he/scoring-model.js";
-import { createMemoryDataStore, datasetFromRows } from "../../compute/node/datastore.js";
+import { createMemoryDataStore, datasetFromRows } from "../../compute/node/memory-store.js";
 import { featureBatches } from "../../compute/node/scoring.js";
 
 const SLOTS = 4096;
@@ -106,7 +106,7 @@ export function plainScoringMs(workload: ReturnType<typeof scoringWorkload>): nu
 }
 
 /** What the owner's node does before any encryption: look up each id and pack its clamped features. */
-export function nodePreparationMs(workload: ReturnType<typeof scoringWorkload>): number {
+export async function nodePreparationMs(workload: ReturnType<typeof scoringWorkload>): Promise<number> {
   const features = workload.model.features;
   const ids = workload.rows.map((_, i) => `E${i}`);
   const store = createMemoryDataStore([
@@ -120,13 +120,13 @@ export function nodePreparationMs(workload: ReturnType<typeof scoringWorkload>):
     ),
   ]);
   const bounds = Object.fromEntries(features.map((f) => [f, [0, 1_000] as [number, number]]));
-  store.rowsOf("ds_bench", "id", ids.slice(0, 1)); // build the id index once, as a running node has
+  await store.entities("ds_bench", "id", ids.slice(0, 1), features); // build the id index once, as a running node has
   const started = performance.now();
   featureBatches(
     store,
     { features, epsilonMicro: 0, task: { datasetId: "ds_bench" } },
     { idField: "id", bounds, maxScoresPerId: 1 },
-    store.rowsOf("ds_bench", "id", ids),
+    await store.entities("ds_bench", "id", ids, features),
   );
   return performance.now() - started;
 }

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { normaliseUscc } from "../../lib/uscc.js";
-import { createMemoryDataStore, parseCsvDataset } from "../node/datastore.js";
+import { openDataStore } from "../node/sources.js";
 import { columnsOf, DEMO_OWNERS, demoCsv } from "./owners.js";
 import { organisationCode, syntheticEnterprises } from "./synthetic.js";
 
@@ -25,20 +28,34 @@ describe("synthetic public data", () => {
     expect(syntheticEnterprises(5, "other")[0]?.uscc).not.toBe(syntheticEnterprises(5)[0]?.uscc);
   });
 
-  it("writes each owner's dataset as CSV a node can load and sum", () => {
-    for (const owner of DEMO_OWNERS) {
-      const csv = demoCsv(owner, 50);
-      const dataset = parseCsvDataset(owner.dataset.id, csv, columnsOf(owner));
-      expect(dataset.rowCount).toBeGreaterThan(30);
-      const [header, ...lines] = csv.trim().split("\n");
-      const column = (header as string).split(",").indexOf("wages_fen");
-      const expected = lines.reduce((t, line) => t + BigInt(line.split(",")[column] as string), 0n);
-      const store = createMemoryDataStore([dataset]);
-      expect(store.aggregate(owner.dataset.id, "wages_fen", { aggregate: "sum", filters: [] })).toEqual([
-        BigInt(lines.length),
-        expected,
-      ]);
-      expect(expected).toBeGreaterThan(0n);
+  it("writes each owner's dataset as CSV a node can query and sum", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sluice-demo-csv-"));
+    try {
+      for (const owner of DEMO_OWNERS) {
+        const csv = demoCsv(owner, 50);
+        const file = path.join(dir, `${owner.dataset.id}.csv`);
+        writeFileSync(file, csv);
+        const [header, ...lines] = csv.trim().split("\n");
+        expect(lines.length).toBeGreaterThan(30);
+        const column = (header as string).split(",").indexOf("wages_fen");
+        const expected = lines.reduce((t, line) => t + BigInt(line.split(",")[column] as string), 0n);
+        const store = openDataStore({
+          workDirectory: path.join(dir, "work"),
+          sources: { maxConnections: 1, statementTimeoutMs: 30_000, duckdbThreads: 1, duckdbMemoryLimit: "128MB" },
+          datasets: [{ id: owner.dataset.id, file, columns: columnsOf(owner) }],
+        });
+        try {
+          expect(await store.aggregate(owner.dataset.id, "wages_fen", { aggregate: "sum", filters: [] })).toEqual([
+            BigInt(lines.length),
+            expected,
+          ]);
+        } finally {
+          await store.close();
+        }
+        expect(expected).toBeGreaterThan(0n);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -3,6 +3,7 @@ import {
   addRing,
   fromBigInts,
   gatherRows,
+  getBigInt,
   type OuterShape,
   outerProductRing,
   prfRingRange,
@@ -42,6 +43,8 @@ export interface JoinRing {
   /** Writes a safe integer (a negative one as its two's complement). */
   setNumber(a: JoinRingArray, i: number, value: number): void;
   setBigInt(a: JoinRingArray, i: number, value: bigint): void;
+  /** Adds an integer (of any sign or size) into element i, modulo the ring. */
+  addBigInt(a: JoinRingArray, i: number, value: bigint): void;
   fromBigInts(values: readonly bigint[]): JoinRingArray;
   /** The elements as unsigned bigints below 2^bits. */
   toBigInts(a: JoinRingArray): bigint[];
@@ -81,6 +84,7 @@ export const RING_128: JoinRing = {
   length: (a) => ringLength(as32(a)),
   setNumber: (a, i, value) => setNumber(as32(a), i, value),
   setBigInt: (a, i, value) => setBigInt(as32(a), i, value),
+  addBigInt: (a, i, value) => setBigInt(as32(a), i, getBigInt(as32(a), i) + value),
   fromBigInts,
   toBigInts: (a) => toBigInts(as32(a)),
   add: (a, b) => addRing(as32(a), as32(b)),
@@ -113,6 +117,10 @@ export const RING_64: JoinRing = {
   },
   setBigInt: (a, i, value) => {
     as64(a)[i] = value;
+  },
+  addBigInt: (a, i, value) => {
+    const array = as64(a);
+    array[i] = (array[i] as bigint) + value;
   },
   fromBigInts: (values) => BigUint64Array.from(values, (v) => BigInt.asUintN(64, v)),
   toBigInts: (a) => Array.from(as64(a)),

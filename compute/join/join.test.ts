@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { makeUscc } from "../../lib/uscc.js";
 import { joinedNoiseScales, type NoiseScale } from "../dp/noise.js";
-import { type ColumnSpec, datasetFromRows, type LocalDataset } from "../node/datastore.js";
+import type { ColumnSpec } from "../node/datastore.js";
+import { datasetFromRows, type LocalDataset } from "../node/memory-store.js";
 import type { AggregateQuery } from "../query/schema.js";
 import { JoinComputeParty, type Opening } from "./compute-party.js";
 import { maskHolder } from "./fold.js";

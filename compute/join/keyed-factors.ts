@@ -1,5 +1,5 @@
 import { ComputeError } from "../errors.js";
-import type { LocalDataset } from "../node/datastore.js";
+import type { LocalDataset } from "../node/memory-store.js";
 import { type IdentifierKind, IdentifierNormaliser } from "../psi/identifiers.js";
 import { type ClassifiedRows, classifyRows, SlotSums } from "../query/evaluate.js";
 import type { AggregateQuery } from "../query/schema.js";

@@ -4,7 +4,7 @@ import { type ScenarioTerms, signApproval, signRule } from "../../lib/approvals.
 import { generateEd25519KeyPair } from "../../lib/ed25519.js";
 import { ComputeError } from "../errors.js";
 import { createNodeApp } from "../node/app.js";
-import { createMemoryDataStore, datasetFromRows } from "../node/datastore.js";
+import { createMemoryDataStore, datasetFromRows } from "../node/memory-store.js";
 import type { PinnedPeer } from "../node/peers.js";
 import {
   type ApprovalProof,

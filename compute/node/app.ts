@@ -139,7 +139,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     );
 
   /** This node's own cells: its data's aggregate for an owner, nothing (zeros) for a helper. */
-  function localCells(plan: QueryPlan, task: NodeTask): bigint[] {
+  async function localCells(plan: QueryPlan, task: NodeTask): Promise<bigint[]> {
     if (task.role === "helper") {
       if (!options.helper) throw new SluiceError("forbidden", `node ${options.nodeId} is not a helper node`);
       return new Array<bigint>(vectorLength(plan.query)).fill(0n);
@@ -160,7 +160,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
         `${task.datasetId}.${task.field} is ${measured.type}; the plan's fixed point does not match`,
       );
     }
-    return withholdBelowK(options.store.aggregate(task.datasetId, task.field, plan.query), plan);
+    return withholdBelowK(await options.store.aggregate(task.datasetId, task.field, plan.query), plan);
   }
 
   /**
@@ -170,7 +170,7 @@ export function createNodeApp(options: NodeAppOptions): Hono {
    */
   async function runEncrypted(plan: QueryPlan, task: NodeTask): Promise<EncryptedPartial> {
     if (task.role !== "owner" || !plan.he) throw new SluiceError("forbidden", "an encrypted job has owners only");
-    const cells = localCells(plan, task);
+    const cells = await localCells(plan, task);
     const owners = plan.tasks.filter((t) => t.role === "owner").length;
     const noisy = addNoise(cells, noiseScales(plan.query, plan.valueScale, owners, plan.epsilonMicro));
     const ciphertext = await hePool().encryptVector(plan.he.paramSet, plan.he.publicKey, noisy);
@@ -191,7 +191,10 @@ export function createNodeApp(options: NodeAppOptions): Hono {
     const owners = plan.tasks.filter((t) => t.role === "owner").length;
     // Every party adds noise that alone makes the release ε-DP, so no party (nor the gateway) sees an
     // un-noised total, and the guarantee holds as long as one party follows the protocol.
-    const noisy = addNoise(localCells(plan, task), noiseScales(plan.query, plan.valueScale, owners, plan.epsilonMicro));
+    const noisy = addNoise(
+      await localCells(plan, task),
+      noiseScales(plan.query, plan.valueScale, owners, plan.epsilonMicro),
+    );
     const shares = splitVector(noisy, plan.tasks.length);
     const parties = pinnedParties(plan);
     const peers = parties.filter((p): p is PinnedPeer => p !== null);

@@ -31,14 +31,39 @@ export const nodeConfigSchema = z
     scoreCountsFile: z.string().min(1).optional(),
     /** Where the node counts each scenario's jobs and ε against the owner's signed quota and budget, so a restart forgets none. */
     spendLedgerFile: z.string().min(1).default("spend-ledger.jsonl"),
+    /** The node's own working files: DuckDB's spill space and UTF-8 copies of GB18030 files. */
+    workDirectory: z.string().min(1).default("node-work"),
+    sources: z
+      .strictObject({
+        /** Connections to each owner database, at most, for all the node's datasets there. */
+        maxConnections: z.number().int().min(1).max(64).default(4),
+        /** How long one pushed-down statement may run (ms) before the database cancels it. */
+        statementTimeoutMs: z.number().int().min(100).default(120_000),
+        /** DuckDB's threads and memory limit for file datasets. */
+        duckdbThreads: z.number().int().min(1).max(64).default(2),
+        duckdbMemoryLimit: z
+          .string()
+          .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, "a size such as 512MB")
+          .default("512MB"),
+      })
+      .prefault({}),
     datasets: z
       .array(
         z
           .object({
             id: z.string().min(1),
-            /** A CSV file with a header row, imported at start. */
+            /** A CSV file (UTF-8, RFC 4180, a header row): shorthand for `files` with format csv. */
             file: z.string().min(1).optional(),
-            /** Or a table in the owner's own PostgreSQL, read at start (the node needs only SELECT on it). */
+            /** Files queried in place through DuckDB: one file, a directory of them, or a glob. */
+            files: z
+              .strictObject({
+                path: z.string().min(1),
+                format: z.enum(["csv", "parquet"]),
+                encoding: z.enum(["utf-8", "gb18030"]).default("utf-8"),
+                delimiter: z.string().length(1).default(","),
+              })
+              .optional(),
+            /** Or a table in the owner's own PostgreSQL, queried live (the node needs SELECT on the listed columns only). */
             postgres: z
               .object({
                 url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL"),
@@ -63,12 +88,15 @@ export const nodeConfigSchema = z
                   name: identifier,
                   type: z.enum(["string", "integer", "decimal"]),
                   level: z.number().int().min(1).optional(),
+                  /** What a NULL here means: refused (the default), its row skipped, or counted as SQL counts it. */
+                  nulls: z.enum(["refuse", "skip", "count"]).optional(),
                 }),
               )
               .min(1),
           })
-          .refine((d) => (d.file === undefined) !== (d.postgres === undefined), {
-            message: "a dataset comes from a CSV file or from a PostgreSQL table, one of the two",
+          .refine((d) => [d.file, d.files, d.postgres].filter((s) => s !== undefined).length === 1, {
+            message:
+              "a dataset comes from a CSV file, from files, or from a PostgreSQL table: exactly one of file, files and postgres",
           }),
       )
       .default([]),
@@ -82,6 +110,8 @@ export const nodeConfigSchema = z
     path: ["datasets"],
   });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+/** A configuration file as written: defaults may be left out. */
+export type NodeConfigFile = z.input<typeof nodeConfigSchema>;
 
 /** Reads a node's JSON configuration; relative paths in it are relative to the file. */
 export function readNodeConfig(file: string): NodeConfig {
@@ -92,6 +122,11 @@ export function readNodeConfig(file: string): NodeConfig {
     keyFile: path.resolve(base, config.keyFile),
     ...(config.scoreCountsFile ? { scoreCountsFile: path.resolve(base, config.scoreCountsFile) } : {}),
     spendLedgerFile: path.resolve(base, config.spendLedgerFile),
-    datasets: config.datasets.map((d) => (d.file ? { ...d, file: path.resolve(base, d.file) } : d)),
+    workDirectory: path.resolve(base, config.workDirectory),
+    datasets: config.datasets.map((d) => ({
+      ...d,
+      ...(d.file ? { file: path.resolve(base, d.file) } : {}),
+      ...(d.files ? { files: { ...d.files, path: path.resolve(base, d.files.path) } } : {}),
+    })),
   };
 }

@@ -11,7 +11,7 @@ import { addVectors, decodeVector, fromRing } from "../mpc/ring.js";
 import { allOrNothingOf, postToNode } from "../mpc/secure-aggregate.js";
 import type { AggregateQuery } from "../query/schema.js";
 import { createNodeApp } from "./app.js";
-import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
+import { createMemoryDataStore, datasetFromRows } from "./memory-store.js";
 import type { PinnedPeer } from "./peers.js";
 
 // The gateway's key, held by the test: it plays a compromised gateway that signs whatever it likes.

@@ -117,7 +117,7 @@ export function joinRoutes(ctx: OneNodeContext): Hono {
       ? Promise.all(peers.slice(1).map((peer) => send(plan, peer, "pseudonym-key", 0, madeKey)))
       : Promise.resolve([]);
     keyDelivered.catch(() => {});
-    const factors = options.store.joinFactors(part.task.datasetId, {
+    const factors = await options.store.joinFactors(part.task.datasetId, {
       ring,
       keyField: part.task.field,
       keyKind: part.keyKind,

@@ -66,7 +66,7 @@ export function scoringRoutes({ options, approval, spend, logger, now, limit }: 
   app.post("/scores/holdings", async (c) => {
     const request = await jsonBody(c, holdingsRequestSchema);
     const { plan } = request;
-    const holdings = scorer.holdings(request);
+    const holdings = await scorer.holdings(request);
     logger.info(
       {
         requestId: plan.requestId,

@@ -10,7 +10,7 @@ import { encodeBitmap } from "../psi/helper-protocol.js";
 import { PsiPool } from "../psi/pool.js";
 import { operatorSharesContext, type PsiPlan, signPsiPlan } from "../psi/protocol.js";
 import { pointKey } from "../psi/spill.js";
-import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
+import { createMemoryDataStore, datasetFromRows } from "./memory-store.js";
 import { createPeerPins } from "./peers.js";
 import { createPsiResponder } from "./psi.js";
 import { SpendLedger } from "./spend-ledger.js";

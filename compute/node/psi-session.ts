@@ -87,18 +87,20 @@ export class OwnerPsiSession {
     store: NodeDataStore,
     pool: () => PsiPool,
   ): Promise<OwnerPsiSession> {
-    const ids = store.strings(datasetId, plan.idField);
     const kind = plan.idKind as IdentifierKind;
-    const normaliser = plan.sum
-      ? new IdentifierTotals(kind, store.numbers(datasetId, plan.sum.valueField), plan.sum)
-      : new IdentifierNormaliser(kind);
-    for (let from = 0; from < ids.length; from += NORMALISE_SLICE) {
-      normaliser.add(ids, from, Math.min(ids.length, from + NORMALISE_SLICE));
-      await new Promise((resolve) => setImmediate(resolve));
+    const totalling = plan.sum ? new IdentifierTotals(kind, plan.sum) : null;
+    const normaliser = new IdentifierNormaliser(kind);
+    for await (const batch of store.identifiers(datasetId, plan.idField, plan.sum?.valueField)) {
+      for (let from = 0; from < batch.ids.length; from += NORMALISE_SLICE) {
+        const to = Math.min(batch.ids.length, from + NORMALISE_SLICE);
+        if (totalling) totalling.add(batch.ids, batch.values ?? [], from, to);
+        else normaliser.add(batch.ids, from, to);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
-    const prepared = normaliser.result();
-    const totals =
-      normaliser instanceof IdentifierTotals ? (prepared as ReturnType<IdentifierTotals["result"]>).totals : undefined;
+    const summed = totalling?.result();
+    const prepared = summed ?? normaliser.result();
+    const totals = summed?.totals;
     shuffleEntities(prepared.identifiers, totals);
     return new OwnerPsiSession(plan, signature, prepared.identifiers, totals, prepared.invalid.length, pool);
   }

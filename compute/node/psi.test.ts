@@ -6,7 +6,7 @@ import { blindOwn, blindPeer, newBlindingKey } from "../psi/blind.js";
 import { PsiPool } from "../psi/pool.js";
 import { type PsiPlan, signPsiPlan } from "../psi/protocol.js";
 import { BUCKETS, PointBuckets, ScratchDir } from "../psi/spill.js";
-import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
+import { createMemoryDataStore, datasetFromRows } from "./memory-store.js";
 import { createPeerPins } from "./peers.js";
 import { createPsiResponder } from "./psi.js";
 import { SpendLedger } from "./spend-ledger.js";

@@ -9,7 +9,7 @@ import { HePool } from "../he/pool.js";
 import { decryptScores, encryptScoringModel } from "../he/scoring.js";
 import { type EncryptedModel, idsDigest, modelDigest, plainScore, type ScoringModel } from "../he/scoring-model.js";
 import { keyDigest, type ScoringPlan, type ScoringRequest, signScoringPlan } from "../scoring/protocol.js";
-import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
+import { createMemoryDataStore, datasetFromRows } from "./memory-store.js";
 import { ScoreQuota } from "./score-quota.js";
 import { createScorer, type ScoringSettings } from "./scoring.js";
 import { SpendLedger } from "./spend-ledger.js";

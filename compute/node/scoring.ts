@@ -16,7 +16,7 @@ import {
   verifyScoringPlan,
 } from "../scoring/protocol.js";
 import { type ApprovalCheckContext, outsideTerms } from "./approval-check.js";
-import { type NodeDataStore, scaleOf } from "./datastore.js";
+import { type HeldEntities, type NodeDataStore, scaleOf } from "./datastore.js";
 import { admitPlan } from "./plan-gate.js";
 import type { ScoreQuota } from "./score-quota.js";
 import type { SpendLedger } from "./spend-ledger.js";
@@ -81,24 +81,24 @@ export function featureBatches(
   store: NodeDataStore,
   plan: Pick<ScoringPlan, "features" | "epsilonMicro"> & { task: Pick<OwnerTask, "datasetId"> },
   settings: ScoringSettings,
-  rows: Int32Array,
+  entities: HeldEntities,
 ): { batches: Float64Array[][]; recipes: FeatureRecipe[] } {
   const datasetId = plan.task.datasetId;
   const m = plan.features.length;
-  const found = rows.filter((r) => r >= 0);
+  const count = entities.fields[0]?.length ?? 0;
   const batches: Float64Array[][] = [];
-  for (let start = 0; start < found.length; start += SCORES_PER_CIPHERTEXT) {
-    batches.push(plan.features.map(() => new Float64Array(Math.min(SCORES_PER_CIPHERTEXT, found.length - start))));
+  for (let start = 0; start < count; start += SCORES_PER_CIPHERTEXT) {
+    batches.push(plan.features.map(() => new Float64Array(Math.min(SCORES_PER_CIPHERTEXT, count - start))));
   }
   const specs = scorableFeatures(store, datasetId, plan.features, settings);
-  const recipes = specs.map(({ feature, divisor, low, high }, j): FeatureRecipe => {
-    const values = store.numbers(datasetId, feature);
-    found.forEach((row, i) => {
+  const recipes = specs.map(({ divisor, low, high }, j): FeatureRecipe => {
+    const values = entities.fields[j] as Float64Array;
+    for (let i = 0; i < count; i++) {
       (batches[Math.floor(i / SCORES_PER_CIPHERTEXT)]?.[j] as Float64Array)[i % SCORES_PER_CIPHERTEXT] = Math.min(
         high,
-        Math.max(low, values[row] as number),
+        Math.max(low, values[i] as number),
       );
-    });
+    }
     return {
       divisor,
       noise:
@@ -114,9 +114,9 @@ interface PendingHoldings {
   datasetId: string;
   modelDigest: string;
   features: string;
-  /** The ids held, in the order asked, and their rows: a score stage asking exactly these reuses them. */
+  /** The ids held, in the order asked, and their features: a score stage asking exactly these reuses them. */
   heldIds: string[];
-  heldRows: Int32Array;
+  heldFields: Float64Array[];
   held: Set<string>;
   expiresAt: number;
 }
@@ -174,40 +174,40 @@ export function createScorer(options: ScorerOptions) {
   }
 
   /** The first stage of a vertical score: which of the ids this node holds. It counts as the job's query here. */
-  function holdings(request: HoldingsRequest): ScoringHoldings {
+  async function holdings(request: HoldingsRequest): Promise<ScoringHoldings> {
     const { plan } = request;
     if (plan.vertical?.stage !== "holdings") {
       throw new SluiceError("validation_failed", "this plan is not the holdings stage of a vertical score");
     }
     if (plan.modelKind !== "linear") throw refuse("only a linear model is scored in parts");
     const { task } = checkPlan(plan, request.signature, request.ids);
-    const rows = options.store.rowsOf(task.datasetId, plan.idField, request.ids);
     const job = { jobId: plan.jobId, epsilonMicro: plan.epsilonMicro };
     options.spend.check(plan.terms, job);
     options.spend.take(plan.terms, job);
+    const looked = await options.store.entities(task.datasetId, plan.idField, request.ids, plan.features);
     const now = options.now().getTime();
     for (const [jobId, entry] of pending) if (entry.expiresAt <= now) pending.delete(jobId);
     if (pending.size >= MAX_PENDING_HOLDINGS) pending.delete(pending.keys().next().value as string);
-    const heldIds = request.ids.filter((_, i) => (rows[i] as number) >= 0);
+    const heldIds = request.ids.filter((_, i) => looked.held[i] === 1);
     pending.set(plan.jobId, {
       scenarioId: plan.scenarioId,
       datasetId: task.datasetId,
       modelDigest: plan.modelDigest,
       features: plan.features.join(","),
       heldIds,
-      heldRows: rows.filter((r) => r >= 0),
+      heldFields: looked.fields,
       held: new Set(heldIds),
       expiresAt: Date.parse(plan.expiresAt),
     });
-    const missing = request.ids.filter((_, i) => (rows[i] as number) < 0);
+    const missing = request.ids.filter((_, i) => looked.held[i] !== 1);
     return signScoringHoldings({ jobId: plan.jobId, nodeId: options.nodeId, missing }, options.privateKey);
   }
 
   /**
    * A vertical score's second stage must follow its first, here, for the same part and only held
-   * ids. Returns the ids' rows when they are exactly the ids held (the first stage looked them up).
+   * ids. Returns the ids' features when they are exactly the ids held (the first stage looked them up).
    */
-  function takeHoldings(plan: ScoringPlan, datasetId: string, ids: readonly string[]): Int32Array | undefined {
+  function takeHoldings(plan: ScoringPlan, datasetId: string, ids: readonly string[]): HeldEntities | undefined {
     const entry = pending.get(plan.jobId);
     if (
       !entry ||
@@ -223,7 +223,7 @@ export function createScorer(options: ScorerOptions) {
     if (unheld !== undefined) throw refuse(`id ${unheld} is not among the ids this node said it holds`);
     pending.delete(plan.jobId);
     const same = ids.length === entry.heldIds.length && ids.every((id, i) => id === entry.heldIds[i]);
-    return same ? entry.heldRows : undefined;
+    return same ? { held: new Uint8Array(ids.length).fill(1), fields: entry.heldFields } : undefined;
   }
 
   async function score(request: ScoringRequest): Promise<EncryptedScores> {
@@ -237,8 +237,8 @@ export function createScorer(options: ScorerOptions) {
     const { settings, task } = checkPlan(plan, request.signature, ids);
     checkPayload(request);
     const looked = plan.vertical ? takeHoldings(plan, task.datasetId, ids) : undefined;
-    const rows = looked ?? options.store.rowsOf(task.datasetId, plan.idField, ids);
-    const { batches, recipes } = featureBatches(options.store, { ...plan, task }, settings, rows);
+    const entities = looked ?? (await options.store.entities(task.datasetId, plan.idField, ids, plan.features));
+    const { batches, recipes } = featureBatches(options.store, { ...plan, task }, settings, entities);
     // Counted before anything is computed: a failure after this point spends the score, never refunds it.
     if (plan.vertical) {
       options.quota.take(plan.scenarioId, ids, settings.maxScoresPerId);
@@ -265,8 +265,8 @@ export function createScorer(options: ScorerOptions) {
       {
         jobId: plan.jobId,
         nodeId: options.nodeId,
-        scored: rows.filter((r) => r >= 0).length,
-        missing: ids.filter((_, i) => (rows[i] as number) < 0),
+        scored: entities.held.reduce((n, h) => n + h, 0),
+        missing: ids.filter((_, i) => entities.held[i] !== 1),
         ciphertexts,
       },
       options.privateKey,

@@ -7,9 +7,9 @@ import { createLogger } from "../../lib/logger.js";
 import { deriveEncryptionKeys } from "../mpc/channel.js";
 import { createNodeApp } from "./app.js";
 import { readNodeConfig } from "./config.js";
-import { createMemoryDataStore } from "./datastore.js";
+import type { NodeDataStore } from "./datastore.js";
 import { ScoreQuota } from "./score-quota.js";
-import { loadDataset } from "./sources.js";
+import { openDataStore } from "./sources.js";
 import { SpendLedger } from "./spend-ledger.js";
 
 /** Why a node cannot start: its configuration or key is unusable. */
@@ -34,10 +34,10 @@ export async function runNodeServer(configFile: string): Promise<void> {
   const config = readConfig(configFile);
   const logger = createLogger({ service: "compute-node" }).child({ nodeId: config.nodeId });
   let privateKeyPem: string;
-  let store: ReturnType<typeof createMemoryDataStore>;
+  let store: NodeDataStore;
   try {
     privateKeyPem = readFileSync(config.keyFile, "utf8");
-    store = createMemoryDataStore(await Promise.all(config.datasets.map(loadDataset)));
+    store = openDataStore(config);
   } catch (error) {
     throw new NodeConfigError(
       `cannot start the compute node: ${error instanceof Error ? error.message : String(error)}`,
@@ -73,7 +73,10 @@ export async function runNodeServer(configFile: string): Promise<void> {
   });
 
   return new Promise((resolve) => {
-    const shutdown = () => void closeServer(server, 2_000).then(resolve);
+    const shutdown = () =>
+      void closeServer(server, 2_000)
+        .then(() => store.close())
+        .then(resolve);
     process.on("SIGTERM", shutdown);
     process.on("SIGINT", shutdown);
     // A node started by the platform (or a test) ends with it: its stdin pipe closes when the parent dies.

@@ -21,7 +21,7 @@ import {
   signScoringPlan,
   verifyScoringHoldings,
 } from "../scoring/protocol.js";
-import { createMemoryDataStore, datasetFromRows } from "./datastore.js";
+import { createMemoryDataStore, datasetFromRows } from "./memory-store.js";
 import { ScoreQuota } from "./score-quota.js";
 import { createScorer, type ScoringSettings } from "./scoring.js";
 import { SpendLedger } from "./spend-ledger.js";
@@ -204,10 +204,10 @@ describe("vertical scoring: one model over two owners' features, each weighing i
     const scorers = [scorerOf(tax), scorerOf(social)];
     const asked = [...ids(0, 10), ...ids(40, 50), ...ids(90, 100), "E9999"];
     const jobId = `job_${jobs++}`;
-    const holdings = [
+    const holdings = await Promise.all([
       scorers[0]?.holdings(holdingsRequest(tax, 0, asked, jobId)),
       scorers[1]?.holdings(holdingsRequest(social, 1, asked, jobId)),
-    ];
+    ]);
     expect(holdings.every((h, i) => h && verifyScoringHoldings(h, [tax, social][i]?.node.publicKey as string))).toBe(
       true,
     );
@@ -239,14 +239,14 @@ describe("vertical scoring: one model over two owners' features, each weighing i
     const scorer = scorerOf(social);
     const asked = ids(15, 25); // E0015–E0019 are not the fund's
     const jobId = `job_${jobs++}`;
-    const { missing } = scorer.holdings(holdingsRequest(social, 1, asked, jobId));
+    const { missing } = await scorer.holdings(holdingsRequest(social, 1, asked, jobId));
     const held = asked.filter((id) => !missing.includes(id));
     const { ids: _sent, ...unsent } = scoreRequest(social, 1, held, jobId);
     const answer = await scorer.score(unsent);
     expect(answer).toMatchObject({ scored: 5, missing: [] });
     // Unsent ids must be exactly the held ones: a plan naming others is refused.
     const other = `job_${jobs++}`;
-    scorer.holdings(holdingsRequest(social, 1, asked, other));
+    await scorer.holdings(holdingsRequest(social, 1, asked, other));
     const { ids: _also, ...fewer } = scoreRequest(social, 1, held.slice(1), other);
     await expect(scorer.score(fewer)).rejects.toThrow(/not the ones the gateway signed/);
   });
@@ -257,12 +257,12 @@ describe("vertical scoring: one model over two owners' features, each weighing i
     const list = ids(30, 33);
     for (let run = 0; run < 2; run++) {
       const jobId = `job_${jobs++}`;
-      scorer.holdings(holdingsRequest(social, 1, list, jobId));
+      await scorer.holdings(holdingsRequest(social, 1, list, jobId));
       await scorer.score(scoreRequest(social, 1, list, jobId));
     }
     expect(quota.countOf("scn_v", "E0030")).toBe(2);
     const jobId = `job_${jobs++}`;
-    scorer.holdings(holdingsRequest(social, 1, list, jobId));
+    await scorer.holdings(holdingsRequest(social, 1, list, jobId));
     await expect(scorer.score(scoreRequest(social, 1, list, jobId))).rejects.toMatchObject({
       code: "score_quota_exhausted",
     });
@@ -295,24 +295,24 @@ describe("vertical scoring: one model over two owners' features, each weighing i
         ],
         [
           "an id the node said it does not hold",
-          (s, j) => {
-            s.holdings(holdingsRequest(social, 1, ["E0001", ...list], j));
+          async (s, j) => {
+            await s.holdings(holdingsRequest(social, 1, ["E0001", ...list], j));
             return s.score(scoreRequest(social, 1, ["E0001", ...list], j));
           },
           /E0001 is not among the ids this node said it holds/,
         ],
         [
           "ids asked after the holdings that were never in them",
-          (s, j) => {
-            s.holdings(holdingsRequest(social, 1, list, j));
+          async (s, j) => {
+            await s.holdings(holdingsRequest(social, 1, list, j));
             return s.score(scoreRequest(social, 1, [...list, "E0060"], j));
           },
           /E0060 is not among/,
         ],
         [
           "another part's model at the score stage",
-          (s, j) => {
-            s.holdings(holdingsRequest(social, 1, list, j));
+          async (s, j) => {
+            await s.holdings(holdingsRequest(social, 1, list, j));
             return s.score({
               ...scoreRequest(social, 1, list, j, (p) => {
                 p.modelDigest = modelDigest(parts[0] as EncryptedModel);
@@ -324,8 +324,8 @@ describe("vertical scoring: one model over two owners' features, each weighing i
         ],
         [
           "the same job's holdings asked twice (a second membership answer)",
-          (s, j) => {
-            s.holdings(holdingsRequest(social, 1, list, j));
+          async (s, j) => {
+            await s.holdings(holdingsRequest(social, 1, list, j));
             return s.holdings(holdingsRequest(social, 1, list, j));
           },
           /already computed at this node/,
@@ -333,7 +333,7 @@ describe("vertical scoring: one model over two owners' features, each weighing i
         [
           "the score stage replayed after it ran",
           async (s, j) => {
-            s.holdings(holdingsRequest(social, 1, list, j));
+            await s.holdings(holdingsRequest(social, 1, list, j));
             await s.score(scoreRequest(social, 1, list, j));
             return s.score(scoreRequest(social, 1, list, j));
           },
@@ -378,8 +378,8 @@ describe("vertical scoring: one model over two owners' features, each weighing i
       const scorers = [scorerOf(tax), scorerOf(social)];
       const list = ids(20, 30);
       const jobId = `job_${jobs++}`;
-      scorers[0]?.holdings(holdingsRequest(tax, 0, list, jobId));
-      scorers[1]?.holdings(holdingsRequest(social, 1, list, jobId));
+      await scorers[0]?.holdings(holdingsRequest(tax, 0, list, jobId));
+      await scorers[1]?.holdings(holdingsRequest(social, 1, list, jobId));
       scoresA = (await scorers[0]?.score(scoreRequest(tax, 0, list, jobId)))?.ciphertexts as string[];
       scoresB = (await scorers[1]?.score(scoreRequest(social, 1, list, jobId)))?.ciphertexts as string[];
     }, 30_000);

@@ -71,10 +71,10 @@ export function normaliseIdentifiers(values: readonly string[], kind: Identifier
 export class IdentifierTotals {
   private readonly totals: bigint[] = [];
   private readonly normaliser: IdentifierNormaliser;
+  private amounts: ArrayLike<number> = [];
 
   constructor(
     kind: IdentifierKind,
-    private readonly amounts: ArrayLike<number>,
     private readonly bounds: { min: number; max: number },
   ) {
     this.normaliser = new IdentifierNormaliser(kind, (position, row) => {
@@ -82,7 +82,9 @@ export class IdentifierTotals {
     });
   }
 
-  add(values: readonly string[], from = 0, to = values.length): void {
+  /** Adds rows `from` to `to` of a slice of identifiers and the amounts of the same rows. */
+  add(values: readonly string[], amounts: ArrayLike<number>, from = 0, to = values.length): void {
+    this.amounts = amounts;
     this.normaliser.add(values, from, to);
   }
 
@@ -102,7 +104,7 @@ export function totalsByIdentifier(
   kind: IdentifierKind,
   bounds: { min: number; max: number },
 ): NormalisedIdentifiers & { totals: bigint[] } {
-  const totals = new IdentifierTotals(kind, amounts, bounds);
-  totals.add(values);
+  const totals = new IdentifierTotals(kind, bounds);
+  totals.add(values, amounts);
   return totals.result();
 }

@@ -63,8 +63,9 @@ describe("ECDH private set intersection on curve25519's prime-order group", () =
     codes[7] = "BAD";
     codes[41] = "";
     const amounts = codes.map((_, i) => i);
-    const sliced = new IdentifierTotals("uscc", amounts, { min: 0, max: 60 });
-    for (let from = 0; from < codes.length; from += 7) sliced.add(codes, from, Math.min(codes.length, from + 7));
+    const sliced = new IdentifierTotals("uscc", { min: 0, max: 60 });
+    for (let from = 0; from < codes.length; from += 7)
+      sliced.add(codes, amounts, from, Math.min(codes.length, from + 7));
     expect(sliced.result()).toEqual(totalsByIdentifier(codes, amounts, "uscc", { min: 0, max: 60 }));
     expect(sliced.result().invalid.map((i) => i.index)).toEqual([7, 41]);
     expect(sliced.result().duplicates).toBe(18);

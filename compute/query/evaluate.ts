@@ -1,5 +1,6 @@
 import { ComputeError } from "../errors.js";
-import { type Column, type LocalDataset, scaleOf } from "../node/datastore.js";
+import { scaleOf } from "../node/datastore.js";
+import type { Column, LocalDataset } from "../node/memory-store.js";
 import { type AggregateQuery, type Filter, measuresOf } from "./schema.js";
 
 // Runs inside an owner's node only: evaluates a query over the node's own columns and returns the

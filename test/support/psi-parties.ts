@@ -1,7 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { deriveEncryptionKeys } from "../../compute/mpc/channel.js";
 import { addInRing, fromRing } from "../../compute/mpc/ring.js";
-import { type Column, createMemoryDataStore, type LocalDataset } from "../../compute/node/datastore.js";
+import { type Column, createMemoryDataStore, type LocalDataset } from "../../compute/node/memory-store.js";
 import { createPeerPins, type PinnedPeer } from "../../compute/node/peers.js";
 import { createPsiResponder } from "../../compute/node/psi.js";
 import { createPsiHelper } from "../../compute/node/psi-helper.js";

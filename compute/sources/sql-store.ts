@@ -1,0 +1,278 @@
+import { ComputeError } from "../errors.js";
+import type { KeyedFactors, KeyedFactorsInput } from "../join/keyed-factors.js";
+import type { ColumnSpec, HeldEntities, IdentifierBatch, NodeDataStore } from "../node/datastore.js";
+import { IdentifierNormaliser } from "../psi/identifiers.js";
+import { type AggregateQuery, cellCount, measuresOf } from "../query/schema.js";
+import type { SqlEngine } from "./engine.js";
+import {
+  aggregateStatement,
+  checkNullsAndRange,
+  decodeTotals,
+  entitiesStatement,
+  identifiersStatement,
+  keyedStatement,
+  type PushdownTarget,
+  type TotalsLayout,
+} from "./pushdown.js";
+import { checkColumns } from "./schema-check.js";
+
+/** A dataset registered at a node and the database its rows stay in. */
+export interface LiveDataset {
+  id: string;
+  columns: ColumnSpec[];
+  engine: SqlEngine;
+}
+
+const IDS_PER_STATEMENT = 1_000;
+
+/** The totals and NULL counters of an output row, checked. */
+function totalsOf(
+  target: PushdownTarget,
+  query: AggregateQuery,
+  layout: TotalsLayout,
+  row: (string | null)[],
+  field: string | null,
+) {
+  const totals = decodeTotals(query, row.slice(layout.lead, layout.lead + layout.totals));
+  const nulls = row.slice(layout.lead + layout.totals).map((n) => BigInt(n ?? "0"));
+  checkNullsAndRange(target, layout.nullCounters, nulls, totals.largest, field);
+  return totals;
+}
+
+/** The cell of a (group value, bin) output row, or −1 for a group the query did not ask for. */
+function cellIndex(
+  query: AggregateQuery,
+  groups: Map<string, number> | null,
+  group: string | null,
+  bin: string | null,
+): number {
+  const binsPerGroup = query.bins ? query.bins.length + 1 : 1;
+  const position = groups ? groups.get(group ?? "") : 0;
+  return position === undefined ? -1 : position * binsPerGroup + Number(bin ?? "0");
+}
+
+/**
+ * A node's datasets queried where they live (`postgres-engine.ts`, `duckdb-engine.ts`): each job's
+ * local part runs as one statement in the owner's database, after its columns are checked against
+ * the registered schema; nothing is imported, so rows added since count in the next job.
+ */
+export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
+  const byId = new Map(datasets.map((d) => [d.id, d]));
+
+  async function target(datasetId: string): Promise<PushdownTarget & { engine: SqlEngine }> {
+    const dataset = byId.get(datasetId);
+    if (!dataset) throw new ComputeError("dataset_unknown", `this node holds no dataset ${datasetId}`);
+    const { engine } = dataset;
+    checkColumns(dataset.id, engine.where, dataset.columns, await readColumns(dataset));
+    return {
+      datasetId,
+      dialect: engine.dialect,
+      relation: engine.relation,
+      columns: new Map(dataset.columns.map((c) => [c.name, c])),
+      engine,
+    };
+  }
+
+  async function readColumns(dataset: LiveDataset): Promise<Map<string, string>> {
+    try {
+      return await dataset.engine.columns();
+    } catch (error) {
+      throw unreadable(dataset.id, dataset.engine, error);
+    }
+  }
+
+  async function* rows(on: PushdownTarget & { engine: SqlEngine }, statement: { sql: string; params: string[] }) {
+    try {
+      yield* on.engine.rows(statement);
+    } catch (error) {
+      if (error instanceof ComputeError) throw error;
+      throw unreadable(on.datasetId, on.engine, error);
+    }
+  }
+
+  async function aggregate(datasetId: string, measuredField: string, query: AggregateQuery): Promise<bigint[]> {
+    const on = await target(datasetId);
+    const statement = aggregateStatement(on, measuredField, query);
+    const measures = measuresOf(query.aggregate);
+    const vector = new Array<bigint>(cellCount(query) * measures.length).fill(0n);
+    const groups = query.groupBy ? new Map(query.groupBy.values.map((v, i) => [v, i])) : null;
+    for await (const batch of rows(on, statement)) {
+      for (const row of batch) {
+        const totals = totalsOf(on, query, statement.layout, row, measuredField);
+        const cell = cellIndex(query, groups, row[0] ?? null, row[1] ?? null);
+        if (cell < 0) continue;
+        measures.forEach((measure, m) => {
+          const at = cell * measures.length + m;
+          vector[at] = (vector[at] as bigint) + totals[measure];
+        });
+      }
+    }
+    return vector;
+  }
+
+  async function joinFactors(datasetId: string, input: KeyedFactorsInput): Promise<KeyedFactors> {
+    const on = await target(datasetId);
+    const { query, ring } = input;
+    const statement = keyedStatement(on, input.keyField, input.measuredField, query);
+    const measures = measuresOf(query.aggregate);
+    const width = cellCount(query) * measures.length;
+    const groups = query.groupBy ? new Map(query.groupBy.values.map((v, i) => [v, i])) : null;
+    // Each key value is normalised once; two spellings of one code add into the same key's cells.
+    const positionOf = new Map<string, number>();
+    let found = -1;
+    const normaliser = new IdentifierNormaliser(input.keyKind, (position) => {
+      found = position;
+    });
+    let capacity = 1_024;
+    let cells = ring.array(capacity * width);
+    let rowsPerKey = new Float64Array(capacity);
+    let invalidKeys = 0;
+    for await (const batch of rows(on, statement)) {
+      for (const row of batch) {
+        const totals = totalsOf(on, query, statement.layout, row, input.measuredField);
+        const raw = row[0];
+        const rowCount = Number(row[4]);
+        let key = raw === null || raw === undefined ? -1 : positionOf.get(raw);
+        if (key === undefined) {
+          found = -1;
+          normaliser.add([raw as string]);
+          key = found;
+          positionOf.set(raw as string, key);
+        }
+        if (key < 0) {
+          invalidKeys += rowCount;
+          continue;
+        }
+        if (key >= capacity) {
+          while (key >= capacity) capacity *= 2;
+          const grownCells = ring.array(capacity * width);
+          grownCells.set(cells as never);
+          cells = grownCells;
+          const grownRows = new Float64Array(capacity);
+          grownRows.set(rowsPerKey);
+          rowsPerKey = grownRows;
+        }
+        rowsPerKey[key] = (rowsPerKey[key] as number) + rowCount;
+        if (row[1] !== "1") continue;
+        const cell = cellIndex(query, groups, row[2] ?? null, row[3] ?? null);
+        if (cell < 0) continue;
+        measures.forEach((measure, m) => {
+          const value = totals[measure];
+          if (value !== 0n) ring.addBigInt(cells, key * width + cell * measures.length + m, value);
+        });
+      }
+    }
+    const { identifiers } = normaliser.result();
+    const most = rowsPerKey.reduce((a, b) => Math.max(a, b), 0);
+    if (most > input.maxRowsPerKey)
+      throw new ComputeError(
+        "query_invalid",
+        `dataset ${datasetId} has a key with ${most} rows; this join allows at most ${input.maxRowsPerKey} per key`,
+      );
+    const used = identifiers.length * width;
+    return {
+      keys: identifiers,
+      cells:
+        ring.length(cells) === used ? cells : (cells.subarray(0, used * (ring.bits === 64 ? 1 : 4)) as typeof cells),
+      width,
+      invalidKeys,
+    };
+  }
+
+  async function entities(
+    datasetId: string,
+    keyField: string,
+    ids: readonly string[],
+    fields: readonly string[],
+  ): Promise<HeldEntities> {
+    const on = await target(datasetId);
+    const specs = fields.map((name) => on.columns.get(name));
+    const valuesOf = new Map<string, (string | null)[]>();
+    for (let from = 0; from < ids.length; from += IDS_PER_STATEMENT) {
+      const statement = entitiesStatement(on, keyField, ids.slice(from, from + IDS_PER_STATEMENT), fields);
+      for await (const batch of rows(on, statement)) {
+        for (const [key, ...values] of batch) {
+          if (valuesOf.has(key as string))
+            throw new ComputeError(
+              "data_invalid",
+              `dataset ${datasetId}: ${keyField} ${key} has more than one row; scoring needs one row per entity`,
+            );
+          valuesOf.set(key as string, values);
+        }
+      }
+    }
+    const held = new Uint8Array(ids.length);
+    const kept: (string | null)[][] = [];
+    ids.forEach((id, i) => {
+      const values = valuesOf.get(id);
+      if (!values) return;
+      const nullAt = values.indexOf(null);
+      if (nullAt >= 0) {
+        const spec = specs[nullAt] as ColumnSpec;
+        if ((spec.nulls ?? "refuse") === "refuse")
+          throw new ComputeError(
+            "data_invalid",
+            `dataset ${datasetId}: ${spec.name} is NULL for a scored entity, and its owner declared it never NULL`,
+          );
+        return;
+      }
+      held[i] = 1;
+      kept.push(values);
+    });
+    return { held, fields: fields.map((_, j) => Float64Array.from(kept, (values) => Number(values[j]))) };
+  }
+
+  async function* identifiers(
+    datasetId: string,
+    keyField: string,
+    valueField?: string,
+  ): AsyncIterable<IdentifierBatch> {
+    const on = await target(datasetId);
+    const statement = identifiersStatement(on, keyField, valueField);
+    const refuse = (field: string) => (on.columns.get(field)?.nulls ?? "refuse") === "refuse";
+    for await (const batch of rows(on, statement)) {
+      const ids = new Array<string>(batch.length);
+      const values = valueField === undefined ? undefined : new Float64Array(batch.length);
+      batch.forEach((row, i) => {
+        if (row[0] === null || row[0] === undefined)
+          throw new ComputeError(
+            "data_invalid",
+            `dataset ${datasetId}: ${keyField} is NULL in a row, and its owner declared it never NULL`,
+          );
+        ids[i] = row[0];
+        if (!values || valueField === undefined) return;
+        const value = row[1];
+        if ((value === null || value === undefined) && refuse(valueField))
+          throw new ComputeError(
+            "data_invalid",
+            `dataset ${datasetId}: ${valueField} is NULL in a row, and its owner declared it never NULL`,
+          );
+        values[i] = value === null || value === undefined ? 0 : Number(value);
+      });
+      yield values ? { ids, values } : { ids };
+    }
+  }
+
+  return {
+    datasetIds: () => [...byId.keys()],
+    describe: (datasetId) => {
+      const dataset = byId.get(datasetId);
+      return dataset && { id: dataset.id, columns: dataset.columns };
+    },
+    aggregate,
+    joinFactors,
+    entities,
+    identifiers,
+    close: async () => {
+      await Promise.all(datasets.map((d) => d.engine.close()));
+    },
+  };
+}
+
+function unreadable(datasetId: string, engine: SqlEngine, error: unknown): ComputeError {
+  return new ComputeError(
+    "data_invalid",
+    `dataset ${datasetId}: cannot read ${engine.where}: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
+}
