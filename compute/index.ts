@@ -13,6 +13,7 @@ export {
   demoCsv,
   demoDatasetRegistration,
 } from "./demo/owners.js";
+export { writeParquetFromCsv } from "./demo/parquet.js";
 export { ComputeError } from "./errors.js";
 export { runSecureAggregate, type SecureAggregateOptions } from "./mpc/secure-aggregate.js";
 export { type NodeConfig, type NodeConfigFile, nodeConfigSchema } from "./node/config.js";

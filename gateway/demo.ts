@@ -10,6 +10,7 @@ import {
   demoDatasetRegistration,
   type NodeConfigFile,
   pinOfNodeKey,
+  writeParquetFromCsv,
 } from "../compute/index.js";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
 import type { KeyFile } from "../lib/key-file.js";
@@ -74,6 +75,10 @@ export async function startDemoNodes(
       ) as (typeof identities)[number];
       const dataFile = path.join(dir, `${owner.dataset.id}.csv`);
       if (!existsSync(dataFile)) writeFileSync(dataFile, demoCsv(owner));
+      // The social insurance fund's export is Parquet, the tax bureau's a CSV: both queried in place by DuckDB.
+      const parquetFile = path.join(dir, `${owner.dataset.id}.parquet`);
+      const asParquet = owner.key === "social";
+      if (asParquet && !existsSync(parquetFile)) await writeParquetFromCsv(dataFile, parquetFile, columnsOf(owner));
       // The node trusts its owner's key: the owner signs what it approves, and the node checks every plan against it.
       const ownerKey = loadOrCreateKeyFile(path.join(dataDir, "keys"), `owner_${owner.key}`);
       const config: NodeConfigFile = {
@@ -86,7 +91,9 @@ export async function startDemoNodes(
         datasets: [
           {
             id: owner.dataset.id,
-            file: path.basename(dataFile),
+            ...(asParquet
+              ? { files: { path: path.basename(parquetFile), format: "parquet" as const } }
+              : { file: path.basename(dataFile) }),
             columns: columnsOf(owner),
             ...(owner.scoring ? { scoring: owner.scoring } : {}),
           },
