@@ -4,6 +4,8 @@
  * @example
  * const cells = await runSecureAggregate(signPlan(plan, gatewayPrivateKeyPem));
  */
+
+export { DEMO_OWNER_SCHEMA, rowsOfDemoCsv, writeDemoOwnerTable } from "./demo/owner-table.js";
 export {
   columnsOf,
   DEMO_OWNERS,

@@ -3,6 +3,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import {
   columnsOf,
+  DEMO_OWNER_SCHEMA,
   DEMO_OWNERS,
   DEMO_REGION,
   demoApplicants,
@@ -10,6 +11,8 @@ import {
   demoDatasetRegistration,
   type NodeConfigFile,
   pinOfNodeKey,
+  rowsOfDemoCsv,
+  writeDemoOwnerTable,
   writeParquetFromCsv,
 } from "../compute/index.js";
 import { generateEd25519KeyPair } from "../lib/ed25519.js";
@@ -61,6 +64,8 @@ export async function startDemoNodes(
   dataDir: string,
   gatewayPublicKey: string,
   onLog?: (line: string) => void,
+  /** The PostgreSQL the platform runs on, if any: the tax bureau's rows then live in a table there. */
+  ownerDatabaseUrl?: string,
 ): Promise<NodeProcess[]> {
   const started: NodeProcess[] = [];
   try {
@@ -79,6 +84,15 @@ export async function startDemoNodes(
       const parquetFile = path.join(dir, `${owner.dataset.id}.parquet`);
       const asParquet = owner.key === "social";
       if (asParquet && !existsSync(parquetFile)) await writeParquetFromCsv(dataFile, parquetFile, columnsOf(owner));
+      // With a PostgreSQL server, the tax bureau's rows are a table there, queried live.
+      const table = owner.key === "tax" && ownerDatabaseUrl ? owner.dataset.id : null;
+      if (table && ownerDatabaseUrl)
+        await writeDemoOwnerTable(
+          ownerDatabaseUrl,
+          table,
+          columnsOf(owner),
+          rowsOfDemoCsv(readFileSync(dataFile, "utf8")),
+        );
       // The node trusts its owner's key: the owner signs what it approves, and the node checks every plan against it.
       const ownerKey = loadOrCreateKeyFile(path.join(dataDir, "keys"), `owner_${owner.key}`);
       const config: NodeConfigFile = {
@@ -91,9 +105,11 @@ export async function startDemoNodes(
         datasets: [
           {
             id: owner.dataset.id,
-            ...(asParquet
-              ? { files: { path: path.basename(parquetFile), format: "parquet" as const } }
-              : { file: path.basename(dataFile) }),
+            ...(table && ownerDatabaseUrl
+              ? { postgres: { url: ownerDatabaseUrl, schema: DEMO_OWNER_SCHEMA, table } }
+              : asParquet
+                ? { files: { path: path.basename(parquetFile), format: "parquet" as const } }
+                : { file: path.basename(dataFile) }),
             columns: columnsOf(owner),
             ...(owner.scoring ? { scoring: owner.scoring } : {}),
           },

@@ -185,7 +185,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     if (config.demo) {
       // The nodes log JSON lines of their own; they join the platform's output unless it is silent.
       const forward = logger.level === "silent" ? undefined : (line: string) => process.stdout.write(`${line}\n`);
-      nodes = await startDemoNodes(config.dataDir, gatewayKeys.publicKey, forward);
+      nodes = await startDemoNodes(config.dataDir, gatewayKeys.publicKey, forward, config.databaseUrl);
       stops.push(async () => void (await Promise.all(nodes.map((n) => n.stop()))));
       const inProcess: typeof fetch = async (input, init) => app.request(new Request(input, init));
       await seedDemo({ db: database.db, keysDir, authority, nodes, fetch: inProcess, now: new Date() });

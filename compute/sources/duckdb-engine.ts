@@ -82,7 +82,12 @@ export class DuckDbFiles {
         return files.withConnection(async (connection) => {
           const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
           return new Map(
-            described.getRowObjectsJS().map((r) => [String(r.column_name), String(r.column_type).toLowerCase()]),
+            described
+              .getRowObjectsJS()
+              .map((r) => [
+                String(r.column_name),
+                { type: String(r.column_type).toLowerCase(), notNull: r.null === "NO" },
+              ]),
           );
         });
       },

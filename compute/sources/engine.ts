@@ -1,6 +1,13 @@
 import type { SqlDialect } from "./dialect.js";
 import type { Statement } from "./pushdown.js";
 
+export interface SourceColumn {
+  /** The database's type name, lower-case. */
+  type: string;
+  /** The database itself refuses NULLs there (a NOT NULL constraint). */
+  notNull: boolean;
+}
+
 /** A database a node runs its pushed-down statements in, over one dataset's relation. */
 export interface SqlEngine {
   readonly dialect: SqlDialect;
@@ -8,8 +15,8 @@ export interface SqlEngine {
   readonly where: string;
   /** The dataset's relation in a FROM clause. */
   readonly relation: string;
-  /** The relation's columns as the database has them now: name → type name, lower-case. */
-  columns(): Promise<Map<string, string>>;
+  /** The relation's columns as the database has them now. */
+  columns(): Promise<Map<string, SourceColumn>>;
   /** A statement's output rows, every value as text or NULL, a batch at a time. */
   rows(statement: Statement): AsyncIterable<(string | null)[][]>;
   close(): Promise<void>;

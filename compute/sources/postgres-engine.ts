@@ -54,13 +54,18 @@ export class PostgresPools {
       relation: `${quoteIdentifier(source.schema)}.${quoteIdentifier(source.table)}`,
       columns: async () => {
         // information_schema lists only the columns this node's role has a privilege on.
-        const rows = await sql<{ name: string; type: string }[]>`
-          select column_name as name, data_type as type from information_schema.columns
+        const rows = await sql<{ name: string; type: string; nullable: string }[]>`
+          select column_name as name, data_type as type, is_nullable as nullable from information_schema.columns
           where table_schema = ${source.schema} and table_name = ${source.table}`;
-        return new Map(rows.map((r) => [r.name, r.type.toLowerCase()]));
+        return new Map(rows.map((r) => [r.name, { type: r.type.toLowerCase(), notNull: r.nullable === "NO" }]));
       },
       rows: (statement) =>
-        sql.unsafe(statement.sql, statement.params).values().cursor(ROWS_PER_BATCH) as AsyncIterable<
+        // A cursor fetches in pages, which PostgreSQL never runs in parallel: small outputs come whole.
+        (statement.small
+          ? (async function* () {
+              yield (await sql.unsafe(statement.sql, statement.params).values()) as (string | null)[][];
+            })()
+          : sql.unsafe(statement.sql, statement.params).values().cursor(ROWS_PER_BATCH)) as AsyncIterable<
           (string | null)[][]
         >,
       close: async () => {},

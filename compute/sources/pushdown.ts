@@ -16,11 +16,15 @@ export interface PushdownTarget {
   dialect: SqlDialect;
   relation: string;
   columns: ReadonlyMap<string, ColumnSpec>;
+  /** Columns the database itself declares NOT NULL: no NULL can meet a job there, so none is looked for. */
+  notNull?: ReadonlySet<string>;
 }
 
 export interface Statement {
   sql: string;
   params: string[];
+  /** Its output is small (an aggregate's cells): fetched whole, which lets PostgreSQL plan it in parallel. */
+  small?: boolean;
 }
 
 class Params {
@@ -93,14 +97,22 @@ class NullRules {
   readonly refused = new Set<string>();
   readonly skipped = new Set<string>();
 
+  constructor(private readonly notNull: ReadonlySet<string> = new Set()) {}
+
+  private policy(spec: ColumnSpec) {
+    return this.notNull.has(spec.name) ? "count" : policy(spec);
+  }
+
   read(spec: ColumnSpec): void {
-    if (policy(spec) === "refuse") this.refused.add(spec.name);
-    if (policy(spec) === "skip") this.skipped.add(spec.name);
+    if (this.policy(spec) === "refuse") this.refused.add(spec.name);
+    if (this.policy(spec) === "skip") this.skipped.add(spec.name);
   }
 
   /** A predicate over a column, with its NULLs let through when they are to be counted and refused. */
   guard(spec: ColumnSpec, condition: string): string {
-    return policy(spec) === "refuse" ? `(${condition} OR ${quoteIdentifier(spec.name)} IS NULL)` : `(${condition})`;
+    return this.policy(spec) === "refuse"
+      ? `(${condition} OR ${quoteIdentifier(spec.name)} IS NULL)`
+      : `(${condition})`;
   }
 
   skips(): string[] {
@@ -216,7 +228,7 @@ export function aggregateStatement(
   query: AggregateQuery,
 ): Statement & { layout: TotalsLayout } {
   const params = new Params();
-  const rules = new NullRules();
+  const rules = new NullRules(target.notNull);
   const where: string[] = [];
   for (const filter of query.filters) {
     const spec = specOf(target, filter.field);
@@ -245,7 +257,12 @@ export function aggregateStatement(
   ]
     .filter(Boolean)
     .join(" ");
-  return { sql, params: params.values, layout: { lead: 2, totals: totals.length, nullCounters: counters } };
+  return {
+    sql,
+    params: params.values,
+    small: true,
+    layout: { lead: 2, totals: totals.length, nullCounters: counters },
+  };
 }
 
 /**
@@ -260,7 +277,7 @@ export function keyedStatement(
   query: AggregateQuery,
 ): Statement & { layout: TotalsLayout } {
   const params = new Params();
-  const rules = new NullRules();
+  const rules = new NullRules(target.notNull);
   const key = specOf(target, keyField);
   if (key.type !== "string")
     throw new ComputeError("field_unknown", `dataset ${target.datasetId} has no text key field ${keyField}`);

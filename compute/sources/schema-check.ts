@@ -1,5 +1,6 @@
 import { ComputeError } from "../errors.js";
 import type { ColumnSpec, ColumnType } from "../node/datastore.js";
+import type { SourceColumn } from "./engine.js";
 
 // Whether a live table still holds the columns its owner registered, before a job reads it. A text
 // column (a CSV's, read as text) may stand for any type: its values are then cast per job, and a
@@ -21,10 +22,10 @@ export function checkColumns(
   datasetId: string,
   where: string,
   registered: readonly ColumnSpec[],
-  found: ReadonlyMap<string, string>,
+  found: ReadonlyMap<string, SourceColumn>,
 ): void {
   for (const spec of registered) {
-    const type = found.get(spec.name);
+    const type = found.get(spec.name)?.type;
     if (type === undefined)
       throw new ComputeError(
         "data_invalid",

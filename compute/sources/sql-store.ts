@@ -3,7 +3,7 @@ import type { KeyedFactors, KeyedFactorsInput } from "../join/keyed-factors.js";
 import type { ColumnSpec, HeldEntities, IdentifierBatch, NodeDataStore } from "../node/datastore.js";
 import { IdentifierNormaliser } from "../psi/identifiers.js";
 import { type AggregateQuery, cellCount, measuresOf } from "../query/schema.js";
-import type { SqlEngine } from "./engine.js";
+import type { SourceColumn, SqlEngine } from "./engine.js";
 import {
   aggregateStatement,
   checkNullsAndRange,
@@ -63,17 +63,19 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
     const dataset = byId.get(datasetId);
     if (!dataset) throw new ComputeError("dataset_unknown", `this node holds no dataset ${datasetId}`);
     const { engine } = dataset;
-    checkColumns(dataset.id, engine.where, dataset.columns, await readColumns(dataset));
+    const found = await readColumns(dataset);
+    checkColumns(dataset.id, engine.where, dataset.columns, found);
     return {
       datasetId,
       dialect: engine.dialect,
       relation: engine.relation,
       columns: new Map(dataset.columns.map((c) => [c.name, c])),
+      notNull: new Set([...found].filter(([, column]) => column.notNull).map(([name]) => name)),
       engine,
     };
   }
 
-  async function readColumns(dataset: LiveDataset): Promise<Map<string, string>> {
+  async function readColumns(dataset: LiveDataset): Promise<Map<string, SourceColumn>> {
     try {
       return await dataset.engine.columns();
     } catch (error) {
