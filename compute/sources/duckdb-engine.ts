@@ -7,6 +7,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ComputeError } from "../errors.js";
 import { DUCKDB, quoteLiteral } from "./dialect.js";
 import type { SqlEngine } from "./engine.js";
+import type { Statement } from "./pushdown.js";
 
 export interface FileSourceSettings {
   /** A file, a directory (every file of the format in it, as one dataset) or a glob. */
@@ -46,14 +47,45 @@ export class DuckDbFiles {
     return this.instance;
   }
 
-  private async withConnection<T>(run: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  /** A connection of its own for one statement, interrupted if it runs past the timeout; `release` closes it. */
+  private async connect(): Promise<{ connection: DuckDBConnection; release: () => void }> {
     const connection = await (await this.database()).connect();
     const timer = setTimeout(() => connection.interrupt(), this.settings.statementTimeoutMs);
+    return {
+      connection,
+      release: () => {
+        clearTimeout(timer);
+        connection.closeSync();
+      },
+    };
+  }
+
+  private async describe(relation: string) {
+    const { connection, release } = await this.connect();
     try {
-      return await run(connection);
+      const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+      return new Map(
+        described
+          .getRowObjectsJS()
+          .map((r) => [String(r.column_name), { type: String(r.column_type).toLowerCase(), notNull: r.null === "NO" }]),
+      );
     } finally {
-      clearTimeout(timer);
-      connection.closeSync();
+      release();
+    }
+  }
+
+  private async *readyThenStream(ready: () => Promise<void>, statement: Statement) {
+    await ready();
+    yield* this.stream(statement);
+  }
+
+  private async *stream(statement: Statement): AsyncGenerator<(string | null)[][]> {
+    const { connection, release } = await this.connect();
+    try {
+      const result = await connection.stream(statement.sql, statement.params);
+      for await (const rows of result.yieldRowsJs()) yield rows as (string | null)[][];
+    } finally {
+      release();
     }
   }
 
@@ -72,38 +104,15 @@ export class DuckDbFiles {
         : source.path;
     const relation = relationOf(source, reading);
     const ready = () => (transcoded ? transcodeGb18030(source.path, transcoded) : ensureExists(source.path));
-    const files = this;
     return {
       dialect: DUCKDB,
       where: source.path,
       relation,
       columns: async () => {
         await ready();
-        return files.withConnection(async (connection) => {
-          const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
-          return new Map(
-            described
-              .getRowObjectsJS()
-              .map((r) => [
-                String(r.column_name),
-                { type: String(r.column_type).toLowerCase(), notNull: r.null === "NO" },
-              ]),
-          );
-        });
+        return this.describe(relation);
       },
-      rows: (statement) =>
-        (async function* () {
-          await ready();
-          const connection = await (await files.database()).connect();
-          const timer = setTimeout(() => connection.interrupt(), files.settings.statementTimeoutMs);
-          try {
-            const result = await connection.stream(statement.sql, statement.params);
-            for await (const rows of result.yieldRowsJs()) yield rows as (string | null)[][];
-          } finally {
-            clearTimeout(timer);
-            connection.closeSync();
-          }
-        })(),
+      rows: (statement) => this.readyThenStream(ready, statement),
       close: async () => {},
     };
   }

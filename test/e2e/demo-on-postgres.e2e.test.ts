@@ -1,18 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_OWNER_SCHEMA } from "../../compute/index.js";
 import { type Platform, startPlatform } from "../../gateway/platform.js";
 import { createLogger } from "../../lib/logger.js";
 import { openFreshPostgres } from "../support/databases.js";
+import { demoBankCli } from "../support/demo-cli.js";
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
-const execute = promisify(execFile);
 const serverUrl = process.env.TEST_DATABASE_URL;
 
 // The demo on a PostgreSQL server (DATABASE_URL): the tax bureau's rows are a table there, queried
@@ -24,17 +20,7 @@ describe.skipIf(!serverUrl)(
     const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-demo-pg-"));
     let platform: Platform;
     let database: Awaited<ReturnType<typeof openFreshPostgres>>;
-    const sluice = async (...args: string[]) =>
-      (
-        await execute(process.execPath, [bin, ...args], {
-          cwd: dataDir,
-          env: {
-            ...process.env,
-            SLUICE_URL: platform.url,
-            SLUICE_KEY_FILE: path.join(dataDir, "keys", "demo_bank.key.json"),
-          },
-        })
-      ).stdout.trim();
+    const sluice = demoBankCli(dataDir, () => platform.url);
 
     beforeAll(async () => {
       database = await openFreshPostgres(serverUrl as string);

@@ -1,31 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Platform } from "../../gateway/platform.js";
+import { demoBankCli } from "../support/demo-cli.js";
 import { startDemoPlatform } from "../support/demo-platform.js";
-
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "sdk", "bin", "sluice.mjs");
-const execute = promisify(execFile);
 
 // The README's walk through the demo, command by command, as the demo bank on `npm start`'s platform.
 describe("the README's demo: a joined query, the applicants' PSI size and a vertical score, as printed", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-demo-walk-"));
   let platform: Platform;
-  const sluice = async (...args: string[]) =>
-    (
-      await execute(process.execPath, [bin, ...args], {
-        cwd: dataDir,
-        env: {
-          ...process.env,
-          SLUICE_URL: platform.url,
-          SLUICE_KEY_FILE: path.join(dataDir, "keys", "demo_bank.key.json"),
-        },
-      })
-    ).stdout.trim();
+  const sluice = demoBankCli(dataDir, () => platform.url);
 
   beforeAll(async () => {
     platform = await startDemoPlatform(dataDir);
