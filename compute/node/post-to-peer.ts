@@ -30,13 +30,15 @@ export async function postToPeer(post: PeerPost): Promise<void> {
     try {
       const url = `${to.url}${post.path}`;
       const { body } = post;
-      const init = {
-        method: "POST",
-        headers: { "content-type": post.contentType },
-        body: Array.isArray(body) ? Buffer.concat(body) : body,
-        signal,
-      };
-      response = post.fetch ? await post.fetch(url, init) : await nodePost(url, post.contentType, body, signal);
+      // Only a fetch of the caller's takes the body whole; Node's own client sends the parts as they lie.
+      response = post.fetch
+        ? await post.fetch(url, {
+            method: "POST",
+            headers: { "content-type": post.contentType },
+            body: Array.isArray(body) ? Buffer.concat(body) : body,
+            signal,
+          })
+        : await nodePost(url, post.contentType, body, signal);
     } catch (cause) {
       const timedOut = signal.aborted || (cause instanceof Error && cause.name === "TimeoutError");
       if (attempt < 3 && !timedOut) {

@@ -3,10 +3,10 @@ import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-api";
 import { ComputeError } from "../errors.js";
 import { DUCKDB, quoteLiteral } from "./dialect.js";
-import type { SqlEngine } from "./engine.js";
+import type { SourceValue, SqlEngine } from "./engine.js";
 import type { Statement } from "./pushdown.js";
 
 export interface FileSourceSettings {
@@ -79,11 +79,28 @@ export class DuckDbFiles {
     yield* this.stream(statement);
   }
 
-  private async *stream(statement: Statement): AsyncGenerator<(string | null)[][]> {
+  /**
+   * The rows a chunk at a time, read column by column: a VARCHAR arrives as a string and a HUGEINT
+   * as a bigint, without the per-value conversion of the client's JS rows (half the time of a join's
+   * million keys).
+   */
+  private async *stream(statement: Statement): AsyncGenerator<SourceValue[][]> {
     const { connection, release } = await this.connect();
     try {
-      const result = await connection.stream(statement.sql, statement.params);
-      for await (const rows of result.yieldRowsJs()) yield rows as (string | null)[][];
+      const params = statement.params.map((p) => (typeof p === "string" ? p : listValue([...p])));
+      const result = await connection.stream(statement.sql, params);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const columns = chunk.getColumns() as SourceValue[][];
+        const rows = new Array<SourceValue[]>(chunk.rowCount);
+        for (let r = 0; r < chunk.rowCount; r++) {
+          const row = new Array<SourceValue>(columns.length);
+          for (let c = 0; c < columns.length; c++) row[c] = (columns[c] as SourceValue[])[r] as SourceValue;
+          rows[r] = row;
+        }
+        yield rows;
+      }
     } finally {
       release();
     }

@@ -8,6 +8,12 @@ export interface SourceColumn {
   notNull: boolean;
 }
 
+/**
+ * One value of a statement's output: text, or an exact integer as the dialect's client hands it
+ * over (DuckDB's as a bigint, or a number when it fits a 32-bit column), or NULL.
+ */
+export type SourceValue = string | bigint | number | null;
+
 /** A database a node runs its pushed-down statements in, over one dataset's relation. */
 export interface SqlEngine {
   readonly dialect: SqlDialect;
@@ -17,7 +23,7 @@ export interface SqlEngine {
   readonly relation: string;
   /** The relation's columns as the database has them now. */
   columns(): Promise<Map<string, SourceColumn>>;
-  /** A statement's output rows, every value as text or NULL, a batch at a time. */
-  rows(statement: Statement): AsyncIterable<(string | null)[][]>;
+  /** A statement's output rows, a batch at a time. */
+  rows(statement: Statement): AsyncIterable<SourceValue[][]>;
   close(): Promise<void>;
 }

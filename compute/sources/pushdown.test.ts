@@ -38,7 +38,7 @@ describe("the statement a job's local part becomes", () => {
     expect(statement.small).toBe(true);
     const lookup = entitiesStatement(target(), "uscc", [hostile], ["tax_paid_fen"]);
     expect(lookup.sql).not.toContain("DROP");
-    expect(lookup.params).toEqual([hostile]);
+    expect(lookup.params).toEqual([[hostile]]);
   });
 
   it("writes numbers in the column's fixed point, decimals rounded by the database", () => {

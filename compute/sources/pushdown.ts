@@ -1,7 +1,8 @@
 import { ComputeError } from "../errors.js";
 import { type ColumnSpec, MAX_ABS_VALUE, scaleOf } from "../node/datastore.js";
 import { type AggregateQuery, type Filter, measuresOf } from "../query/schema.js";
-import { quoteIdentifier, type SqlDialect } from "./dialect.js";
+import { type IntegerSize, quoteIdentifier, type SqlDialect } from "./dialect.js";
+import type { SourceValue } from "./engine.js";
 
 // Turns an owner's part of a job into one SQL statement for the owner's own database, so that the
 // rows stay there and only per-cell (or per-key) totals come back. Every value comes back as text
@@ -22,14 +23,15 @@ export interface PushdownTarget {
 
 export interface Statement {
   sql: string;
-  params: string[];
+  /** Bound in order; a list binds as an array of text (a set of ids). */
+  params: (string | readonly string[])[];
   /** Its output is small (an aggregate's cells): fetched whole, which lets PostgreSQL plan it in parallel. */
   small?: boolean;
 }
 
 class Params {
-  readonly values: string[] = [];
-  add(value: string): string {
+  readonly values: (string | readonly string[])[] = [];
+  add(value: string | readonly string[]): string {
     this.values.push(value);
     return `$${this.values.length}`;
   }
@@ -64,6 +66,9 @@ export function text(target: PushdownTarget, spec: ColumnSpec): string {
 }
 
 const asText = (target: PushdownTarget, expression: string) => `CAST(${expression} AS ${target.dialect.text})`;
+/** An exact integer result (a flag or bin, a count, a sum) in the dialect's lossless form for its size. */
+const asInteger = (target: PushdownTarget, expression: string, size: IntegerSize) =>
+  `CAST(${expression} AS ${target.dialect.integers[size]})`;
 
 /** A filter as a predicate, refusing what `evaluate.ts` refuses, in the same words. */
 function predicate(target: PushdownTarget, filter: Filter, params: Params): string {
@@ -124,7 +129,9 @@ class NullRules {
     const names = [...this.refused];
     return {
       names,
-      sql: names.map((name) => asText(target, `sum(CASE WHEN ${quoteIdentifier(name)} IS NULL THEN 1 ELSE 0 END)`)),
+      sql: names.map((name) =>
+        asInteger(target, `sum(CASE WHEN ${quoteIdentifier(name)} IS NULL THEN 1 ELSE 0 END)`, "count"),
+      ),
     };
   }
 }
@@ -160,11 +167,11 @@ function groupColumn(target: PushdownTarget, query: AggregateQuery): ColumnSpec 
 function sums(target: PushdownTarget, value: string | null, query: AggregateQuery, when = ""): string[] {
   const measures = measuresOf(query.aggregate);
   const only = (expression: string) => (when ? `CASE WHEN ${when} THEN ${expression} END` : expression);
-  const out = [asText(target, when ? `sum(CASE WHEN ${when} THEN 1 ELSE 0 END)` : "count(*)")];
-  if (value && measures.includes("sum")) out.push(asText(target, `sum(${only(value)})`));
+  const out = [asInteger(target, when ? `sum(CASE WHEN ${when} THEN 1 ELSE 0 END)` : "count(*)", "count")];
+  if (value && measures.includes("sum")) out.push(asInteger(target, `sum(${only(value)})`, "sum"));
   if (value && measures.includes("sumOfSquares"))
-    out.push(asText(target, `sum(${only(`CAST(${value} AS ${target.dialect.wide}) * ${value}`)})`));
-  out.push(value ? asText(target, `max(abs(${only(value)}))`) : "NULL");
+    out.push(asInteger(target, `sum(${only(`CAST(${value} AS ${target.dialect.wide}) * ${value}`)})`, "sum"));
+  out.push(value ? asInteger(target, `max(abs(${only(value)}))`, "sum") : "NULL");
   return out;
 }
 
@@ -176,14 +183,17 @@ export interface CellTotals {
   largest: bigint;
 }
 
-export function decodeTotals(query: AggregateQuery, cells: readonly (string | null)[]): CellTotals {
-  const measures = measuresOf(query.aggregate);
-  let at = 0;
-  const next = () => BigInt(cells[at++] ?? "0");
-  const count = next();
-  const sum = measures.includes("sum") ? next() : 0n;
-  const sumOfSquares = measures.includes("sumOfSquares") ? next() : 0n;
-  return { count, sum, sumOfSquares, largest: next() };
+export function decodeTotals(
+  query: AggregateQuery,
+  cells: readonly SourceValue[],
+  from = 0,
+  measures = measuresOf(query.aggregate),
+): CellTotals {
+  let at = from;
+  const count = BigInt(cells[at++] ?? 0);
+  const sum = measures.includes("sum") ? BigInt(cells[at++] ?? 0) : 0n;
+  const sumOfSquares = measures.includes("sumOfSquares") ? BigInt(cells[at++] ?? 0) : 0n;
+  return { count, sum, sumOfSquares, largest: BigInt(cells[at] ?? 0) };
 }
 
 /** Refuses a result in which a refused column held NULL, or a value lay beyond ±2^48. */
@@ -250,7 +260,7 @@ export function aggregateStatement(
   const counters = rules.counters(target);
   const totals = sums(target, value?.clamped ?? null, query);
   const sql = [
-    `SELECT ${group ? text(target, group) : "NULL"}, ${asText(target, value?.bin ?? "0")}, ${[...totals, ...counters.sql].join(", ")}`,
+    `SELECT ${group ? text(target, group) : "NULL"}, ${asInteger(target, value?.bin ?? "0", "flag")}, ${[...totals, ...counters.sql].join(", ")}`,
     `FROM ${target.relation}`,
     where.length > 0 ? `WHERE ${where.join(" AND ")}` : "",
     "GROUP BY 1, 2",
@@ -303,10 +313,10 @@ export function keyedStatement(
   const totals = sums(target, value?.clamped ?? null, query, passes);
   const where = rules.skips();
   const sql = [
-    `SELECT ${text(target, key)}, ${asText(target, `CASE WHEN ${passes} THEN 1 ELSE 0 END`)},`,
+    `SELECT ${text(target, key)}, ${asInteger(target, `CASE WHEN ${passes} THEN 1 ELSE 0 END`, "flag")},`,
     `CASE WHEN ${passes} THEN ${group ? text(target, group) : "''"} END,`,
-    `${asText(target, `CASE WHEN ${passes} THEN ${value?.bin ?? "0"} ELSE 0 END`)},`,
-    `${asText(target, "count(*)")}, ${[...totals, ...counters.sql].join(", ")}`,
+    `${asInteger(target, `CASE WHEN ${passes} THEN ${value?.bin ?? "0"} ELSE 0 END`, "flag")},`,
+    `${asInteger(target, "count(*)", "count")}, ${[...totals, ...counters.sql].join(", ")}`,
     `FROM ${target.relation}`,
     where.length > 0 ? `WHERE ${where.join(" AND ")}` : "",
     "GROUP BY 1, 2, 3, 4",
@@ -334,11 +344,12 @@ export function entitiesStatement(
     const spec = specOf(target, name);
     if (spec.type === "string")
       throw new ComputeError("dataset_unknown", `dataset ${target.datasetId} has no numeric column ${name}`);
-    return asText(target, fixedPoint(target, spec));
+    return asInteger(target, fixedPoint(target, spec), "feature");
   });
-  const list = ids.map((id) => params.add(id)).join(", ");
+  // The ids travel as one array parameter, joined as a table: one scan of the source for any number of them.
+  const wanted = `(SELECT DISTINCT unnest(CAST(${params.add(ids)} AS ${target.dialect.text}[])) AS wanted) AS wanted_ids`;
   return {
-    sql: `SELECT ${[text(target, key), ...values].join(", ")} FROM ${target.relation} WHERE ${text(target, key)} IN (${list})`,
+    sql: `SELECT ${[text(target, key), ...values].join(", ")} FROM ${target.relation} JOIN ${wanted} ON ${text(target, key)} = wanted_ids.wanted`,
     params: params.values,
   };
 }

@@ -1,9 +1,15 @@
 import { ComputeError } from "../errors.js";
 import type { KeyedFactors, KeyedFactorsInput } from "../join/keyed-factors.js";
-import type { ColumnSpec, HeldEntities, IdentifierBatch, NodeDataStore } from "../node/datastore.js";
-import { IdentifierNormaliser } from "../psi/identifiers.js";
+import {
+  type ColumnSpec,
+  type HeldEntities,
+  type IdentifierBatch,
+  MAX_ABS_VALUE,
+  type NodeDataStore,
+} from "../node/datastore.js";
+import { normaliseIdentifier } from "../psi/identifiers.js";
 import { type AggregateQuery, cellCount, measuresOf } from "../query/schema.js";
-import type { SourceColumn, SqlEngine } from "./engine.js";
+import type { SourceColumn, SourceValue, SqlEngine } from "./engine.js";
 import {
   aggregateStatement,
   checkNullsAndRange,
@@ -12,6 +18,7 @@ import {
   identifiersStatement,
   keyedStatement,
   type PushdownTarget,
+  type Statement,
   type TotalsLayout,
 } from "./pushdown.js";
 import { checkColumns } from "./schema-check.js";
@@ -23,32 +30,38 @@ export interface LiveDataset {
   engine: SqlEngine;
 }
 
-const IDS_PER_STATEMENT = 1_000;
-
-/** The totals and NULL counters of an output row, checked. */
-function totalsOf(
-  target: PushdownTarget,
-  query: AggregateQuery,
-  layout: TotalsLayout,
-  row: (string | null)[],
-  field: string | null,
-) {
-  const totals = decodeTotals(query, row.slice(layout.lead, layout.lead + layout.totals));
-  const nulls = row.slice(layout.lead + layout.totals).map((n) => BigInt(n ?? "0"));
-  checkNullsAndRange(target, layout.nullCounters, nulls, totals.largest, field);
-  return totals;
+/** Reads an output row's totals (count, sums, largest) after its `layout.lead` columns, checking its NULL counters. */
+function totalsReader(target: PushdownTarget, query: AggregateQuery, layout: TotalsLayout, field: string | null) {
+  const measures = measuresOf(query.aggregate);
+  const countersFrom = layout.lead + layout.totals;
+  const counters = layout.nullCounters.names.length;
+  return (row: readonly SourceValue[]) => {
+    const totals = decodeTotals(query, row, layout.lead, measures);
+    let nullsSeen = false;
+    for (let c = 0; c < counters; c++) {
+      const n = row[countersFrom + c];
+      if (n !== null && n !== undefined && n !== 0 && n !== 0n && n !== "0") nullsSeen = true;
+    }
+    if (nullsSeen || totals.largest > MAX_ABS_BIGINT) {
+      const nulls = row.slice(countersFrom).map((n) => BigInt(n ?? 0));
+      checkNullsAndRange(target, layout.nullCounters, nulls, totals.largest, field);
+    }
+    return totals;
+  };
 }
+
+const MAX_ABS_BIGINT = BigInt(MAX_ABS_VALUE);
 
 /** The cell of a (group value, bin) output row, or −1 for a group the query did not ask for. */
 function cellIndex(
   query: AggregateQuery,
   groups: Map<string, number> | null,
-  group: string | null,
-  bin: string | null,
+  group: SourceValue,
+  bin: SourceValue,
 ): number {
   const binsPerGroup = query.bins ? query.bins.length + 1 : 1;
-  const position = groups ? groups.get(group ?? "") : 0;
-  return position === undefined ? -1 : position * binsPerGroup + Number(bin ?? "0");
+  const position = groups ? groups.get(group === null ? "" : String(group)) : 0;
+  return position === undefined ? -1 : position * binsPerGroup + Number(bin ?? 0);
 }
 
 /**
@@ -83,7 +96,7 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
     }
   }
 
-  async function* rows(on: PushdownTarget & { engine: SqlEngine }, statement: { sql: string; params: string[] }) {
+  async function* rows(on: PushdownTarget & { engine: SqlEngine }, statement: Statement) {
     try {
       yield* on.engine.rows(statement);
     } catch (error) {
@@ -98,15 +111,16 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
     const measures = measuresOf(query.aggregate);
     const vector = new Array<bigint>(cellCount(query) * measures.length).fill(0n);
     const groups = query.groupBy ? new Map(query.groupBy.values.map((v, i) => [v, i])) : null;
+    const totalsOf = totalsReader(on, query, statement.layout, measuredField);
     for await (const batch of rows(on, statement)) {
       for (const row of batch) {
-        const totals = totalsOf(on, query, statement.layout, row, measuredField);
+        const totals = totalsOf(row);
         const cell = cellIndex(query, groups, row[0] ?? null, row[1] ?? null);
         if (cell < 0) continue;
-        measures.forEach((measure, m) => {
+        for (let m = 0; m < measures.length; m++) {
           const at = cell * measures.length + m;
-          vector[at] = (vector[at] as bigint) + totals[measure];
-        });
+          vector[at] = (vector[at] as bigint) + totals[measures[m] as (typeof measures)[number]];
+        }
       }
     }
     return vector;
@@ -119,31 +133,29 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
     const measures = measuresOf(query.aggregate);
     const width = cellCount(query) * measures.length;
     const groups = query.groupBy ? new Map(query.groupBy.values.map((v, i) => [v, i])) : null;
-    // Each key value is normalised once; two spellings of one code add into the same key's cells.
-    const positionOf = new Map<string, number>();
-    let found = -1;
-    const normaliser = new IdentifierNormaliser(input.keyKind, (position) => {
-      found = position;
-    });
+    const totalsOf = totalsReader(on, query, statement.layout, input.measuredField);
+    // Keys are normalised as they arrive; two spellings of one code add into the same key's cells.
+    const positions = new Map<string, number>();
+    const identifiers: string[] = [];
     let capacity = 1_024;
     let cells = ring.array(capacity * width);
     let rowsPerKey = new Float64Array(capacity);
     let invalidKeys = 0;
     for await (const batch of rows(on, statement)) {
       for (const row of batch) {
-        const totals = totalsOf(on, query, statement.layout, row, input.measuredField);
+        const totals = totalsOf(row);
         const raw = row[0];
         const rowCount = Number(row[4]);
-        let key = raw === null || raw === undefined ? -1 : positionOf.get(raw);
-        if (key === undefined) {
-          found = -1;
-          normaliser.add([raw as string]);
-          key = found;
-          positionOf.set(raw as string, key);
-        }
-        if (key < 0) {
+        const normalised = typeof raw === "string" ? normaliseIdentifier(raw, input.keyKind) : null;
+        if (normalised === null) {
           invalidKeys += rowCount;
           continue;
+        }
+        let key = positions.get(normalised);
+        if (key === undefined) {
+          key = identifiers.length;
+          positions.set(normalised, key);
+          identifiers.push(normalised);
         }
         if (key >= capacity) {
           while (key >= capacity) capacity *= 2;
@@ -154,17 +166,21 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
           grownRows.set(rowsPerKey);
           rowsPerKey = grownRows;
         }
+        // A key's first row finds its cells all zero: its totals are written, not added.
+        const fresh = rowsPerKey[key] === 0;
         rowsPerKey[key] = (rowsPerKey[key] as number) + rowCount;
-        if (row[1] !== "1") continue;
+        if (Number(row[1]) !== 1) continue;
         const cell = cellIndex(query, groups, row[2] ?? null, row[3] ?? null);
         if (cell < 0) continue;
-        measures.forEach((measure, m) => {
-          const value = totals[measure];
-          if (value !== 0n) ring.addBigInt(cells, key * width + cell * measures.length + m, value);
-        });
+        for (let m = 0; m < measures.length; m++) {
+          const value = totals[measures[m] as (typeof measures)[number]];
+          if (value === 0n) continue;
+          const at = key * width + cell * measures.length + m;
+          if (fresh) ring.setBigInt(cells, at, value);
+          else ring.addBigInt(cells, at, value);
+        }
       }
     }
-    const { identifiers } = normaliser.result();
     const most = rowsPerKey.reduce((a, b) => Math.max(a, b), 0);
     if (most > input.maxRowsPerKey)
       throw new ComputeError(
@@ -189,26 +205,26 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
   ): Promise<HeldEntities> {
     const on = await target(datasetId);
     const specs = fields.map((name) => on.columns.get(name));
-    const valuesOf = new Map<string, (string | null)[]>();
-    for (let from = 0; from < ids.length; from += IDS_PER_STATEMENT) {
-      const statement = entitiesStatement(on, keyField, ids.slice(from, from + IDS_PER_STATEMENT), fields);
-      for await (const batch of rows(on, statement)) {
-        for (const [key, ...values] of batch) {
-          if (valuesOf.has(key as string))
-            throw new ComputeError(
-              "data_invalid",
-              `dataset ${datasetId}: ${keyField} ${key} has more than one row; scoring needs one row per entity`,
-            );
-          valuesOf.set(key as string, values);
-        }
+    // Each held entity's row, key first: every value then goes straight into its field's column.
+    const rowOf = new Map<string, SourceValue[]>();
+    for await (const batch of rows(on, entitiesStatement(on, keyField, ids, fields))) {
+      for (const row of batch) {
+        const key = row[0] as string;
+        if (rowOf.has(key))
+          throw new ComputeError(
+            "data_invalid",
+            `dataset ${datasetId}: ${keyField} ${key} has more than one row; scoring needs one row per entity`,
+          );
+        rowOf.set(key, row);
       }
     }
     const held = new Uint8Array(ids.length);
-    const kept: (string | null)[][] = [];
-    ids.forEach((id, i) => {
-      const values = valuesOf.get(id);
-      if (!values) return;
-      const nullAt = values.indexOf(null);
+    const columns = fields.map(() => new Float64Array(ids.length));
+    let kept = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const row = rowOf.get(ids[i] as string);
+      if (!row) continue;
+      const nullAt = row.indexOf(null, 1) - 1;
       if (nullAt >= 0) {
         const spec = specs[nullAt] as ColumnSpec;
         if ((spec.nulls ?? "refuse") === "refuse")
@@ -216,12 +232,13 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
             "data_invalid",
             `dataset ${datasetId}: ${spec.name} is NULL for a scored entity, and its owner declared it never NULL`,
           );
-        return;
+        continue;
       }
       held[i] = 1;
-      kept.push(values);
-    });
-    return { held, fields: fields.map((_, j) => Float64Array.from(kept, (values) => Number(values[j]))) };
+      for (let j = 0; j < fields.length; j++) (columns[j] as Float64Array)[kept] = Number(row[j + 1]);
+      kept++;
+    }
+    return { held, fields: columns.map((column) => column.slice(0, kept)) };
   }
 
   async function* identifiers(
@@ -241,7 +258,7 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
             "data_invalid",
             `dataset ${datasetId}: ${keyField} is NULL in a row, and its owner declared it never NULL`,
           );
-        ids[i] = row[0];
+        ids[i] = String(row[0]);
         if (!values || valueField === undefined) return;
         const value = row[1];
         if ((value === null || value === undefined) && refuse(valueField))
