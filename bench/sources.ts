@@ -13,7 +13,7 @@ import { report } from "./report.js";
 // (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) and the same rows as Parquet
 // through the node's DuckDB; the limit is the same SELECT … GROUP BY run by each database itself,
 // in the same run. Then the node's peak memory over BENCH_SOURCES_BIG_ROWS Parquet rows (default
-// 100,000,000). Generated data is kept in /tmp/sluice-bench-sources between runs.
+// 100,000,000), and its peak while it opens a PSI session over each file. Generated data is kept in /tmp/sluice-bench-sources between runs.
 
 const rows = Number(process.env.BENCH_SOURCES_ROWS ?? 10_000_000);
 const bigRows = Number(process.env.BENCH_SOURCES_BIG_ROWS ?? 100_000_000);
@@ -56,19 +56,23 @@ async function median(run: () => Promise<unknown>): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)] as number;
 }
 
-function pushdown(dataset: object) {
+/** Runs bench/support/<script> in a process of its own (so its peak memory is its own); its last line, parsed. */
+function inChild<T>(script: string, input: object): T {
   const out = execFileSync(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(here, "support", "sources-node.ts"),
-      JSON.stringify({ dataset, query, measured: "tax_paid_fen", repeats }),
-    ],
+    ["--import", "tsx", path.join(here, "support", script), JSON.stringify(input)],
     { encoding: "utf8", maxBuffer: 1 << 24 },
   );
-  return JSON.parse(out.trim().split("\n").at(-1) as string) as { seconds: number; cells: string[]; maxRssMb: number };
+  return JSON.parse(out.trim().split("\n").at(-1) as string) as T;
 }
+
+const pushdown = (dataset: object) =>
+  inChild<{ seconds: number; cells: string[]; maxRssMb: number }>("sources-node.ts", {
+    dataset,
+    query,
+    measured: "tax_paid_fen",
+    repeats,
+  });
 
 // PostgreSQL: the table, made once.
 const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -119,6 +123,22 @@ if (pg.cells.join() !== duck.cells.join()) throw new Error("PostgreSQL and DuckD
 
 const big = pushdown({ id: "ds_tax", files: { path: await parquet(bigRows), format: "parquet" }, columns });
 
+// An owner's node opening a PSI session over the same Parquet files: every identifier streamed,
+// counted once and shuffled on disk.
+const psiOpen = (file: string) =>
+  inChild<{ seconds: number; count: number; maxRssMb: number }>("psi-open-node.ts", {
+    dataset: { id: "ds_tax", files: { path: file, format: "parquet" }, columns },
+    idField: "uscc",
+  });
+const psiOpenSmall = psiOpen(file);
+const psiOpenBig = psiOpen(await parquet(bigRows));
+for (const [opened, count] of [
+  [psiOpenSmall, rows],
+  [psiOpenBig, bigRows],
+] as const) {
+  if (opened.count !== count) throw new Error(`a PSI session over ${count} distinct ids counted ${opened.count}`);
+}
+
 const context = { rows, machine };
 const limit = (nativeSeconds: number) => 1.5 * nativeSeconds + 0.2;
 report("sources", "pg_native_s", pgNative, "s", context);
@@ -139,6 +159,18 @@ report("sources", "node_peak_rss_mb", big.maxRssMb, "MiB", {
   seconds: Number(big.seconds.toFixed(3)),
   target: "< 300",
 });
+for (const [opened, count] of [
+  [psiOpenSmall, rows],
+  [psiOpenBig, bigRows],
+] as const) {
+  report("sources", "psi_open_peak_rss_mb", opened.maxRssMb, "MiB", {
+    rows: count,
+    machine,
+    seconds: Number(opened.seconds.toFixed(1)),
+    target: "< 1024",
+    note: "an owner's node opening a PSI session: identifiers streamed from Parquet, normalised, counted once and shuffled on disk",
+  });
+}
 report("sources", "node_peak_rss_mb_10m", duck.maxRssMb, "MiB", { ...context, note: "the DuckDB run above" });
 report("sources", "pg_node_peak_rss_mb", pg.maxRssMb, "MiB", {
   ...context,

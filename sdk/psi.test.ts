@@ -36,13 +36,21 @@ describe("private set intersection against the plaintext intersection", () => {
     },
   );
 
-  it("marks membership at the right positions across the operator's chunks", { timeout: 120_000 }, async () => {
-    const operator = Array.from({ length: 20_000 }, (_, i) => (i % 97 === 5 ? `S${i}` : `X${i}`));
-    const owner = shuffled([...operator.filter((id) => id.startsWith("S")), ...ids("B", 300)]);
-    const outcome = await run(owner, operator, { output: "membership" });
-    expect(outcome.members).toEqual(operator.filter((id) => id.startsWith("S")));
-    expect(outcome.size).toBe(outcome.members?.length);
-  });
+  it(
+    "marks membership across the operator's chunks, each member once, in the order given",
+    { timeout: 120_000 },
+    async () => {
+      const given = Array.from({ length: 20_000 }, (_, i) => (i % 97 === 5 ? `S${i}` : `X${i}`));
+      const members = given.filter((id) => id.startsWith("S"));
+      const operator = [...given, ...members.slice(0, 10).reverse(), "  "];
+      const owner = shuffled([...members, ...ids("B", 300)]);
+      const outcome = await run(owner, operator, { output: "membership" });
+      expect(outcome.members).toEqual(members);
+      expect(outcome.duplicates).toBe(10);
+      expect(outcome.invalid).toEqual([{ index: operator.length - 1, value: "  ", reason: "empty" }]);
+      expect(outcome.size).toBe(outcome.members?.length);
+    },
+  );
 
   it("sums the owner's column over entities on every page", { timeout: 120_000 }, async () => {
     const owner = ids("E", 20_000);

@@ -1,8 +1,9 @@
 import { newEncryptionKeys, open } from "../compute/mpc/channel.js";
 import { decodeVector } from "../compute/mpc/ring.js";
 import { newBlindingKey, POINT_BYTES } from "../compute/psi/blind.js";
+import { SpilledIdentifiers } from "../compute/psi/distinct-spill.js";
 import { setBit } from "../compute/psi/helper-protocol.js";
-import { type IdentifierKind, normaliseIdentifiers } from "../compute/psi/identifiers.js";
+import type { IdentifierKind } from "../compute/psi/identifiers.js";
 import { PsiPool } from "../compute/psi/pool.js";
 import { blindAll, reblindAll } from "../compute/psi/pooled-blinding.js";
 import { operatorSharesContext } from "../compute/psi/protocol.js";
@@ -34,6 +35,8 @@ export interface PsiOutcome {
 
 const POSITION = 4;
 const SHARE = 16;
+/** Identifiers normalised between two turns of the event loop. */
+const NORMALISE_SLICE = 100_000;
 /** Pages and chunks in flight at once: enough to keep the pool and the network busy together. */
 const LANES = 4;
 
@@ -48,6 +51,18 @@ function withPositions(points: Buffer, first: number, shares?: Buffer): Buffer {
     shares?.copy(records, i * width + POINT_BYTES + POSITION, i * SHARE, (i + 1) * SHARE);
   }
   return records;
+}
+
+/** Your identifiers marked in `inSet` (by their position in the pages), in the order you gave them. */
+function membersInInputOrder(mine: SpilledIdentifiers, inSet: Uint8Array): string[] {
+  const found: { identifier: string; row: number }[] = [];
+  for (let p = 0; p < mine.pageCount; p++) {
+    const page = mine.page(p);
+    page.identifiers.forEach((identifier, i) => {
+      if (inSet[p * mine.pageSize + i] === 1) found.push({ identifier, row: page.firstRows[i] as number });
+    });
+  }
+  return found.sort((a, b) => a.row - b.row).map((m) => m.identifier);
 }
 
 /**
@@ -78,8 +93,6 @@ export async function privateSetIntersection(
 ): Promise<PsiOutcome> {
   const { ids, ...start } = input;
   const output = start.output ?? "size";
-  const normalised = normaliseIdentifiers(ids, (start.idKind ?? "uscc") as IdentifierKind);
-  const mine = normalised.identifiers;
   options.signal?.throwIfAborted();
   options.onStep?.("asking the owner's node to open its set");
   // A sum's shares come sealed to a key made here for this job: the gateway relays what it cannot read.
@@ -97,21 +110,31 @@ export async function privateSetIntersection(
   const scratch = new ScratchDir();
   let settled = false;
   try {
+    options.onStep?.(`normalising ${ids.length} identifiers`);
+    const mine = new SpilledIdentifiers(scratch, "mine", (start.idKind ?? "uscc") as IdentifierKind, {
+      pageSize: chunkSize,
+    });
+    for (let from = 0; from < ids.length; from += NORMALISE_SLICE) {
+      mine.add(ids, undefined, from, Math.min(ids.length, from + NORMALISE_SLICE));
+      await new Promise((resolve) => setImmediate(resolve));
+      options.signal?.throwIfAborted();
+    }
+    await mine.finish();
     const key = newBlindingKey();
     const sum = output === "sum";
     const ownerSets = owners.map(
       (_, n) => new PointBuckets(scratch, `owner${n}`, POINT_BYTES + (sum ? POSITION + SHARE : 0)),
     );
     const answers = new PointBuckets(scratch, "answers", POINT_BYTES + (output === "membership" ? POSITION : 0));
-    const total = mine.length + owners.reduce((a, o) => a + o.count, 0);
+    const total = mine.count + owners.reduce((a, o) => a + o.count, 0);
     let done = 0;
     const progress = (count: number) => {
       done += count;
       options.onProgress?.(done, total);
       options.signal?.throwIfAborted();
     };
-    const myChunks = Math.ceil(mine.length / chunkSize);
-    options.onStep?.(`blinding ${mine.length} identifiers and the owners' ${owners.map((o) => o.count).join(" + ")}`);
+    const myChunks = mine.pageCount;
+    options.onStep?.(`blinding ${mine.count} identifiers and the owners' ${owners.map((o) => o.count).join(" + ")}`);
     const tasks: (() => Promise<void>)[] = [];
     owners.forEach((owner, n) => {
       for (let index = 0; index < owner.chunks; index++) {
@@ -132,7 +155,7 @@ export async function privateSetIntersection(
     });
     for (let index = 0; index < myChunks; index++) {
       tasks.push(async () => {
-        const points = await blindAll(mine.slice(index * chunkSize, (index + 1) * chunkSize), key, pool);
+        const points = await blindAll(mine.page(index).identifiers, key, pool);
         const receipt = await client.sendPsiPoints(jobId, { index, points: points.toString("base64") });
         if (receipt.answers) answers.append(withPositions(Buffer.from(receipt.answers, "base64"), index * chunkSize));
         progress(points.length / POINT_BYTES);
@@ -149,21 +172,21 @@ export async function privateSetIntersection(
       usageRecordId: finished.usageRecordId,
       size: finished.result.size,
       suppressed: finished.result.suppressed,
-      invalid: normalised.invalid,
-      duplicates: normalised.duplicates,
+      invalid: mine.invalid,
+      duplicates: mine.duplicates,
       ownerCount: owners[0]?.count ?? 0,
       ...(owners[1] ? { secondOwnerCount: owners[1].count } : {}),
     });
     options.onStep?.("asking for the answer");
     if (!sum) settled = true;
-    const answered = await client.answerPsi(jobId, { operatorChunks: myChunks, operatorCount: mine.length });
+    const answered = await client.answerPsi(jobId, { operatorChunks: myChunks, operatorCount: mine.count });
     if (output === "membership") {
       const result = outcome(answered);
-      const inSet = new Uint8Array(mine.length);
+      const inSet = new Uint8Array(mine.count);
       joinBuckets(ownerSets[0] as PointBuckets, answers, (records, offset, found) => {
         if (found) inSet[records.readUInt32LE(offset + POINT_BYTES)] = 1;
       });
-      result.members = mine.filter((_, i) => inSet[i] === 1);
+      result.members = membersInInputOrder(mine, inSet);
       result.size = result.members.length;
       return result;
     }

@@ -6,6 +6,10 @@ declare module "sodium-native" {
   export function crypto_core_ed25519_from_uniform(p: Uint8Array, r: Uint8Array): void;
   /** BLAKE2b (RFC 7693) of `input` into `output` (16–64 bytes), keyed when `key` (16–64 bytes) is given. */
   export function crypto_generichash(output: Uint8Array, input: Uint8Array, key?: Uint8Array): void;
+  /** SipHash-2-4 of `input` into `output` (8 bytes) under `key` (16 bytes): a keyed hash for short inputs. */
+  export function crypto_shorthash(output: Uint8Array, input: Uint8Array, key: Uint8Array): void;
+  export const crypto_shorthash_BYTES: number;
+  export const crypto_shorthash_KEYBYTES: number;
   /** Returns whether `signature` is `publicKey`'s Ed25519 signature over `message` (does not throw). */
   export function crypto_sign_verify_detached(
     signature: Uint8Array,
@@ -37,6 +41,9 @@ declare module "sodium-native" {
     crypto_core_ed25519_from_uniform: typeof crypto_core_ed25519_from_uniform;
     crypto_sign_verify_detached: typeof crypto_sign_verify_detached;
     crypto_generichash: typeof crypto_generichash;
+    crypto_shorthash: typeof crypto_shorthash;
+    crypto_shorthash_BYTES: number;
+    crypto_shorthash_KEYBYTES: number;
   };
   export default sodium;
 }

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import path from "node:path";
 import { SluiceError } from "../../lib/errors.js";
-import { shuffle } from "../../lib/shuffle.js";
 import { newBlindingKey, POINT_BYTES } from "../psi/blind.js";
+import { type IdentifierPage, SpilledIdentifiers } from "../psi/distinct-spill.js";
 import { setBit } from "../psi/helper-protocol.js";
-import { type IdentifierKind, IdentifierNormaliser, IdentifierTotals } from "../psi/identifiers.js";
+import type { IdentifierKind } from "../psi/identifiers.js";
 import { PSI_CHUNK_ITEMS } from "../psi/limits.js";
 import type { PsiPool } from "../psi/pool.js";
 import { blindAll, reblindAll } from "../psi/pooled-blinding.js";
@@ -17,14 +17,6 @@ import type { NodeDataStore } from "./datastore.js";
 const POSITION_BYTES = 4;
 /** Rows normalised between two turns of the event loop. */
 const NORMALISE_SLICE = 100_000;
-
-/** Shuffles the owner's entities (and their totals alongside) in place, so a page's order says nothing of the data's. */
-export function shuffleEntities(identifiers: string[], totals?: bigint[]): void {
-  shuffle(identifiers.length, (i, j) => {
-    [identifiers[i], identifiers[j]] = [identifiers[j] as string, identifiers[i] as string];
-    if (totals) [totals[i], totals[j]] = [totals[j] as bigint, totals[i] as bigint];
-  });
-}
 
 const notFound = (jobId: string) =>
   new SluiceError("not_found", `no PSI session ${jobId} here (never started, finished, or expired)`);
@@ -42,14 +34,13 @@ function decodePoints(text: string, what: string): Buffer {
 
 /**
  * One owner's PSI session, in chunks so that sets of millions run in bounded memory: the owner's
- * entities are shuffled once and served a page at a time (hashed and raised to the session's
+ * entities are counted once and shuffled on disk (`distinct-spill.ts`) and served a page at a time (hashed and raised to the session's
  * exponent b when asked for); the operator's chunks are raised to b and spilled to disk in buckets
  * (or, for membership, returned at once); the operator's sorted H(y)^ba are spilled too; the answer
  * compares the two a bucket at a time. Everything lives in the session's scratch directory and its
  * exponent, and goes when the session ends.
  */
 export class OwnerPsiSession {
-  private readonly scratch = new ScratchDir();
   private readonly key = newBlindingKey();
   private readonly seed: Buffer | undefined;
   private readonly x: PointBuckets;
@@ -64,21 +55,21 @@ export class OwnerPsiSession {
   private constructor(
     readonly plan: PsiPlan,
     readonly signature: string,
-    private readonly identifiers: string[],
-    private readonly totals: bigint[] | undefined,
-    invalid: number,
+    private readonly scratch: ScratchDir,
+    private readonly entities: SpilledIdentifiers,
     private readonly pool: () => PsiPool,
   ) {
-    this.count = identifiers.length;
-    this.invalid = invalid;
-    this.seed = totals ? randomBytes(32) : undefined;
+    this.count = entities.count;
+    this.invalid = entities.invalidCount;
+    this.seed = plan.sum ? randomBytes(32) : undefined;
     this.x = new PointBuckets(this.scratch, "x", POINT_BYTES + (plan.combine ? POSITION_BYTES : 0));
     this.y = new PointBuckets(this.scratch, "y", POINT_BYTES);
   }
 
   /**
    * Opens a session over the owner's id column (and, for a sum, its value column totalled per
-   * entity), normalising a slice at a time so the node goes on answering meanwhile.
+   * entity), streamed from the source and normalised a slice at a time so the node goes on
+   * answering meanwhile; its memory does not grow with the dataset.
    */
   static async open(
     plan: PsiPlan,
@@ -87,22 +78,25 @@ export class OwnerPsiSession {
     store: NodeDataStore,
     pool: () => PsiPool,
   ): Promise<OwnerPsiSession> {
-    const kind = plan.idKind as IdentifierKind;
-    const totalling = plan.sum ? new IdentifierTotals(kind, plan.sum) : null;
-    const normaliser = new IdentifierNormaliser(kind);
-    for await (const batch of store.identifiers(datasetId, plan.idField, plan.sum?.valueField)) {
-      for (let from = 0; from < batch.ids.length; from += NORMALISE_SLICE) {
-        const to = Math.min(batch.ids.length, from + NORMALISE_SLICE);
-        if (totalling) totalling.add(batch.ids, batch.values ?? [], from, to);
-        else normaliser.add(batch.ids, from, to);
-        await new Promise((resolve) => setImmediate(resolve));
+    const scratch = new ScratchDir();
+    try {
+      const entities = new SpilledIdentifiers(scratch, "owner", plan.idKind as IdentifierKind, {
+        pageSize: PSI_CHUNK_ITEMS,
+        keepInvalid: 0, // the session reports how many, not which
+        ...(plan.sum ? { totals: plan.sum } : {}),
+      });
+      for await (const batch of store.identifiers(datasetId, plan.idField, plan.sum?.valueField)) {
+        for (let from = 0; from < batch.ids.length; from += NORMALISE_SLICE) {
+          entities.add(batch.ids, batch.values, from, Math.min(batch.ids.length, from + NORMALISE_SLICE));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
+      await entities.finish();
+      return new OwnerPsiSession(plan, signature, scratch, entities, pool);
+    } catch (error) {
+      scratch.remove();
+      throw error;
     }
-    const summed = totalling?.result();
-    const prepared = summed ?? normaliser.result();
-    const totals = summed?.totals;
-    shuffleEntities(prepared.identifiers, totals);
-    return new OwnerPsiSession(plan, signature, prepared.identifiers, totals, prepared.invalid.length, pool);
   }
 
   /** The seed of the helper's shares (a sum only). */
@@ -120,11 +114,12 @@ export class OwnerPsiSession {
     if (from >= this.count && !(index === 0 && this.count === 0)) {
       throw new SluiceError("validation_failed", `page ${index} is past the owner's ${this.count} entities`);
     }
-    const to = Math.min(this.count, from + PSI_CHUNK_ITEMS);
-    const points = await blindAll(this.identifiers.slice(from, to), this.key, this.pool());
+    const entities: IdentifierPage =
+      this.count === 0 ? { identifiers: [], firstRows: new Uint32Array() } : this.entities.page(index);
+    const points = await blindAll(entities.identifiers, this.key, this.pool());
     this.alive();
-    if (!this.totals || !this.seed) return { points };
-    return { points, operatorShares: operatorShares(this.seed, from, this.totals.slice(from, to)) };
+    if (!entities.totals || !this.seed) return { points };
+    return { points, operatorShares: operatorShares(this.seed, from, entities.totals) };
   }
 
   private receive(chunks: Map<number, number>, index: number, count: number, what: string): void {

@@ -3,7 +3,7 @@ import { SluiceError } from "../../lib/errors.js";
 import { sampleDiscreteLaplace } from "../dp/discrete-laplace.js";
 import { seal } from "../mpc/channel.js";
 import { sealForHelper } from "../psi/helper-input.js";
-import { PSI_CHUNK_ITEMS } from "../psi/limits.js";
+import { MAX_PSI_ITEMS, PSI_CHUNK_ITEMS } from "../psi/limits.js";
 import type { PsiPool } from "../psi/pool.js";
 import {
   operatorSharesContext,
@@ -96,6 +96,13 @@ export function createPsiResponder(options: PsiResponderOptions) {
     const session = await OwnerPsiSession.open(plan, signature, task.datasetId, options.store, options.pool).finally(
       () => opening.delete(plan.jobId),
     );
+    if (session.count > MAX_PSI_ITEMS) {
+      session.end();
+      throw new SluiceError(
+        "validation_failed",
+        `dataset ${task.datasetId} holds ${session.count} distinct identifiers in ${plan.idField}, more than the ${MAX_PSI_ITEMS} one side of a PSI may bring`,
+      );
+    }
     const timer = setTimeout(() => end(plan.jobId), Math.max(0, Date.parse(plan.expiresAt) - options.now().getTime()));
     timer.unref();
     sessions.set(plan.jobId, { session, timer });

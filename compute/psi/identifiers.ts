@@ -11,10 +11,12 @@ export interface NormalisedIdentifiers {
   duplicates: number;
 }
 
-const refusal = (kind: IdentifierKind) =>
+/** Why a value of this kind was refused. */
+export const refusalOf = (kind: IdentifierKind) =>
   kind === "uscc" ? "not a unified social credit code (alphabet or check character)" : "empty";
 
-const normaliseOne = (value: string, kind: IdentifierKind) =>
+/** One value as both parties hash it, or null when it is no identifier of its kind. */
+export const normaliseIdentifier = (value: string, kind: IdentifierKind) =>
   kind === "uscc" ? normaliseUscc(value) : value.trim() || null;
 
 /**
@@ -37,9 +39,9 @@ export class IdentifierNormaliser {
     const { identifiers, invalid } = this.found;
     for (let index = from; index < to; index++) {
       const value = values[index] as string;
-      const normalised = normaliseOne(value, this.kind);
+      const normalised = normaliseIdentifier(value, this.kind);
       if (normalised === null) {
-        invalid.push({ index, value, reason: refusal(this.kind) });
+        invalid.push({ index, value, reason: refusalOf(this.kind) });
         continue;
       }
       let position = this.positions.get(normalised);

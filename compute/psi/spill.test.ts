@@ -1,19 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
-import { BUCKETS, joinBuckets, PointBuckets, pointKey, ScratchDir } from "./spill.js";
+import { describe, expect, it } from "vitest";
+import { scratchDirs } from "../../test/support/scratch-dirs.js";
+import { BUCKETS, joinBuckets, PointBuckets, pointKey } from "./spill.js";
 
 describe("point sets spilled to disk in buckets", () => {
-  const dirs: ScratchDir[] = [];
-  const scratch = () => {
-    const dir = new ScratchDir();
-    dirs.push(dir);
-    return dir;
-  };
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) dir.remove();
-  });
+  const { scratch } = scratchDirs();
 
   it("keeps every record, spreads them over the buckets, and sorts a bucket by its points", () => {
     const set = new PointBuckets(scratch(), "x", 36);

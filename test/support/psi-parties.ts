@@ -1,6 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { deriveEncryptionKeys } from "../../compute/mpc/channel.js";
 import { addInRing, fromRing } from "../../compute/mpc/ring.js";
+import type { NodeDataStore } from "../../compute/node/datastore.js";
 import { type Column, createMemoryDataStore, type LocalDataset } from "../../compute/node/memory-store.js";
 import { createPeerPins, type PinnedPeer } from "../../compute/node/peers.js";
 import { createPsiResponder } from "../../compute/node/psi.js";
@@ -75,7 +76,8 @@ export function psiHelperNode(gatewayPublicKey: string, owners: PinnedPeer[] = [
   return { helper, task, pin };
 }
 
-export function psiParties(dataset: LocalDataset, pool: PsiPool) {
+/** The owner's node over `dataset` (or any store holding BENCH_DATASET) and the helper. */
+export function psiParties(dataset: LocalDataset | NodeDataStore, pool: PsiPool) {
   const gateway = generateEd25519KeyPair();
   const node = generateEd25519KeyPair();
   const owner = generateEd25519KeyPair();
@@ -104,7 +106,7 @@ export function psiParties(dataset: LocalDataset, pool: PsiPool) {
     privateKey: createPrivateKey(node.privateKeyPem),
     publicKey: node.publicKey,
     gatewayPublicKey: gateway.publicKey,
-    store: createMemoryDataStore([dataset]),
+    store: "identifiers" in dataset ? dataset : createMemoryDataStore([dataset]),
     pool: () => pool,
     approval: {
       ownerId: "owner",
