@@ -49,6 +49,7 @@ const OPTIONS = {
   owner: { type: "string" },
   batch: { type: "string" },
   limit: { type: "string" },
+  status: { type: "string" },
   before: { type: "string" },
   html: { type: "string" },
   membership: { type: "boolean", default: false },
@@ -99,9 +100,18 @@ async function main(argv: string[]): Promise<number> {
   );
 }
 
+/** The version in the project's package.json, found from this module whether it runs compiled (dist/cli) or not (sdk). */
 function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return `sluice ${manifest.version}`;
+  for (const up of ["../package.json", "../../package.json"]) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
+        name?: string;
+        version: string;
+      };
+      if (manifest.name === "sluice") return `sluice ${manifest.version}`;
+    } catch {}
+  }
+  return "sluice (version unknown)";
 }
 
 main(process.argv.slice(2)).then(

@@ -421,6 +421,24 @@ export function createClient(options: ClientOptions) {
         "GET",
         `/ledger/records/${encodeURIComponent(recordId)}/replay`,
       ),
+    /** Your jobs, newest first, without their results (a regulator: every operator's). */
+    listJobs: (query: { status?: string; scenarioId?: string; limit?: number } = {}) => {
+      const search = new URLSearchParams(
+        Object.entries(query).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])),
+      ).toString();
+      return request<{
+        jobs: {
+          id: string;
+          scenarioId: string;
+          operatorId: string;
+          query: { computeMode: string; queryShape: string; fields: string[]; epsilon: number };
+          status: string;
+          error: string | null;
+          createdAt: string;
+          finishedAt: string | null;
+        }[];
+      }>("GET", `/jobs${search ? `?${search}` : ""}`);
+    },
     getJob: (id: string) => request<Json & { id: string; status: string }>("GET", `/jobs/${encodeURIComponent(id)}`),
     /** Sends only the public keys, picked field by field: a secret key in the object stays behind. */
     registerHeKeys: (keys: HePublicKeys) =>

@@ -1,10 +1,16 @@
-import sealModule from "node-seal";
 import type { SEALLibrary } from "node-seal/implementation/seal.js";
 import { HE_PARAMETER_SETS, type HeParameterSetId } from "./params.js";
 
-// node-seal is a UMD module typed as ESM: Node hands its function over as the default export.
-const createSeal = ((sealModule as unknown as { default?: unknown }).default ??
-  sealModule) as () => Promise<SEALLibrary>;
+/**
+ * node-seal, imported when first used (its module is large, and most processes that know of keys
+ * never compute on them). It is a UMD module typed as ESM: Node hands its function over as the
+ * default export.
+ */
+async function createSeal(): Promise<SEALLibrary> {
+  const exported = (await import("node-seal")).default as unknown;
+  const create = ((exported as { default?: unknown }).default ?? exported) as () => Promise<SEALLibrary>;
+  return create();
+}
 
 type Seal = SEALLibrary;
 export type SealContext = ReturnType<Seal["Context"]>;

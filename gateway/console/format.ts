@@ -1,10 +1,10 @@
+import { yuanDigits } from "../../lib/money.js";
 import { MICRO_EPSILON } from "../../policies/index.js";
 
 /** Fen (the unit fees are kept in) as yuan, e.g. 12345 → "¥123.45". */
 export function yuan(fen: number): string {
-  const sign = fen < 0 ? "-" : "";
-  const abs = Math.abs(fen);
-  return `${sign}¥${Math.floor(abs / 100).toLocaleString("en-US")}.${String(abs % 100).padStart(2, "0")}`;
+  const digits = yuanDigits(fen);
+  return digits.startsWith("-") ? `-¥${digits.slice(1)}` : `¥${digits}`;
 }
 
 /** Micro-ε as ε, without trailing zeros. */

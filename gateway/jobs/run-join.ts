@@ -226,6 +226,7 @@ export async function runJoin(
   const result = {
     queryShape: input.queryShape,
     fields: fieldsOfJoin(parts),
+    measure: input.measure ?? null,
     join: {
       on: input.on,
       keyKind: input.keyKind,

@@ -428,6 +428,23 @@ export const jobResponseSchema = z
   })
   .meta({ id: "Job" });
 
+export const jobListResponseSchema = z
+  .strictObject({
+    jobs: z.array(
+      jobResponseSchema.pick({
+        id: true,
+        scenarioId: true,
+        operatorId: true,
+        query: true,
+        status: true,
+        error: true,
+        createdAt: true,
+        finishedAt: true,
+      }),
+    ),
+  })
+  .meta({ id: "JobList" });
+
 export const usageRecordResponseSchema = z
   .strictObject({
     id,

@@ -14,6 +14,7 @@ import { joinFromSql } from "../jobs/sql.js";
 import { describe } from "../openapi/describe.js";
 import {
   explainResponseSchema,
+  jobListResponseSchema,
   jobOutcomeResponseSchema,
   jobResponseSchema,
   jobReviewOutcomeResponseSchema,
@@ -26,6 +27,7 @@ import {
   runSqlSchema,
   runVerticalScoringSchema,
 } from "../schemas.js";
+import { jobListQuerySchema, jobScopeOf, listJobs } from "../services/job-list.js";
 
 // Two forms of 32 encrypted coefficients (~300 KB each as base64) and 200,000 ids, with room to spare.
 const MAX_SCORING_BODY_BYTES = 48 * 1024 * 1024;
@@ -217,6 +219,22 @@ export function createJobRoutes(deps: GatewayDeps, limits: GatewayLimits) {
           runJoin(deps, limits, operator.id, structured, requestId),
         );
         return c.json({ ...outcome, structured }, outcome.status === "succeeded" ? 201 : 202);
+      },
+    )
+    .get(
+      "/jobs",
+      describe({
+        summary: "Jobs, newest first",
+        description:
+          "Without their results (`GET /jobs/:id` has them): an operator's own jobs, or for a regulator every operator's.",
+        tag: "jobs",
+        roles: ["operator", "regulator"],
+        query: jobListQuerySchema,
+        responses: { 200: { description: "Up to `limit` jobs, newest first", schema: jobListResponseSchema } },
+      }),
+      async (c) => {
+        const query = parseWith(jobListQuerySchema, c.req.query(), "the query");
+        return c.json(await listJobs(deps.db, jobScopeOf(c.get("participant")), query));
       },
     )
     .get(

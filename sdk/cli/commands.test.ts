@@ -1,5 +1,10 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { aggregateQuery, parseWhere, UsageError } from "./commands.js";
+import { generateEd25519KeyPair } from "../../lib/ed25519.js";
+import { readKeyFile } from "../../lib/key-file.js";
+import { aggregateQuery, keyFileProblem, parseWhere, UsageError } from "./commands.js";
 import { helpers } from "./handler.js";
 
 describe("the CLI's --where filters", () => {
@@ -39,5 +44,30 @@ describe("the CLI's query options", () => {
     expect(query({ field: ["ds.wages_fen"], "group-by": "district", groups: "330102,330105" })).toMatchObject({
       groupBy: { field: "district", values: ["330102", "330105"] },
     });
+  });
+});
+
+describe("a key file the CLI cannot use", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "sluice-key-"));
+  const problemWith = (name: string, text?: string) => {
+    const file = path.join(dir, name);
+    if (text !== undefined) writeFileSync(file, text);
+    try {
+      readKeyFile(file);
+    } catch (error) {
+      return keyFileProblem(file, error as Error);
+    }
+    throw new Error(`${name} was read`);
+  };
+
+  it("is answered with what is wrong and what a key file is, whatever it holds", () => {
+    const pem = generateEd25519KeyPair().privateKeyPem;
+    const cases: [string, string | undefined, RegExp][] = [
+      ["missing.json", undefined, /^no key file at .*missing\.json; a key file is the JSON that `sluice keygen/],
+      ["junk.key", "junk\n", /junk\.key is not a Sluice key file \(it is not JSON\); a key file is the JSON/],
+      ["key.pem", pem, /key\.pem is a PEM key, not a Sluice key file; a key file is the JSON .* privateKeyPem/],
+      ["partial.json", '{"id":"x"}', /partial\.json is not a Sluice key file \(it is invalid: .*publicKey/],
+    ];
+    for (const [name, text, expected] of cases) expect(problemWith(name, text), name).toMatch(expected);
   });
 });

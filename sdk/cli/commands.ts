@@ -1,25 +1,18 @@
+import { readFileSync } from "node:fs";
 import { createKeyFile, type KeyFile, readKeyFile, writeKeyFile } from "../../lib/key-file.js";
 import { COMPUTE_MODES } from "../../lib/vocabulary.js";
-import { type AutoApprovalRuleInput, createClient, type SluiceClient } from "../client.js";
-import {
-  generateHeKeys,
-  HE_PARAMETER_SETS,
-  type HeKeyFile,
-  type HeParameterSetId,
-  readHeKeyFile,
-  writeHeKeyFile,
-} from "../he.js";
-import { audit } from "./audit.js";
+import { type AutoApprovalRuleInput, createClient } from "../client.js";
+import type { HeKeyFile, HeParameterSetId } from "../he.js";
+import { describeResult, type Released } from "./describe-result.js";
 import { didYouMean } from "./did-you-mean.js";
+import { yuan } from "./format.js";
 import { EXIT, type Handler, type Helpers, helpers, type Invocation, readListFile, UsageError } from "./handler.js";
 import { usage } from "./help.js";
+import { lazyHandler, loadSource } from "./lazy.js";
+import { datasets, grants, job, jobs, settlements } from "./lists.js";
 import { withProgress } from "./progress.js";
-import { psi } from "./psi.js";
 import { records } from "./records.js";
 import { describeScenario } from "./scenario-view.js";
-import { score } from "./score.js";
-import { settlePeriod, showSettlement } from "./settlement.js";
-import { verifyIndependently } from "./verify.js";
 
 export { EXIT, type Invocation, UsageError } from "./handler.js";
 
@@ -98,34 +91,6 @@ export function aggregateQuery(h: Helpers) {
     ...(typeof o.bins === "string" ? { bins: numbers(o.bins, "--bins") } : {}),
     ...(bounds ? { bounds: { min: bounds[0] as number, max: bounds[1] as number } } : {}),
   };
-}
-
-type Released = Awaited<ReturnType<SluiceClient["runJob"]>>["result"];
-
-const readable = (value: number | null) =>
-  value === null ? "undefined" : Number.isInteger(value) ? String(value) : value.toFixed(2);
-
-function describeResult(shape: string, result: Released): string {
-  const noise =
-    result.noise?.mechanism === "discrete-laplace"
-      ? `noise: discrete Laplace, ε ${result.noise.epsilon}, one draw from each party`
-      : "noise: none (the rules ask none for these fields)";
-  const rows =
-    result.cells.length === 1 && !result.cells[0]?.group && !result.cells[0]?.bin
-      ? [
-          `${shape} = ${result.cells[0]?.suppressed ? "suppressed (fewer rows than k)" : (result.value ?? result.cells[0]?.value)}`,
-        ]
-      : result.cells.map((cell) => {
-          const bin = cell.bin ? `[${cell.bin.from ?? "−∞"}, ${cell.bin.to ?? "∞"})` : "";
-          const label = [cell.group, bin].filter(Boolean).join(" ");
-          const value = shape === "histogram" || shape === "count" ? "" : `  ${shape} ${readable(cell.value)}`;
-          return `  ${label.padEnd(24)} ${cell.suppressed ? "suppressed (fewer rows than k)" : `count ${cell.count}${value}`}`;
-        });
-  return [
-    ...rows,
-    noise,
-    `k: ${(result as { minGroupSize?: number }).minGroupSize ?? "?"}; ${result.suppressedCells} cell(s) suppressed`,
-  ].join("\n");
 }
 
 const statusChange =
@@ -250,7 +215,7 @@ const HANDLERS: Record<string, Handler> = {
             `ALLOWED${answer.executable ? "" : " by policy, but not executable yet"}`,
             `  minimum group size k: ${o.minGroupSize}`,
             `  ε: ${o.epsilonMicro / 1_000_000} (${o.dpMechanism === "none" ? "no noise" : o.dpMechanism})`,
-            `  price: ${(o.priceFen / 100).toFixed(2)} yuan a query, shared with ${o.ownerIds.join(", ")}`,
+            `  price: ${yuan(o.priceFen)} a query, shared with ${o.ownerIds.join(", ")}`,
             `  result: level ${o.resultClassification.level} (${o.resultClassification.category}); ${o.resultClassification.handling.zh} ${o.resultClassification.handling.en}`,
           ].join("\n")
         : `DENIED by the ${d.tier} tier (${d.rule})\n${d.reason?.zh}\n${d.reason?.en}`,
@@ -262,7 +227,7 @@ const HANDLERS: Record<string, Handler> = {
     const job = await withProgress("computing across the owners' nodes", h.call.json, () => client.runJob(query));
     h.print(job, () =>
       job.status === "succeeded"
-        ? `${describeResult(query.queryShape, job.result)}\nclassification: level ${job.result.classification?.level}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
+        ? `${describeResult(query.queryShape, job.result, query.fields[0])}\nclassification: level ${job.result.classification?.level}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
         : `job ${job.jobId} is ${job.status}: the owners review the result before it is released`,
     );
     return EXIT.ok;
@@ -291,19 +256,20 @@ const HANDLERS: Record<string, Handler> = {
     );
     h.print(job, () =>
       job.status === "succeeded"
-        ? `${describeResult(job.structured.queryShape, job.result as unknown as Released)}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
+        ? `${describeResult(job.structured.queryShape, job.result as unknown as Released, job.structured.measure)}\njob: ${job.jobId}\nusage record: ${job.usageRecordId}`
         : `job ${job.jobId} is ${job.status}: the owners review the result before it is released`,
     );
     return EXIT.ok;
   },
-  score,
-  psi,
-  settle: settlePeriod,
-  audit,
+  score: lazyHandler(async () => (await import("./score.js")).score),
+  psi: lazyHandler(async () => (await import("./psi.js")).psi),
+  settle: lazyHandler(async () => (await import("./settlement.js")).settlePeriod),
+  audit: lazyHandler(async () => (await import("./audit.js")).audit),
   records,
-  settlement: showSettlement,
+  settlement: lazyHandler(async () => (await import("./settlement.js")).showSettlement),
   "he-register": async (client, h) => {
     const file = h.option("keys", "--keys <file>");
+    const { readHeKeyFile } = await loadSource(() => import("../he.js"));
     let keys: HeKeyFile;
     try {
       keys = readHeKeyFile(file);
@@ -317,11 +283,11 @@ const HANDLERS: Record<string, Handler> = {
     );
     return EXIT.ok;
   },
-  job: async (client, h) => {
-    const job = await client.getJob(h.arg(0, "a job id"));
-    h.print(job, () => `${job.id}: ${job.status}${job.result ? `\nresult: ${JSON.stringify(job.result)}` : ""}`);
-    return EXIT.ok;
-  },
+  job,
+  jobs,
+  datasets,
+  grants,
+  settlements,
   review: async (client, h) => {
     const { release, withhold, reason } = h.call.options;
     if (Boolean(release) === Boolean(withhold))
@@ -334,7 +300,10 @@ const HANDLERS: Record<string, Handler> = {
     return EXIT.ok;
   },
   verify: async (client, h) => {
-    if (typeof h.call.options.rpc === "string") return verifyIndependently(client, h);
+    if (typeof h.call.options.rpc === "string") {
+      const { verifyIndependently } = await loadSource(() => import("./verify.js"));
+      return verifyIndependently(client, h);
+    }
     const proof = await client.proveRecord(h.arg(0, "a usage record id"));
     const checks = Object.entries(proof.checks).map(([k, v]) => `${k}=${v}`);
     h.print(proof, () =>
@@ -372,6 +341,23 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+const WHAT_A_KEY_FILE_IS =
+  "a key file is the JSON that `sluice keygen --id <your id> --out <file>` writes: your participant id, public key and private key together";
+
+/** Why a key file cannot be used, and what a key file is. */
+export function keyFileProblem(file: string, error: Error): string {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") return `no key file at ${file}; ${WHAT_A_KEY_FILE_IS}`;
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {}
+  if (/-----BEGIN [A-Z ]*(PRIVATE|PUBLIC) KEY-----/.test(text)) {
+    return `${file} is a PEM key, not a Sluice key file; ${WHAT_A_KEY_FILE_IS} (its privateKeyPem holds a key like this one)`;
+  }
+  const reason = error instanceof SyntaxError ? "it is not JSON" : error.message.replace(`key file ${file}`, "it");
+  return `${file} is not a Sluice key file (${reason}); ${WHAT_A_KEY_FILE_IS}`;
+}
+
 /** Runs one CLI command; returns its exit code. */
 export async function runCommand(call: Invocation, env: { url: string; keyFile: string | undefined }): Promise<number> {
   const h = helpers(call);
@@ -387,6 +373,7 @@ export async function runCommand(call: Invocation, env: { url: string; keyFile: 
   }
   if (call.command === "he-keygen") {
     const paramSet = h.option("param-set", "--param-set bfv-8192|ckks-8192");
+    const { generateHeKeys, HE_PARAMETER_SETS, writeHeKeyFile } = await loadSource(() => import("../he.js"));
     if (!(paramSet in HE_PARAMETER_SETS)) {
       throw new UsageError(`--param-set must be one of ${Object.keys(HE_PARAMETER_SETS).join(", ")}`);
     }
@@ -401,7 +388,7 @@ export async function runCommand(call: Invocation, env: { url: string; keyFile: 
     return EXIT.ok;
   }
   if (call.command === "node") {
-    const { NodeConfigError, runNodeServer } = await import("../../compute/node/server.js");
+    const { NodeConfigError, runNodeServer } = await loadSource(() => import("../../compute/node/server.js"));
     try {
       await runNodeServer(h.arg(0, "a node configuration file"));
     } catch (error) {
@@ -421,7 +408,7 @@ export async function runCommand(call: Invocation, env: { url: string; keyFile: 
   try {
     key = env.keyFile ? readKeyFile(env.keyFile) : undefined;
   } catch (error) {
-    throw new UsageError(`cannot use the key file ${env.keyFile}: ${(error as Error).message}`);
+    throw new UsageError(keyFileProblem(env.keyFile as string, error as Error));
   }
   return handler(createClient({ url: env.url, key }), h);
 }

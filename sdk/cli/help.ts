@@ -10,8 +10,9 @@ export const HELP: Record<string, string> = {
   propose:
     "sluice propose --body <file.json>\n  (operator) Propose a scenario; every owner of its datasets must approve it.",
   scenarios:
-    "sluice scenarios [--mode mpc|he|psi|join] [--id-only]\n  List the scenarios you proposed (operator), that use your data (owner), or all (authority, regulator);\n  --mode: those allowing that compute mode; --id-only: their ids only, one per line (exit 1 when none).",
-  scenario: "sluice scenario <scenario-id>\n  Show a scenario and each owner's decision.",
+    "sluice scenarios [--mode mpc|he|psi|join] [--id-only]\n  List the scenarios you proposed (operator), that use your data (owner), or all (authority, regulator).\n  --mode: those allowing that compute mode; --id-only: their ids only, one per line (exit 1 when none).",
+  scenario:
+    "sluice scenario <scenario-id>\n  Show every term of a scenario an owner signs on approval (fields, compute modes, k, ε, quota, price, validity), what a join combines and what leaves, and each owner's decision.",
   approve: "sluice approve <scenario-id>\n  (owner) Approve a scenario that uses your data.",
   reject: "sluice reject <scenario-id> --reason <text>\n  (owner) Reject a scenario, saying why.",
   suspend:
@@ -38,7 +39,7 @@ export const HELP: Record<string, string> = {
     --epsilon <ε>                 privacy budget this query spends (0: no noise, if the rules allow)
     --job-id <id>                 your own id: retrying with it never runs the job twice`,
   sql: `sluice sql "<SELECT …>" --scenario <id> [--bounds <min,max>] [--epsilon <ε>] [--rows-per-key <n>] [--id-kind uscc|text] [--ids <file>]
-  (operator) Run a joined aggregate across departments written as SQL, e.g.
+  (operator) Run a joined aggregate across departments written as SQL. For example:
     sluice sql "SELECT tax.district, AVG(tax.tax_paid_fen) FROM ds_enterprise_tax tax
       JOIN ds_social_insurance si ON tax.uscc = si.uscc WHERE si.insured_employees >= 50
       AND tax.district IN ('330102','330105') GROUP BY tax.district" --scenario <id> --bounds 0,200000000 --epsilon 1
@@ -83,7 +84,14 @@ export const HELP: Record<string, string> = {
   "he-register":
     "sluice he-register --keys <file>\n  (operator) Register the public half of a key set with the gateway; the secret key is never sent.",
   node: "sluice node <node-config.json>\n  (owner, helper operator) Run a compute node; see compute/README.md for its configuration.",
-  job: "sluice job <job-id>\n  (operator, regulator, reviewing owner) Show a job and its result.",
+  job: "sluice job <job-id>\n  (operator, regulator, reviewing owner) Show a job: what it asked, its status and why it failed, and its result.",
+  jobs: "sluice jobs [--scenario <id>] [--status running|awaiting_review|succeeded|failed|withheld] [--limit <n>]\n  (operator, regulator) List your jobs (a regulator: every operator's), newest first; 20 unless --limit (at most 100).",
+  datasets:
+    "sluice datasets\n  (any participant) List the catalogue: each dataset's owner, sector, region, key and fields.",
+  grants:
+    "sluice grants [--operator <id>]\n  (any participant) List the authorisations granted, with their tier, scope and validity.",
+  settlements:
+    "sluice settlements\n  (authority, regulator, owner) List the settlement statements: each period, its records, its total and whether it is anchored.",
   review:
     "sluice review <job-id> --release | --withhold --reason <text>\n  (owner) Release or withhold a result held for your review.",
   chain:
@@ -102,8 +110,19 @@ const GLOBAL = `Global options:
   --version      the CLI's version
 Exit codes: 0 done, 1 refused or denied, 2 usage error, 3 gateway or node unavailable (or not anchored yet).`;
 
+/** A command's first sentence, however many lines its description takes. */
+export function summaryOf(text: string): string {
+  const description: string[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    if (/^\s*--/.test(line) || line.trim() === "") break;
+    description.push(line.trim());
+  }
+  const joined = description.join(" ");
+  return /^.*?[.!?](?=\s|$)/.exec(joined)?.[0] ?? joined;
+}
+
 export function usage(command?: string): string {
   if (command && HELP[command]) return `${HELP[command]}\n\n${GLOBAL}`;
-  const lines = Object.entries(HELP).map(([name, text]) => `  ${name.padEnd(15)} ${text.split("\n")[1]?.trim()}`);
+  const lines = Object.entries(HELP).map(([name, text]) => `  ${name.padEnd(15)} ${summaryOf(text)}`);
   return `sluice <command> [options]\n\nCommands:\n${lines.join("\n")}\n\n${GLOBAL}`;
 }

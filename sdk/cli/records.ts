@@ -1,3 +1,4 @@
+import { count, instant, yuan } from "./format.js";
 import { EXIT, type Handler } from "./handler.js";
 
 interface RecordPage {
@@ -38,9 +39,9 @@ export const records: Handler = async (client, h) => {
     [
       ...page.records.map(
         (r) =>
-          `${r.createdAt}  ${r.id}  ${String(r.record.operatorId)} → ${String(r.record.scenarioId)}  ${r.feeFen} fen  ${r.batchId ? `batch ${r.batchId}` : "not anchored yet"}`,
+          `${instant(r.createdAt)}  ${r.id}  ${String(r.record.operatorId)} → ${String(r.record.scenarioId)}  ${yuan(r.feeFen)}  ${r.batchId ? `batch ${r.batchId}` : "not anchored yet"}`,
       ),
-      page.records.length === 0 ? "no usage records match" : `${page.records.length} records`,
+      page.records.length === 0 ? "no usage records match" : `${count(page.records.length)} records`,
       ...(page.next ? [`more: --before ${page.next}`] : []),
     ].join("\n"),
   );

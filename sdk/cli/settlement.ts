@@ -1,8 +1,9 @@
 import { verifyLine } from "../../ledger/settlement.js";
+import { count, instant, table, yuan } from "./format.js";
 import { EXIT, type Handler } from "./handler.js";
 import { verifyStatementIndependently } from "./verify.js";
 
-interface Statement {
+export interface Statement {
   id: string;
   periodStart: string;
   periodEnd: string;
@@ -15,12 +16,14 @@ interface Statement {
   proof?: string[] | null;
 }
 
-const yuan = (fen: number) => (fen / 100).toFixed(2);
-
 function describeStatement(s: Statement): string {
   return [
-    `statement ${s.id}: ${s.periodStart} – ${s.periodEnd}, ${s.recordCount} usage records, ${yuan(s.feeTotalFen)} yuan`,
-    ...s.lines.map((l) => `  ${l.payeeId.padEnd(24)} ${yuan(l.amountFen).padStart(14)} yuan  (${l.records} records)`),
+    `statement ${s.id}: ${instant(s.periodStart)} to ${instant(s.periodEnd)}, ${count(s.recordCount)} usage records, ${yuan(s.feeTotalFen)}`,
+    table(
+      ["payee", "amount", "records"],
+      s.lines.map((l) => [l.payeeId, yuan(l.amountFen), count(l.records)]),
+      [1, 2],
+    ),
     `root ${s.root}`,
   ].join("\n");
 }

@@ -14,34 +14,39 @@ import { scenarios } from "./authorisations.js";
 import { participants } from "./participants.js";
 
 /** A query run by an operator inside a scenario. */
-export const jobs = pgTable("jobs", {
-  id: text("id").primaryKey(),
-  scenarioId: text("scenario_id")
-    .notNull()
-    .references(() => scenarios.id),
-  operatorId: text("operator_id")
-    .notNull()
-    .references(() => participants.id),
-  query: jsonb("query").$type<JobQuery>().notNull(),
-  status: text("status").$type<JobStatus>().notNull().default("running"),
-  result: jsonb("result").$type<Record<string, unknown>>(),
-  error: text("error"),
-  decisionHash: text("decision_hash")
-    .notNull()
-    .references(() => decisions.hash),
-  epsilonMicro: bigint("epsilon_micro", { mode: "number" }).notNull().default(0),
-  /** The id of the HTTP request that started the job; it follows the job to every node and into its usage record. */
-  requestId: text("request_id"),
-  /**
-   * When the first byte of a result left for the operator while the job was still running (a PSI
-   * membership chunk, a PSI-sum's answers): from then on the job is charged however it ends.
-   */
-  releasedAt: timestamp("released_at", { withTimezone: true }),
-  /** The gateway replica running the job: when its liveness lease lapses, another replica ends the job. */
-  replicaId: text("replica_id"),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  finishedAt: timestamp("finished_at", { withTimezone: true }),
-});
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    scenarioId: text("scenario_id")
+      .notNull()
+      .references(() => scenarios.id),
+    operatorId: text("operator_id")
+      .notNull()
+      .references(() => participants.id),
+    query: jsonb("query").$type<JobQuery>().notNull(),
+    status: text("status").$type<JobStatus>().notNull().default("running"),
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    decisionHash: text("decision_hash")
+      .notNull()
+      .references(() => decisions.hash),
+    epsilonMicro: bigint("epsilon_micro", { mode: "number" }).notNull().default(0),
+    /** The id of the HTTP request that started the job; it follows the job to every node and into its usage record. */
+    requestId: text("request_id"),
+    /**
+     * When the first byte of a result left for the operator while the job was still running (a PSI
+     * membership chunk, a PSI-sum's answers): from then on the job is charged however it ends.
+     */
+    releasedAt: timestamp("released_at", { withTimezone: true }),
+    /** The gateway replica running the job: when its liveness lease lapses, another replica ends the job. */
+    replicaId: text("replica_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  // An operator's jobs, newest first (GET /jobs).
+  (t) => [index("jobs_operator_created_idx").on(t.operatorId, t.createdAt, t.id)],
+);
 
 /** Every decision with the exact inputs it was made from, keyed by its hash, so a regulator can replay it. */
 export const decisions = pgTable("decisions", {

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../gateway/app.js";
 import { anchorPending } from "../../ledger/index.js";
+import { createKeyFile } from "../../lib/key-file.js";
 import { createClient, SluiceApiError } from "../../sdk/index.js";
 import { decisions, jobs, scenarios, usageRecords } from "../../store/index.js";
 import { testDatabases } from "../support/databases.js";
@@ -169,6 +170,43 @@ describe.each(testDatabases())("authorised jobs end to end on $name", ({ open })
       gatewayPublicKey: world.gw.deps.gatewayKeys.publicKey,
     });
     expect((await world.client(world.regulator).proveRecord(released.usageRecordId!)).verified).toBe(true);
+  });
+
+  it("lists an operator's own jobs newest first without their results, every operator's for a regulator", async () => {
+    const scenarioId = await world.approvedScenario();
+    const older = await sum(scenarioId);
+    const newer = await sum(scenarioId);
+    const mine = (await world.client(world.operator).listJobs({ scenarioId })).jobs;
+    expect(mine.map((j) => j.id)).toEqual([newer.jobId, older.jobId]);
+    expect(mine[0]).toMatchObject({ status: "succeeded", operatorId: world.operator.id, error: null });
+    expect(mine[0]).not.toHaveProperty("result");
+    expect((await world.client(world.operator).listJobs({ scenarioId, limit: 1 })).jobs.map((j) => j.id)).toEqual([
+      newer.jobId,
+    ]);
+    expect((await world.client(world.operator).listJobs({ scenarioId, status: "failed" })).jobs).toEqual([]);
+    const audited = (await world.client(world.regulator).listJobs({ scenarioId })).jobs;
+    expect(audited.map((j) => j.id)).toEqual([newer.jobId, older.jobId]);
+
+    const stranger = createKeyFile("another_bank");
+    await world.client().admitParticipant({
+      id: stranger.id,
+      name: "Another bank",
+      role: "operator",
+      publicKey: stranger.publicKey,
+    });
+    expect((await world.client(stranger).listJobs()).jobs).toEqual([]);
+    for (const bad of [{ limit: 0 }, { limit: 101 }, { status: "done" }]) {
+      const refused = await world
+        .client(world.operator)
+        .listJobs(bad)
+        .catch((e: SluiceApiError) => e);
+      expect((refused as SluiceApiError).status, JSON.stringify(bad)).toBe(400);
+    }
+    const owner = await world
+      .client(world.owners[0]!.key)
+      .listJobs()
+      .catch((e: SluiceApiError) => e);
+    expect((owner as SluiceApiError).status).toBe(403);
   });
 
   it("ends a withheld result with no record and no fee", async () => {

@@ -43,8 +43,42 @@ describe("the README's demo: a joined query, the applicants' PSI size and a vert
       "--epsilon",
       "1",
     );
-    expect(mean).toMatch(/330102/);
+    // A table of the districts, the mean in yuan from integer fen, counts with separators.
+    expect(mean).toMatch(/^group\s+rows\s+mean$/m);
+    expect(mean).toMatch(/^330102\s+[\d,]+\s+[\d,]+\.\d\d 元$/m);
+    expect(mean).toMatch(/^k: \d+; \d+ cell\(s\) withheld$/m);
     await expect(sluice("scenarios", "--mode", "mpc", "--id-only")).rejects.toMatchObject({ code: 1 });
+
+    const scenario = await sluice("scenario", join);
+    for (const term of [
+      /^ {2}operator: demo_bank$/m,
+      /^ {2}smallest group released \(k\): \d+$/m,
+      /privacy budget ε: /,
+      /^ {2}price: [\d,]+\.\d\d 元 a query/m,
+      /^ {2}valid: \d{4}-\d\d-\d\d \d\d:\d\d \(Asia\/Shanghai\) to /m,
+    ]) {
+      expect(scenario).toMatch(term);
+    }
+    const jobs = await sluice("jobs", "--scenario", join);
+    expect(jobs.split("\n")[0]).toMatch(/^job\s+started\s+status\s+asked\s+scenario$/);
+    const newest = /^(job_\S+|\S+)\s+\d{4}-/m.exec(jobs.split("\n")[2] ?? "")?.[1] as string;
+    expect(jobs.split("\n").slice(2)).toHaveLength(2);
+    const job = await sluice("job", newest);
+    expect(job).toMatch(new RegExp(`^${newest}: succeeded$`, "m"));
+    expect(job).toMatch(/^ {2}asked: mean of ds_enterprise_tax\.tax_paid_fen \(join\), ε 1$/m);
+    expect(job).toMatch(/^ {4}330102\s+[\d,]+\s+[\d,]+\.\d\d 元$/m);
+    expect(job).toMatch(/^ {2}usage record: rec_/m);
+    expect(await sluice("datasets")).toMatch(/^ds_enterprise_tax\s+.*uscc/m);
+    expect(await sluice("grants")).toMatch(/^grant\s+tier\s+operator/);
+
+    // A filter that compares text with a number is the caller's mistake: refused (1), naming the field.
+    const typeError = await sluice(
+      "sql",
+      "SELECT COUNT(*) FROM ds_enterprise_tax tax JOIN ds_social_insurance si ON tax.uscc = si.uscc WHERE tax.district >= 5",
+      "--scenario",
+      join,
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(typeError).toMatchObject({ code: 1, stderr: expect.stringMatching(/district/) });
   });
 
   it("sizes the bank's applicants inside the tax register and scores them from both departments' features", async () => {

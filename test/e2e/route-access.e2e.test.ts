@@ -106,6 +106,7 @@ const TABLE: Record<string, Expectation> = {
   "POST /jobs/vertical-scores": { allow: ["operator", "otherOperator"] },
   "POST /jobs/joins": { allow: ["operator", "otherOperator"] },
   "POST /jobs/sql": { allow: ["operator", "otherOperator"] },
+  "GET /jobs": { allow: ["regulator", "operator", "otherOperator"] },
   // The scenario holds no result for review: no owner reviews the job, so none may read or review it.
   "GET /jobs/:id": { allow: ["regulator", "operator"] },
   "POST /jobs/:id/reviews": { allow: [], body: () => ({ decision: "release" }) },

@@ -1,0 +1,1 @@
+CREATE INDEX "jobs_operator_created_idx" ON "jobs" USING btree ("operator_id","created_at","id");
