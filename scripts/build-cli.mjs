@@ -27,7 +27,9 @@ const sourcesAtRunTime = {
 
 const INLINED = new Set(["zod", "structured-headers", "safe-stable-stringify"]);
 const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-const EXTERNAL = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((name) => !INLINED.has(name));
+const EXTERNAL = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
+  (name) => !INLINED.has(name),
+);
 
 mkdirSync(outdir, { recursive: true });
 const result = await build({
