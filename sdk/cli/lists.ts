@@ -1,7 +1,7 @@
 import { JOB_STATUSES } from "../../lib/vocabulary.js";
 import { describeResult, type Released } from "./describe-result.js";
 import { count, instant, table, yuan } from "./format.js";
-import { EXIT, type Handler, UsageError } from "./handler.js";
+import { EXIT, type Handler, type Helpers, UsageError } from "./handler.js";
 import type { Statement } from "./settlement.js";
 
 // The list commands (jobs, datasets, grants, settlements) and one job in words: tables a person
@@ -15,31 +15,33 @@ function limitOf(text: unknown): number | undefined {
   return limit;
 }
 
+/** A list as a table (or in words when it is empty), or with --json the gateway's answer. */
+function printList<T>(
+  h: Helpers,
+  answer: unknown,
+  items: readonly T[],
+  view: { empty: string; headers: string[]; row: (item: T) => string[]; right?: number[] },
+): number {
+  h.print(answer, () => (items.length === 0 ? view.empty : table(view.headers, items.map(view.row), view.right)));
+  return EXIT.ok;
+}
+
 export const jobs: Handler = async (client, h) => {
   const { status, scenario, limit } = h.call.options;
   if (status !== undefined && !(JOB_STATUSES as readonly unknown[]).includes(status)) {
     throw new UsageError(`--status is one of ${JOB_STATUSES.join(", ")}`);
   }
+  const most = limitOf(limit);
   const listed = await client.listJobs({
     ...(typeof status === "string" ? { status } : {}),
     ...(typeof scenario === "string" ? { scenarioId: scenario } : {}),
-    ...(limitOf(limit) ? { limit: limitOf(limit) } : {}),
+    ...(most ? { limit: most } : {}),
   });
-  h.print(listed, () =>
-    listed.jobs.length === 0
-      ? "no jobs"
-      : table(
-          ["job", "started", "status", "asked", "scenario"],
-          listed.jobs.map((j) => [
-            j.id,
-            instant(j.createdAt),
-            j.status,
-            `${j.query.queryShape} (${j.query.computeMode})`,
-            j.scenarioId,
-          ]),
-        ),
-  );
-  return EXIT.ok;
+  return printList(h, listed, listed.jobs, {
+    empty: "no jobs",
+    headers: ["job", "started", "status", "asked", "scenario"],
+    row: (j) => [j.id, instant(j.createdAt), j.status, `${j.query.queryShape} (${j.query.computeMode})`, j.scenarioId],
+  });
 };
 
 interface Job {
@@ -117,25 +119,21 @@ interface Dataset {
 
 export const datasets: Handler = async (client, h) => {
   const listed = await client.request<{ datasets: Dataset[] }>("GET", "/datasets");
-  h.print(listed, () =>
-    listed.datasets.length === 0
-      ? "no datasets"
-      : table(
-          ["dataset", "name", "owner", "sector", "region", "key", "fields", "version"],
-          listed.datasets.map((d) => [
-            d.id,
-            d.name,
-            d.ownerId,
-            d.sector,
-            d.region,
-            d.keyField,
-            d.fields.map((f) => `${f.name} (level ${f.level})`).join(", "),
-            String(d.version),
-          ]),
-          [7],
-        ),
-  );
-  return EXIT.ok;
+  return printList(h, listed, listed.datasets, {
+    empty: "no datasets",
+    headers: ["dataset", "name", "owner", "sector", "region", "key", "fields", "version"],
+    row: (d) => [
+      d.id,
+      d.name,
+      d.ownerId,
+      d.sector,
+      d.region,
+      d.keyField,
+      d.fields.map((f) => `${f.name} (level ${f.level})`).join(", "),
+      String(d.version),
+    ],
+    right: [7],
+  });
 };
 
 interface Grant {
@@ -155,25 +153,21 @@ export const grants: Handler = async (client, h) => {
   const operator = h.call.options.operator;
   const query = typeof operator === "string" ? `?operatorId=${encodeURIComponent(operator)}` : "";
   const listed = await client.request<{ grants: Grant[] }>("GET", `/grants${query}`);
-  h.print(listed, () =>
-    listed.grants.length === 0
-      ? "no grants"
-      : table(
-          ["grant", "tier", "operator", "by", "status", "scope", "up to level", "valid until"],
-          listed.grants.map((g) => [
-            g.id,
-            g.tier,
-            g.operatorId,
-            g.grantorId,
-            g.status,
-            `${g.sectors.join(", ") || "every sector"} in ${g.regions.join(", ") || "every region"}, by ${g.computeModes.join(", ")}`,
-            String(g.maxLevel),
-            instant(g.validUntil),
-          ]),
-          [6],
-        ),
-  );
-  return EXIT.ok;
+  return printList(h, listed, listed.grants, {
+    empty: "no grants",
+    headers: ["grant", "tier", "operator", "by", "status", "scope", "up to level", "valid until"],
+    row: (g) => [
+      g.id,
+      g.tier,
+      g.operatorId,
+      g.grantorId,
+      g.status,
+      `${g.sectors.join(", ") || "every sector"} in ${g.regions.join(", ") || "every region"}, by ${g.computeModes.join(", ")}`,
+      String(g.maxLevel),
+      instant(g.validUntil),
+    ],
+    right: [6],
+  });
 };
 
 /** A statement as the list gives it: without its lines. */
@@ -183,21 +177,17 @@ type StatementSummary = Pick<Statement, "id" | "periodStart" | "periodEnd" | "re
 
 export const settlements: Handler = async (client, h) => {
   const listed = await client.request<{ statements: StatementSummary[] }>("GET", "/settlements");
-  h.print(listed, () =>
-    listed.statements.length === 0
-      ? "no settlement statements"
-      : table(
-          ["statement", "from", "to", "records", "total", "on chain"],
-          listed.statements.map((s) => [
-            s.id,
-            instant(s.periodStart),
-            instant(s.periodEnd),
-            count(s.recordCount),
-            yuan(s.feeTotalFen),
-            s.txHash ? "anchored" : "not yet",
-          ]),
-          [3, 4],
-        ),
-  );
-  return EXIT.ok;
+  return printList(h, listed, listed.statements, {
+    empty: "no settlement statements",
+    headers: ["statement", "from", "to", "records", "total", "on chain"],
+    row: (st) => [
+      st.id,
+      instant(st.periodStart),
+      instant(st.periodEnd),
+      count(st.recordCount),
+      yuan(st.feeTotalFen),
+      st.txHash ? "anchored" : "not yet",
+    ],
+    right: [3, 4],
+  });
 };
