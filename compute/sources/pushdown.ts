@@ -196,23 +196,31 @@ export function decodeTotals(
   return { count, sum, sumOfSquares, largest: BigInt(cells[at] ?? 0) };
 }
 
-/** Refuses a result in which a refused column held NULL, or a value lay beyond ±2^48. */
+const MAX_ABS_BIGINT = BigInt(MAX_ABS_VALUE);
+
+/**
+ * Refuses an output row in which a refused column held NULL (its counters start at `from`), or
+ * a value lay beyond ±2^48. Allocates nothing on a row that passes: it runs once a row.
+ */
 export function checkNullsAndRange(
   target: PushdownTarget,
   counters: { names: string[] },
-  nulls: readonly bigint[],
+  row: readonly SourceValue[],
+  from: number,
   largest: bigint,
   measuredField: string | null,
 ): void {
-  counters.names.forEach((name, i) => {
-    const count = nulls[i] ?? 0n;
+  for (let i = 0; i < counters.names.length; i++) {
+    const held = row[from + i];
+    if (held === null || held === undefined || held === 0 || held === 0n || held === "0") continue;
+    const count = BigInt(held);
     if (count > 0n)
       throw new ComputeError(
         "data_invalid",
-        `dataset ${target.datasetId}: ${count} row${count === 1n ? "" : "s"} hold NULL in ${name}, which its owner declared never NULL`,
+        `dataset ${target.datasetId}: ${count} row${count === 1n ? "" : "s"} hold NULL in ${counters.names[i]}, which its owner declared never NULL`,
       );
-  });
-  if (largest > BigInt(MAX_ABS_VALUE))
+  }
+  if (largest > MAX_ABS_BIGINT)
     throw new ComputeError(
       "data_invalid",
       `dataset ${target.datasetId}: ${measuredField} holds a value beyond ±2^48 (in hundredths for decimals)`,

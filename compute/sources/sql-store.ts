@@ -1,12 +1,6 @@
 import { ComputeError } from "../errors.js";
 import type { KeyedFactors, KeyedFactorsInput } from "../join/keyed-factors.js";
-import {
-  type ColumnSpec,
-  type HeldEntities,
-  type IdentifierBatch,
-  MAX_ABS_VALUE,
-  type NodeDataStore,
-} from "../node/datastore.js";
+import type { ColumnSpec, HeldEntities, IdentifierBatch, NodeDataStore } from "../node/datastore.js";
 import { normaliseIdentifier } from "../psi/identifiers.js";
 import { type AggregateQuery, cellCount, measuresOf } from "../query/schema.js";
 import type { SourceColumn, SourceValue, SqlEngine } from "./engine.js";
@@ -34,23 +28,12 @@ export interface LiveDataset {
 function totalsReader(target: PushdownTarget, query: AggregateQuery, layout: TotalsLayout, field: string | null) {
   const measures = measuresOf(query.aggregate);
   const countersFrom = layout.lead + layout.totals;
-  const counters = layout.nullCounters.names.length;
   return (row: readonly SourceValue[]) => {
     const totals = decodeTotals(query, row, layout.lead, measures);
-    let nullsSeen = false;
-    for (let c = 0; c < counters; c++) {
-      const n = row[countersFrom + c];
-      if (n !== null && n !== undefined && n !== 0 && n !== 0n && n !== "0") nullsSeen = true;
-    }
-    if (nullsSeen || totals.largest > MAX_ABS_BIGINT) {
-      const nulls = row.slice(countersFrom).map((n) => BigInt(n ?? 0));
-      checkNullsAndRange(target, layout.nullCounters, nulls, totals.largest, field);
-    }
+    checkNullsAndRange(target, layout.nullCounters, row, countersFrom, totals.largest, field);
     return totals;
   };
 }
-
-const MAX_ABS_BIGINT = BigInt(MAX_ABS_VALUE);
 
 /** The cell of a (group value, bin) output row, or −1 for a group the query did not ask for. */
 function cellIndex(
