@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { SluiceError } from "../../lib/errors.js";
 
@@ -19,7 +19,7 @@ export class ScoreQuota {
   }
 
   private static keyOf(scenarioId: string, id: string): string {
-    return createHash("sha256").update(`${scenarioId}\u0000${id}`).digest("hex");
+    return hash("sha256", `${scenarioId}\u0000${id}`, "hex");
   }
 
   /** Counts one score for each id, all or none: if any id has reached `max`, nothing is counted. */

@@ -1,4 +1,4 @@
-/** What an integer result is: a flag or a bin, a count of rows, a sum of values, a feature to score. */
+/** What an integer result is: a flag, a bin or a position, a count of rows, a sum of values, a feature to score. */
 export type IntegerSize = "flag" | "count" | "sum" | "feature";
 
 /** What differs between the SQL of the databases a node pushes its work down to. */
@@ -7,7 +7,7 @@ export interface SqlDialect {
   /** The text type a value read as digits is cast to (a feature, an amount), so that it arrives exactly. */
   readonly text: string;
   /**
-   * The types an integer result is cast to, by how large it can be: a flag or a bin (below 2^31), a
+   * The types an integer result is cast to, by how large it can be: a flag, a bin or a position (below 2^31), a
    * count (below 2^63), a sum or a largest magnitude (any size), and a scored feature in fixed
    * point (which the node holds as a double, so a double is all it needs). Each is handed over by
    * the driver without loss: PostgreSQL's as digits, DuckDB's as a number (a flag, a feature) or a
@@ -18,6 +18,14 @@ export interface SqlDialect {
   readonly wide: string;
   /** The exact decimal type a decimal column is read through before it is scaled to hundredths. */
   readonly decimal: string;
+  /**
+   * A FROM item of the ids bound as parameter `param`, as rows (wanted, position), position counting
+   * from 1 in the order given. `joined` says the parameter holds them as one text, joined by
+   * newlines (none of them holds one), rather than as an array.
+   */
+  idsTable(param: string, joined: boolean): string;
+  /** Whether `idsTable` reads ids joined into one text faster than an array parameter. */
+  readonly joinsIds: boolean;
 }
 
 export const POSTGRES: SqlDialect = {
@@ -26,6 +34,8 @@ export const POSTGRES: SqlDialect = {
   integers: { flag: "text", count: "text", sum: "text", feature: "text" },
   wide: "numeric",
   decimal: "numeric",
+  idsTable: (param) => `unnest(CAST(${param} AS text[])) WITH ORDINALITY AS wanted_ids(wanted, position)`,
+  joinsIds: false,
 };
 
 export const DUCKDB: SqlDialect = {
@@ -34,6 +44,13 @@ export const DUCKDB: SqlDialect = {
   integers: { flag: "INTEGER", count: "BIGINT", sum: "HUGEINT", feature: "DOUBLE" },
   wide: "HUGEINT",
   decimal: "DECIMAL(38,18)",
+  // An array parameter is converted value by value by the client (~90 ms for 100,000 ids); one text
+  // split by DuckDB itself is not.
+  idsTable: (param, joined) =>
+    `(SELECT unnest(ids) AS wanted, generate_subscripts(ids, 1) AS position FROM (SELECT ${
+      joined ? `string_split(${param}, chr(10))` : `CAST(${param} AS VARCHAR[])`
+    } AS ids)) AS wanted_ids`,
+  joinsIds: true,
 };
 
 /** A double-quoted SQL identifier. */

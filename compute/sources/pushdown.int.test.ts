@@ -265,5 +265,25 @@ describe.each(sources)("a job pushed down to $label", (source) => {
     expect(await live.entities("ds", "uscc", asked, ["tax_fen", "turnover"])).toEqual(
       await memory.entities("ds", "uscc", asked, ["tax_fen", "turnover"]),
     );
+    // An id holding a newline cannot travel joined by newlines: the ids are bound as an array instead.
+    const awkward = ["E5", "E6\nE7", "E7", "E6"];
+    expect(await live.entities("ds", "uscc", awkward, ["tax_fen"])).toEqual(
+      await memory.entities("ds", "uscc", awkward, ["tax_fen"]),
+    );
+    expect(await live.entities("ds", "uscc", [], ["tax_fen"])).toEqual(
+      await memory.entities("ds", "uscc", [], ["tax_fen"]),
+    );
+  });
+
+  it("refuses to score an entity that has two rows", async () => {
+    const [row] = fc.sample(rowArbitrary, { numRuns: 1, seed: 3 });
+    const live = await source.load([
+      { ...row, uscc: "E1" },
+      { ...row, uscc: "E2" },
+      { ...row, uscc: "E1" },
+    ]);
+    await expect(live.entities("ds", "uscc", ["E2", "E1"], ["turnover"])).rejects.toThrow(
+      "uscc E1 has more than one row",
+    );
   });
 });

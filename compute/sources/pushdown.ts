@@ -335,8 +335,9 @@ export function keyedStatement(
 }
 
 /**
- * The named numeric fields of the rows whose key is among `ids` (bound as parameters). Columns:
- * key, then each field in the node's fixed point. A row with a NULL field is returned with it NULL.
+ * The named numeric fields of the rows whose key is among `ids` (bound as parameters). Columns: the
+ * position in `ids` of the row's key (from 1), then each field in the node's fixed point. A row with
+ * a NULL field is returned with it NULL.
  */
 export function entitiesStatement(
   target: PushdownTarget,
@@ -354,10 +355,11 @@ export function entitiesStatement(
       throw new ComputeError("dataset_unknown", `dataset ${target.datasetId} has no numeric column ${name}`);
     return asInteger(target, fixedPoint(target, spec), "feature");
   });
-  // The ids travel as one array parameter, joined as a table: one scan of the source for any number of them.
-  const wanted = `(SELECT DISTINCT unnest(CAST(${params.add(ids)} AS ${target.dialect.text}[])) AS wanted) AS wanted_ids`;
+  // The ids travel as one parameter joined as a table, so any number of them cost one scan of the source.
+  const joined = target.dialect.joinsIds && !ids.some((id) => id.includes("\n"));
+  const wanted = target.dialect.idsTable(params.add(joined ? ids.join("\n") : ids), joined);
   return {
-    sql: `SELECT ${[text(target, key), ...values].join(", ")} FROM ${target.relation} JOIN ${wanted} ON ${text(target, key)} = wanted_ids.wanted`,
+    sql: `SELECT ${[asInteger(target, "wanted_ids.position", "flag"), ...values].join(", ")} FROM ${target.relation} JOIN ${wanted} ON ${text(target, key)} = wanted_ids.wanted`,
     params: params.values,
   };
 }

@@ -188,40 +188,43 @@ export function createSqlDataStore(datasets: LiveDataset[]): NodeDataStore {
   ): Promise<HeldEntities> {
     const on = await target(datasetId);
     const specs = fields.map((name) => on.columns.get(name));
-    // Each held entity's row, key first: every value then goes straight into its field's column.
-    const rowOf = new Map<string, SourceValue[]>();
+    const held = new Uint8Array(ids.length);
+    if (ids.length === 0) return { held, fields: fields.map(() => new Float64Array(0)) };
+    // Each row comes back with its key's position among the ids, so its values go straight there.
+    const found = new Uint8Array(ids.length);
+    const byPosition = fields.map(() => new Float64Array(ids.length));
     for await (const batch of rows(on, entitiesStatement(on, keyField, ids, fields))) {
       for (const row of batch) {
-        const key = row[0] as string;
-        if (rowOf.has(key))
+        const at = Number(row[0]) - 1;
+        if (found[at] === 1)
           throw new ComputeError(
             "data_invalid",
-            `dataset ${datasetId}: ${keyField} ${key} has more than one row; scoring needs one row per entity`,
+            `dataset ${datasetId}: ${keyField} ${ids[at]} has more than one row; scoring needs one row per entity`,
           );
-        rowOf.set(key, row);
+        found[at] = 1;
+        const nullAt = row.indexOf(null, 1) - 1;
+        if (nullAt >= 0) {
+          const spec = specs[nullAt] as ColumnSpec;
+          if ((spec.nulls ?? "refuse") === "refuse")
+            throw new ComputeError(
+              "data_invalid",
+              `dataset ${datasetId}: ${spec.name} is NULL for a scored entity, and its owner declared it never NULL`,
+            );
+          continue;
+        }
+        held[at] = 1;
+        for (let j = 0; j < fields.length; j++) (byPosition[j] as Float64Array)[at] = Number(row[j + 1]);
       }
     }
-    const held = new Uint8Array(ids.length);
-    const columns = fields.map(() => new Float64Array(ids.length));
     let kept = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const row = rowOf.get(ids[i] as string);
-      if (!row) continue;
-      const nullAt = row.indexOf(null, 1) - 1;
-      if (nullAt >= 0) {
-        const spec = specs[nullAt] as ColumnSpec;
-        if ((spec.nulls ?? "refuse") === "refuse")
-          throw new ComputeError(
-            "data_invalid",
-            `dataset ${datasetId}: ${spec.name} is NULL for a scored entity, and its owner declared it never NULL`,
-          );
-        continue;
-      }
-      held[i] = 1;
-      for (let j = 0; j < fields.length; j++) (columns[j] as Float64Array)[kept] = Number(row[j + 1]);
-      kept++;
-    }
-    return { held, fields: columns.map((column) => column.slice(0, kept)) };
+    for (let i = 0; i < ids.length; i++) if (held[i] === 1) kept++;
+    const columns = byPosition.map((values) => {
+      const column = new Float64Array(kept);
+      let k = 0;
+      for (let i = 0; i < ids.length; i++) if (held[i] === 1) column[k++] = values[i] as number;
+      return column;
+    });
+    return { held, fields: columns };
   }
 
   async function* identifiers(
