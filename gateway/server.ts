@@ -1,4 +1,5 @@
 import path from "node:path";
+import { isTimeZone } from "../lib/time-zone.js";
 import { startPlatform } from "./platform.js";
 
 // The one place that reads the environment. Every variable is documented in README.md.
@@ -32,6 +33,12 @@ function originFromEnv(name: string): string | undefined {
     process.exit(2);
   }
   return origin;
+}
+
+const timeZone = process.env.SLUICE_TIME_ZONE;
+if (timeZone && !isTimeZone(timeZone)) {
+  console.error(`SLUICE_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(timeZone)}`);
+  process.exit(2);
 }
 
 const platform = await startPlatform({

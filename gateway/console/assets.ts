@@ -13,6 +13,7 @@ const ASSETS: Record<string, AssetFile> = {
   "key-store.js": script(path.join(here, "browser", "key-store.js")),
   "signer.js": script(path.join(here, "..", "openapi", "browser", "signer.js")),
   "console.css": { file: path.join(here, "browser", "console.css"), type: "text/css; charset=utf-8" },
+  "favicon.svg": { file: path.join(here, "browser", "favicon.svg"), type: "image/svg+xml" },
 };
 
 /** Serves the console's scripts and style sheet. */

@@ -304,7 +304,8 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       for (const path of forbidden) {
         const page = await v.get(path);
         expect(page.status, path).toBe(403);
-        expect(page.html).toContain("无权查看");
+        expect(page.html).toContain("无权访问此页面");
+        expect(page.html).toContain("此页面只向");
       }
     });
   });
@@ -500,7 +501,8 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       expect(status).toBe(200);
       expect(html).toContain("Tax bureau wages");
       expect(html).toContain("wages_fen");
-      expect(html).toMatch(/level-2">2 level/);
+      expect(html).toMatch(/level-2"><span class="named" title="2" data-code="2">general data, grade 2 \(restricted\)/);
+      expect(html).not.toContain("2 level");
       expect(html).not.toContain("Social insurance fund wages");
     });
   });
@@ -525,20 +527,45 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       expect(ledger.html).toContain("from:");
       expect(ledger.html).toContain('name="from" value="yesterday"');
       const csrf = csrfOf((await v.get("/console/audit")).html);
+      // The form takes the date pickers' wall-clock times in the viewer's zone (Asia/Shanghai here).
       const backwards = await v.post("/console/audit", {
         csrf,
-        periodStart: "2026-11-02T00:00:00Z",
-        periodEnd: "2026-11-01T00:00:00Z",
+        periodStart: "2026-11-02T08:00",
+        periodEnd: "2026-11-01T08:00",
       });
       expect(backwards.status).toBe(400);
-      expect(backwards.html).toContain("the period must end after it starts");
+      expect(backwards.html).toContain("期间的结束时间必须晚于开始时间");
+      const typed = await v.post("/console/audit", {
+        csrf,
+        periodStart: "2026-11-01T00:00:00Z",
+        periodEnd: "yesterday",
+      });
+      expect(typed.status).toBe(400);
+      expect(typed.html).toContain("请用日期选择器填写期间的起止时间");
+      expect(typed.html).toContain('value="yesterday"');
       const empty = await v.post("/console/audit", {
         csrf,
-        periodStart: "2020-01-01T00:00:00Z",
-        periodEnd: "2020-01-02T00:00:00Z",
+        periodStart: "2020-01-01T08:00:00",
+        periodEnd: "2020-01-02T08:00:00",
       });
       expect(empty.status).toBe(200);
       expect(empty.html).toContain('data-audit="passed"');
+      // Shanghai's 08:00 is midnight UTC: the period audited is the UTC day.
+      expect(empty.html).toContain('name="periodStart" value="2020-01-01T00:00:00.000Z"');
+      const report = await v.post("/console/audit/report/html", {
+        csrf,
+        periodStart: "2020-01-01T00:00:00.000Z",
+        periodEnd: "2020-01-02T00:00:00.000Z",
+      });
+      expect(report.status).toBe(200);
+      expect(report.html).toContain("审计报告 / Audit report");
+      expect(report.html).toContain("2020-01-01T00:00:00.000Z");
+      const badReport = await v.post("/console/audit/report/pdf", { csrf, periodStart: "then", periodEnd: "now" });
+      expect(badReport.status).toBe(400);
+      // Another zone chosen with ?tz= is kept for the pages after; an unknown one is ignored.
+      expect((await v.get("/console/audit?tz=America/New_York")).html).toContain("America/New_York (UTC-0");
+      expect((await v.get("/console/audit")).html).toContain("America/New_York (UTC-0");
+      expect((await v.get("/console/audit?tz=Mars/Olympus")).html).toContain("America/New_York (UTC-0");
     });
 
     it("lists the ledger a page at a time, filtered, each record with its verification link", async () => {

@@ -12,9 +12,10 @@ describe("the console's figures", () => {
     expect(percent(1250)).toBe("12.5%");
   });
 
-  it("writes instants in UTC to the second and shortens long ids", () => {
-    expect(instant("2026-11-29T13:32:14.475Z")).toBe("2026-11-29 13:32:14 UTC");
-    expect(instant(null)).toBe("");
+  it("writes instants on the viewer's wall clock to the second and shortens long ids", () => {
+    expect(instant("2026-11-29T13:32:14.475Z", "Asia/Shanghai")).toBe("2026-11-29 21:32:14");
+    expect(instant("2026-11-29T13:32:14.475Z", "UTC")).toBe("2026-11-29 13:32:14");
+    expect(instant(null, "Asia/Shanghai")).toBe("");
     expect(short("batch_ec463d589649b8f2e7cae845")).toBe("batch_ec46…cae845");
     expect(short("batch_1")).toBe("batch_1");
   });

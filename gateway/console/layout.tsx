@@ -1,4 +1,5 @@
 import type { Child } from "hono/jsx";
+import { zoneOffset } from "../../lib/time-zone.js";
 import type { ParticipantRole } from "../../store/index.js";
 import type { Language, MessageKey, Translate } from "./i18n.js";
 import { word } from "./i18n.js";
@@ -11,6 +12,8 @@ export interface PageContext {
   path: string;
   /** The search part of the request (without lang), kept when switching language. */
   search: string;
+  /** The IANA zone the viewer is shown times in. */
+  timeZone: string;
   viewer?: { id: string; name: string; role: ParticipantRole; csrfToken: string };
 }
 
@@ -65,7 +68,7 @@ export function Layout({ page, title, children }: { page: PageContext; title: st
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · ${t("app.name")}`}</title>
-        <link rel="icon" href="data:," />
+        <link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/console/assets/console.css" />
         <script type="module" src="/console/assets/console.js" />
       </head>
@@ -76,6 +79,9 @@ export function Layout({ page, title, children }: { page: PageContext; title: st
         <header class="top">
           <span class="brand">
             {t("app.name")} · {t("app.console")}
+          </span>
+          <span class="zone" title={page.timeZone}>
+            {t("time.zone")}: {page.timeZone} (UTC{zoneOffset(new Date(), page.timeZone)})
           </span>
           <a class="lang" href={languageHref(page)} lang={page.lang === "zh" ? "en" : "zh-CN"}>
             {t("lang.switch")}
@@ -109,6 +115,25 @@ export function Layout({ page, title, children }: { page: PageContext; title: st
         </main>
       </body>
     </html>
+  );
+}
+
+/**
+ * A file input in the page's language: the browser's own button speaks the browser's language
+ * ("Choose File"), so it is hidden (still focusable) behind a label that speaks the page's. The file
+ * is read by the page and never sent, so the input has no name.
+ */
+export function FilePicker({ page, id, accept }: { page: PageContext; id: string; accept: string }) {
+  return (
+    <span class="file-picker">
+      <input id={id} class="file-input" type="file" accept={accept} />
+      <label for={id} class="button file-choose" aria-hidden="true">
+        {page.t("file.choose")}
+      </label>
+      <span class="file-name" aria-live="polite">
+        {page.t("file.none")}
+      </span>
+    </span>
   );
 }
 

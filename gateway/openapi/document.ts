@@ -156,7 +156,8 @@ export function buildOpenApiDocument(app: Hono<GatewayEnv>, info: { version: str
       description:
         "Authorised operation of public data: operators get computed results inside three tiers of authorisation; every use is metered on a permissioned chain.",
     },
-    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    // No jsonSchemaDialect: the OpenAPI 3.1 default (JSON Schema 2020-12 with the OAS vocabulary) is
+    // what zod writes, and Swagger UI warns of any other value.
     tags: Object.values(TAGS).map((name) => ({ name })),
     paths,
     components: {

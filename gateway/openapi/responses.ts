@@ -440,6 +440,7 @@ export const jobListResponseSchema = z
         error: true,
         createdAt: true,
         finishedAt: true,
+        usageRecordId: true,
       }),
     ),
   })

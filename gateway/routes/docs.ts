@@ -40,6 +40,8 @@ const PAGE = `<!doctype html>
   body { margin: 0; font-family: system-ui, sans-serif; }
   .keybar { padding: 0.75rem 1.25rem; background: #1b2a3a; color: #fff; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
   .keybar label { font-weight: 600; }
+  /* Requests are signed from the key bar: Swagger UI's own Authorize dialog and locks would be a second, unused way. */
+  .swagger-ui .scheme-container, .swagger-ui .auth-wrapper, .swagger-ui .authorization__btn { display: none; }
 </style>
 </head>
 <body>

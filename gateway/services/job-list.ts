@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { JOB_STATUSES } from "../../lib/vocabulary.js";
-import { type Db, jobs, type Participant } from "../../store/index.js";
+import { type Db, jobs, type Participant, usageRecords } from "../../store/index.js";
 
 export const jobListQuerySchema = z.strictObject({
   status: z.enum(JOB_STATUSES).optional().describe("only jobs in this status"),
@@ -34,8 +34,10 @@ export async function listJobs(
       error: jobs.error,
       createdAt: jobs.createdAt,
       finishedAt: jobs.finishedAt,
+      usageRecordId: usageRecords.id,
     })
     .from(jobs)
+    .leftJoin(usageRecords, eq(usageRecords.jobId, jobs.id))
     .where(conditions.length > 0 ? and(...conditions) : undefined)
     .orderBy(desc(jobs.createdAt), desc(jobs.id))
     .limit(query.limit);

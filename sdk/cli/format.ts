@@ -1,4 +1,5 @@
 import { yuanDigits } from "../../lib/money.js";
+import { configuredTimeZone, zonedDateTime } from "../../lib/time-zone.js";
 
 // How the CLI writes numbers, amounts, times and tables for a person reading a terminal; --json
 // prints the gateway's values untouched instead.
@@ -32,27 +33,14 @@ export function measured(value: number | string | null, field: string | undefine
 }
 
 /** The time zone times are shown in: SLUICE_TIME_ZONE, else China Standard Time. */
-export const timeZone = (): string => process.env.SLUICE_TIME_ZONE || "Asia/Shanghai";
+export const timeZone = configuredTimeZone;
 
 /** An instant in the reader's time zone to the minute: "2026-12-04 09:30 (Asia/Shanghai)". */
 export function instant(at: string | Date | null | undefined, zone = timeZone()): string {
   if (!at) return "—";
   const date = typeof at === "string" ? new Date(at) : at;
   if (Number.isNaN(date.getTime())) return String(at);
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    })
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} (${zone})`;
+  return `${zonedDateTime(date, zone).slice(0, 16)} (${zone})`;
 }
 
 /** Columns a character takes in a terminal: two for the wide scripts (CJK, full-width forms). */

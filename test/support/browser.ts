@@ -66,3 +66,46 @@ const NAMING_RULES = new Set(["label", "button-name", "select-name", "input-butt
 export async function unlabelledControls(page: Page): Promise<string[]> {
   return (await accessibilityViolations(page)).filter((v) => NAMING_RULES.has(v.rule)).flatMap((v) => v.targets);
 }
+
+/**
+ * What is wrong with the page's layout at its current width, each named so a failure says where:
+ * a table cell whose content overflows it; a time or an id (`time`, `code` in a cell) broken over
+ * lines; a one-word name, status or heading (`.named`, `th`: a Chinese word has no spaces) broken
+ * inside the word; a table narrower than its container while its text wraps (the page's width
+ * unused); the page wider than the window.
+ */
+export async function layoutProblems(page: Page): Promise<string[]> {
+  return (await page.evaluate(LAYOUT_CHECK)) as string[];
+}
+
+// Run in the page (the project's TypeScript has no DOM types): the checks layoutProblems names.
+const LAYOUT_CHECK = `(() => {
+  const problems = [];
+  const label = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + ' "' + (el.textContent || "").trim().slice(0, 40) + '"';
+  const lines = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  };
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    if (cell.scrollWidth > cell.clientWidth + 1) problems.push("overflows its cell: " + label(cell));
+  }
+  for (const whole of document.querySelectorAll("main td time, main td code:not(.reason), main td .named, main th")) {
+    // A name of several words may wrap between them; one word (a Chinese one has no spaces) may not.
+    const oneWord = !/\\s/.test((whole.textContent || "").trim());
+    const mustBeWhole = whole.matches("time, code") || oneWord;
+    const n = lines(whole);
+    if (mustBeWhole && n > 1) problems.push("broken over " + n + " lines: " + label(whole));
+  }
+  for (const table of document.querySelectorAll("main table")) {
+    const parent = table.parentElement;
+    const style = getComputedStyle(parent);
+    const container = parent.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const width = table.getBoundingClientRect().width;
+    const wraps = [...table.querySelectorAll("td")].some((td) => lines(td) > 1);
+    if (wraps && width < container - 2) problems.push("a table wraps its text but leaves " + Math.round(container - width) + " px unused: " + label(table));
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1)
+    problems.push("the page is " + document.documentElement.scrollWidth + " px wide in a " + window.innerWidth + " px window");
+  return problems;
+})()`;

@@ -81,6 +81,13 @@ for (const form of document.querySelectorAll("form[data-approve]")) {
   });
 }
 
+// A chosen file's name shows beside the page's own "choose" label.
+for (const input of document.querySelectorAll("input.file-input")) {
+  const name = input.parentElement?.querySelector(".file-name");
+  const none = name?.textContent ?? "";
+  input.addEventListener("change", () => say(name, input.files?.[0]?.name ?? none));
+}
+
 for (const form of document.querySelectorAll("form.sign-out")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

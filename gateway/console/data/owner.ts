@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import type { SettlementStatement } from "../../../ledger/index.js";
 import { approvalMessage, scenarioTerms } from "../../../lib/approvals.js";
 import { type Db, datasets, type Participant, type Scenario, settlementStatements } from "../../../store/index.js";
@@ -19,15 +19,36 @@ export interface OwnerScenario {
   decisions: { ownerId: string; ownerName: string; decision: string }[];
   /** What this owner signs to approve (only while its decision is pending). */
   approvalMessage?: string;
+  /** Each field's classification level (`dataset.field`), as its dataset was registered. */
+  fieldLevels: ReadonlyMap<string, number>;
+  /** Participants' names by id: the operator, the owners. */
+  names: ReadonlyMap<string, string>;
+}
+
+/** The registered level of every `dataset.field` of these datasets. */
+async function fieldLevelsOf(db: Db, datasetIds: string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(datasetIds)];
+  if (unique.length === 0) return new Map();
+  const rows = await db
+    .select({ id: datasets.id, fields: datasets.fields })
+    .from(datasets)
+    .where(inArray(datasets.id, unique));
+  return new Map(rows.flatMap((row) => row.fields.map((f) => [`${row.id}.${f.name}`, f.level] as const)));
 }
 
 /** Every scenario that uses this owner's data, those waiting for its decision first, newest first. */
 export async function ownerScenarios(db: Db, owner: Participant, now: Date): Promise<OwnerScenario[]> {
   const mine = await scenariosVisibleTo(db, owner);
   const ownerId = owner.id;
-  const names = await participantNames(db, [
-    ...mine.map((m) => m.scenario.operatorId),
-    ...mine.flatMap((m) => m.approvals.map((a) => a.ownerId)),
+  const [names, fieldLevels] = await Promise.all([
+    participantNames(db, [
+      ...mine.map((m) => m.scenario.operatorId),
+      ...mine.flatMap((m) => m.approvals.map((a) => a.ownerId)),
+    ]),
+    fieldLevelsOf(
+      db,
+      mine.flatMap((m) => m.scenario.fields.map((f) => f.slice(0, f.indexOf(".")))),
+    ),
   ]);
   const list = mine.map(({ scenario, approvals }) => {
     const myDecision = approvals.find((a) => a.ownerId === ownerId)?.decision ?? "pending";
@@ -43,6 +64,8 @@ export async function ownerScenarios(db: Db, owner: Participant, now: Date): Pro
         ownerName: names.get(a.ownerId) ?? a.ownerId,
         decision: a.decision,
       })),
+      fieldLevels,
+      names,
       ...(waiting ? { approvalMessage: approvalMessage(ownerId, scenarioTerms(scenario)) } : {}),
     };
   });

@@ -1,6 +1,6 @@
 import { AUDIT_FINDING_LABELS, type AuditReport } from "../../../ledger/index.js";
-import { instant } from "../format.js";
 import { CsrfField, Layout, Notice, type PageContext, Table } from "../layout.js";
+import { When } from "../when.js";
 
 /** The period form and, once run, the audit's verdict in words and each finding. */
 export function AuditPage(props: {
@@ -17,12 +17,26 @@ export function AuditPage(props: {
       <form method="post" action="/console/audit" class="filters">
         <CsrfField page={page} />
         <p>
-          <label for="period-start">{t("common.from")} (UTC, ISO 8601)</label>
-          <input id="period-start" class="instant" name="periodStart" required value={props.period.periodStart} />
+          <label for="period-start">{t("common.from")}</label>
+          <input
+            id="period-start"
+            type="datetime-local"
+            step={1}
+            name="periodStart"
+            required
+            value={props.period.periodStart}
+          />
         </p>
         <p>
-          <label for="period-end">{t("common.to")} (UTC, ISO 8601)</label>
-          <input id="period-end" class="instant" name="periodEnd" required value={props.period.periodEnd} />
+          <label for="period-end">{t("common.to")}</label>
+          <input
+            id="period-end"
+            type="datetime-local"
+            step={1}
+            name="periodEnd"
+            required
+            value={props.period.periodEnd}
+          />
         </p>
         <p>
           <button type="submit" class="primary">
@@ -34,7 +48,8 @@ export function AuditPage(props: {
       {report ? (
         <section aria-labelledby="audit-result" data-audit={report.ok ? "passed" : "failed"}>
           <h2 id="audit-result">
-            {t("common.period")}: {instant(report.periodStart)} – {instant(report.periodEnd)}
+            {t("common.period")}: <When at={report.periodStart} zone={page.timeZone} /> –{" "}
+            <When at={report.periodEnd} zone={page.timeZone} />
           </h2>
           <Notice kind={report.ok ? "ok" : "error"}>
             <strong>{report.ok ? t("audit.passed") : t("audit.failed")}</strong>
@@ -53,6 +68,16 @@ export function AuditPage(props: {
             <dt>{t("audit.findings")}</dt>
             <dd>{report.findings.length}</dd>
           </dl>
+          <div class="actions downloads">
+            {(["html", "pdf"] as const).map((format) => (
+              <form method="post" action={`/console/audit/report/${format}`}>
+                <CsrfField page={page} />
+                <input type="hidden" name="periodStart" value={report.periodStart} />
+                <input type="hidden" name="periodEnd" value={report.periodEnd} />
+                <button type="submit">{t(format === "html" ? "audit.downloadHtml" : "audit.downloadPdf")}</button>
+              </form>
+            ))}
+          </div>
           {report.findings.length ? (
             <Table columns={[t("audit.kind"), t("audit.subject"), t("ledger.batch"), t("audit.detail")]}>
               {report.findings.map((f) => (

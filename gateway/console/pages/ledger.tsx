@@ -1,8 +1,11 @@
 import type { InclusionProof } from "../../../ledger/index.js";
 import type { AnchorBatch, UsageRecordRow } from "../../../store/index.js";
 import type { RecordListQuery } from "../../services/record-list.js";
-import { instant, short, yuan } from "../format.js";
+import { short, yuan } from "../format.js";
 import { Layout, Notice, type PageContext, Table } from "../layout.js";
+import { Id, Named, nameOf } from "../names.js";
+import { When } from "../when.js";
+import { RecordFields } from "./record-fields.js";
 
 /** The audit form filled with a period that covers [start, end] (a batch's end is its last record's time). */
 export function auditHref(start: Date, end: Date): string {
@@ -33,18 +36,12 @@ function FilterForm({ page, filters }: { page: PageContext; filters: Filters }) 
         </p>
       ))}
       <p>
-        <label for="filter-from">{t("common.from")} (UTC, ISO 8601)</label>
-        <input
-          id="filter-from"
-          class="instant"
-          name="from"
-          value={filters.from ?? ""}
-          placeholder="2026-11-01T00:00:00Z"
-        />
+        <label for="filter-from">{t("common.from")}</label>
+        <input id="filter-from" type="datetime-local" step={1} name="from" value={filters.from ?? ""} />
       </p>
       <p>
-        <label for="filter-to">{t("common.to")} (UTC, ISO 8601)</label>
-        <input id="filter-to" class="instant" name="to" value={filters.to ?? ""} placeholder="2026-12-01T00:00:00Z" />
+        <label for="filter-to">{t("common.to")}</label>
+        <input id="filter-to" type="datetime-local" step={1} name="to" value={filters.to ?? ""} />
       </p>
       <p>
         <button type="submit">{t("common.filter")}</button>
@@ -60,9 +57,12 @@ export function LedgerPage(props: {
   next: string | null;
   filters: Filters;
   error?: string;
+  /** Participants' names by id. */
+  names: ReadonlyMap<string, string>;
 }) {
-  const { page, filters } = props;
-  const { t } = page;
+  const { page, filters, names } = props;
+  const { t, lang } = page;
+  const participant = (id: string) => <Named code={id} name={names.get(id) ?? id} />;
   const nextHref = () => {
     const params = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => Boolean(e[1])));
     if (props.next) params.set("before", props.next);
@@ -101,16 +101,26 @@ export function LedgerPage(props: {
             return (
               <tr data-record={row.id}>
                 <td>
-                  <code>{row.id}</code>
+                  <Id id={row.id} />
                 </td>
-                <td>{instant(row.createdAt)}</td>
-                <td>{record.operatorId}</td>
                 <td>
-                  <code>{record.scenarioId}</code>
+                  <When at={row.createdAt} zone={page.timeZone} />
                 </td>
-                <td>{record.owners.map((o) => o.ownerId).join(", ")}</td>
+                <td>{participant(record.operatorId)}</td>
                 <td>
-                  {record.computeMode} / {record.queryShape}
+                  <Id id={record.scenarioId} />
+                </td>
+                <td>
+                  {record.owners.map((o, i) => (
+                    <>
+                      {i > 0 ? (lang === "zh" ? "、" : ", ") : ""}
+                      {participant(o.ownerId)}
+                    </>
+                  ))}
+                </td>
+                <td>
+                  <Named code={record.computeMode} name={nameOf(lang, "mode", record.computeMode)} /> ·{" "}
+                  <Named code={record.queryShape} name={nameOf(lang, "shape", record.queryShape)} />
                 </td>
                 <td class="number">{yuan(row.feeFen)}</td>
                 <td>{row.batchId ? <code title={row.batchId}>{short(row.batchId)}</code> : t("ledger.pending")}</td>
@@ -154,7 +164,7 @@ export function LedgerPage(props: {
                 </a>
               </td>
               <td>
-                {instant(b.periodStart)} – {instant(b.periodEnd)}
+                <When at={b.periodStart} zone={page.timeZone} /> – <When at={b.periodEnd} zone={page.timeZone} />
               </td>
               <td class="number">{b.recordCount}</td>
               <td class="number">{yuan(b.feeTotalFen)}</td>
@@ -189,7 +199,15 @@ function Check({ page, label, value }: { page: PageContext; label: string; value
 }
 
 /** One record's verification, its verdict first and in words. */
-export function RecordPage({ page, proof }: { page: PageContext; proof: InclusionProof }) {
+export function RecordPage({
+  page,
+  proof,
+  names,
+}: {
+  page: PageContext;
+  proof: InclusionProof;
+  names: ReadonlyMap<string, string>;
+}) {
   const { t } = page;
   const verdict = proof.verified
     ? { kind: "ok" as const, text: t("verify.passed") }
@@ -233,7 +251,11 @@ export function RecordPage({ page, proof }: { page: PageContext; proof: Inclusio
         </dl>
       ) : null}
       <h2>{t("verify.record")}</h2>
-      <pre class="record">{JSON.stringify(proof.record, null, 2)}</pre>
+      <RecordFields page={page} record={proof.record as Record<string, unknown>} names={names} />
+      <details>
+        <summary>{t("record.asSigned")}</summary>
+        <pre class="record">{JSON.stringify(proof.record, null, 2)}</pre>
+      </details>
       <p>
         <a href="/console/ledger">{t("error.back")}</a>
       </p>

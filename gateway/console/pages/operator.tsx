@@ -1,8 +1,11 @@
 import type { Scenario } from "../../../store/index.js";
 import type { operatorGrants, operatorJobs } from "../data/operator.js";
-import { epsilon, instant } from "../format.js";
+import { count, epsilon } from "../format.js";
 import { word } from "../i18n.js";
+import { JobFailure } from "../job-failure.js";
 import { Layout, type PageContext, Table } from "../layout.js";
+import { Id, levelName, Named, NamedList, nameOf, regionName, words } from "../names.js";
+import { When } from "../when.js";
 
 export function OperatorPage(props: {
   page: PageContext;
@@ -32,17 +35,29 @@ export function OperatorPage(props: {
           {props.grants.map((g) => (
             <tr>
               <td>
-                <code>{g.id}</code>
+                <Id id={g.id} />
               </td>
-              <td>{word(lang, "tier", g.tier)}</td>
-              <td>{g.regions.join(", ")}</td>
-              <td>{g.sectors.join(", ")}</td>
-              <td>{g.computeModes.join(", ")}</td>
-              <td>{g.maxLevel}</td>
               <td>
-                {instant(g.validFrom)} – {instant(g.validUntil)}
+                <Named code={g.tier} name={word(lang, "tier", g.tier)} />
               </td>
-              <td>{word(lang, "status", g.status)}</td>
+              <td>
+                <NamedList lang={lang} codes={g.regions} of={regionName} />
+              </td>
+              <td>
+                <NamedList lang={lang} codes={g.sectors} of={words("sector")} />
+              </td>
+              <td>
+                <NamedList lang={lang} codes={g.computeModes} of={words("mode")} />
+              </td>
+              <td>
+                <Named code={g.maxLevel} name={levelName(lang, g.maxLevel)} />
+              </td>
+              <td>
+                <When at={g.validFrom} zone={page.timeZone} /> – <When at={g.validUntil} zone={page.timeZone} />
+              </td>
+              <td>
+                <Named code={g.status} name={word(lang, "status", g.status)} />
+              </td>
             </tr>
           ))}
         </Table>
@@ -64,18 +79,20 @@ export function OperatorPage(props: {
           {props.scenarios.map((s) => (
             <tr data-scenario={s.id}>
               <td>
-                <code>{s.id}</code>
+                <Id id={s.id} />
               </td>
               <td>{s.purpose}</td>
-              <td>{word(lang, "status", s.currentStatus)}</td>
+              <td>
+                <Named code={s.currentStatus} name={word(lang, "status", s.currentStatus)} />
+              </td>
               <td class="number">
-                {s.queryQuota - s.queriesUsed} / {s.queryQuota}
+                {count(s.queryQuota - s.queriesUsed)} / {count(s.queryQuota)}
               </td>
               <td class="number">
                 {epsilon(s.epsilonBudgetMicro - s.epsilonSpentMicro)} / {epsilon(s.epsilonBudgetMicro)}
               </td>
               <td>
-                {instant(s.validFrom)} – {instant(s.validUntil)}
+                <When at={s.validFrom} zone={page.timeZone} /> – <When at={s.validUntil} zone={page.timeZone} />
               </td>
             </tr>
           ))}
@@ -98,26 +115,37 @@ export function JobsPage({ page, jobs }: { page: PageContext; jobs: Awaited<Retu
             t("ledger.scenario"),
             t("ledger.mode"),
             t("common.status"),
-            t("common.createdAt"),
-            t("jobs.finished"),
+            t("jobs.times"),
+            t("jobs.record"),
             t("jobs.error"),
           ]}
         >
           {jobs.map((j) => (
             <tr data-job={j.id}>
               <td>
-                <code>{j.id}</code>
+                <Id id={j.id} />
               </td>
               <td>
-                <code>{j.scenarioId}</code>
+                <Id id={j.scenarioId} />
               </td>
               <td>
-                {j.query.computeMode} / {j.query.queryShape}
+                <Named code={j.query.computeMode} name={nameOf(lang, "mode", j.query.computeMode)} /> ·{" "}
+                <Named code={j.query.queryShape} name={nameOf(lang, "shape", j.query.queryShape)} />
               </td>
-              <td class={`job-${j.status}`}>{word(lang, "status", j.status)}</td>
-              <td>{instant(j.createdAt)}</td>
-              <td>{instant(j.finishedAt)}</td>
-              <td>{j.error ?? ""}</td>
+              <td class={`job-${j.status}`}>
+                <Named code={j.status} name={word(lang, "status", j.status)} />
+              </td>
+              <td>
+                <When at={j.createdAt} zone={page.timeZone} />
+                {j.finishedAt ? (
+                  <>
+                    <br />
+                    <When at={j.finishedAt} zone={page.timeZone} />
+                  </>
+                ) : null}
+              </td>
+              <td>{j.usageRecordId ? <Id id={j.usageRecordId} /> : ""}</td>
+              <td>{j.error ? <JobFailure lang={lang} reason={j.error} detailsLabel={t("jobs.details")} /> : ""}</td>
             </tr>
           ))}
         </Table>

@@ -2,12 +2,14 @@ import type { Child } from "hono/jsx";
 import type { Dataset } from "../../../store/index.js";
 import { ColumnChart } from "../charts.js";
 import type { OwnerScenario } from "../data/owner.js";
-import { epsilon, instant, percent, yuan } from "../format.js";
+import { count, epsilon, percent, yuan } from "../format.js";
 import { word } from "../i18n.js";
-import { CsrfField, Layout, type PageContext, Table } from "../layout.js";
+import { CsrfField, FilePicker, Layout, Notice, type PageContext, Table } from "../layout.js";
+import { levelMeaning, levelName, Named, NamedList, nameOf, regionName, words } from "../names.js";
+import { When } from "../when.js";
 
 export function DatasetsPage({ page, datasets }: { page: PageContext; datasets: Dataset[] }) {
-  const { t } = page;
+  const { t, lang } = page;
   return (
     <Layout page={page} title={t("datasets.title")}>
       {datasets.length === 0 ? <p class="empty">{t("common.none")}</p> : null}
@@ -18,23 +20,36 @@ export function DatasetsPage({ page, datasets }: { page: PageContext; datasets: 
           </h2>
           <dl class="terms">
             <dt>{t("datasets.sector")}</dt>
-            <dd>{d.sector}</dd>
+            <dd>
+              <Named code={d.sector} name={nameOf(lang, "sector", d.sector)} />
+            </dd>
             <dt>{t("datasets.category")}</dt>
-            <dd>{d.category}</dd>
+            <dd>
+              <Named code={d.category} name={nameOf(lang, "category", d.category)} />
+            </dd>
             <dt>{t("datasets.region")}</dt>
-            <dd>{d.region}</dd>
+            <dd>
+              <Named code={d.region} name={regionName(lang, d.region)} />
+            </dd>
             <dt>{t("datasets.version")}</dt>
             <dd>{d.version}</dd>
           </dl>
-          <Table columns={[t("common.name"), t("datasets.level")]} caption={t("datasets.fields")}>
+          <Table
+            columns={[t("common.name"), t("datasets.type"), t("datasets.level"), t("datasets.meaning")]}
+            caption={t("datasets.fields")}
+          >
             {d.fields.map((f) => (
               <tr>
                 <td>
-                  <code>{f.name}</code> ({f.type})
+                  <code>{f.name}</code>
+                </td>
+                <td>
+                  <Named code={f.type} name={nameOf(lang, "type", f.type)} />
                 </td>
                 <td class={`level level-${f.level}`}>
-                  {f.level} {t("datasets.level")}
+                  <Named code={f.level} name={levelName(lang, f.level)} />
                 </td>
+                <td>{levelMeaning(lang, f.level)}</td>
               </tr>
             ))}
           </Table>
@@ -96,9 +111,49 @@ const isVerticalScore = (s: { computeModes: string[]; queryShapes: string[]; fie
   s.queryShapes.includes("he-score") &&
   new Set(s.fields.map((f) => f.slice(0, f.indexOf(".")))).size > 1;
 
+/** A scenario's fields with each one's level and what the rules let leave of it; another owner's field shows only its name. */
+function FieldTable({
+  page,
+  fields,
+  levels,
+}: {
+  page: PageContext;
+  fields: string[];
+  levels: ReadonlyMap<string, number>;
+}) {
+  const { t, lang } = page;
+  return (
+    <table class="fields">
+      <thead>
+        <tr>
+          <th scope="col">{t("scenarios.fields")}</th>
+          <th scope="col">{t("datasets.level")}</th>
+          <th scope="col">{t("datasets.meaning")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {[...fields].sort().map((f) => {
+          const level = levels.get(f);
+          return (
+            <tr>
+              <td>
+                <code>{f}</code>
+              </td>
+              <td class={level === undefined ? undefined : `level level-${level}`}>
+                {level === undefined ? "" : <Named code={level} name={levelName(lang, level)} />}
+              </td>
+              <td>{level === undefined ? "" : levelMeaning(lang, level)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 /** Everything an owner approves, laid out as terms: the same values the signed approval covers. */
 export function ScenarioTerms({ page, item }: { page: PageContext; item: OwnerScenario }) {
-  const { t } = page;
+  const { t, lang } = page;
   const s = item.scenario;
   const shares = s.ownerShareBasisPoints;
   return (
@@ -111,20 +166,18 @@ export function ScenarioTerms({ page, item }: { page: PageContext; item: OwnerSc
       <dd>{s.purpose}</dd>
       <dt>{t("scenarios.fields")}</dt>
       <dd>
-        <ul class="plain">
-          {[...s.fields].sort().map((f) => (
-            <li>
-              <code>{f}</code>
-            </li>
-          ))}
-        </ul>
+        <FieldTable page={page} fields={s.fields} levels={item.fieldLevels} />
       </dd>
       <dt>{t("scenarios.modes")}</dt>
-      <dd>{s.computeModes.join(", ")}</dd>
+      <dd>
+        <NamedList lang={lang} codes={s.computeModes} of={words("mode")} />
+      </dd>
       {s.computeModes.includes("join") ? <AcrossDepartments page={page} fields={s.fields} kind="join" /> : null}
       {isVerticalScore(s) ? <AcrossDepartments page={page} fields={s.fields} kind="vertical" /> : null}
       <dt>{t("scenarios.shapes")}</dt>
-      <dd>{s.queryShapes.join(", ")}</dd>
+      <dd>
+        <NamedList lang={lang} codes={s.queryShapes} of={words("shape")} />
+      </dd>
       <dt>{t("scenarios.k")}</dt>
       <dd>{s.minGroupSize}</dd>
       <dt>{t("scenarios.epsilon")}</dt>
@@ -132,22 +185,31 @@ export function ScenarioTerms({ page, item }: { page: PageContext; item: OwnerSc
       <dt>{t("scenarios.budget")}</dt>
       <dd>{epsilon(s.epsilonBudgetMicro)}</dd>
       <dt>{t("scenarios.quota")}</dt>
-      <dd>{s.queryQuota}</dd>
+      <dd>{count(s.queryQuota)}</dd>
       <dt>{t("scenarios.price")}</dt>
       <dd>{yuan(s.pricePerQueryFen)}</dd>
       <dt>{t("scenarios.share")}</dt>
       <dd>
         {t("scenarios.platform")} {percent(s.platformShareBasisPoints)}; {t("scenarios.owners")}{" "}
         {percent(10_000 - s.platformShareBasisPoints)}
-        {shares
-          ? ` (${Object.entries(shares)
-              .map(([owner, bp]) => `${owner} ${percent(bp)}`)
-              .join(", ")})`
-          : ` (${t("scenarios.equalShares")})`}
+        {shares ? (
+          <>
+            {" ("}
+            {Object.entries(shares).map(([owner, bp], i) => (
+              <>
+                {i > 0 ? (lang === "zh" ? "；" : "; ") : ""}
+                <Named code={owner} name={item.names.get(owner) ?? owner} /> {percent(bp)}
+              </>
+            ))}
+            {")"}
+          </>
+        ) : (
+          ` (${t("scenarios.equalShares")})`
+        )}
       </dd>
       <dt>{t("scenarios.validity")}</dt>
       <dd>
-        {instant(s.validFrom)} – {instant(s.validUntil)}
+        <When at={s.validFrom} zone={page.timeZone} /> – <When at={s.validUntil} zone={page.timeZone} />
       </dd>
       <dt>{t("common.status")}</dt>
       <dd>
@@ -207,8 +269,7 @@ function ApproveForm({ page, item }: { page: PageContext; item: OwnerScenario })
       <details>
         <summary>{t("scenarios.otherKey")}</summary>
         <label for={`key-${id}`}>{t("scenarios.approveKey")}</label>
-        {/* No name: the key file is read in the page and never sent. */}
-        <input id={`key-${id}`} type="file" accept="application/json,.json" />
+        <FilePicker page={page} id={`key-${id}`} accept="application/json,.json" />
       </details>
       <noscript>
         <p>{t("scenarios.approveNeedsScript")}</p>
@@ -255,10 +316,16 @@ export function OwnerScenariosPage({
             {item.scenario.purpose} <code>{item.scenario.id}</code>
           </h3>
           <p>
-            {t("scenarios.decision")}: {word(page.lang, "status", item.myDecision)}; {t("scenarios.remainingQuota")}:{" "}
-            {item.scenario.queryQuota - item.scenario.queriesUsed}; {t("scenarios.remainingBudget")}:{" "}
-            {epsilon(item.scenario.epsilonBudgetMicro - item.scenario.epsilonSpentMicro)}
+            {t("scenarios.decision")}: {word(page.lang, "status", item.myDecision)}
+            {item.status === "active" || item.status === "approved" || item.status === "suspended" ? (
+              <>
+                ; {t("scenarios.remainingQuota")}: {count(item.scenario.queryQuota - item.scenario.queriesUsed)};{" "}
+                {t("scenarios.remainingBudget")}:{" "}
+                {epsilon(item.scenario.epsilonBudgetMicro - item.scenario.epsilonSpentMicro)}
+              </>
+            ) : null}
           </p>
+          {item.status === "active" ? <Notice kind="ok">{t("scenarios.isActive")}</Notice> : null}
           <details>
             <summary>{t("scenarios.allTerms")}</summary>
             <ScenarioTerms page={page} item={item} />
@@ -309,7 +376,7 @@ export function UsagePage({
           {revenue.map((r) => (
             <tr>
               <td>
-                {instant(r.periodStart)} – {instant(r.periodEnd)}
+                <When at={r.periodStart} zone={page.timeZone} /> – <When at={r.periodEnd} zone={page.timeZone} />
               </td>
               <td>{r.records}</td>
               <td class="number">{yuan(r.amountFen)}</td>

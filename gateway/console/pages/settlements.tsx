@@ -1,6 +1,7 @@
 import type { getSettlement, listSettlements } from "../../services/settlement.js";
-import { instant, short, yuan } from "../format.js";
+import { short, yuan } from "../format.js";
 import { Layout, Notice, type PageContext, Table } from "../layout.js";
+import { When } from "../when.js";
 
 type Summary = Awaited<ReturnType<typeof listSettlements>>[number];
 type Statement = Awaited<ReturnType<typeof getSettlement>>;
@@ -19,7 +20,7 @@ export function SettlementsPage({ page, statements }: { page: PageContext; state
                 <a href={`/console/settlements/${encodeURIComponent(s.id)}`}>{s.id}</a>
               </td>
               <td>
-                {instant(s.periodStart)} – {instant(s.periodEnd)}
+                <When at={s.periodStart} zone={page.timeZone} /> – <When at={s.periodEnd} zone={page.timeZone} />
               </td>
               <td class="number">{s.recordCount}</td>
               <td class="number">{yuan(s.feeTotalFen)}</td>
@@ -51,7 +52,8 @@ export function SettlementPage({
       <dl class="terms">
         <dt>{t("common.period")}</dt>
         <dd>
-          {instant(statement.periodStart)} – {instant(statement.periodEnd)}
+          <When at={statement.periodStart} zone={page.timeZone} /> –{" "}
+          <When at={statement.periodEnd} zone={page.timeZone} />
         </dd>
         <dt>{t("usage.records")}</dt>
         <dd>{statement.recordCount}</dd>

@@ -1,4 +1,4 @@
-import { Layout, Notice, type PageContext } from "../layout.js";
+import { FilePicker, Layout, Notice, type PageContext } from "../layout.js";
 
 /** The sign-in page: the key file is read and the challenge signed in the browser (console.js). */
 export function SignInPage({ page, challenge, error }: { page: PageContext; challenge: string; error?: string }) {
@@ -24,8 +24,7 @@ export function SignInPage({ page, challenge, error }: { page: PageContext; chal
         <input type="hidden" name="signature" value="" />
         <p>
           <label for="key-file">{t("signIn.keyFile")}</label>
-          {/* No name: the file is read by the page and never sent. */}
-          <input id="key-file" type="file" accept="application/json,.json" required />
+          <FilePicker page={page} id="key-file" accept="application/json,.json" />
         </p>
         <p>
           <button type="submit" class="primary">
