@@ -562,6 +562,16 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       expect(report.html).toContain("2020-01-01T00:00:00.000Z");
       const badReport = await v.post("/console/audit/report/pdf", { csrf, periodStart: "then", periodEnd: "now" });
       expect(badReport.status).toBe(400);
+      // Without the session's token, or from any role but the regulator's and the authority's, no report is made.
+      const period = { periodStart: "2020-01-01T00:00:00.000Z", periodEnd: "2020-01-02T00:00:00.000Z" };
+      expect((await v.post("/console/audit/report/html", period)).status).toBe(403);
+      for (const key of [bank, taxOwner]) {
+        const other = await signedIn(key);
+        const token = csrfOf((await other.get(key === bank ? "/console/operator" : "/console/owner/datasets")).html);
+        const refused = await other.post("/console/audit/report/html", { csrf: token, ...period });
+        expect(refused.status).toBe(403);
+        expect(refused.html).not.toContain("Audit report");
+      }
       // Another zone chosen with ?tz= is kept for the pages after; an unknown one is ignored.
       expect((await v.get("/console/audit?tz=America/New_York")).html).toContain("America/New_York (UTC-0");
       expect((await v.get("/console/audit")).html).toContain("America/New_York (UTC-0");

@@ -28,6 +28,7 @@ export function createRegulatorPages(deps: GatewayDeps & { logger: Logger }) {
     "/console/ledger",
     "/console/ledger/*",
     "/console/audit",
+    "/console/audit/*",
     "/console/settlements",
     "/console/settlements/*",
     "/console/charts",
