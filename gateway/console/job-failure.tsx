@@ -11,6 +11,11 @@ const FAILURES: { test: RegExp; zh: string; en: string }[] = [
     en: "An owner withheld the result in its review; its reason is below.",
   },
   {
+    test: /the operator did not answer/i,
+    zh: "隐私求交的下一步没有及时提交，作业已过期。请重新开始。",
+    en: "The next step of the intersection was not sent in time, so the job expired. Start it again.",
+  },
+  {
     test: /did not answer in time|timed? ?out/i,
     zh: "一个数据提供方的计算节点没有在时限内应答，作业已停止。请稍后重试；若一再发生，请联系该数据提供方。",
     en: "An owner's compute node did not answer in time, so the job stopped. Try again later; if it keeps happening, contact that owner.",
@@ -19,11 +24,6 @@ const FAILURES: { test: RegExp; zh: string; en: string }[] = [
     test: /could not be reached|fetch failed|ECONNREFUSED|ECONNRESET|socket hang up/i,
     zh: "一个数据提供方的计算节点无法连接（可能已停止或网络中断），作业已停止。请稍后重试。",
     en: "An owner's compute node could not be reached (it may be stopped, or the network down), so the job stopped. Try again later.",
-  },
-  {
-    test: /the operator did not answer|operator .* in time/i,
-    zh: "隐私求交的下一步没有及时提交，作业已过期。请重新开始。",
-    en: "The next step of the intersection was not sent in time, so the job expired. Start it again.",
   },
   {
     test: /did not approve|not approved|outside the terms|owner .* signed/i,

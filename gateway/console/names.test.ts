@@ -44,6 +44,7 @@ describe("a failed job's reason in words", () => {
     const cases: [string, string][] = [
       ["node node_social could not be reached", "无法连接"],
       ["node node_tax did not answer in time", "没有在时限内应答"],
+      ["the operator did not answer in time", "隐私求交的下一步没有及时提交"],
       ["withheld by owner_tax: the result singles out one enterprise", "扣留"],
       [
         "node node_tax refused the job (403): this node's owner did not approve this plan: field x",
