@@ -32,11 +32,11 @@ function read<T>(schema: z.ZodType<T>, body: unknown, refusal: MessageKey): T {
 
 const DONE = ["approve", "reject", "suspend"] as const;
 
-/** Owner pages: datasets and their classification, scenarios to decide, usage and revenue. */
 /** What an approval led to: the scenario now active, or still waiting for the other owners. */
 const afterApproval = (status: string | undefined) =>
   status === "active" ? "done.nowActive" : status === "approved" ? "done.notYetValid" : "done.othersPending";
 
+/** Owner pages: datasets and their classification, scenarios to decide, usage and revenue. */
 export function createOwnerPages(deps: GatewayDeps) {
   const now = () => deps.now?.() ?? new Date();
   const app = new Hono<ConsoleEnv>();
@@ -52,7 +52,7 @@ export function createOwnerPages(deps: GatewayDeps) {
     ) : done && (DONE as readonly string[]).includes(done) ? (
       <Notice kind="ok">
         {page.t(`done.${done as (typeof DONE)[number]}`)} {scenario}
-        {done === "approve" ? ` ${page.t(afterApproval(items.find((i) => i.scenario.id === scenario)?.status))}` : ""}
+        {done === "approve" ? `${page.t(afterApproval(items.find((i) => i.scenario.id === scenario)?.status))}` : ""}
       </Notice>
     ) : null;
     return c.html(<OwnerScenariosPage page={page} items={items} notice={notice} />, error?.status ?? 200);
