@@ -75,9 +75,82 @@ const KINDS = [
   ["市", ""],
 ];
 
+// The peoples an autonomous division is named for, as English names them (GB/T 3304 romanisation).
+const PEOPLES = {
+  彝: "Yi",
+  藏: "Tibetan",
+  苗: "Miao",
+  土家: "Tujia",
+  壮: "Zhuang",
+  朝鲜: "Korean",
+  回: "Hui",
+  蒙古: "Mongol",
+  哈萨克: "Kazakh",
+  柯尔克孜: "Kirgiz",
+  傣: "Dai",
+  景颇: "Jingpo",
+  傈僳: "Lisu",
+  白: "Bai",
+  哈尼: "Hani",
+  布依: "Bouyei",
+  侗: "Dong",
+  羌: "Qiang",
+  黎: "Li",
+  瑶: "Yao",
+  满: "Manchu",
+  畲: "She",
+  仡佬: "Gelao",
+  水: "Sui",
+  纳西: "Naxi",
+  拉祜: "Lahu",
+  佤: "Va",
+  普米: "Pumi",
+  怒: "Nu",
+  独龙: "Derung",
+  布朗: "Blang",
+  傈: "Lisu",
+  土: "Tu",
+  撒拉: "Salar",
+  东乡: "Dongxiang",
+  保安: "Bonan",
+  裕固: "Yugur",
+  锡伯: "Xibe",
+  达斡尔: "Daur",
+  鄂温克: "Ewenki",
+  鄂伦春: "Oroqen",
+  维吾尔: "Uygur",
+  塔吉克: "Tajik",
+  毛南: "Maonan",
+  仫佬: "Mulao",
+  各: "Multi-ethnic",
+  阿昌: "Achang",
+  德昂: "De'ang",
+  基诺: "Jino",
+  门巴: "Monba",
+  珞巴: "Lhoba",
+};
+const PEOPLE_NAMES = Object.keys(PEOPLES).sort((a, b) => b.length - a.length);
+
+/** 楚雄彝族 → ["楚雄", "Yi"]: the place, and the peoples named after it (from the end). */
+function peoplesOf(stem) {
+  const peoples = [];
+  let rest = stem;
+  for (;;) {
+    const name = PEOPLE_NAMES.find((p) => rest.endsWith(`${p}族`) || (peoples.length > 0 && rest.endsWith(p)));
+    if (!name) break;
+    rest = rest.endsWith(`${name}族`) ? rest.slice(0, -(name.length + 1)) : rest.slice(0, -name.length);
+    if (PEOPLES[name]) peoples.unshift(PEOPLES[name]);
+  }
+  return [rest, peoples];
+}
+
 function english(name, county) {
   for (const [suffix, kind] of KINDS) {
     if (name.endsWith(suffix) && name.length > suffix.length) {
+      if (suffix.startsWith("自治") || suffix === "区") {
+        const [place, peoples] = peoplesOf(name.slice(0, -suffix.length));
+        if (peoples.length > 0) return `${place ? `${romanise(place)} ` : ""}${peoples.join("-")}${kind}`;
+      }
       const stem = romanise(name.slice(0, -suffix.length));
       return `${stem}${suffix === "市" && county ? " City" : kind}`;
     }

@@ -13,6 +13,8 @@ describe("names for the codes the platform stores", () => {
     // A municipality's districts are named under the municipality, not under "市辖区".
     expect(regionName("zh", "110101")).toBe("北京市东城区");
     expect(regionName("en", "610100")).toBe("Xi'an");
+    // An autonomous division by its place and the peoples it is named for.
+    expect(regionName("en", "522600")).toBe("Qiandongnan Miao-Dong Autonomous Prefecture");
     // A code the table does not hold is shown as it is.
     expect(regionName("zh", "999999")).toBe("999999");
   });
