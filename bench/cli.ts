@@ -1,7 +1,8 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { DEMO_OPERATOR_ID } from "../gateway/demo.js";
@@ -13,13 +14,16 @@ import { report } from "./report.js";
 // `sluice scenarios` (a signed request to a running platform) through sdk/bin/sluice.mjs, compiled
 // (dist/cli, `npm run build:cli`) and, for comparison, from the TypeScript sources through tsx; the
 // limit beside them is Node.js itself starting and exiting, measured in the same run. Median of
-// BENCH_CLI_RUNS calls each (default 15), after one warm-up.
+// BENCH_CLI_RUNS calls each (default 15), after one warm-up. Then the demo tax bureau's compute
+// node starting (until it says where it listens), compiled (dist/server, `npm run build:server`)
+// and through tsx: what each node `npm start` spawns costs.
 const runs = Number(process.env.BENCH_CLI_RUNS ?? 15);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = path.join(root, "sdk", "bin", "sluice.mjs");
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model.split(" ").slice(0, 2).join(" ") };
 
 execFileSync("npm", ["run", "--silent", "build:cli"], { cwd: root, stdio: "inherit" });
+execFileSync("npm", ["run", "--silent", "build:server"], { cwd: root, stdio: "inherit" });
 
 const run = promisify(execFile);
 
@@ -80,5 +84,41 @@ try {
   });
 } finally {
   await platform.stop();
+}
+
+/** Median time from spawning a compute node to its "listening" line, stopped after each start. */
+async function nodeStartMs(command: string[], configFile: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i <= Math.min(runs, 7); i++) {
+    const started = performance.now();
+    const child = spawn(process.execPath, [...command, configFile], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      child.once("exit", (code) => reject(new Error(`the node exited (${code}) before it listened`)));
+      createInterface({ input: child.stdout }).on("line", (line) => {
+        if (line.includes('"event":"listening"')) resolve();
+      });
+    });
+    if (i > 0) times.push(performance.now() - started);
+    await new Promise<void>((resolve) => {
+      child.removeAllListeners("exit");
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)] as number;
+}
+
+try {
+  // The platform has stopped: the tax bureau's node configuration and port are free again.
+  const taxNode = path.join(dataDir, "nodes", "tax", "node.json");
+  const compiledNode = await nodeStartMs([path.join(root, "dist", "server", "node.mjs")], taxNode);
+  const tsxNode = await nodeStartMs(["--import", "tsx", path.join(root, "compute", "node", "main.ts")], taxNode);
+  const context = { runs: Math.min(runs, 7), machine, node: process.version };
+  report("cli", "node_start_ms", compiledNode, "ms", {
+    ...context,
+    note: "the demo tax bureau's compute node, compiled (dist/server/node.mjs), spawned until it listens",
+  });
+  report("cli", "node_start_tsx_ms", tsxNode, "ms", { ...context, note: "the same from the sources through tsx" });
+} finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,10 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { type AddressInfo, createServer } from "node:net";
-import path from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-
-const nodeServer = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "compute", "node", "main.ts");
+import { computeNodeCommand } from "../lib/runtime-files.js";
 
 /** A free port on loopback, for a node about to start there (its peers pin the address beforehand). */
 export function freeLoopbackPort(): Promise<number> {
@@ -33,7 +30,7 @@ export function spawnComputeNode(
   configFile: string,
   options: { onLog?: (line: string) => void } = {},
 ): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", nodeServer, configFile], {
+  const child = spawn(process.execPath, [...computeNodeCommand(), configFile], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stop = () =>

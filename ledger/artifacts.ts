@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { InterfaceAbi } from "ethers";
+import { projectFile } from "../lib/runtime-files.js";
 import { LedgerError } from "./errors.js";
 
-const artifactsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "artifacts", "contracts");
+const artifactsDir = projectFile("artifacts", "contracts");
 
 export interface ContractArtifact {
   contractName: string;

@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type JsonRpcPayload, JsonRpcProvider, type JsonRpcResult } from "ethers";
+import { projectRoot } from "../lib/runtime-files.js";
 import { LedgerError } from "./errors.js";
 import { type ChainJournal, createChainJournal } from "./journal.js";
 import { CHAIN_PROVIDER_OPTIONS } from "./provider.js";
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Hardhat's first default account: a well-known key, fit only for the embedded development chain. */
 export const EMBEDDED_CHAIN_PRIVATE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";

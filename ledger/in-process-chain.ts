@@ -1,9 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type JsonRpcError, type JsonRpcPayload, JsonRpcProvider, type JsonRpcResult } from "ethers";
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { projectRoot } from "../lib/runtime-files.js";
 
 interface Eip1193 {
   request(args: { method: string; params?: unknown[] }): Promise<unknown>;

@@ -1,3 +1,4 @@
+import { workerEntry } from "../lib/runtime-files.js";
 import { DEFAULT_POOL_SIZE, WorkerPool } from "../lib/worker-pool.js";
 import type { DecisionVerdict, replayDecisions } from "./decision-check.js";
 import type { checkRecords, RecordCheck } from "./record-check.js";
@@ -7,7 +8,11 @@ export class LedgerPool {
   private readonly pool: WorkerPool;
 
   constructor(size = DEFAULT_POOL_SIZE) {
-    this.pool = new WorkerPool(new URL("./ledger-worker-entry.mjs", import.meta.url), "ledger_worker_failed", size);
+    this.pool = new WorkerPool(
+      workerEntry("ledger-worker.mjs", new URL("./ledger-worker-entry.mjs", import.meta.url)),
+      "ledger_worker_failed",
+      size,
+    );
   }
 
   checkRecords(...args: Parameters<typeof checkRecords>): Promise<RecordCheck> {

@@ -4,12 +4,11 @@
 // and files are found beside their sources) stays a TypeScript file the bundle imports at run time
 // through tsx. dist/cli/inputs.json lists every source of ours the bundle holds, so that
 // sdk/bin/sluice.mjs can tell a stale bundle and run the sources instead.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { nodeBundle, packagesExcept, root, writeInputs } from "./bundle-options.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the CLI is written: dist/cli, or the folder given (the tests build their own). */
 const outdir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(root, "dist", "cli");
 
@@ -25,31 +24,14 @@ const sourcesAtRunTime = {
   },
 };
 
-const INLINED = new Set(["zod", "structured-headers", "safe-stable-stringify"]);
-const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-const EXTERNAL = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
-  (name) => !INLINED.has(name),
-);
-
 mkdirSync(outdir, { recursive: true });
 const result = await build({
-  absWorkingDir: root,
+  ...nodeBundle,
   entryPoints: ["sdk/cli.ts"],
   outfile: path.join(outdir, "sluice.mjs"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
   // npm packages stay imports, except the pure-JavaScript ones every call loads, which are read
   // faster from the one file than module by module from node_modules.
-  external: EXTERNAL,
-  sourcemap: "linked",
-  metafile: true,
-  logLevel: "warning",
+  external: packagesExcept(new Set(["zod", "structured-headers", "safe-stable-stringify"])),
   plugins: [sourcesAtRunTime],
 });
-// Our sources only: the packages inlined change with `npm install`, which builds again.
-const inputs = Object.keys(result.metafile.inputs)
-  .filter((input) => !input.startsWith("node_modules/"))
-  .sort();
-writeFileSync(path.join(outdir, "inputs.json"), `${JSON.stringify(inputs, null, 1)}\n`);
+writeInputs(outdir, result.metafile);

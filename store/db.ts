@@ -1,6 +1,4 @@
 import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
@@ -9,6 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { projectFile } from "../lib/runtime-files.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -37,7 +36,7 @@ export interface CreateDbOptions {
   migrate?: boolean;
 }
 
-const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+const migrationsFolder = projectFile("store", "migrations");
 
 /** The advisory lock every Sluice process takes to migrate a PostgreSQL database (an arbitrary, fixed key). */
 const MIGRATION_LOCK = 0x51_1c_e0_01;

@@ -1,3 +1,4 @@
+import { workerEntry } from "../../lib/runtime-files.js";
 import { DEFAULT_POOL_SIZE, WorkerPool } from "../../lib/worker-pool.js";
 import type { HePublicKeys } from "./keys.js";
 import type { HeParameterSetId } from "./params.js";
@@ -16,7 +17,12 @@ export class HePool {
   private readonly pool: WorkerPool;
 
   constructor(size = DEFAULT_POOL_SIZE) {
-    this.pool = new WorkerPool(new URL("./worker-entry.mjs", import.meta.url), "he_worker_failed", size, true);
+    this.pool = new WorkerPool(
+      workerEntry("he-worker.mjs", new URL("./worker-entry.mjs", import.meta.url)),
+      "he_worker_failed",
+      size,
+      true,
+    );
   }
 
   private run<T>(op: HeOperation, ...args: unknown[]): Promise<T> {

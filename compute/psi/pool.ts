@@ -1,3 +1,4 @@
+import { workerEntry } from "../../lib/runtime-files.js";
 import { DEFAULT_POOL_SIZE, WorkerPool } from "../../lib/worker-pool.js";
 
 const asBuffer = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -10,7 +11,11 @@ export class PsiPool {
   private readonly pool: WorkerPool;
 
   constructor(readonly size = DEFAULT_POOL_SIZE) {
-    this.pool = new WorkerPool(new URL("./worker-entry.mjs", import.meta.url), "psi_worker_failed", size);
+    this.pool = new WorkerPool(
+      workerEntry("psi-worker.mjs", new URL("./worker-entry.mjs", import.meta.url)),
+      "psi_worker_failed",
+      size,
+    );
   }
 
   async blindOwn(identifiers: string[], key: Buffer): Promise<Buffer> {

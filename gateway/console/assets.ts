@@ -1,10 +1,10 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Context } from "hono";
+import { projectFile } from "../../lib/runtime-files.js";
 import { type AssetFile, createAssetFiles } from "../asset-files.js";
 import type { ConsoleEnv } from "./env.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = projectFile("gateway", "console");
 const script = (file: string): AssetFile => ({ file, type: "text/javascript; charset=utf-8" });
 
 // Only these files are served; the request signer is the API reference page's own.

@@ -1,20 +1,19 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { z } from "zod";
 import { NotFoundError } from "../../lib/errors.js";
+import { projectFile } from "../../lib/runtime-files.js";
 import { type AssetFile, createAssetFiles } from "../asset-files.js";
 import type { GatewayEnv } from "../deps.js";
 import { describe } from "../openapi/describe.js";
 import { buildOpenApiDocument } from "../openapi/document.js";
 
-const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(projectFile("package.json"));
 const swaggerUi = path.dirname(require.resolve("swagger-ui-dist/package.json"));
-const browserScripts = path.join(here, "..", "openapi", "browser");
-const { version } = JSON.parse(readFileSync(path.join(here, "..", "..", "package.json"), "utf8")) as {
+const browserScripts = projectFile("gateway", "openapi", "browser");
+const { version } = JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as {
   version: string;
 };
 

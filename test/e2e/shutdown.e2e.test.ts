@@ -1,49 +1,7 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createInterface } from "node:readline";
-import { describe, expect, it } from "vitest";
-import { freeLoopbackPort } from "../../gateway/node-processes.js";
-
-const root = path.resolve(import.meta.dirname, "../..");
-const tsx = path.join(root, "node_modules", "tsx", "dist", "cli.mjs");
-
-/** Whether any process of the group is still alive. */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `npm start` as a process group of its own: the gateway, its three compute nodes and the embedded chain. */
-async function startPlatformGroup() {
-  const port = await freeLoopbackPort();
-  const child = spawn(process.execPath, [tsx, "gateway/server.ts"], {
-    cwd: root,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLUICE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "sluice-stop-")), PORT: String(port) },
-  });
-  const output: string[] = [];
-  createInterface({ input: child.stderr }).on("line", (line) => output.push(line));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start in 120 s:\n${output.join("\n")}`)), 120_000);
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      output.push(line);
-      if (line.includes("Sluice is running")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`exited with ${code} before it started:\n${output.join("\n")}`)));
-  });
-  return { pgid: child.pid as number, port, output };
-}
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildServerBundles, groupAlive, startPlatformProcess } from "../support/platform-process.js";
 
 /** Clients a shutdown must not wait for: an idle keep-alive connection and a request never finished. */
 async function holdConnections(port: number): Promise<Socket[]> {
@@ -63,12 +21,18 @@ async function holdConnections(port: number): Promise<Socket[]> {
 }
 
 describe("stopping the platform", () => {
+  let bundles: ReturnType<typeof buildServerBundles>;
+  beforeAll(() => {
+    bundles = buildServerBundles();
+  }, 60_000);
+  afterAll(() => bundles?.remove());
+
   it.each([
     "SIGTERM",
     "SIGINT",
   ] as const)("ends the gateway, its compute nodes and its chain within 10 s of %s to the process group", async (signal) => {
-    const { pgid, port, output } = await startPlatformGroup();
-    const sockets = await holdConnections(port);
+    const { pgid, url, dataDir, output } = await startPlatformProcess(bundles.outdir);
+    const sockets = await holdConnections(Number(new URL(url).port));
     const sent = Date.now();
     process.kill(-pgid, signal);
     while (groupAlive(pgid) && Date.now() - sent < 20_000) await new Promise((r) => setTimeout(r, 100));
@@ -77,5 +41,6 @@ describe("stopping the platform", () => {
     for (const socket of sockets) socket.destroy();
     expect(stoppedAfterMs, output.slice(-20).join("\n")).toBeLessThan(10_000);
     expect(output.join("\n")).not.toMatch(/not stopped after/);
+    rmSync(dataDir, { recursive: true, force: true });
   }, 180_000);
 });

@@ -1,0 +1,73 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { freeLoopbackPort } from "../../gateway/node-processes.js";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+/**
+ * Compiles the gateway, node and workers as `npm start` does (scripts/build-server.mjs), into a
+ * folder of this test's own inside dist/, so that the bundles find the project's packages and no
+ * other test's bundles are rewritten under it. Returns the folder and a function that removes it.
+ */
+export function buildServerBundles(): { outdir: string; remove(): void } {
+  mkdirSync(path.join(root, "dist"), { recursive: true });
+  const outdir = mkdtempSync(path.join(root, "dist", "test-server-"));
+  execFileSync(process.execPath, [path.join(root, "scripts", "build-server.mjs"), outdir], { cwd: root });
+  return { outdir, remove: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+export interface PlatformProcess {
+  /** The process group: the gateway, its compute nodes and its embedded chain. */
+  pgid: number;
+  url: string;
+  dataDir: string;
+  output: string[];
+}
+
+/** The compiled gateway (`npm start`) as a process group of its own, on embedded defaults with the demo; resolves once it says it runs. */
+export async function startPlatformProcess(outdir: string): Promise<PlatformProcess> {
+  const port = await freeLoopbackPort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-process-"));
+  const child = spawn(process.execPath, [path.join(outdir, "gateway.mjs")], {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, SLUICE_DATA_DIR: dataDir, PORT: String(port), SLUICE_ANCHOR_INTERVAL_MS: "200" },
+  });
+  const output: string[] = [];
+  createInterface({ input: child.stderr }).on("line", (line) => output.push(line));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start in 120 s:\n${output.join("\n")}`)), 120_000);
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      output.push(line);
+      if (line.includes("Sluice is running")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${code} before it started:\n${output.join("\n")}`)));
+  });
+  return { pgid: child.pid as number, url: `http://127.0.0.1:${port}`, dataDir, output };
+}
+
+/** Whether any process of the group is still alive. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The command lines of the group's processes. */
+export function groupCommands(pgid: number): string[] {
+  return execFileSync("ps", ["-e", "-o", "pgid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
+    .filter((match) => match !== null && Number(match[1]) === pgid)
+    .map((match) => match?.[2] as string);
+}
