@@ -71,6 +71,13 @@ export const nodeConfigSchema = z
                 table: identifier,
               })
               .optional(),
+            /** Or a table in the owner's own MySQL (8.0 or later) or MariaDB (10.6 or later), queried live the same way. */
+            mysql: z
+              .strictObject({
+                url: z.string().regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_$]{1,64}$/, "a mysql:// URL naming its database"),
+                table: identifier,
+              })
+              .optional(),
             /** Opens the dataset to encrypted scoring: entities looked up by idField, features clamped to bounds. */
             scoring: z
               .object({
@@ -94,9 +101,9 @@ export const nodeConfigSchema = z
               )
               .min(1),
           })
-          .refine((d) => [d.file, d.files, d.postgres].filter((s) => s !== undefined).length === 1, {
+          .refine((d) => [d.file, d.files, d.postgres, d.mysql].filter((s) => s !== undefined).length === 1, {
             message:
-              "a dataset comes from a CSV file, from files, or from a PostgreSQL table: exactly one of file, files and postgres",
+              "a dataset comes from a CSV file, from files, or from a PostgreSQL or MySQL table: exactly one of file, files, postgres and mysql",
           }),
       )
       .default([]),

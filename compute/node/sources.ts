@@ -1,6 +1,7 @@
 import path from "node:path";
 import { DuckDbFiles } from "../sources/duckdb-engine.js";
 import type { SqlEngine } from "../sources/engine.js";
+import { MysqlPools } from "../sources/mysql-engine.js";
 import { PostgresPools } from "../sources/postgres-engine.js";
 import { createSqlDataStore } from "../sources/sql-store.js";
 import type { NodeConfig } from "./config.js";
@@ -9,15 +10,14 @@ import type { NodeDataStore } from "./datastore.js";
 type DatasetSource = NodeConfig["datasets"][number];
 
 /**
- * The node's datasets where their owner keeps them: PostgreSQL tables through a bounded read-only
- * pool, files through the node's embedded DuckDB. Nothing is read until a job asks.
+ * The node's datasets where their owner keeps them: PostgreSQL and MySQL tables through bounded
+ * read-only pools, files through the node's embedded DuckDB. Nothing is read until a job asks.
  */
 export function openDataStore(config: Pick<NodeConfig, "datasets" | "sources" | "workDirectory">): NodeDataStore {
   const { sources } = config;
-  const pools = new PostgresPools({
-    maxConnections: sources.maxConnections,
-    statementTimeoutMs: sources.statementTimeoutMs,
-  });
+  const poolSettings = { maxConnections: sources.maxConnections, statementTimeoutMs: sources.statementTimeoutMs };
+  const pools = new PostgresPools(poolSettings);
+  const mysqlPools = new MysqlPools(poolSettings);
   const files = new DuckDbFiles({
     threads: sources.duckdbThreads,
     memoryLimit: sources.duckdbMemoryLimit,
@@ -27,6 +27,7 @@ export function openDataStore(config: Pick<NodeConfig, "datasets" | "sources" | 
   });
   const engineOf = (source: DatasetSource): SqlEngine => {
     if (source.postgres) return pools.engine(source.postgres);
+    if (source.mysql) return mysqlPools.engine(source.mysql);
     const settings = source.files ?? { path: source.file as string, format: "csv", encoding: "utf-8", delimiter: "," };
     return files.engine(settings);
   };
@@ -37,7 +38,7 @@ export function openDataStore(config: Pick<NodeConfig, "datasets" | "sources" | 
     ...store,
     close: async () => {
       await store.close();
-      await Promise.all([pools.close(), files.close()]);
+      await Promise.all([pools.close(), mysqlPools.close(), files.close()]);
     },
   };
 }

@@ -3,9 +3,11 @@ export type IntegerSize = "flag" | "count" | "sum" | "feature";
 
 /** What differs between the SQL of the databases a node pushes its work down to. */
 export interface SqlDialect {
-  readonly name: "postgres" | "duckdb";
+  readonly name: "postgres" | "duckdb" | "mysql";
   /** The text type a value read as digits is cast to (a feature, an amount), so that it arrives exactly. */
   readonly text: string;
+  /** The 64-bit integer type a number in the node's fixed point is cast to. */
+  readonly bigint: string;
   /**
    * The types an integer result is cast to, by how large it can be: a flag, a bin or a position (below 2^31), a
    * count (below 2^63), a sum or a largest magnitude (any size), and a scored feature in fixed
@@ -31,6 +33,7 @@ export interface SqlDialect {
 export const POSTGRES: SqlDialect = {
   name: "postgres",
   text: "text",
+  bigint: "BIGINT",
   integers: { flag: "text", count: "text", sum: "text", feature: "text" },
   wide: "numeric",
   decimal: "numeric",
@@ -41,6 +44,7 @@ export const POSTGRES: SqlDialect = {
 export const DUCKDB: SqlDialect = {
   name: "duckdb",
   text: "VARCHAR",
+  bigint: "BIGINT",
   integers: { flag: "INTEGER", count: "BIGINT", sum: "HUGEINT", feature: "DOUBLE" },
   wide: "HUGEINT",
   decimal: "DECIMAL(38,18)",
@@ -51,6 +55,24 @@ export const DUCKDB: SqlDialect = {
       joined ? `string_split(${param}, chr(10))` : `CAST(${param} AS VARCHAR[])`
     } AS ids)) AS wanted_ids`,
   joinsIds: true,
+};
+
+/**
+ * MySQL 8 and MariaDB 10.6 or later, in sessions the engine sets up (`mysql-engine.ts`): identifiers
+ * in double quotes (ANSI_QUOTES), and text compared byte for byte without padding (the session's
+ * collation, which a cast to CHAR takes), as PostgreSQL and DuckDB compare it. Every result comes
+ * back as digits or text, as PostgreSQL's do; the ids of a lookup travel as one JSON array.
+ */
+export const MYSQL: SqlDialect = {
+  name: "mysql",
+  text: "CHAR",
+  bigint: "SIGNED",
+  integers: { flag: "CHAR", count: "CHAR", sum: "CHAR", feature: "CHAR" },
+  wide: "DECIMAL(65,0)",
+  decimal: "DECIMAL(65,30)",
+  idsTable: (param) =>
+    `(SELECT CAST(wanted AS CHAR) AS wanted, position FROM JSON_TABLE(${param}, '$[*]' COLUMNS (position FOR ORDINALITY, wanted LONGTEXT PATH '$')) AS ids) AS wanted_ids`,
+  joinsIds: false,
 };
 
 /** A double-quoted SQL identifier. */

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
+import mysql from "mysql2/promise";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeUscc } from "../../lib/uscc.js";
@@ -13,13 +14,16 @@ import type { ColumnSpec, NodeDataStore } from "../node/datastore.js";
 import { createMemoryDataStore, datasetFromRows } from "../node/memory-store.js";
 import { type AggregateQuery, aggregateQuerySchema, type Filter } from "../query/schema.js";
 import { DuckDbFiles } from "./duckdb-engine.js";
+import { MysqlPools } from "./mysql-engine.js";
 import { PostgresPools } from "./postgres-engine.js";
 import { createSqlDataStore } from "./sql-store.js";
 
-// Pushdown equals the in-process computation: random tables, the same table in PostgreSQL, as CSV
-// and as Parquet through DuckDB, and random queries over them; every result must be identical.
+// Pushdown equals the in-process computation: random tables, the same table in PostgreSQL, in
+// MySQL (or MariaDB), as CSV and as Parquet through DuckDB, and random queries over them; every
+// result must be identical.
 
 const serverUrl = process.env.TEST_DATABASE_URL;
+const mysqlUrl = process.env.TEST_MYSQL_URL;
 
 const COLUMNS: ColumnSpec[] = [
   { name: "uscc", type: "string" },
@@ -140,6 +144,14 @@ const files = new DuckDbFiles({
 const pools = new PostgresPools({ maxConnections: 2, statementTimeoutMs: 30_000 });
 const schema = `pushdown_${randomBytes(4).toString("hex")}`;
 const admin = serverUrl ? postgres(serverUrl, { max: 1, onnotice: () => {} }) : null;
+const mysqlPools = new MysqlPools({ maxConnections: 2, statementTimeoutMs: 30_000 });
+let mysqlAdmin: mysql.Connection | null = null;
+/** The test's own MySQL database, in a URL naming it. */
+const mysqlDatabaseUrl = () => {
+  const url = new URL(mysqlUrl as string);
+  url.pathname = `/${schema}`;
+  return url.toString();
+};
 let tables = 0;
 
 const sources: Stores[] = [
@@ -186,14 +198,44 @@ const sources: Stores[] = [
         },
       ]
     : []),
+  ...(mysqlUrl
+    ? [
+        {
+          label: "MySQL",
+          load: async (rows: Row[]) => {
+            const table = `t${tables++}`;
+            const connection = mysqlAdmin as mysql.Connection;
+            await connection.query(
+              `CREATE TABLE ${schema}.${table} (uscc text, district varchar(6), sector text, tax_fen bigint, turnover decimal(18,3))`,
+            );
+            if (rows.length > 0)
+              await connection.query(
+                `INSERT INTO ${schema}.${table} (uscc, district, sector, tax_fen, turnover) VALUES ?`,
+                [rows.map((r) => [r.uscc, r.district, r.sector, r.tax_fen, r.turnover])],
+              );
+            const engine = mysqlPools.engine({ url: mysqlDatabaseUrl(), table });
+            return createSqlDataStore([{ id: "ds", columns: COLUMNS, engine }]);
+          },
+        },
+      ]
+    : []),
 ];
 
 beforeAll(async () => {
   if (admin) await admin.unsafe(`create schema ${schema}`);
+  if (mysqlUrl) {
+    mysqlAdmin = await mysql.createConnection({ uri: mysqlUrl });
+    await mysqlAdmin.query(`CREATE DATABASE ${schema} CHARACTER SET utf8mb4`);
+  }
 });
 afterAll(async () => {
   await files.close();
   await pools.close();
+  await mysqlPools.close();
+  if (mysqlAdmin) {
+    await mysqlAdmin.query(`DROP DATABASE IF EXISTS ${schema}`);
+    await mysqlAdmin.end();
+  }
   if (admin) {
     await admin.unsafe(`drop schema if exists ${schema} cascade`);
     await admin.end();

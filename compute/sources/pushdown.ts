@@ -45,20 +45,21 @@ function specOf(target: PushdownTarget, name: string): ColumnSpec {
   return spec;
 }
 
-/** A safe integer written into a statement as a BIGINT. */
-function integer(value: number): string {
+/** A safe integer written into a statement as a 64-bit integer. */
+function integer(target: PushdownTarget, value: number): string {
   if (!Number.isSafeInteger(value)) throw new ComputeError("query_invalid", `${value} is not an exact integer`);
-  return `CAST(${value} AS BIGINT)`;
+  return `CAST(${value} AS ${target.dialect.bigint})`;
 }
 
 /** A query constant in the column's fixed point, rounded half away from zero (as `evaluate.ts`). */
 const scaled = (value: number, scale: number) => Math.sign(value) * Math.round(Math.abs(value) * scale);
 
-/** A numeric column in the node's fixed point, as a BIGINT. */
+/** A numeric column in the node's fixed point, as a 64-bit integer. */
 export function fixedPoint(target: PushdownTarget, spec: ColumnSpec): string {
   const column = quoteIdentifier(spec.name);
-  if (spec.type === "integer") return `CAST(${column} AS BIGINT)`;
-  return `CAST(round(CAST(${column} AS ${target.dialect.decimal}) * 100) AS BIGINT)`;
+  const { bigint, decimal } = target.dialect;
+  if (spec.type === "integer") return `CAST(${column} AS ${bigint})`;
+  return `CAST(round(CAST(${column} AS ${decimal}) * 100) AS ${bigint})`;
 }
 
 export function text(target: PushdownTarget, spec: ColumnSpec): string {
@@ -83,15 +84,15 @@ function predicate(target: PushdownTarget, filter: Filter, params: Params): stri
   const value = fixedPoint(target, spec);
   const scale = scaleOf(spec.type);
   if (filter.op === "between")
-    return `${value} BETWEEN ${integer(scaled(filter.min, scale))} AND ${integer(scaled(filter.max, scale))}`;
+    return `${value} BETWEEN ${integer(target, scaled(filter.min, scale))} AND ${integer(target, scaled(filter.max, scale))}`;
   if (filter.op === "in") {
     if (filter.values.some((x) => typeof x !== "number"))
       throw new ComputeError("query_invalid", `${filter.field} is numeric; IN needs numbers`);
-    return `${value} IN (${filter.values.map((x) => integer(scaled(x as number, scale))).join(", ")})`;
+    return `${value} IN (${filter.values.map((x) => integer(target, scaled(x as number, scale))).join(", ")})`;
   }
   if (typeof filter.value !== "number")
     throw new ComputeError("query_invalid", `${filter.field} is numeric; compare it with a number`);
-  return `${value} ${filter.op === "!=" ? "<>" : filter.op} ${integer(scaled(filter.value, scale))}`;
+  return `${value} ${filter.op === "!=" ? "<>" : filter.op} ${integer(target, scaled(filter.value, scale))}`;
 }
 
 /**
@@ -147,10 +148,10 @@ function measured(target: PushdownTarget, field: string | null, query: Aggregate
   const scale = scaleOf(spec.type);
   const raw = fixedPoint(target, spec);
   const clamped = query.bounds
-    ? `CASE WHEN ${raw} IS NULL THEN NULL ELSE least(greatest(${raw}, ${integer(scaled(query.bounds.min, scale))}), ${integer(scaled(query.bounds.max, scale))}) END`
+    ? `CASE WHEN ${raw} IS NULL THEN NULL ELSE least(greatest(${raw}, ${integer(target, scaled(query.bounds.min, scale))}), ${integer(target, scaled(query.bounds.max, scale))}) END`
     : raw;
   const bin = query.bins
-    ? `(${query.bins.map((edge) => `CASE WHEN ${clamped} >= ${integer(scaled(edge, scale))} THEN 1 ELSE 0 END`).join(" + ")})`
+    ? `(${query.bins.map((edge) => `CASE WHEN ${clamped} >= ${integer(target, scaled(edge, scale))} THEN 1 ELSE 0 END`).join(" + ")})`
     : "0";
   return { spec, raw, clamped, bin };
 }

@@ -6,8 +6,10 @@ import type { SourceColumn } from "./engine.js";
 // column (a CSV's, read as text) may stand for any type: its values are then cast per job, and a
 // value that is not a number fails that job.
 
-const TEXT = /^(text|varchar|character varying|character|char|bpchar|name|uuid|string)(\(|$)/;
-const INTEGER = /^(smallint|integer|int|bigint|int2|int4|int8|tinyint|hugeint|utinyint|usmallint|uinteger|ubigint)$/;
+const TEXT =
+  /^(text|varchar|character varying|character|char|bpchar|name|uuid|string|tinytext|mediumtext|longtext|enum)(\(|$)/;
+const INTEGER =
+  /^(smallint|integer|int|bigint|int2|int4|int8|tinyint|mediumint|hugeint|utinyint|usmallint|uinteger|ubigint)$/;
 const DECIMAL = /^(numeric|decimal|real|double|double precision|float|float4|float8)(\(|$)/;
 
 function accepts(type: ColumnType, databaseType: string): boolean {
