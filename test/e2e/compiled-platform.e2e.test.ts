@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoBankCli } from "../support/demo-cli.js";
@@ -8,6 +8,7 @@ import {
   groupCommands,
   type PlatformProcess,
   startPlatformProcess,
+  stopPlatformProcess,
 } from "../support/platform-process.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -26,16 +27,7 @@ describe("the compiled platform", () => {
     sluice = demoBankCli(platform.dataDir, () => platform.url);
   }, 180_000);
   afterAll(async () => {
-    if (platform) {
-      process.kill(-platform.pgid, "SIGTERM");
-      const { pgid } = platform;
-      await waitFor(
-        async () => groupAlive(pgid),
-        (alive) => !alive,
-        150,
-      ).catch(() => process.kill(-pgid, "SIGKILL"));
-      rmSync(platform.dataDir, { recursive: true, force: true });
-    }
+    if (platform && groupAlive(platform.pgid)) await stopPlatformProcess(platform, "SIGKILL");
     bundles?.remove();
   }, 30_000);
 
@@ -102,4 +94,10 @@ describe("the compiled platform", () => {
     const audit = await asRegulator("audit", "--from", "2000-01-01T00:00:00Z", "--to", "2100-01-01T00:00:00Z");
     expect(audit).toMatch(/^PASSED: 3 usage records/m);
   }, 180_000);
+
+  it("ends the gateway, its compute nodes and its chain within 10 s of SIGTERM to the process group", async () => {
+    const stoppedAfterMs = await stopPlatformProcess(platform, "SIGTERM");
+    expect(stoppedAfterMs, platform.output.slice(-20).join("\n")).toBeLessThan(10_000);
+    expect(platform.output.join("\n")).not.toMatch(/not stopped after/);
+  }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -70,4 +71,38 @@ export function groupCommands(pgid: number): string[] {
     .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
     .filter((match) => match !== null && Number(match[1]) === pgid)
     .map((match) => match?.[2] as string);
+}
+
+/** Clients a shutdown must not wait for: an idle keep-alive connection and a request never finished. */
+export async function holdConnections(url: string): Promise<Socket[]> {
+  const port = Number(new URL(url).port);
+  const open = (request: string) =>
+    new Promise<Socket>((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.write(request);
+        setTimeout(() => resolve(socket), 100);
+      });
+      socket.on("error", () => resolve(socket));
+      socket.on("data", () => {});
+    });
+  return [
+    await open("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+    await open("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"),
+  ];
+}
+
+/**
+ * Sends `signal` to the platform's process group while two connections are held open, and
+ * resolves to how long the group took to end (killed after 20 s), its data folder removed.
+ */
+export async function stopPlatformProcess(platform: PlatformProcess, signal: NodeJS.Signals): Promise<number> {
+  const sockets = await holdConnections(platform.url);
+  const sent = Date.now();
+  process.kill(-platform.pgid, signal);
+  while (groupAlive(platform.pgid) && Date.now() - sent < 20_000) await new Promise((r) => setTimeout(r, 100));
+  const stoppedAfterMs = Date.now() - sent;
+  if (groupAlive(platform.pgid)) process.kill(-platform.pgid, "SIGKILL");
+  for (const socket of sockets) socket.destroy();
+  rmSync(platform.dataDir, { recursive: true, force: true });
+  return stoppedAfterMs;
 }
