@@ -10,6 +10,7 @@ import { installFallbacks } from "./middleware/errors.js";
 import { createRateLimiter } from "./middleware/rate-limit.js";
 import { assertEveryRouteDocumented } from "./openapi/document.js";
 import { routeAt } from "./route-table.js";
+import { createAssetRoutes } from "./routes/assets.js";
 import { createAuditRoutes } from "./routes/audits.js";
 import { createAutoApprovalRoutes } from "./routes/auto-approval.js";
 import { createCatalogueRoutes } from "./routes/catalogue.js";
@@ -104,6 +105,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/", createAutoApprovalRoutes(deps));
   app.route("/", createPsiRoutes({ ...deps, logger }, limits));
   app.route("/", createSettlementRoutes({ ...deps, logger }));
+  app.route("/", createAssetRoutes(deps));
   app.route("/", createAuditRoutes({ ...deps, logger }));
   app.route("/", createJobRoutes({ ...deps, logger }, limits));
   app.route("/", createLedgerRoutes(deps));

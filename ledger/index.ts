@@ -7,8 +7,18 @@
  * await anchorPending({ db, ledger });
  * const proof = await proveRecord(db, ledger, recordId, gatewayPublicKey);
  */
+
 export { type AnchorOptions, type AnchorStep, anchorBacklog, anchorPending } from "./anchor.js";
 export { type AnchorWorkerOptions, createAnchorWorker, nextDelayMs } from "./anchor-worker.js";
+export {
+  type AssetRecord,
+  createAssetAccountAccumulator,
+  type DatasetAccount,
+  DEFAULT_INCOME_APPROACH,
+  type IncomeApproach,
+  incomeApproachValueFen,
+  revenueByOwner,
+} from "./asset-accounts.js";
 export { type AuditDeps, type AuditFinding, type AuditReport, auditPeriod, FINDING_KINDS } from "./audit.js";
 export { AUDIT_FINDING_LABELS, renderAuditHtml } from "./audit-html.js";
 export {

@@ -540,3 +540,42 @@ export const heKeysResponseSchema = z
     createdAt: instant,
   })
   .meta({ id: "HeKeySet" });
+
+const fen = z.number().int().describe("fen (0.01 yuan)");
+
+export const assetAccountsResponseSchema = z.strictObject({
+  periodStart: instant,
+  periodEnd: instant,
+  recordCount: z.number().int().describe("usage records written in the period (all owners')"),
+  anchoredCount: z.number().int().describe("of those, how many are anchored on chain yet"),
+  method: z.strictObject({
+    name: z.literal("income approach"),
+    discountRateBasisPoints: z.number().int(),
+    years: z.number().int(),
+    description: z.string(),
+  }),
+  accounts: z.array(
+    z.strictObject({
+      ownerId: id,
+      datasetId: id,
+      datasetName: z.string().nullable(),
+      uses: z.number().int().describe("usage records that used the dataset"),
+      contributionUnits: z.number().int(),
+      revenueFen: fen,
+      valueEstimateFen: fen,
+      scenarioIds: z.array(id).describe("the scenarios it served"),
+    }),
+  ),
+  owners: z.array(
+    z.strictObject({
+      ownerId: id,
+      revenueFen: fen,
+      valueEstimateFen: fen,
+      settlements: z
+        .array(z.strictObject({ statementId: id, amountFen: fen, matches: z.boolean() }))
+        .describe(
+          "each settlement statement of exactly this period: the owner's line, and whether it equals the revenue",
+        ),
+    }),
+  ),
+});

@@ -3,6 +3,7 @@ import { createKeyFile, type KeyFile, readKeyFile, writeKeyFile } from "../../li
 import { COMPUTE_MODES } from "../../lib/vocabulary.js";
 import { type AutoApprovalRuleInput, createClient } from "../client.js";
 import type { HeKeyFile, HeParameterSetId } from "../he.js";
+import { assets } from "./assets.js";
 import { describeResult, type Released } from "./describe-result.js";
 import { didYouMean } from "./did-you-mean.js";
 import { yuan } from "./format.js";
@@ -288,6 +289,7 @@ const HANDLERS: Record<string, Handler> = {
   datasets,
   grants,
   settlements,
+  assets,
   review: async (client, h) => {
     const { release, withhold, reason } = h.call.options;
     if (Boolean(release) === Boolean(withhold))

@@ -92,6 +92,8 @@ export const HELP: Record<string, string> = {
     "sluice grants [--operator <id>]\n  (any participant) List the authorisations granted, with their tier, scope and validity.",
   settlements:
     "sluice settlements\n  (authority, regulator, owner) List the settlement statements: each period, its records, its total and whether it is anchored.",
+  assets:
+    "sluice assets --from <ISO instant> --to <ISO instant> [--owner <id>] [--rate <basis points>] [--years <n>] [--csv <file>] [--html <file>]\n  (authority, regulator, owner) The data-asset accounts of a period: each dataset's uses, contribution units, revenue and a value by the income approach (default 8% a year over 5 years), each owner against its settlement statement of the same period (exit 1 if one differs); --csv and --html write the files an institution files.",
   review:
     "sluice review <job-id> --release | --withhold --reason <text>\n  (owner) Release or withhold a result held for your review.",
   chain:

@@ -99,6 +99,7 @@ const TABLE: Record<string, Expectation> = {
   "POST /settlements": { allow: ["authority"] },
   "GET /settlements": { allow: ["authority", "regulator", "owner", "otherOwner"] },
   "GET /settlements/:id": { allow: ["authority", "regulator", "owner", "otherOwner"] },
+  "GET /assets/accounts": { allow: ["authority", "regulator", "owner", "otherOwner"] },
   "POST /audits": { allow: ["authority", "regulator"] },
   "POST /jobs/explain": { allow: ["operator", "otherOperator"] },
   "POST /jobs": { allow: ["operator", "otherOperator"] },

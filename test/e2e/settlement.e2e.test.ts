@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -18,6 +18,8 @@ const [{ open }] = testDatabases() as [ReturnType<typeof testDatabases>[number]]
 
 type Statement = {
   id: string;
+  periodStart: string;
+  periodEnd: string;
   feeTotalFen: number;
   recordCount: number;
   root: string;
@@ -99,6 +101,31 @@ describe("settlement: a period's fees split between the platform and the owners,
     const cli = await run(process.execPath, [bin, "settlement", statement.id, "--url", world.url, "--key", keyFile]);
     expect(cli.stdout).toMatch(/your line: VERIFIED against the root/);
     expect(cli.stdout).toMatch(/on chain: anchored, root matches/);
+
+    // Its data-asset account for the same period adds up to its line, and goes to its asset filing.
+    const csv = path.join(dir, "assets.csv");
+    const page = path.join(dir, "assets.html");
+    const period = ["--from", statement.periodStart, "--to", statement.periodEnd];
+    const assets = await run(process.execPath, [
+      ...[bin, "assets", ...period, "--csv", csv, "--html", page],
+      ...["--url", world.url, "--key", keyFile],
+    ]);
+    expect(assets.stdout).toMatch(/^period .*: 3 usage records \(\d+ anchored\)$/m);
+    expect(assets.stdout).toMatch(
+      new RegExp(`^${owner?.id}\\s+\\S+\\s+3\\s+3\\s+6\\.75 元\\s+[\\d,]+\\.\\d\\d 元$`, "m"),
+    );
+    expect(assets.stdout).toContain(`${owner?.id}: 6.75 元, statement ${statement.id} says 6.75 元: matches`);
+    expect(readFileSync(csv, "utf8").split("\r\n")[1]).toMatch(new RegExp(`,${owner?.id},[^,]+,.*,3,3,675,6\\.75,`));
+    expect(readFileSync(page, "utf8")).toContain("✓ 一致 / matches");
+    const query = `periodStart=${statement.periodStart}&periodEnd=${statement.periodEnd}`;
+    const all = await world
+      .client(world.regulator)
+      .request<{ owners: { ownerId: string; revenueFen: number }[] }>("GET", `/assets/accounts?${query}`);
+    expect(Object.fromEntries(all.owners.map((o) => [o.ownerId, o.revenueFen]))).toEqual({
+      [tax as string]: 675,
+      [social as string]: 675,
+    });
+    expect(await fail(world.client(world.operator).request("GET", `/assets/accounts?${query}`))).toBe(403);
 
     // The operator does not read statements; no period is settled twice; an empty or unfinished one is refused.
     expect(await fail(world.client(world.operator).request("GET", `/settlements/${statement.id}`))).toBe(403);

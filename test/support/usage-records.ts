@@ -8,7 +8,13 @@ import { type Database, decisions, jobs, participants, scenarios } from "../../s
 export const gatewayKeys = generateEd25519KeyPair();
 
 /** A finished job and its signed usage record in the outbox, as the gateway writes them. */
-export async function seedJob(database: Database, feeFen: number) {
+export async function seedJob(
+  database: Database,
+  feeFen: number,
+  owners: { ownerId: string; datasetId: string; contributionUnits: number }[] = [
+    { ownerId: "tax", datasetId: "ds", contributionUnits: 1 },
+  ],
+) {
   const { db } = database;
   const jobId = newId("job");
   await db
@@ -47,7 +53,7 @@ export async function seedJob(database: Database, feeFen: number) {
       operatorId: "op",
       computeMode: "mpc",
       queryShape: "sum",
-      owners: [{ ownerId: "tax", datasetId: "ds", contributionUnits: 1 }],
+      owners,
       epsilonSpent: 0,
       feeFen,
       decisionHash: "d".repeat(64),
