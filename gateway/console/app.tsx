@@ -12,6 +12,7 @@ import { DEFAULT_LANGUAGE, isLanguage, type Language } from "./i18n.js";
 import { NAVIGATION } from "./layout.js";
 import { errorPage, pageOf, refuse } from "./page-context.js";
 import { SignInPage } from "./pages/sign-in.js";
+import { createAssetPages } from "./routes/assets.js";
 import { createOperatorPages } from "./routes/operator.js";
 import { createOwnerPages } from "./routes/owner.js";
 import { createRegulatorPages } from "./routes/regulator.js";
@@ -156,6 +157,7 @@ export function createConsole(deps: GatewayDeps & { logger: Logger; auth: AuthSt
 
   app.route("/", createOwnerPages(deps));
   app.route("/", createRegulatorPages(deps));
+  app.route("/", createAssetPages(deps));
   app.route("/", createOperatorPages(deps));
   return app;
 }

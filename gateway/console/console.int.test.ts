@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvalMessage, scenarioTerms, signApproval } from "../../lib/approvals.js";
 import { signBytes } from "../../lib/ed25519.js";
 import { createKeyFile, type KeyFile } from "../../lib/key-file.js";
+import { zonedLocalInput } from "../../lib/time-zone.js";
 import { challengeOf, consoleVisitor, csrfOf } from "../../test/support/console.js";
 import { testDatabases } from "../../test/support/databases.js";
 import { startTestGateway, type TestGateway, YEAR_WINDOW } from "../../test/support/gateway.js";
@@ -601,6 +602,65 @@ describe.each(testDatabases())("the console on $name", ({ open }) => {
       const page = await v.get("/console/ledger/records/rec_missing");
       expect(page.status).toBe(404);
       expect(page.html).toContain("rec_missing");
+    });
+  });
+
+  describe("data-asset accounts", () => {
+    it("shows an owner its own datasets' accounts for a period picked by date, with the CSV and the report to file", async () => {
+      const start = new Date(Date.now() - 1_000);
+      await seedJob(gw.database, 1_000, [{ ownerId: taxOwner.id, datasetId: "ds_tax", contributionUnits: 2 }]);
+      await seedJob(gw.database, 1_000, [{ ownerId: siOwner.id, datasetId: "ds_si", contributionUnits: 1 }]);
+      const end = new Date(Date.now() + 2_000);
+      const local = (at: Date) => zonedLocalInput(at, "Asia/Shanghai");
+      const v = await signedIn(taxOwner);
+      const blank = await v.get("/console/assets");
+      expect(blank.status).toBe(200);
+      expect(blank.html).toContain('type="datetime-local"');
+      const page = await v.get(`/console/assets?periodStart=${local(start)}&periodEnd=${local(end)}`);
+      expect(page.status).toBe(200);
+      // The seeded scenario gives the platform 10%: the tax bureau's 900 fen, its one use, its scenario.
+      const row = page.html.slice(page.html.indexOf('data-dataset="ds_tax"')).split("</tr>")[0] as string;
+      expect(row).toContain("Tax bureau wages");
+      expect(row).toContain("¥9.00");
+      expect(page.html).not.toContain('data-dataset="ds_si"');
+      expect(page.html).toContain("尚无恰好覆盖本期间的结算单");
+      expect(page.html).toContain("估值方法：收益法");
+      expect(page.html).toContain("今后 5 年每年的收益，按年折现率 8% 折现");
+      expect(row).toMatch(/<span class="named"[^>]*>Tax bureau</);
+      const query = new URLSearchParams({ periodStart: start.toISOString(), periodEnd: end.toISOString() });
+      const csv = await v.get(`/console/assets/report/csv?${query}`);
+      expect(csv.status).toBe(200);
+      expect(csv.response.headers.get("content-type")).toContain("text/csv");
+      expect(csv.response.headers.get("content-disposition")).toMatch(/attachment; filename="sluice-assets-.*\.csv"/);
+      expect(csv.html.split("\r\n")).toHaveLength(3);
+      expect(csv.html).toMatch(new RegExp(`,${taxOwner.id},ds_tax,Tax bureau wages,1,2,900,9\\.00,`));
+      const report = await v.get(`/console/assets/report/html?${query}`);
+      expect(report.html).toContain("数据资产账户 / Data-asset accounts");
+
+      const english = await v.get(`/console/assets?periodStart=${local(start)}&periodEnd=${local(end)}&lang=en`);
+      expect(english.html).toContain("Valuation method: income approach");
+      const asRegulator = await signedIn(regulator);
+      const all = await asRegulator.get(`/console/assets?periodStart=${local(start)}&periodEnd=${local(end)}`);
+      expect(all.html).toContain('data-dataset="ds_tax"');
+      expect(all.html).toContain('data-dataset="ds_si"');
+    });
+
+    it("refuses a period not given by the pickers or ending before it starts, and an operator", async () => {
+      const v = await signedIn(taxOwner);
+      const backwards = await v.get("/console/assets?periodStart=2026-12-02T00:00:00&periodEnd=2026-12-01T00:00:00");
+      expect(backwards.status).toBe(400);
+      expect(backwards.html).toContain("期间的结束时间必须晚于开始时间");
+      expect((await v.get("/console/assets?periodStart=then&periodEnd=now")).status).toBe(400);
+      expect((await v.get("/console/assets/report/csv?periodStart=then&periodEnd=now")).status).toBe(400);
+      const operator = await signedIn(bank);
+      expect((await operator.get("/console/assets")).status).toBe(403);
+      expect(
+        (
+          await operator.get(
+            "/console/assets/report/csv?periodStart=2026-01-01T00:00:00Z&periodEnd=2026-02-01T00:00:00Z",
+          )
+        ).status,
+      ).toBe(403);
     });
   });
 });

@@ -21,6 +21,7 @@ const REGULATOR_PAGES: { href: string; label: MessageKey }[] = [
   { href: "/console/ledger", label: "nav.ledger" },
   { href: "/console/audit", label: "nav.audit" },
   { href: "/console/settlements", label: "nav.settlements" },
+  { href: "/console/assets", label: "nav.assets" },
   { href: "/console/charts", label: "nav.charts" },
 ];
 
@@ -30,6 +31,7 @@ export const NAVIGATION: Partial<Record<ParticipantRole, { href: string; label: 
     { href: "/console/owner/scenarios", label: "nav.ownerScenarios" },
     { href: "/console/owner/datasets", label: "nav.datasets" },
     { href: "/console/owner/usage", label: "nav.usage" },
+    { href: "/console/assets", label: "nav.assets" },
   ],
   regulator: REGULATOR_PAGES,
   authority: REGULATOR_PAGES,

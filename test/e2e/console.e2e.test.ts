@@ -300,6 +300,22 @@ describe("the console in a real browser: an owner approves, the operator's query
     expect(await page.getByRole("status").first().textContent()).toContain("与链上一致");
     await screenshot(page, "regulator-settlement");
 
+    // From the statement to the data-asset accounts of exactly its period: each owner's total is its line.
+    await Promise.all([
+      page.waitForURL("**/console/assets?*"),
+      page.getByRole("link", { name: "本期间各数据集的数据资产账户" }).click(),
+    ]);
+    const settled = page.locator("td[data-settlement]");
+    expect(await settled.evaluateAll((cells) => cells.map((c) => c.getAttribute("data-settlement")))).toEqual([
+      "matches",
+      "matches",
+    ]);
+    expect(await page.locator("tr[data-dataset]").count()).toBe(2);
+    await screenshot(page, "regulator-assets");
+    await page.goto(`${page.url()}&lang=en`);
+    expect(await page.locator("main").textContent()).toContain("Valuation method: income approach");
+    await screenshot(page, "regulator-assets-en");
+
     await page.goto(`${world.url}/console/charts?lang=en`);
     await screenshot(page, "regulator-charts");
     expect(await page.locator("svg.chart").count()).toBe(3);

@@ -89,6 +89,13 @@ export function SettlementPage({
         ))}
       </Table>
       <p>
+        <a
+          href={`/console/assets?${new URLSearchParams({ periodStart: statement.periodStart, periodEnd: statement.periodEnd })}`}
+        >
+          {t("assets.ofStatement")}
+        </a>
+      </p>
+      <p>
         <a href="/console/settlements">{t("error.back")}</a>
       </p>
     </Layout>
