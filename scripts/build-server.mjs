@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
-import { nodeBundle, packagesExcept, root, writeInputs } from "./bundle-options.mjs";
+import { nodeBundle, packagesExcept, root, WORKER_ENTRIES, writeInputs } from "./bundle-options.mjs";
 
 /** Where the bundles are written: dist/server, or the folder given (the tests build their own). */
 const outdir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(root, "dist", "server");
@@ -15,13 +15,7 @@ const outdir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(root,
 mkdirSync(outdir, { recursive: true });
 const result = await build({
   ...nodeBundle,
-  entryPoints: {
-    gateway: "gateway/server.ts",
-    node: "compute/node/main.ts",
-    "psi-worker": "compute/psi/worker.ts",
-    "he-worker": "compute/he/worker.ts",
-    "ledger-worker": "ledger/ledger-worker.ts",
-  },
+  entryPoints: { gateway: "gateway/server.ts", node: "compute/node/main.ts", ...WORKER_ENTRIES },
   outdir,
   outExtension: { ".js": ".mjs" },
   // The modules the entries share are written once, beside them (lib/runtime-files.ts finds the

@@ -13,6 +13,13 @@ export function packagesExcept(inlined) {
   return Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((name) => !inlined.has(name));
 }
 
+/** The worker threads' entries, each bundled beside the code that starts them. */
+export const WORKER_ENTRIES = {
+  "psi-worker": "compute/psi/worker.ts",
+  "he-worker": "compute/he/worker.ts",
+  "ledger-worker": "ledger/ledger-worker.ts",
+};
+
 export const nodeBundle = {
   absWorkingDir: root,
   bundle: true,

@@ -9,7 +9,7 @@ import { didYouMean } from "./did-you-mean.js";
 import { yuan } from "./format.js";
 import { EXIT, type Handler, type Helpers, helpers, type Invocation, readListFile, UsageError } from "./handler.js";
 import { usage } from "./help.js";
-import { lazyHandler, loadSource } from "./lazy.js";
+import { lazyHandler } from "./lazy.js";
 import { datasets, grants, job, jobs, settlements } from "./lists.js";
 import { withProgress } from "./progress.js";
 import { records } from "./records.js";
@@ -270,7 +270,7 @@ const HANDLERS: Record<string, Handler> = {
   settlement: lazyHandler(async () => (await import("./settlement.js")).showSettlement),
   "he-register": async (client, h) => {
     const file = h.option("keys", "--keys <file>");
-    const { readHeKeyFile } = await loadSource(() => import("../he.js"));
+    const { readHeKeyFile } = await import("../he.js");
     let keys: HeKeyFile;
     try {
       keys = readHeKeyFile(file);
@@ -303,7 +303,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   verify: async (client, h) => {
     if (typeof h.call.options.rpc === "string") {
-      const { verifyIndependently } = await loadSource(() => import("./verify.js"));
+      const { verifyIndependently } = await import("./verify.js");
       return verifyIndependently(client, h);
     }
     const proof = await client.proveRecord(h.arg(0, "a usage record id"));
@@ -375,7 +375,7 @@ export async function runCommand(call: Invocation, env: { url: string; keyFile: 
   }
   if (call.command === "he-keygen") {
     const paramSet = h.option("param-set", "--param-set bfv-8192|ckks-8192");
-    const { generateHeKeys, HE_PARAMETER_SETS, writeHeKeyFile } = await loadSource(() => import("../he.js"));
+    const { generateHeKeys, HE_PARAMETER_SETS, writeHeKeyFile } = await import("../he.js");
     if (!(paramSet in HE_PARAMETER_SETS)) {
       throw new UsageError(`--param-set must be one of ${Object.keys(HE_PARAMETER_SETS).join(", ")}`);
     }
@@ -390,7 +390,7 @@ export async function runCommand(call: Invocation, env: { url: string; keyFile: 
     return EXIT.ok;
   }
   if (call.command === "node") {
-    const { NodeConfigError, runNodeServer } = await loadSource(() => import("../../compute/node/server.js"));
+    const { NodeConfigError, runNodeServer } = await import("../../compute/node/server.js");
     try {
       await runNodeServer(h.arg(0, "a node configuration file"));
     } catch (error) {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -27,25 +27,62 @@ describe("the compiled CLI", () => {
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it("answers help, the version, unknown words and a refused connection exactly as the sources do", () => {
-    for (const args of [["--help"], ["--version"], ["scenarioz"], ["query", "--frob"], ["health"], ["psi"]]) {
+    for (const args of [
+      ["--help"],
+      ["--version"],
+      ["scenarioz"],
+      ["query", "--frob"],
+      ["health"],
+      ["psi"],
+      ["he-keygen", "--param-set", "bfv-1", "--out", "unused.json"],
+      ["node", "missing-config.json"],
+    ]) {
       expect(run(args, "compiled"), args.join(" ")).toEqual(run(args, "sources"));
     }
     expect(run(["--version"], "compiled").stdout).toMatch(/^sluice \d+\.\d+\.\d+\n$/);
   }, 60_000);
 
-  it("holds no module that finds files beside its source: those are loaded from the sources when called", () => {
+  it("holds every command, with the worker threads bundled beside it, each file found through runtime-files", () => {
     const inputs = JSON.parse(readFileSync(path.join(outdir, "inputs.json"), "utf8")) as string[];
-    expect(inputs).toContain("sdk/cli/commands.ts");
-    const locating = inputs.filter((input) => readFileSync(path.join(root, input), "utf8").includes("import.meta"));
-    expect(locating.sort()).toEqual(["sdk/cli.ts", "sdk/cli/lazy.ts"]);
-    for (const heavy of [
+    for (const held of [
+      "sdk/cli/commands.ts",
       "compute/psi/pool.ts",
       "compute/he/pool.ts",
       "ledger/artifacts.ts",
       "compute/node/server.ts",
     ]) {
-      expect(inputs).not.toContain(heavy);
+      expect(inputs).toContain(held);
     }
-    expect(readFileSync(compiled, "utf8")).not.toMatch(/from "node-seal"/);
+    for (const worker of ["psi-worker.mjs", "he-worker.mjs"]) {
+      expect(existsSync(path.join(outdir, worker)), worker).toBe(true);
+    }
+    // A module that reads its own location would look beside dist/cli: only these may, and the pools
+    // only to name their TypeScript entry, which runtime-files replaces when compiled.
+    const locating = inputs.filter((input) => readFileSync(path.join(root, input), "utf8").includes("import.meta"));
+    expect(locating.sort()).toEqual([
+      "compute/he/pool.ts",
+      "compute/psi/pool.ts",
+      "lib/runtime-files.ts",
+      "sdk/cli.ts",
+    ]);
+  });
+
+  it("loads no native package or SEAL on a call that does not need one: they are in the chunks loaded when called", () => {
+    const loaded = new Set<string>();
+    const follow = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      const text = readFileSync(path.join(outdir, file), "utf8");
+      for (const match of text.matchAll(/(?:^|\n)import\s*(?:[^;"]*?from\s*)?"\.\/([^"]+)"/g))
+        follow(match[1] as string);
+    };
+    follow("sluice.mjs");
+    expect(loaded.size).toBeGreaterThan(1);
+    for (const file of loaded) {
+      const text = readFileSync(path.join(outdir, file), "utf8");
+      for (const heavy of ["node-seal", "@duckdb/node-api", "sodium-native", "hardhat"]) {
+        expect(text, `${file} imports ${heavy}`).not.toMatch(new RegExp(`from\\s*"${heavy}`));
+      }
+    }
   });
 });

@@ -4,7 +4,6 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { freeLoopbackPort } from "../../gateway/node-processes.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -30,28 +29,29 @@ export interface PlatformProcess {
 
 /** The compiled gateway (`npm start`) as a process group of its own, on embedded defaults with the demo; resolves once it says it runs. */
 export async function startPlatformProcess(outdir: string): Promise<PlatformProcess> {
-  const port = await freeLoopbackPort();
   const dataDir = mkdtempSync(path.join(tmpdir(), "sluice-process-"));
   const child = spawn(process.execPath, [path.join(outdir, "gateway.mjs")], {
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLUICE_DATA_DIR: dataDir, PORT: String(port), SLUICE_ANCHOR_INTERVAL_MS: "200" },
+    // Port 0: the gateway takes a free port itself and says which, so no other process can take it first.
+    env: { ...process.env, SLUICE_DATA_DIR: dataDir, PORT: "0", SLUICE_ANCHOR_INTERVAL_MS: "200" },
   });
   const output: string[] = [];
   createInterface({ input: child.stderr }).on("line", (line) => output.push(line));
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start in 120 s:\n${output.join("\n")}`)), 120_000);
     createInterface({ input: child.stdout }).on("line", (line) => {
       output.push(line);
-      if (line.includes("Sluice is running")) {
+      const running = /Sluice is running at (http:\/\/\S+)/.exec(line);
+      if (running) {
         clearTimeout(timer);
-        resolve();
+        resolve(running[1] as string);
       }
     });
     child.once("exit", (code) => reject(new Error(`exited with ${code} before it started:\n${output.join("\n")}`)));
   });
-  return { pgid: child.pid as number, url: `http://127.0.0.1:${port}`, dataDir, output };
+  return { pgid: child.pid as number, url, dataDir, output };
 }
 
 /** Whether any process of the group is still alive. */
