@@ -1,7 +1,6 @@
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoBankCli } from "../support/demo-cli.js";
+import { demoBankCli, writeReadmeCreditModel } from "../support/demo-cli.js";
 import {
   buildServerBundles,
   groupAlive,
@@ -69,15 +68,7 @@ describe("the compiled platform", () => {
     const score = await sluice("scenarios", "--mode", "he", "--id-only");
     await sluice("he-keygen", "--param-set", "ckks-8192", "--out", "bank.he.json");
     await sluice("he-register", "--keys", "bank.he.json");
-    writeFileSync(
-      path.join(platform.dataDir, "credit-model.json"),
-      JSON.stringify({
-        features: ["ds_enterprise_tax.employees", "ds_social_insurance.insured_employees"],
-        weights: [0.004, 0.006],
-        bias: -0.5,
-        maxAbsScore: 100,
-      }),
-    );
+    writeReadmeCreditModel(platform.dataDir);
     const scores = await sluice(
       "score",
       ...["--scenario", score, "--id-field", "uscc", "--he-keys", "bank.he.json"],

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Platform } from "../../gateway/platform.js";
-import { demoBankCli } from "../support/demo-cli.js";
+import { demoBankCli, writeReadmeCreditModel } from "../support/demo-cli.js";
 import { startDemoPlatform } from "../support/demo-platform.js";
 
 // The README's walk through the demo, command by command, as the demo bank on `npm start`'s platform.
@@ -111,15 +111,7 @@ describe("the README's demo: a joined query, the applicants' PSI size and a vert
     const score = await sluice("scenarios", "--mode", "he", "--id-only");
     await sluice("he-keygen", "--param-set", "ckks-8192", "--out", "bank.he.json");
     await sluice("he-register", "--keys", "bank.he.json");
-    writeFileSync(
-      path.join(dataDir, "credit-model.json"),
-      JSON.stringify({
-        features: ["ds_enterprise_tax.employees", "ds_social_insurance.insured_employees"],
-        weights: [0.004, 0.006],
-        bias: -0.5,
-        maxAbsScore: 100,
-      }),
-    );
+    writeReadmeCreditModel(dataDir);
     const scores = await sluice(
       "score",
       "--scenario",

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -19,4 +20,17 @@ export function demoBankCli(dataDir: string, platformUrl: () => string) {
         },
       })
     ).stdout.trim();
+}
+
+/** The README's credit model over both departments' features, written as credit-model.json in `dataDir`. */
+export function writeReadmeCreditModel(dataDir: string): void {
+  writeFileSync(
+    path.join(dataDir, "credit-model.json"),
+    JSON.stringify({
+      features: ["ds_enterprise_tax.employees", "ds_social_insurance.insured_employees"],
+      weights: [0.004, 0.006],
+      bias: -0.5,
+      maxAbsScore: 100,
+    }),
+  );
 }

@@ -2,6 +2,7 @@ import type { AssetAccountsReport } from "../../../ledger/asset-accounts-report.
 import { count, percent, yuan } from "../format.js";
 import { Layout, Notice, type PageContext, Table } from "../layout.js";
 import { Id, Named } from "../names.js";
+import { PeriodFields } from "../period-fields.js";
 import { When } from "../when.js";
 
 /** An owner by its name, its id on hover; by its id when it has no name here. */
@@ -29,28 +30,7 @@ export function AssetsPage(props: {
     <Layout page={page} title={t("assets.title")}>
       <p>{t("assets.intro")}</p>
       <form method="get" action="/console/assets" class="filters">
-        <p>
-          <label for="period-start">{t("common.from")}</label>
-          <input
-            id="period-start"
-            type="datetime-local"
-            step={1}
-            name="periodStart"
-            required
-            value={props.period.periodStart}
-          />
-        </p>
-        <p>
-          <label for="period-end">{t("common.to")}</label>
-          <input
-            id="period-end"
-            type="datetime-local"
-            step={1}
-            name="periodEnd"
-            required
-            value={props.period.periodEnd}
-          />
-        </p>
+        <PeriodFields page={page} period={props.period} />
         <p>
           <button type="submit" class="primary">
             {t("assets.run")}

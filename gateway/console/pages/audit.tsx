@@ -1,5 +1,6 @@
 import { AUDIT_FINDING_LABELS, type AuditReport } from "../../../ledger/index.js";
 import { CsrfField, Layout, Notice, type PageContext, Table } from "../layout.js";
+import { PeriodFields } from "../period-fields.js";
 import { When } from "../when.js";
 
 /** The period form and, once run, the audit's verdict in words and each finding. */
@@ -16,28 +17,7 @@ export function AuditPage(props: {
       <p>{t("audit.intro")}</p>
       <form method="post" action="/console/audit" class="filters">
         <CsrfField page={page} />
-        <p>
-          <label for="period-start">{t("common.from")}</label>
-          <input
-            id="period-start"
-            type="datetime-local"
-            step={1}
-            name="periodStart"
-            required
-            value={props.period.periodStart}
-          />
-        </p>
-        <p>
-          <label for="period-end">{t("common.to")}</label>
-          <input
-            id="period-end"
-            type="datetime-local"
-            step={1}
-            name="periodEnd"
-            required
-            value={props.period.periodEnd}
-          />
-        </p>
+        <PeriodFields page={page} period={props.period} />
         <p>
           <button type="submit" class="primary">
             {t("audit.run")}
