@@ -1,4 +1,4 @@
-import { PLATFORM, type ScenarioShares, splitFee } from "./settlement.js";
+import { apportion, PLATFORM, type ScenarioShares, splitFee } from "./settlement.js";
 
 // Data-asset accounts: for each owner's dataset, over a period, how often it was used, the
 // contribution units it gave, the revenue it earned and the scenarios it served, from the same
@@ -30,19 +30,8 @@ export interface DatasetAccount {
 function shareByWeight(fen: number, parts: { id: string; weight: number }[]): Map<string, number> {
   const weighted = parts.some((p) => p.weight > 0) ? parts : parts.map((p) => ({ ...p, weight: 1 }));
   const total = BigInt(weighted.reduce((sum, p) => sum + p.weight, 0));
-  const amounts = weighted.map((p) => {
-    const numerator = BigInt(fen) * BigInt(p.weight);
-    return { id: p.id, fen: numerator / total, rest: numerator % total };
-  });
-  let left = BigInt(fen) - amounts.reduce((sum, a) => sum + a.fen, 0n);
-  for (const a of [...amounts].sort((x, y) =>
-    x.rest === y.rest ? (x.id < y.id ? -1 : 1) : x.rest > y.rest ? -1 : 1,
-  )) {
-    if (left === 0n) break;
-    a.fen += 1n;
-    left -= 1n;
-  }
-  return new Map(amounts.map((a) => [a.id, Number(a.fen)]));
+  const shares = weighted.map((p) => ({ id: p.id, numerator: BigInt(fen) * BigInt(p.weight) }));
+  return new Map(apportion(BigInt(fen), shares, total).map((a) => [a.id, Number(a.fen)]));
 }
 
 /** Accounts built one record at a time, in memory bounded by the datasets used. */
@@ -52,7 +41,11 @@ export function createAssetAccountAccumulator() {
     add(record: AssetRecord, shares: ScenarioShares) {
       const split = splitFee(record, shares);
       const byOwner = new Map<string, AssetRecord["owners"]>();
-      for (const part of record.owners) byOwner.set(part.ownerId, [...(byOwner.get(part.ownerId) ?? []), part]);
+      for (const part of record.owners) {
+        const parts = byOwner.get(part.ownerId);
+        if (parts) parts.push(part);
+        else byOwner.set(part.ownerId, [part]);
+      }
       for (const [ownerId, parts] of byOwner) {
         const datasets = new Map<string, number>();
         for (const p of parts) datasets.set(p.datasetId, (datasets.get(p.datasetId) ?? 0) + p.contributionUnits);

@@ -1,15 +1,16 @@
 import { and, asc, gte, lt, sql } from "drizzle-orm";
 import { type DbOrTx, type UsageRecordRow, usageRecords } from "../store/index.js";
-import type { SettlementRecord } from "./settlement.js";
+import type { AssetRecord } from "./asset-accounts.js";
 
-/** What settlement reads of a stored usage record. */
-export function settlementRecordOf(row: UsageRecordRow): SettlementRecord {
+/** What settlement (and the data-asset accounts) read of a stored usage record. */
+export function settlementRecordOf(row: UsageRecordRow): AssetRecord {
   return {
     recordId: row.id,
     scenarioId: String(row.record.scenarioId),
     feeFen: Number(row.record.feeFen),
-    owners: (row.record.owners as { ownerId: string; contributionUnits: number }[]).map((o) => ({
+    owners: (row.record.owners as AssetRecord["owners"]).map((o) => ({
       ownerId: o.ownerId,
+      datasetId: o.datasetId,
       contributionUnits: o.contributionUnits,
     })),
   };

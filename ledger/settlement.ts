@@ -70,15 +70,29 @@ export function splitFee(record: SettlementRecord, shares: ScenarioShares): Map<
     { id: PLATFORM, numerator: fee * platformBp * total },
     ...weights.map(({ id, w }) => ({ id, numerator: fee * (10_000n - platformBp) * w })),
   ];
-  const floors = exact.map((e) => ({ id: e.id, fen: e.numerator / denominator, rest: e.numerator % denominator }));
-  let left = fee - floors.reduce((sum, f) => sum + f.fen, 0n);
+  const floors = apportion(fee, exact, denominator);
+  return new Map(floors.filter((f) => f.fen > 0n || f.id === PLATFORM).map((f) => [f.id, Number(f.fen)]));
+}
+
+/**
+ * `amount` shared as numerator / denominator each, summing to it exactly: every share rounded
+ * down, the units left over one each to the largest remainders, ties to the id that sorts first
+ * (Hamilton's method). The shares' numerators must add up to `amount × denominator`.
+ */
+export function apportion(
+  amount: bigint,
+  shares: readonly { id: string; numerator: bigint }[],
+  denominator: bigint,
+): { id: string; fen: bigint }[] {
+  const floors = shares.map((e) => ({ id: e.id, fen: e.numerator / denominator, rest: e.numerator % denominator }));
+  let left = amount - floors.reduce((sum, f) => sum + f.fen, 0n);
   const order = [...floors].sort((a, b) => (a.rest === b.rest ? (a.id < b.id ? -1 : 1) : a.rest > b.rest ? -1 : 1));
   for (const f of order) {
     if (left === 0n) break;
     f.fen += 1n;
     left -= 1n;
   }
-  return new Map(floors.filter((f) => f.fen > 0n || f.id === PLATFORM).map((f) => [f.id, Number(f.fen)]));
+  return floors.map(({ id, fen }) => ({ id, fen }));
 }
 
 const LINE_ENCODING = ["string", "uint256"] as const;

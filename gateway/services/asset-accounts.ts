@@ -1,26 +1,20 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import {
-  type AssetRecord,
   createAssetAccountAccumulator,
   DEFAULT_INCOME_APPROACH,
   incomeApproachValueFen,
-  recordPagesWrittenIn,
   revenueByOwner,
-  type ScenarioShares,
   type SettlementStatement,
 } from "../../ledger/index.js";
-import { canonicalHash } from "../../lib/canonical-json.js";
-import { ConflictError, ForbiddenError, SluiceError } from "../../lib/errors.js";
-import { datasets, settlementStatements, type UsageRecordRow } from "../../store/index.js";
+import { ForbiddenError, SluiceError } from "../../lib/errors.js";
+import { datasets, settlementStatements } from "../../store/index.js";
 import type { GatewayDeps } from "../deps.js";
-import { scenarioShares } from "./settlement.js";
+import { settlementPeriodSchema } from "../schemas.js";
+import { periodRecordsWithShares } from "./settlement.js";
 
-const instant = z.iso.datetime({ offset: true });
-
-export const assetAccountsQuerySchema = z.strictObject({
-  periodStart: instant.describe("the period's start (inclusive), an ISO 8601 instant"),
-  periodEnd: instant.describe("the period's end (exclusive)"),
+/** The period as settlement takes it, whose owner, and the income approach's parameters. */
+export const assetAccountsQuerySchema = settlementPeriodSchema.extend({
   ownerId: z.string().min(1).optional().describe("only this owner's datasets (the authority and regulators)"),
   discountRateBasisPoints: z.coerce
     .number()
@@ -44,17 +38,6 @@ interface Caller {
   role: string;
 }
 
-const assetRecordOf = (row: UsageRecordRow): AssetRecord => ({
-  recordId: row.id,
-  scenarioId: String(row.record.scenarioId),
-  feeFen: Number(row.record.feeFen),
-  owners: (row.record.owners as AssetRecord["owners"]).map((o) => ({
-    ownerId: o.ownerId,
-    datasetId: o.datasetId,
-    contributionUnits: o.contributionUnits,
-  })),
-});
-
 /**
  * The data-asset accounts of a period: every usage record written in [start, end), as the
  * period's settlement reads them (a record altered since it was written stops the account, as it
@@ -69,22 +52,13 @@ export async function assetAccounts(deps: GatewayDeps, caller: Caller, query: As
     throw new ForbiddenError("an owner sees the accounts of its own datasets only");
   const ownerId = caller.role === "owner" ? caller.id : query.ownerId;
   const accumulator = createAssetAccountAccumulator();
-  const shares = new Map<string, ScenarioShares>();
   let recordCount = 0;
   let anchoredCount = 0;
-  for await (const page of recordPagesWrittenIn(deps.db, { start, end })) {
-    const altered = page.find((r) => canonicalHash(r.record) !== r.recordHash);
-    if (altered)
-      throw new ConflictError(`usage record ${altered.id} no longer matches its hash: audit the period first`);
-    const records = page.map(assetRecordOf);
-    const unknown = [...new Set(records.map((r) => r.scenarioId).filter((id) => !shares.has(id)))];
-    for (const [id, s] of await scenarioShares(deps, unknown)) shares.set(id, s);
-    for (const [i, record] of records.entries()) {
-      const found = shares.get(record.scenarioId);
-      if (!found) throw new SluiceError("internal", `scenario ${record.scenarioId} of a usage record is missing`);
-      accumulator.add(record, found);
+  for await (const page of periodRecordsWithShares(deps, { start, end }, "accounting for it")) {
+    for (const { row, record, shares } of page) {
+      accumulator.add(record, shares);
       recordCount += 1;
-      if (page[i]?.batchId) anchoredCount += 1;
+      if (row.batchId) anchoredCount += 1;
     }
   }
   const method = { discountRateBasisPoints: query.discountRateBasisPoints, years: query.years };

@@ -12,7 +12,13 @@ import {
 import { canonicalHash } from "../../lib/canonical-json.js";
 import { ConflictError, ForbiddenError, NotFoundError, SluiceError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
-import { EXCLUSION_VIOLATION, scenarios, settlementStatements, sqlStateOf } from "../../store/index.js";
+import {
+  EXCLUSION_VIOLATION,
+  scenarios,
+  settlementStatements,
+  sqlStateOf,
+  type UsageRecordRow,
+} from "../../store/index.js";
 import type { GatewayDeps } from "../deps.js";
 
 interface Caller {
@@ -38,23 +44,8 @@ export async function createSettlement(deps: GatewayDeps, caller: Caller, period
   if (overlap) throw new ConflictError(`statement ${overlap.id} already settles part of this period`);
   // Streamed a page at a time: a period of any size settles in memory bounded by its payees.
   const accumulator = createSettlementAccumulator({ start: period.start.toISOString(), end: period.end.toISOString() });
-  const shares = new Map<string, ScenarioShares>();
-  for await (const page of recordPagesWrittenIn(deps.db, period)) {
-    const altered = page.find((r) => canonicalHash(r.record) !== r.recordHash);
-    if (altered) {
-      throw new ConflictError(
-        `usage record ${altered.id} no longer matches its hash: audit the period before settling it`,
-      );
-    }
-    const records = page.map(settlementRecordOf);
-    const unknown = [...new Set(records.map((r) => r.scenarioId).filter((id) => !shares.has(id)))];
-    if (unknown.length) for (const [id, s] of await scenarioShares(deps, unknown)) shares.set(id, s);
-    for (const record of records) {
-      const found = shares.get(record.scenarioId);
-      if (!found) throw new SluiceError("internal", `scenario ${record.scenarioId} of a usage record is missing`);
-      accumulator.add(record, found);
-    }
-  }
+  for await (const page of periodRecordsWithShares(deps, period, "settling it"))
+    for (const { record, shares } of page) accumulator.add(record, shares);
   const statement = accumulator.finish();
   if (statement.recordCount === 0)
     throw new SluiceError("not_executable", "no usage record was written in this period");
@@ -150,6 +141,34 @@ export async function listSettlements(deps: GatewayDeps) {
     .from(settlementStatements)
     .orderBy(asc(settlementStatements.periodStart));
   return rows.map((r) => ({ ...r, periodStart: r.periodStart.toISOString(), periodEnd: r.periodEnd.toISOString() }));
+}
+
+/**
+ * The usage records written in [start, end) as settlement reads them, a page at a time, each with
+ * its scenario's shares; a record altered since it was written stops the reading (409), naming it
+ * and `before` what the period must be audited.
+ */
+export async function* periodRecordsWithShares(
+  deps: GatewayDeps,
+  period: { start: Date; end: Date },
+  before: string,
+): AsyncGenerator<{ row: UsageRecordRow; record: ReturnType<typeof settlementRecordOf>; shares: ScenarioShares }[]> {
+  const known = new Map<string, ScenarioShares>();
+  for await (const page of recordPagesWrittenIn(deps.db, period)) {
+    const altered = page.find((r) => canonicalHash(r.record) !== r.recordHash);
+    if (altered)
+      throw new ConflictError(
+        `usage record ${altered.id} no longer matches its hash: audit the period before ${before}`,
+      );
+    const records = page.map(settlementRecordOf);
+    const unknown = [...new Set(records.map((r) => r.scenarioId).filter((id) => !known.has(id)))];
+    for (const [id, s] of await scenarioShares(deps, unknown)) known.set(id, s);
+    yield records.map((record, i) => {
+      const shares = known.get(record.scenarioId);
+      if (!shares) throw new SluiceError("internal", `scenario ${record.scenarioId} of a usage record is missing`);
+      return { row: page[i] as UsageRecordRow, record, shares };
+    });
+  }
 }
 
 /** Each scenario's agreed revenue shares, as settlement applies them. */

@@ -1,9 +1,5 @@
 import { Hono } from "hono";
-import {
-  type AssetAccountsReport,
-  renderAssetAccountsCsv,
-  renderAssetAccountsHtml,
-} from "../../../ledger/asset-accounts-report.js";
+import { renderAssetAccountsCsv, renderAssetAccountsHtml } from "../../../ledger/asset-accounts-report.js";
 import { instantOfLocal, zonedLocalInput } from "../../../lib/time-zone.js";
 import type { GatewayDeps } from "../../deps.js";
 import { assetAccounts, assetAccountsQuerySchema } from "../../services/asset-accounts.js";
@@ -39,7 +35,7 @@ export function createAssetPages(deps: GatewayDeps) {
       deps,
       c.get("participant"),
       assetAccountsQuerySchema.parse({ periodStart: start.toISOString(), periodEnd: end.toISOString() }),
-    ) as Promise<AssetAccountsReport>;
+    );
 
   app.get("/console/assets", async (c) => {
     const page = pageOf(c);
